@@ -1,0 +1,94 @@
+use datahavn_domain::Timestamp;
+use datahavn_domain::user::Actor;
+use datahavn_storage::Store;
+
+use crate::TokenSigner;
+
+/// Site settings that actions report or obey.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    /// Absolute base URL, without a trailing slash.
+    pub site_url: String,
+    pub site_title: String,
+    pub site_description: String,
+    pub locale_default: String,
+    pub error_emails_to: Option<String>,
+    /// CKAN's `ckan.auth.create_user_via_api`: anyone may call `user_create`.
+    pub create_user_via_api: bool,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        Self {
+            site_url: "http://127.0.0.1:5000".into(),
+            site_title: "datahavn".into(),
+            site_description: String::new(),
+            locale_default: "en".into(),
+            error_emails_to: None,
+            create_user_via_api: false,
+        }
+    }
+}
+
+/// What every action may use: the database, the token signer and the site settings.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub tokens: TokenSigner,
+    pub site: SiteConfig,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("database", self.store.url())
+            .field("site", &self.site)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One call: who is asking, and with what.
+pub struct Context<'a> {
+    pub actor: Actor,
+    pub services: &'a Services,
+}
+
+impl Context<'_> {
+    pub fn store(&self) -> &Store {
+        &self.services.store
+    }
+
+    pub fn site(&self) -> &SiteConfig {
+        &self.services.site
+    }
+}
+
+/// How long a token's `last_access` may lag before a use writes it again.
+const LAST_ACCESS_RESOLUTION_SECONDS: i64 = 60;
+
+/// The actor a token stands for. A malformed, wrongly signed, expired or revoked token, or one
+/// whose user is deleted, is anonymous, as in CKAN. Accepts a raw token or `Bearer <token>`.
+pub fn authenticate(services: &Services, header_value: &str) -> Result<Actor, crate::ActionError> {
+    let raw = header_value.trim();
+    let token = raw.strip_prefix("Bearer ").or_else(|| raw.strip_prefix("bearer ")).unwrap_or(raw).trim();
+    if token.is_empty() {
+        return Ok(Actor::Anonymous);
+    }
+    let Some(jti) = services.tokens.decode(token) else {
+        return Ok(Actor::Anonymous);
+    };
+    let Some((stored, user)) = services.store.read(|tx| tx.api_token_with_user(&jti))? else {
+        return Ok(Actor::Anonymous);
+    };
+    if !user.is_active() {
+        return Ok(Actor::Anonymous);
+    }
+    let now = Timestamp::now();
+    let stale_before =
+        Timestamp::from_unix_seconds(now.unix_seconds() - LAST_ACCESS_RESOLUTION_SECONDS).unwrap_or(now);
+    let is_stale = |t: Option<Timestamp>| t.is_none_or(|t| t < stale_before);
+    if is_stale(stored.last_access) || is_stale(user.last_active) {
+        services.store.write(|tx| tx.touch_api_token(&stored, now, stale_before))?;
+    }
+    Ok(Actor::User { id: user.id, name: user.name, sysadmin: user.sysadmin })
+}

@@ -1,0 +1,7 @@
+//! Wire shapes, as CKAN's JSON has them (key order included), documented for OpenAPI.
+
+mod site;
+mod user;
+
+pub use site::{LicenseDict, StatusShow};
+pub use user::{ApiTokenCreated, ApiTokenDict, PrivateUserFields, UserAutocompleteItem, UserDict};

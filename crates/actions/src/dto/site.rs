@@ -1,0 +1,39 @@
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// `status_show`: what the site is and which API level it speaks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusShow {
+    pub site_title: String,
+    pub site_description: String,
+    pub site_url: String,
+    pub error_emails_to: Option<String>,
+    pub locale_default: String,
+    /// CKAN extensions whose actions this server answers.
+    pub extensions: Vec<String>,
+    /// The CKAN API level the server is compatible with.
+    #[schema(example = "2.11.0")]
+    pub ckan_version: String,
+    /// datahavn's own version.
+    pub datahavn_version: String,
+}
+
+/// One licence of `license_list`. Every value is a string, booleans included (`"True"`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LicenseDict {
+    pub domain_content: String,
+    #[schema(example = "cc-by")]
+    pub id: String,
+    pub domain_data: String,
+    pub domain_software: String,
+    pub family: String,
+    pub is_generic: String,
+    #[schema(example = "approved")]
+    pub od_conformance: String,
+    pub osd_conformance: String,
+    pub maintainer: String,
+    pub status: String,
+    pub url: String,
+    #[schema(example = "Creative Commons Attribution")]
+    pub title: String,
+}

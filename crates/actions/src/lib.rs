@@ -1,0 +1,65 @@
+//! datahavn's CKAN logic layer: one function per action, named as in CKAN.
+//!
+//! Each action parses its request dict, checks permissions, does its work in one storage
+//! transaction and returns the result CKAN would. The transport (crate `datahavn-http`) and the
+//! CLI both call actions through [`call`], so every path validates alike.
+
+mod context;
+pub mod dto;
+mod error;
+pub mod secrets;
+mod site;
+mod token;
+mod user;
+
+pub use context::{Context, Services, SiteConfig, authenticate};
+pub use error::{ActionError, ActionResult};
+pub use secrets::TokenSigner;
+
+use datahavn_domain::params::Params;
+use datahavn_domain::user::Actor;
+
+/// One CKAN action.
+pub struct Action {
+    pub name: &'static str,
+    /// Read-only actions also answer GET, with their parameters in the query string.
+    pub side_effect_free: bool,
+    /// What `help_show` returns.
+    pub doc: &'static str,
+    pub run: fn(&Context<'_>, &Params) -> ActionResult,
+}
+
+/// Every action datahavn serves.
+pub const ACTIONS: &[Action] = &[
+    site::STATUS_SHOW,
+    site::SITE_READ,
+    site::HELP_SHOW,
+    site::LICENSE_LIST,
+    user::USER_CREATE,
+    user::USER_SHOW,
+    user::USER_LIST,
+    user::USER_UPDATE,
+    user::USER_PATCH,
+    user::USER_DELETE,
+    user::USER_AUTOCOMPLETE,
+    token::API_TOKEN_CREATE,
+    token::API_TOKEN_LIST,
+    token::API_TOKEN_REVOKE,
+];
+
+/// The action of that name.
+pub fn find(name: &str) -> Option<&'static Action> {
+    ACTIONS.iter().find(|action| action.name == name)
+}
+
+/// Runs an action for an actor. Blocking: call it off the async executor.
+pub fn call(services: &Services, actor: Actor, name: &str, params: &Params) -> ActionResult {
+    let action = find(name).ok_or_else(|| ActionError::not_found("Action function not found"))?;
+    let ctx = Context { actor, services };
+    (action.run)(&ctx, params)
+}
+
+/// Serializes a result.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> ActionResult {
+    serde_json::to_value(value).map_err(|e| ActionError::Internal(format!("serializing a result: {e}")))
+}

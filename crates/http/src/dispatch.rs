@@ -1,0 +1,113 @@
+//! One action call over HTTP: read the body, decode the dict, find the actor, run the action
+//! off the async executor, wrap the outcome.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, web};
+use datahavn_actions::{ActionError, authenticate};
+use datahavn_domain::params::Params;
+use datahavn_domain::user::Actor;
+use futures_util::StreamExt;
+
+use crate::AppState;
+use crate::decode::{DecodeError, RawRequest, decode, parse_pairs};
+use crate::envelope::{bare_string, help_url, json_response, jsonp_response, outcome};
+
+/// Reads the body, refusing more than `limit` bytes.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, DecodeError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| DecodeError::Json(e.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(DecodeError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn decode_failure(error: &DecodeError) -> HttpResponse {
+    let status = match error {
+        DecodeError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    bare_string(status, &error.message())
+}
+
+/// The token a request carries: `Authorization` (raw or `Bearer`), else `X-CKAN-API-Key`.
+fn token_header(request: &HttpRequest) -> Option<String> {
+    ["Authorization", "X-CKAN-API-Key"]
+        .iter()
+        .filter_map(|name| request.headers().get(*name))
+        .filter_map(|value| value.to_str().ok())
+        .map(str::trim)
+        .find(|value| !value.is_empty())
+        .map(str::to_owned)
+}
+
+/// Runs the named action for this request.
+pub async fn dispatch(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+    name: &'static str,
+) -> HttpResponse {
+    let Some(action) = datahavn_actions::find(name) else {
+        return bare_string(StatusCode::BAD_REQUEST, &format!("Bad request: Action name not known: {name}"));
+    };
+    let is_get = matches!(request.method().as_str(), "GET" | "HEAD");
+    if is_get && !action.side_effect_free {
+        return decode_failure(&DecodeError::UsePost);
+    }
+    let body = match read_body(payload, state.http.max_body_bytes).await {
+        Ok(body) => body,
+        Err(error) => return decode_failure(&error),
+    };
+    let is_form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/x-www-form-urlencoded"));
+    let raw = RawRequest { is_get, is_form, query: request.query_string(), body: &body };
+    let mut dict = match decode(&raw, action.side_effect_free) {
+        Ok(dict) => dict,
+        Err(error) => return decode_failure(&error),
+    };
+    // JSONP never carries the caller's identity.
+    let jsonp = dict.remove("callback").is_some();
+    let token = if jsonp { None } else { token_header(&request) };
+
+    let services = state.services.clone();
+    let params = Params::new(dict);
+    let result = web::block(move || {
+        let actor = match token {
+            Some(token) => authenticate(&services, &token)?,
+            None => Actor::Anonymous,
+        };
+        datahavn_actions::call(&services, actor, name, &params)
+    })
+    .await
+    .unwrap_or_else(|e| Err(ActionError::Internal(format!("worker failed: {e}"))));
+
+    let (status, body) = outcome(help_url(&state.services.site.site_url, name), result);
+    if status == StatusCode::OK && is_get {
+        let callback = parse_pairs(request.query_string())
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "callback").map(|(_, v)| v));
+        if let Some(callback) = callback {
+            return jsonp_response(&callback, &body);
+        }
+    }
+    json_response(status, &body)
+}
+
+/// `/api/3/action/{name}` for names that have no route: CKAN's 400, or 405 for a known action
+/// asked with a method it does not take.
+pub async fn unknown_action(request: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let name = path.into_inner();
+    if datahavn_actions::find(&name).is_some() {
+        log::debug!("{} on {name}", request.method());
+        return bare_string(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    }
+    bare_string(StatusCode::BAD_REQUEST, &format!("Bad request: Action name not known: {name}"))
+}

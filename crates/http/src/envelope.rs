@@ -1,0 +1,176 @@
+//! CKAN's response envelopes: `{help, success, result}` and `{help, error, success: false}`.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use datahavn_actions::ActionError;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+pub const JSON: &str = "application/json;charset=utf-8";
+pub const JAVASCRIPT: &str = "application/javascript;charset=utf-8";
+const CACHE: &str = "public, max-age=0, must-revalidate";
+
+/// A successful action call.
+#[derive(Serialize, ToSchema)]
+pub struct Success<T> {
+    /// `<site_url>/api/3/action/help_show?name=<action>`
+    pub help: String,
+    /// Always true.
+    pub success: bool,
+    pub result: T,
+}
+
+/// A failed action call (403, 404, 409, 500).
+#[derive(Serialize, ToSchema)]
+pub struct Failure {
+    pub help: String,
+    pub error: ErrorDict,
+    /// Always false.
+    pub success: bool,
+}
+
+/// `__type` is `Validation Error` (409; the field errors sit beside it, no `message`),
+/// `Authorization Error` (403), `Not Found Error` (404), `Integrity Error` (400) or
+/// `Internal Server Error` (500).
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDict {
+    #[serde(rename = "__type")]
+    #[schema(example = "Not Found Error")]
+    pub error_type: String,
+    #[schema(example = "Not found")]
+    pub message: Option<String>,
+}
+
+pub fn help_url(site_url: &str, action: &str) -> String {
+    format!("{site_url}/api/3/action/help_show?name={action}")
+}
+
+/// The body and status of an action's outcome.
+pub fn outcome(help: String, result: Result<Value, ActionError>) -> (StatusCode, Value) {
+    let mut body = Map::new();
+    body.insert("help".into(), Value::String(help));
+    let (status, error) = match result {
+        Ok(result) => {
+            body.insert("success".into(), Value::Bool(true));
+            body.insert("result".into(), result);
+            return (StatusCode::OK, Value::Object(body));
+        }
+        Err(error) => error_dict(error),
+    };
+    body.insert("error".into(), Value::Object(error));
+    body.insert("success".into(), Value::Bool(false));
+    (status, Value::Object(body))
+}
+
+fn typed(kind: &str, message: String) -> Map<String, Value> {
+    let mut error = Map::new();
+    error.insert("__type".into(), kind.into());
+    error.insert("message".into(), message.into());
+    error
+}
+
+fn error_dict(error: ActionError) -> (StatusCode, Map<String, Value>) {
+    let with_reason = |base: &str, reason: Option<String>| match reason {
+        Some(reason) if !reason.is_empty() => format!("{base}: {reason}"),
+        _ => base.to_owned(),
+    };
+    match error {
+        ActionError::Validation(errors) => {
+            let mut dict = errors.to_json();
+            dict.insert("__type".into(), "Validation Error".into());
+            (StatusCode::CONFLICT, dict)
+        }
+        ActionError::NotFound(reason) => {
+            (StatusCode::NOT_FOUND, typed("Not Found Error", with_reason("Not found", reason)))
+        }
+        ActionError::NotAuthorized(reason) => {
+            (StatusCode::FORBIDDEN, typed("Authorization Error", with_reason("Access denied", reason)))
+        }
+        ActionError::Integrity(message) => (StatusCode::BAD_REQUEST, typed("Integrity Error", message)),
+        ActionError::Internal(cause) => {
+            log::error!("internal error: {cause}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                typed("Internal Server Error", "Internal Server Error".into()),
+            )
+        }
+    }
+}
+
+/// A JSON response with CKAN's headers.
+pub fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, JSON))
+        .insert_header((CACHE_CONTROL, CACHE))
+        .body(body.to_string())
+}
+
+/// CKAN's request-level failures: a bare JSON string.
+pub fn bare_string(status: StatusCode, message: &str) -> HttpResponse {
+    json_response(status, &Value::String(message.to_owned()))
+}
+
+/// `cb({...});`, with the callback name HTML-escaped as CKAN does.
+pub fn jsonp_response(callback: &str, body: &Value) -> HttpResponse {
+    let escaped = callback
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;");
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, JAVASCRIPT))
+        .insert_header((CACHE_CONTROL, CACHE))
+        .body(format!("{escaped}({body});"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datahavn_domain::ValidationErrors;
+
+    #[test]
+    fn success_keeps_ckans_key_order() {
+        let (status, body) = outcome("h".into(), Ok(Value::Bool(true)));
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body.to_string(), r#"{"help":"h","success":true,"result":true}"#);
+    }
+
+    #[test]
+    fn validation_errors_put_fields_before_the_type() {
+        let (status, body) = outcome(
+            "h".into(),
+            Err(ActionError::Validation(ValidationErrors::single("name", "Missing value"))),
+        );
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(
+            body.to_string(),
+            r#"{"help":"h","error":{"name":["Missing value"],"__type":"Validation Error"},"success":false}"#
+        );
+    }
+
+    #[test]
+    fn reasons_follow_the_base_message() {
+        let (status, body) = outcome("h".into(), Err(ActionError::not_found("User not found")));
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"]["message"], "Not found: User not found");
+        let (status, body) = outcome("h".into(), Err(ActionError::NotAuthorized(None)));
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["error"]["message"], "Access denied");
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let (status, body) = outcome("h".into(), Err(ActionError::Internal("db password=x".into())));
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.to_string().contains("password"));
+    }
+
+    #[test]
+    fn jsonp_escapes_the_callback() {
+        let response = jsonp_response("<x>", &Value::Null);
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}

@@ -1,0 +1,199 @@
+//! datahavn's HTTP layer: the CKAN transport on actix-web, OpenAPI and Swagger UI.
+
+mod decode;
+mod dispatch;
+mod envelope;
+mod openapi;
+mod routes;
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode, Uri};
+use actix_web::middleware::Logger;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use datahavn_actions::Services;
+use futures_util::future::{Either, ready};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use envelope::{bare_string, json_response};
+
+/// Which browser origins may call the API (CKAN's `ckan.cors.*`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CorsPolicy {
+    /// No CORS headers at all (CKAN's default).
+    #[default]
+    None,
+    /// Any origin (`Access-Control-Allow-Origin: *`).
+    AllowAll,
+    /// These origins only.
+    Origins(Vec<String>),
+}
+
+impl CorsPolicy {
+    /// `*` allows all; a comma-separated list allows those; empty allows none.
+    pub fn parse(text: &str) -> Self {
+        let origins: Vec<String> = text
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        if origins.iter().any(|o| o == "*") {
+            Self::AllowAll
+        } else if origins.is_empty() {
+            Self::None
+        } else {
+            Self::Origins(origins)
+        }
+    }
+
+    fn allow(&self, origin: &str) -> Option<String> {
+        match self {
+            Self::None => None,
+            Self::AllowAll => Some("*".into()),
+            Self::Origins(list) => list.iter().any(|o| o == origin).then(|| origin.to_owned()),
+        }
+    }
+}
+
+/// Transport settings.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Bodies larger than this are refused with 413.
+    pub max_body_bytes: usize,
+    pub cors: CorsPolicy,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 10 * 1024 * 1024, cors: CorsPolicy::None }
+    }
+}
+
+/// What every request handler shares.
+pub struct AppState {
+    pub services: Services,
+    pub http: HttpConfig,
+}
+
+/// The OpenAPI document the server serves at `/api/3/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/api/3/action").configure(routes::configure))
+        .split_for_parts();
+    api
+}
+
+/// The whole application, for the server and for tests.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let cors = state.http.cors.clone();
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .app_data(state)
+        .service(
+            utoipa_actix_web::scope("/api/3/action")
+                .configure(routes::configure)
+                .route("/{name}", web::route().to(dispatch::unknown_action)),
+        )
+        .split_for_parts();
+    app.route("/api", web::get().to(|| version_document(1)))
+        .route("/api/{version:[123]}", web::get().to(version_path))
+        .route("/api/docs", web::get().to(|| async { redirect("/api/docs/") }))
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/3/openapi.json", api))
+        .default_service(web::to(|| async { bare_string(StatusCode::NOT_FOUND, "Not found") }))
+        .wrap_fn(move |request, service| {
+            let origin = request
+                .headers()
+                .get(header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|origin| cors.allow(origin));
+            if request.method() == Method::OPTIONS && origin.is_some() {
+                let mut response = HttpResponse::Ok().finish();
+                add_cors_headers(response.headers_mut(), origin.as_deref());
+                return Either::Left(ready(Ok(request.into_response(response).map_into_right_body())));
+            }
+            let call = actix_web::dev::Service::call(service, request);
+            Either::Right(async move {
+                let mut response = call.await?;
+                add_cors_headers(response.headers_mut(), origin.as_deref());
+                Ok(response.map_into_left_body())
+            })
+        })
+        .wrap_fn(|mut request, service| {
+            alias_unversioned_actions(&mut request);
+            actix_web::dev::Service::call(service, request)
+        })
+        .wrap(
+            Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
+                .custom_request_replace("method", |request| request.method().to_string()),
+        )
+}
+
+fn add_cors_headers(headers: &mut header::HeaderMap, origin: Option<&str>) {
+    let Some(origin) = origin.and_then(|o| HeaderValue::from_str(o).ok()) else {
+        return;
+    };
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, PUT, GET, DELETE, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Authorization, Content-Type, X-CKAN-API-Key"),
+    );
+}
+
+/// `/api/action/<name>` is `/api/3/action/<name>`, as in CKAN.
+fn alias_unversioned_actions(request: &mut ServiceRequest) {
+    let path = request.path();
+    if let Some(rest) = path.strip_prefix("/api/action/") {
+        let mut target = format!("/api/3/action/{rest}");
+        if let Some(query) = request.uri().query() {
+            target.push('?');
+            target.push_str(query);
+        }
+        if let Ok(uri) = target.parse::<Uri>() {
+            request.match_info_mut().get_mut().update(&uri);
+            request.head_mut().uri = uri;
+        }
+    }
+}
+
+async fn version_document(version: u8) -> HttpResponse {
+    json_response(StatusCode::OK, &serde_json::json!({ "version": version }))
+}
+
+async fn version_path(request: HttpRequest) -> HttpResponse {
+    let version = request.match_info().get("version").and_then(|v| v.parse().ok()).unwrap_or(3);
+    version_document(version).await
+}
+
+fn redirect(to: &'static str) -> HttpResponse {
+    HttpResponse::Found().insert_header((header::LOCATION, to)).finish()
+}
+
+/// Starts serving on an already bound listener; the server stops gracefully on SIGTERM/Ctrl-C.
+pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
+    let server =
+        HttpServer::new(move || build_app(state.clone())).workers(workers.max(1)).listen(listener)?.run();
+    Ok(server)
+}

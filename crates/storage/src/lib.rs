@@ -1,0 +1,140 @@
+//! datahavn's storage: one set of diesel queries over SQLite and PostgreSQL.
+//!
+//! [`Store`] owns the connection pool. Every unit of work runs in a closure that receives a
+//! [`Tx`]; writes run in one transaction. The public API speaks domain types only.
+
+mod conn;
+mod error;
+mod migrate;
+mod queries;
+mod rows;
+mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod url;
+
+use std::sync::{Arc, Mutex};
+
+use diesel::Connection;
+
+pub use error::{StorageError, StorageResult};
+pub use migrate::SchemaStatus;
+pub use queries::{UserFilter, UserOrder};
+pub use url::DatabaseUrl;
+
+use conn::{AnyConnection, Pool};
+
+/// The database: a pool of connections to one backend.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    url: DatabaseUrl,
+    /// SQLite has one writer at a time; taking this lock first keeps writers of this process
+    /// from failing with `database is locked` on a lock upgrade.
+    write_lock: Arc<Mutex<()>>,
+}
+
+/// A connection lent to one unit of work. Query methods live in `queries/`.
+pub struct Tx<'a> {
+    conn: &'a mut AnyConnection,
+}
+
+impl Tx<'_> {
+    fn conn(&mut self) -> &mut AnyConnection {
+        self.conn
+    }
+}
+
+impl Store {
+    /// Connects (creating a SQLite file and its directory if needed) and checks the database
+    /// answers. A pool of `max_connections`.
+    pub fn open(url: &DatabaseUrl, max_connections: u32) -> StorageResult<Self> {
+        let max = match url {
+            // More than a handful of SQLite connections only adds lock contention.
+            DatabaseUrl::Sqlite(_) => max_connections.clamp(1, 8),
+            DatabaseUrl::Postgres(_) => max_connections.max(1),
+        };
+        let pool = conn::build_pool(url, max)?;
+        Ok(Self { pool, url: url.clone(), write_lock: Arc::new(Mutex::new(())) })
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        self.url.backend_name()
+    }
+
+    fn connection(&self) -> StorageResult<r2d2::PooledConnection<conn::Manager>> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Applies pending migrations; returns the versions applied.
+    pub fn migrate(&self) -> StorageResult<Vec<String>> {
+        let _guard = self.lock_writes();
+        migrate::run(&mut *self.connection()?)
+    }
+
+    /// Which migrations ran and how many are pending; refuses a database from a newer binary.
+    pub fn schema_status(&self) -> StorageResult<SchemaStatus> {
+        migrate::status(&mut *self.connection()?)
+    }
+
+    /// Migrates when allowed, else insists that nothing is pending.
+    pub fn ensure_schema(&self, may_migrate: bool) -> StorageResult<Vec<String>> {
+        let status = self.schema_status()?;
+        if status.pending == 0 {
+            return Ok(Vec::new());
+        }
+        if may_migrate { self.migrate() } else { Err(StorageError::MigrationsPending(status.pending)) }
+    }
+
+    /// Reverts every migration (tests of the down scripts).
+    pub fn revert_all_migrations(&self) -> StorageResult<usize> {
+        let _guard = self.lock_writes();
+        migrate::revert_all(&mut *self.connection()?)
+    }
+
+    fn lock_writes(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
+        match self.url {
+            // A poisoned lock only means another writer panicked; the data is in the database.
+            DatabaseUrl::Sqlite(_) => {
+                Some(self.write_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+            }
+            DatabaseUrl::Postgres(_) => None,
+        }
+    }
+
+    /// Runs read-only work on one connection.
+    pub fn read<T, E>(&self, work: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StorageError>,
+    {
+        let mut conn = self.connection()?;
+        work(&mut Tx { conn: &mut conn })
+    }
+
+    /// Runs work in one transaction: all of it is written, or none. The closure's error type
+    /// lets actions abort with their own errors; storage failures convert into it.
+    pub fn write<T, E>(&self, work: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StorageError>,
+    {
+        let _guard = self.lock_writes();
+        let mut conn = self.connection()?;
+        let mut outcome: Option<Result<T, E>> = None;
+        let committed = conn.transaction::<(), diesel::result::Error, _>(|c| {
+            let result = work(&mut Tx { conn: c });
+            let failed = result.is_err();
+            outcome = Some(result);
+            if failed { Err(diesel::result::Error::RollbackTransaction) } else { Ok(()) }
+        });
+        match (committed, outcome) {
+            (Ok(()), Some(result)) => result,
+            (Err(diesel::result::Error::RollbackTransaction), Some(Err(e))) => Err(e),
+            (Err(e), _) => Err(StorageError::from(e).into()),
+            (Ok(()), None) => Err(StorageError::Internal("transaction produced no result".into()).into()),
+        }
+    }
+}

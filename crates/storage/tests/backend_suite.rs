@@ -1,0 +1,774 @@
+//! The storage suite every backend must pass.
+//!
+//! Each test makes its own throw-away database with [`TestDb`]: a SQLite file by default, or a
+//! fresh PostgreSQL database when `TEST_DATABASE_URL` is set, e.g.
+//! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo test -p datahavn-storage --features testing`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use datahavn_domain::Timestamp;
+use datahavn_domain::user::{ApiToken, User, UserState};
+use datahavn_storage::testing::TestDb;
+use datahavn_storage::{DatabaseUrl, StorageError, StorageResult, Store, UserFilter, UserOrder};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// A store on a fresh database. `store` is declared first so that it is dropped (its pool
+/// closed) before the database goes away.
+struct Fixture {
+    store: Store,
+    db: TestDb,
+}
+
+/// A fresh database with a store on it, not yet migrated.
+fn unmigrated() -> Fixture {
+    let db = TestDb::new();
+    let store = match Store::open(db.url(), 4) {
+        Ok(store) => store,
+        Err(e) => panic!("open {}: {e}", db.url()),
+    };
+    Fixture { store, db }
+}
+
+/// A fresh, fully migrated database with a store on it.
+fn migrated() -> Fixture {
+    let fixture = unmigrated();
+    fixture.store.migrate().expect("migrate");
+    fixture
+}
+
+fn migrations_dir(backend: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend)
+}
+
+/// The migration directory names of one backend, sorted.
+fn migration_dirs(backend: &str) -> Vec<String> {
+    let dir = migrations_dir(backend);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry"))
+        .filter(|entry| entry.file_type().expect("file type").is_dir())
+        .map(|entry| entry.file_name().into_string().expect("UTF-8 directory name"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The versions diesel records for the migrations this binary carries: the directory name up to
+/// the first `_`, without its dashes (`2026-11-26-000001_users` → `20261126000001`).
+fn known_versions() -> Vec<String> {
+    let mut versions: Vec<String> = migration_dirs("sqlite")
+        .iter()
+        .map(|name| name.split('_').next().unwrap_or_default().replace('-', ""))
+        .collect();
+    versions.sort();
+    versions
+}
+
+/// Runs SQL on the test database over a plain diesel connection, outside the store.
+fn raw_sql(db: &TestDb, sql: &str) {
+    let url = db.url_string();
+    if db.is_postgres() {
+        let mut conn = PgConnection::establish(&url).expect("plain PostgreSQL connection");
+        conn.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    } else {
+        let path = url.strip_prefix("sqlite://").expect("sqlite:// URL");
+        let mut conn = SqliteConnection::establish(path).expect("plain SQLite connection");
+        conn.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+fn at(unix_seconds: i64) -> Timestamp {
+    Timestamp::from_unix_seconds(unix_seconds).expect("valid timestamp")
+}
+
+fn user(name: &str, email: &str) -> User {
+    User {
+        id: format!("id-{name}"),
+        name: name.to_owned(),
+        email: email.to_owned(),
+        fullname: None,
+        about: None,
+        image_url: None,
+        password_hash: format!("$argon2id$hash-of-{name}"),
+        sysadmin: false,
+        state: UserState::Active,
+        created: at(1_800_000_000),
+        last_active: None,
+        activity_streams_email_notifications: false,
+        plugin_extras: None,
+    }
+}
+
+fn token(id: &str, user_id: &str, created_at: Timestamp) -> ApiToken {
+    ApiToken {
+        id: id.to_owned(),
+        user_id: user_id.to_owned(),
+        name: format!("token {id}"),
+        created_at,
+        last_access: None,
+    }
+}
+
+fn insert(store: &Store, users: &[&User]) {
+    store
+        .write(|tx| -> StorageResult<()> {
+            for user in users {
+                tx.insert_user(user)?;
+            }
+            Ok(())
+        })
+        .expect("insert users");
+}
+
+fn find(store: &Store, id_or_name: &str) -> Option<User> {
+    store.read(|tx| tx.user_by_id_or_name(id_or_name)).expect("user_by_id_or_name")
+}
+
+fn names(users: &[User]) -> Vec<&str> {
+    users.iter().map(|u| u.name.as_str()).collect()
+}
+
+/// Lists users with `filter` (its limit raised to 100 when left at 0) and returns their names.
+fn list(store: &Store, filter: UserFilter) -> Vec<String> {
+    let filter = UserFilter { limit: if filter.limit == 0 { 100 } else { filter.limit }, ..filter };
+    let users = store.read(|tx| tx.list_users(&filter)).expect("list_users");
+    users.into_iter().map(|u| u.name).collect()
+}
+
+fn q(text: &str) -> UserFilter {
+    UserFilter { q: Some(text.to_owned()), order_by: UserOrder::Name, ..UserFilter::default() }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Migration folders
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn migration_folders_hold_the_same_versions_with_up_and_down_scripts() {
+    let sqlite = migration_dirs("sqlite");
+    let postgres = migration_dirs("postgres");
+    assert!(!sqlite.is_empty(), "no migrations in {}", migrations_dir("sqlite").display());
+    assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres differ");
+    for backend in ["sqlite", "postgres"] {
+        for name in migration_dirs(backend) {
+            for script in ["up.sql", "down.sql"] {
+                let path = migrations_dir(backend).join(&name).join(script);
+                let text =
+                    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert!(!text.trim().is_empty(), "{} is empty", path.display());
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Migrating a fresh database
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn fresh_database_migrates_once_and_reports_its_schema() {
+    let Fixture { store, db: _db } = unmigrated();
+    let known = known_versions();
+
+    let before = store.schema_status().expect("status of a fresh database");
+    assert!(before.applied.is_empty(), "{before:?}");
+    assert_eq!(before.pending, known.len());
+
+    let mut applied = store.migrate().expect("migrate");
+    applied.sort();
+    assert_eq!(applied, known);
+
+    let after = store.schema_status().expect("status after migrating");
+    assert_eq!(after.pending, 0);
+    assert_eq!(after.applied, known);
+
+    assert_eq!(store.migrate().expect("second migrate"), Vec::<String>::new());
+    assert_eq!(
+        store.ensure_schema(false).expect("ensure_schema on a current database"),
+        Vec::<String>::new()
+    );
+    assert_eq!(store.schema_status().expect("status").applied, known);
+}
+
+#[test]
+fn ensure_schema_refuses_a_fresh_database_unless_it_may_migrate() {
+    let Fixture { store, db: _db } = unmigrated();
+    let known = known_versions();
+
+    match store.ensure_schema(false) {
+        Err(StorageError::MigrationsPending(n)) => assert_eq!(n, known.len()),
+        other => panic!("expected MigrationsPending, got {other:?}"),
+    }
+    // Refusing changed nothing.
+    assert_eq!(store.schema_status().expect("status").pending, known.len());
+
+    let mut applied = store.ensure_schema(true).expect("ensure_schema(true)");
+    applied.sort();
+    assert_eq!(applied, known);
+    assert_eq!(store.schema_status().expect("status").pending, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Down scripts
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn down_scripts_revert_cleanly_and_migrations_run_again() {
+    let Fixture { store, db: _db } = migrated();
+    let known = known_versions();
+    let alice = user("alice", "alice@example.org");
+    insert(&store, &[&alice]);
+
+    assert_eq!(store.revert_all_migrations().expect("revert"), known.len());
+    let status = store.schema_status().expect("status after revert");
+    assert!(status.applied.is_empty(), "{status:?}");
+    assert_eq!(status.pending, known.len());
+    // The tables are gone.
+    assert!(store.read(|tx| tx.user_by_id_or_name("alice")).is_err());
+
+    // The up scripts would fail on left-over tables or indexes.
+    let mut applied = store.migrate().expect("migrate after revert");
+    applied.sort();
+    assert_eq!(applied, known);
+    assert_eq!(find(&store, "alice"), None);
+    insert(&store, &[&alice]);
+    assert_eq!(find(&store, "alice"), Some(alice));
+
+    // And once more.
+    assert_eq!(store.revert_all_migrations().expect("second revert"), known.len());
+    assert_eq!(store.migrate().expect("second migrate").len(), known.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. A database from a newer binary
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn database_migrated_by_a_newer_binary_is_refused() {
+    let Fixture { store, db } = migrated();
+    raw_sql(&db, "INSERT INTO __diesel_schema_migrations (version) VALUES ('29991231000000')");
+    let newest_known = known_versions().last().cloned().expect("at least one migration");
+
+    match store.schema_status() {
+        Err(StorageError::SchemaTooNew { found, known }) => {
+            assert_eq!(found, "29991231000000");
+            assert_eq!(known, newest_known);
+        }
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+    assert!(matches!(store.migrate(), Err(StorageError::SchemaTooNew { .. })));
+    assert!(matches!(store.ensure_schema(true), Err(StorageError::SchemaTooNew { .. })));
+    assert!(matches!(store.ensure_schema(false), Err(StorageError::SchemaTooNew { .. })));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Users
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn users_round_trip_by_id_and_name_and_update() {
+    let Fixture { store, db: _db } = migrated();
+    let mut alice = User {
+        fullname: Some("Alice Liddell".into()),
+        about: Some("Curiouser and curiouser".into()),
+        image_url: Some("https://example.org/alice.png".into()),
+        // Sub-second precision must survive the round trip on both backends.
+        created: Timestamp::now(),
+        activity_streams_email_notifications: true,
+        plugin_extras: Some(serde_json::json!({"b": 1, "a": {"nested": [true, null]}})),
+        ..user("alice", "alice@example.org")
+    };
+    let bob = user("bob", "bob@example.org");
+    insert(&store, &[&alice, &bob]);
+
+    assert_eq!(find(&store, "id-alice"), Some(alice.clone()));
+    assert_eq!(find(&store, "alice"), Some(alice.clone()));
+    assert_eq!(find(&store, "bob"), Some(bob.clone()));
+    assert_eq!(find(&store, "carol"), None);
+
+    alice.fullname = Some("Alice Pleasance Liddell".into());
+    alice.sysadmin = true;
+    alice.about = None;
+    alice.plugin_extras = None;
+    alice.state = UserState::Pending;
+    alice.last_active = Some(Timestamp::now());
+    store.write(|tx| tx.update_user(&alice)).expect("update alice");
+    assert_eq!(find(&store, "alice"), Some(alice.clone()));
+    // Updating one user leaves the others alone.
+    assert_eq!(find(&store, "bob"), Some(bob));
+
+    let ghost = user("ghost", "ghost@example.org");
+    assert!(matches!(store.write(|tx| tx.update_user(&ghost)), Err(StorageError::NotFound)));
+    assert_eq!(find(&store, "ghost"), None);
+}
+
+/// alice, bob, carol, dave (deleted) and erin, with fields chosen to tell the filters apart.
+fn sample_users(store: &Store) {
+    let alice = User { fullname: Some("Alice Liddell".into()), ..user("alice", "alice@example.org") };
+    let bob = User { fullname: Some("Robert 100% Tables".into()), ..user("bob", "BOB@Example.ORG") };
+    let carol = user("carol", "carol_x@example.net");
+    let dave =
+        User { fullname: Some("Dave".into()), state: UserState::Deleted, ..user("dave", "dave@example.net") };
+    let erin = User { fullname: Some("Erin Xo".into()), ..user("erin", "erinx@example.net") };
+    insert(store, &[&erin, &dave, &carol, &bob, &alice]);
+}
+
+#[test]
+fn list_users_filters_orders_and_pages() {
+    let Fixture { store, db: _db } = migrated();
+    sample_users(&store);
+    let by_name = |filter: UserFilter| UserFilter { order_by: UserOrder::Name, ..filter };
+
+    // Everyone, in name order; `active_only` hides the deleted user.
+    assert_eq!(list(&store, by_name(UserFilter::default())), ["alice", "bob", "carol", "dave", "erin"]);
+    assert_eq!(
+        list(&store, by_name(UserFilter { active_only: true, ..UserFilter::default() })),
+        ["alice", "bob", "carol", "erin"]
+    );
+
+    // The default order is by display name (full name, else name), case-insensitively.
+    assert_eq!(list(&store, UserFilter::default()), ["alice", "carol", "dave", "erin", "bob"]);
+
+    // limit and offset.
+    assert_eq!(list(&store, by_name(UserFilter { limit: 2, ..UserFilter::default() })), ["alice", "bob"]);
+    assert_eq!(
+        list(&store, by_name(UserFilter { limit: 2, offset: 1, ..UserFilter::default() })),
+        ["bob", "carol"]
+    );
+    assert_eq!(list(&store, by_name(UserFilter { limit: 10, offset: 4, ..UserFilter::default() })), ["erin"]);
+    assert!(list(&store, by_name(UserFilter { limit: 10, offset: 5, ..UserFilter::default() })).is_empty());
+    assert_eq!(
+        list(&store, by_name(UserFilter { active_only: true, limit: 2, offset: 2, ..UserFilter::default() })),
+        ["carol", "erin"]
+    );
+
+    // q matches a substring of name, full name or email, ignoring case.
+    assert_eq!(list(&store, q("ALI")), ["alice"]);
+    assert_eq!(list(&store, q("liddell")), ["alice"]);
+    assert_eq!(list(&store, q("LIDDELL")), ["alice"]);
+    assert_eq!(list(&store, q("rober")), ["bob"]);
+    assert_eq!(list(&store, q("example.org")), ["alice", "bob"]);
+    assert_eq!(list(&store, q("EXAMPLE.NET")), ["carol", "dave", "erin"]);
+    assert_eq!(list(&store, q("nobody-at-all")), Vec::<String>::new());
+    // An empty q filters nothing.
+    assert_eq!(list(&store, q("")).len(), 5);
+    // q combines with active_only.
+    assert_eq!(list(&store, UserFilter { active_only: true, ..q("example.net") }), ["carol", "erin"]);
+
+    // `%` and `_` in q are literal characters, not wildcards.
+    assert_eq!(list(&store, q("%")), ["bob"]);
+    assert_eq!(list(&store, q("100%")), ["bob"]);
+    assert_eq!(list(&store, q("_x")), ["carol"]);
+    assert_eq!(list(&store, q("_")), ["carol"]);
+    assert_eq!(list(&store, q("a%e")), Vec::<String>::new());
+    assert_eq!(list(&store, q("a_i")), Vec::<String>::new());
+    // A backslash is literal too.
+    assert_eq!(list(&store, q("\\")), Vec::<String>::new());
+
+    // The exact-email filter ignores case.
+    assert_eq!(
+        list(&store, UserFilter { email: Some("bob@example.org".into()), ..UserFilter::default() }),
+        ["bob"]
+    );
+    assert_eq!(
+        list(&store, UserFilter { email: Some("ALICE@EXAMPLE.ORG".into()), ..UserFilter::default() }),
+        ["alice"]
+    );
+    assert!(
+        list(&store, UserFilter { email: Some("example.org".into()), ..UserFilter::default() }).is_empty()
+    );
+
+    // autocomplete: active users only, in name order.
+    let found = store.read(|tx| tx.autocomplete_users("example.net", 10)).expect("autocomplete");
+    assert_eq!(names(&found), ["carol", "erin"]);
+    let found = store.read(|tx| tx.autocomplete_users("e", 2)).expect("autocomplete");
+    assert_eq!(names(&found), ["alice", "bob"]);
+}
+
+#[test]
+fn user_by_email_ignores_case() {
+    let Fixture { store, db: _db } = migrated();
+    sample_users(&store);
+    let by_email = |email: &str| store.read(|tx| tx.user_by_email(email)).expect("user_by_email");
+
+    assert_eq!(by_email("alice@example.org").map(|u| u.name), Some("alice".into()));
+    assert_eq!(by_email("ALICE@Example.ORG").map(|u| u.name), Some("alice".into()));
+    // Stored in mixed case, found in any case.
+    assert_eq!(by_email("bob@example.org").map(|u| u.name), Some("bob".into()));
+    assert_eq!(by_email("BOB@Example.ORG").map(|u| u.name), Some("bob".into()));
+    // Deleted users are found too.
+    assert_eq!(by_email("Dave@Example.Net").map(|u| u.name), Some("dave".into()));
+    // Exact match only: no substrings, no wildcards.
+    assert_eq!(by_email("example.org"), None);
+    assert_eq!(by_email("carol%"), None);
+    assert_eq!(by_email("carol_x@example.ne_"), None);
+    assert_eq!(by_email("nobody@example.org"), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Unique constraints
+// ---------------------------------------------------------------------------------------------
+
+fn insert_one(store: &Store, user: &User) -> StorageResult<()> {
+    store.write(|tx| tx.insert_user(user))
+}
+
+#[test]
+fn unique_name_email_and_id_conflict_by_field() {
+    let Fixture { store, db: _db } = migrated();
+    let alice = user("alice", "Alice@Example.org");
+    insert(&store, &[&alice]);
+
+    let same_name = User { id: "id-other-1".into(), ..user("alice", "someone@example.org") };
+    match insert_one(&store, &same_name) {
+        Err(StorageError::Conflict { field }) => assert_eq!(field, "name"),
+        other => panic!("same name: expected Conflict, got {other:?}"),
+    }
+
+    let same_email = User { id: "id-other-2".into(), ..user("alicia", "aLICE@example.ORG") };
+    match insert_one(&store, &same_email) {
+        Err(StorageError::Conflict { field }) => assert_eq!(field, "email"),
+        other => panic!("same email in another case: expected Conflict, got {other:?}"),
+    }
+
+    let same_id = User { id: alice.id.clone(), ..user("impostor", "impostor@example.org") };
+    match insert_one(&store, &same_id) {
+        Err(StorageError::Conflict { field }) => assert_eq!(field, "id"),
+        other => panic!("same id: expected Conflict, got {other:?}"),
+    }
+
+    // An update onto someone else's name or email conflicts as well.
+    let bob = user("bob", "bob@example.org");
+    insert(&store, &[&bob]);
+    let renamed = User { name: "alice".into(), ..bob.clone() };
+    match store.write(|tx| tx.update_user(&renamed)) {
+        Err(StorageError::Conflict { field }) => assert_eq!(field, "name"),
+        other => panic!("rename onto a taken name: expected Conflict, got {other:?}"),
+    }
+    let readdressed = User { email: "ALICE@example.org".into(), ..bob.clone() };
+    match store.write(|tx| tx.update_user(&readdressed)) {
+        Err(StorageError::Conflict { field }) => assert_eq!(field, "email"),
+        other => panic!("move onto a taken email: expected Conflict, got {other:?}"),
+    }
+
+    // Nothing of the refused rows was stored.
+    assert_eq!(find(&store, "alice"), Some(alice));
+    assert_eq!(find(&store, "bob"), Some(bob));
+    assert_eq!(find(&store, "alicia"), None);
+    assert_eq!(find(&store, "impostor"), None);
+    assert_eq!(find(&store, "id-other-1"), None);
+    assert_eq!(list(&store, UserFilter::default()).len(), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Transactions
+// ---------------------------------------------------------------------------------------------
+
+/// An error of a layer above storage, as actions have.
+#[derive(Debug)]
+enum ActionError {
+    Refused,
+    Storage(StorageError),
+}
+
+impl From<StorageError> for ActionError {
+    fn from(error: StorageError) -> Self {
+        Self::Storage(error)
+    }
+}
+
+#[test]
+fn write_rolls_back_when_the_work_fails() {
+    let Fixture { store, db: _db } = migrated();
+    let alice = user("alice", "alice@example.org");
+    let bob = user("bob", "bob@example.org");
+
+    let result: StorageResult<()> = store.write(|tx| {
+        tx.insert_user(&alice)?;
+        assert!(tx.user_by_id_or_name("alice")?.is_some(), "visible inside the transaction");
+        Err(StorageError::NotFound)
+    });
+    assert!(matches!(result, Err(StorageError::NotFound)), "{result:?}");
+    assert_eq!(find(&store, "alice"), None);
+
+    // The caller's own error type aborts the same way.
+    let result: Result<(), ActionError> = store.write(|tx| {
+        tx.insert_user(&bob)?;
+        Err(ActionError::Refused)
+    });
+    assert!(matches!(result, Err(ActionError::Refused)), "{result:?}");
+    assert_eq!(find(&store, "bob"), None);
+
+    // A second insert that conflicts leaves no trace of the first.
+    let alice_again = User { id: "id-alice-2".into(), ..user("alice", "alice2@example.org") };
+    let result: Result<(), ActionError> = store.write(|tx| {
+        tx.insert_user(&bob)?;
+        tx.insert_user(&alice)?;
+        tx.insert_user(&alice_again)?;
+        Ok(())
+    });
+    assert!(
+        matches!(result, Err(ActionError::Storage(StorageError::Conflict { field: "name" }))),
+        "{result:?}"
+    );
+    assert_eq!(find(&store, "bob"), None);
+    assert_eq!(find(&store, "alice"), None);
+    assert_eq!(find(&store, "id-alice-2"), None);
+
+    // The store is still usable, and a successful write commits all of it.
+    let result: StorageResult<usize> = store.write(|tx| {
+        tx.insert_user(&alice)?;
+        tx.insert_user(&bob)?;
+        Ok(2)
+    });
+    assert_eq!(result.expect("committing write"), 2);
+    assert_eq!(find(&store, "alice"), Some(alice));
+    assert_eq!(find(&store, "bob"), Some(bob));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. API tokens
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn api_tokens_belong_to_users_and_list_oldest_first() {
+    let Fixture { store, db: _db } = migrated();
+    let alice = user("alice", "alice@example.org");
+    let bob = user("bob", "bob@example.org");
+    insert(&store, &[&alice, &bob]);
+
+    let t0 = Timestamp::now();
+    let newest = token("jti-newest", &alice.id, at(1_800_000_300));
+    let oldest = token("jti-oldest", &alice.id, at(1_800_000_100));
+    let middle = ApiToken { last_access: Some(t0), ..token("jti-middle", &alice.id, at(1_800_000_200)) };
+    let bobs = token("jti-bob", &bob.id, at(1_800_000_000));
+    store
+        .write(|tx| -> StorageResult<()> {
+            for t in [&newest, &oldest, &middle, &bobs] {
+                tx.insert_api_token(t)?;
+            }
+            Ok(())
+        })
+        .expect("insert tokens");
+
+    let (found_token, found_user) = store
+        .read(|tx| tx.api_token_with_user("jti-middle"))
+        .expect("api_token_with_user")
+        .expect("token exists");
+    assert_eq!(found_token, middle);
+    assert_eq!(found_user, alice);
+    let (_, owner) = store.read(|tx| tx.api_token_with_user("jti-bob")).expect("lookup").expect("token");
+    assert_eq!(owner, bob);
+    assert_eq!(store.read(|tx| tx.api_token_with_user("jti-unknown")).expect("lookup"), None);
+    assert_eq!(store.read(|tx| tx.api_token("jti-oldest")).expect("api_token"), Some(oldest.clone()));
+    assert_eq!(store.read(|tx| tx.api_token("jti-unknown")).expect("api_token"), None);
+
+    let of_alice = store.read(|tx| tx.api_tokens_of(&alice.id)).expect("api_tokens_of");
+    assert_eq!(of_alice, [oldest.clone(), middle.clone(), newest.clone()]);
+    let of_bob = store.read(|tx| tx.api_tokens_of(&bob.id)).expect("api_tokens_of");
+    assert_eq!(of_bob, [bobs]);
+    assert!(store.read(|tx| tx.api_tokens_of("id-nobody")).expect("api_tokens_of").is_empty());
+
+    // Deleting: true once, then false.
+    assert!(store.write(|tx| tx.delete_api_token("jti-middle")).expect("delete"));
+    assert!(!store.write(|tx| tx.delete_api_token("jti-middle")).expect("delete again"));
+    assert!(!store.write(|tx| tx.delete_api_token("jti-unknown")).expect("delete unknown"));
+    assert_eq!(store.read(|tx| tx.api_token("jti-middle")).expect("api_token"), None);
+    assert_eq!(store.read(|tx| tx.api_token_with_user("jti-middle")).expect("lookup"), None);
+    let of_alice = store.read(|tx| tx.api_tokens_of(&alice.id)).expect("api_tokens_of");
+    assert_eq!(of_alice, [oldest, newest]);
+
+    // A token id is unique.
+    let duplicate = token("jti-bob", &alice.id, at(1_800_000_500));
+    assert!(matches!(
+        store.write(|tx| tx.insert_api_token(&duplicate)),
+        Err(StorageError::Conflict { field: "id" })
+    ));
+}
+
+#[test]
+fn touch_api_token_records_use_only_when_stale() {
+    let Fixture { store, db: _db } = migrated();
+    let alice = user("alice", "alice@example.org");
+    let bob = user("bob", "bob@example.org");
+    insert(&store, &[&alice, &bob]);
+    let first = token("jti-first", &alice.id, at(1_800_000_000));
+    let second = token("jti-second", &alice.id, at(1_800_000_001));
+    let bobs = token("jti-bob", &bob.id, at(1_800_000_002));
+    store
+        .write(|tx| -> StorageResult<()> {
+            for t in [&first, &second, &bobs] {
+                tx.insert_api_token(t)?;
+            }
+            Ok(())
+        })
+        .expect("insert tokens");
+
+    let last_access =
+        |id: &str| store.read(|tx| tx.api_token(id)).expect("api_token").expect("token exists").last_access;
+    let last_active = |name: &str| find(&store, name).expect("user exists").last_active;
+    let touch = |t: &ApiToken, now: Timestamp, stale_before: Timestamp| {
+        store.write(|tx| tx.touch_api_token(t, now, stale_before)).expect("touch_api_token");
+    };
+
+    // Never used: the first use is recorded on the token and its owner, with sub-second precision.
+    let t1 = Timestamp::now();
+    let t1_secs = t1.unix_seconds();
+    touch(&first, t1, at(t1_secs - 60));
+    assert_eq!(last_access("jti-first"), Some(t1));
+    assert_eq!(last_active("alice"), Some(t1));
+    // Nobody else was touched.
+    assert_eq!(last_access("jti-second"), None);
+    assert_eq!(last_access("jti-bob"), None);
+    assert_eq!(last_active("bob"), None);
+
+    // Used again within the window: nothing changes.
+    touch(&first, at(t1_secs + 30), at(t1_secs - 30));
+    assert_eq!(last_access("jti-first"), Some(t1));
+    assert_eq!(last_active("alice"), Some(t1));
+
+    // Used after the window: both are recorded again.
+    let t2 = at(t1_secs + 120);
+    touch(&first, t2, at(t1_secs + 60));
+    assert_eq!(last_access("jti-first"), Some(t2));
+    assert_eq!(last_active("alice"), Some(t2));
+
+    // A never-used token of a recently active user: the token is recorded, the user is not.
+    touch(&second, at(t1_secs + 130), at(t1_secs + 70));
+    assert_eq!(last_access("jti-second"), Some(at(t1_secs + 130)));
+    assert_eq!(last_active("alice"), Some(t2));
+    assert_eq!(last_access("jti-first"), Some(t2));
+
+    // Timestamps that differ by a microsecond compare correctly.
+    let later = Timestamp::from_naive(t2.naive() + chrono_micro());
+    touch(&first, at(t1_secs + 500), later);
+    assert_eq!(last_access("jti-first"), Some(at(t1_secs + 500)));
+    let same = at(t1_secs + 500);
+    touch(&first, at(t1_secs + 900), same);
+    assert_eq!(last_access("jti-first"), Some(at(t1_secs + 500)), "not strictly older: not stale");
+}
+
+/// One microsecond, the finest step both databases keep.
+fn chrono_micro() -> chrono::TimeDelta {
+    chrono::TimeDelta::microseconds(1)
+}
+
+#[test]
+fn api_tokens_need_an_existing_user() {
+    let Fixture { store, db } = migrated();
+    let orphan = token("jti-orphan", "id-nobody", at(1_800_000_000));
+    let result = store.write(|tx| tx.insert_api_token(&orphan));
+    assert!(result.is_err(), "a token for a missing user was stored: foreign keys not enforced");
+    assert_eq!(store.read(|tx| tx.api_token("jti-orphan")).expect("api_token"), None);
+
+    // Deleting a user deletes its tokens (ON DELETE CASCADE), here through a plain connection.
+    let alice = user("alice", "alice@example.org");
+    let bob = user("bob", "bob@example.org");
+    insert(&store, &[&alice, &bob]);
+    let alices = token("jti-alice", &alice.id, at(1_800_000_000));
+    let bobs = token("jti-bob", &bob.id, at(1_800_000_000));
+    store
+        .write(|tx| -> StorageResult<()> {
+            tx.insert_api_token(&alices)?;
+            tx.insert_api_token(&bobs)
+        })
+        .expect("insert tokens");
+    let pragma = if db.is_postgres() { "" } else { "PRAGMA foreign_keys = ON; " };
+    raw_sql(&db, &format!("{pragma}DELETE FROM users WHERE id = 'id-alice'"));
+    assert_eq!(store.read(|tx| tx.api_token("jti-alice")).expect("api_token"), None);
+    assert_eq!(store.read(|tx| tx.api_token("jti-bob")).expect("api_token"), Some(bobs));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. URLs and connection failures
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn database_urls_need_a_known_scheme() {
+    for bad in ["mysql://x", "./plain/path"] {
+        match DatabaseUrl::parse(bad) {
+            Err(StorageError::BadUrl(message)) => assert!(!message.is_empty()),
+            other => panic!("{bad}: expected BadUrl, got {other:?}"),
+        }
+    }
+    assert!(matches!(DatabaseUrl::parse("sqlite://./some.db"), Ok(DatabaseUrl::Sqlite(_))));
+    assert!(matches!(
+        DatabaseUrl::parse("postgres://postgres@127.0.0.1:5432/test"),
+        Ok(DatabaseUrl::Postgres(_))
+    ));
+}
+
+#[test]
+fn unreachable_postgres_is_unavailable_and_hides_the_password() {
+    let url = DatabaseUrl::parse("postgres://postgres@127.0.0.1:1/nope").expect("valid URL");
+    match Store::open(&url, 2).err() {
+        Some(StorageError::Unavailable(message)) => assert!(!message.is_empty()),
+        Some(other) => panic!("expected Unavailable, got {other:?}"),
+        None => panic!("a store opened on port 1"),
+    }
+
+    let url = DatabaseUrl::parse("postgres://u:secretpw@127.0.0.1:1/x").expect("valid URL");
+    let error = Store::open(&url, 2).err().expect("a store opened on port 1");
+    assert!(matches!(error, StorageError::Unavailable(_)), "expected Unavailable, got {error:?}");
+    let shown = error.to_string();
+    assert!(shown.contains("127.0.0.1"), "the message names the server: {shown}");
+    assert!(!shown.contains("secretpw"), "password in the message: {shown}");
+    assert!(!format!("{error:?}").contains("secretpw"), "password in Debug: {error:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A unit of work that panics
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_panicking_write_leaves_no_open_transaction_behind() {
+    let db = TestDb::new();
+    // One connection, so the work after the panic gets the connection the panic left behind.
+    let store = Store::open(db.url(), 1).expect("open");
+    store.migrate().expect("migrate");
+    let alice = user("alice", "alice@example.org");
+    let bob = user("bob", "bob@example.org");
+
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.write(|tx| -> StorageResult<()> {
+            tx.insert_user(&alice)?;
+            panic!("deliberate panic inside Store::write (expected by this test)");
+        })
+    }));
+    assert!(outcome.is_err(), "the work did not panic");
+
+    // The next write commits for real: another connection sees it, and not the panicked work.
+    insert(&store, &[&bob]);
+    let other = Store::open(db.url(), 1).expect("open a second store");
+    assert_eq!(find(&other, "bob"), Some(bob.clone()));
+    assert_eq!(find(&other, "alice"), None);
+    assert_eq!(find(&store, "alice"), None);
+    // And the second store can write too (on SQLite: no write lock was left held).
+    insert(&other, &[&alice]);
+    assert_eq!(find(&store, "alice"), Some(alice));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening fresh databases
+// ---------------------------------------------------------------------------------------------
+
+/// Opening a new SQLite file once raced the pool's own first connection (both switching the file
+/// to WAL) and failed with `database is locked` in a few percent of the opens.
+#[test]
+fn opening_a_fresh_database_is_reliable() {
+    let rounds = if TestDb::new().is_postgres() { 3 } else { 150 };
+    for round in 0..rounds {
+        let db = TestDb::new();
+        let store =
+            Store::open(db.url(), 4).unwrap_or_else(|e| panic!("round {round}: open {}: {e}", db.url()));
+        store.migrate().unwrap_or_else(|e| panic!("round {round}: migrate: {e}"));
+        insert(&store, &[&user("alice", "alice@example.org")]);
+    }
+}

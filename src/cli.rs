@@ -1,0 +1,201 @@
+//! Subcommands. Each one that changes data goes through the same actions as the API.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::TcpListener;
+
+use clap::{Parser, Subcommand};
+use datahavn_actions::{ActionError, Services, SiteConfig};
+use datahavn_domain::params::Params;
+use datahavn_domain::user::Actor;
+use datahavn_http::{AppState, CorsPolicy, HttpConfig};
+use datahavn_storage::{DatabaseUrl, Store};
+use serde_json::{Value, json};
+
+use crate::config::{ServeArgs, StoreArgs};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "datahavn",
+    version,
+    about = "An open-data catalogue server that speaks the CKAN Action API"
+)]
+struct Cli {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (migrates an embedded SQLite database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the OpenAPI document the server serves at /api/3/openapi.json.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from stdin when it is not a terminal, else prompted.
+    Add {
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        fullname: Option<String>,
+        /// Make the user a sysadmin.
+        #[arg(long)]
+        sysadmin: bool,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it.
+    Create {
+        user: String,
+        /// A name that describes the token.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+pub fn run() -> Result<(), String> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(&cli.store, &args),
+        Command::Migrate => migrate(&cli.store),
+        Command::User(UserCommand::Add { name, email, fullname, sysadmin }) => {
+            let services = services(&cli.store, SiteConfig::default(), false)?;
+            let password = read_password()?;
+            let mut params =
+                json!({"name": name, "email": email, "password": password, "sysadmin": sysadmin});
+            if let Some(fullname) = fullname {
+                params["fullname"] = Value::String(fullname);
+            }
+            let user = run_action(&services, "user_create", params)?;
+            println!(
+                "created user {}{}",
+                user["name"].as_str().unwrap_or_default(),
+                if sysadmin { " (sysadmin)" } else { "" }
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::List) => {
+            let services = services(&cli.store, SiteConfig::default(), false)?;
+            let users = run_action(&services, "user_list", json!({"limit": 1000, "order_by": "name"}))?;
+            for user in users.as_array().into_iter().flatten() {
+                println!(
+                    "{}\t{}\t{}",
+                    user["name"].as_str().unwrap_or_default(),
+                    user["email"].as_str().unwrap_or_default(),
+                    if user["sysadmin"] == Value::Bool(true) { "sysadmin" } else { "" }
+                );
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { user, name }) => {
+            let services = services(&cli.store, SiteConfig::default(), false)?;
+            let created = run_action(&services, "api_token_create", json!({"user": user, "name": name}))?;
+            println!("{}", created["token"].as_str().unwrap_or_default());
+            Ok(())
+        }
+        Command::Openapi => {
+            let text = datahavn_http::openapi().to_pretty_json().map_err(|e| e.to_string())?;
+            println!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// Opens the store and checks its schema; an embedded SQLite database is migrated.
+fn open_store(args: &StoreArgs, may_migrate: bool) -> Result<Store, String> {
+    let url = args.database_url()?;
+    let store = Store::open(&url, args.max_connections).map_err(|e| e.to_string())?;
+    let migrate = may_migrate || matches!(url, DatabaseUrl::Sqlite(_));
+    let applied = store.ensure_schema(migrate).map_err(|e| e.to_string())?;
+    if !applied.is_empty() {
+        log::info!("applied {} migration(s) to {}", applied.len(), url);
+    }
+    Ok(store)
+}
+
+fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Services, String> {
+    let store = open_store(args, may_migrate)?;
+    Ok(Services { store, tokens: args.token_signer()?, site })
+}
+
+/// The CLI acts as the site itself: a sysadmin.
+fn site_actor() -> Actor {
+    Actor::User { id: String::new(), name: "datahavn".into(), sysadmin: true }
+}
+
+fn run_action(services: &Services, name: &str, params: Value) -> Result<Value, String> {
+    let Value::Object(map) = params else {
+        return Err("parameters must be an object".into());
+    };
+    datahavn_actions::call(services, site_actor(), name, &Params::new(map)).map_err(|e| describe(&e))
+}
+
+fn describe(error: &ActionError) -> String {
+    match error {
+        ActionError::Validation(errors) => errors.to_string(),
+        ActionError::NotFound(reason) => format!("not found: {}", reason.as_deref().unwrap_or("")),
+        ActionError::NotAuthorized(reason) => format!("access denied: {}", reason.as_deref().unwrap_or("")),
+        ActionError::Integrity(message) | ActionError::Internal(message) => message.clone(),
+    }
+}
+
+fn read_password() -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let second = rpassword::prompt_password("Repeat password: ").map_err(|e| e.to_string())?;
+        if first != second {
+            return Err("the passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+fn migrate(args: &StoreArgs) -> Result<(), String> {
+    let url = args.database_url()?;
+    let store = Store::open(&url, 1).map_err(|e| e.to_string())?;
+    let applied = store.migrate().map_err(|e| e.to_string())?;
+    if applied.is_empty() {
+        println!("{url}: up to date");
+    } else {
+        println!("{url}: applied {}", applied.join(", "));
+    }
+    Ok(())
+}
+
+fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
+    let listener =
+        TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let services = services(store_args, args.site(&bound), args.migrate)?;
+    log::info!("datahavn {} on {} serving http://{bound}", env!("CARGO_PKG_VERSION"), services.store.url());
+    let state = AppState {
+        services,
+        http: HttpConfig { max_body_bytes: args.max_body_bytes, cors: CorsPolicy::parse(&args.cors_origins) },
+    };
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+    actix_web::rt::System::new().block_on(async move {
+        let server = datahavn_http::serve(listener, state, workers).map_err(|e| e.to_string())?;
+        server.await.map_err(|e| e.to_string())
+    })
+}

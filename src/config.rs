@@ -1,0 +1,135 @@
+//! Settings from flags and `DATAHAVN_*` environment variables (docs/CONFIG.md).
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use datahavn_actions::{SiteConfig, TokenSigner};
+use datahavn_storage::DatabaseUrl;
+
+/// Settings every command shares: where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Directory for the embedded database and the generated token secret.
+    #[arg(long, env = "DATAHAVN_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// `sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`
+    /// [default: sqlite://<data dir>/datahavn.db]
+    #[arg(long, env = "DATAHAVN_DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+
+    /// Largest number of database connections.
+    #[arg(long, env = "DATAHAVN_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    pub max_connections: u32,
+
+    /// Secret that signs API tokens [default: generated once into <data dir>/token_secret].
+    #[arg(long, env = "DATAHAVN_TOKEN_SECRET", hide_env_values = true, global = true)]
+    pub token_secret: Option<String>,
+}
+
+impl StoreArgs {
+    pub fn database_url(&self) -> Result<DatabaseUrl, String> {
+        let text = match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("datahavn.db").display()),
+        };
+        DatabaseUrl::parse(&text).map_err(|e| e.to_string())
+    }
+
+    /// The token signer: the configured secret, else the one in the data directory, made
+    /// on first use.
+    pub fn token_signer(&self) -> Result<TokenSigner, String> {
+        if let Some(secret) = self.token_secret.as_deref().filter(|s| !s.is_empty()) {
+            return Ok(TokenSigner::new(secret.as_bytes()));
+        }
+        let path = self.data_dir.join("token_secret");
+        let secret = read_or_create_secret(&path)?;
+        Ok(TokenSigner::new(secret.as_bytes()))
+    }
+}
+
+fn read_or_create_secret(path: &Path) -> Result<String, String> {
+    match std::fs::read_to_string(path) {
+        Ok(secret) if !secret.trim().is_empty() => return Ok(secret.trim().to_owned()),
+        Ok(_) => return Err(format!("{} is empty: delete it or set DATAHAVN_TOKEN_SECRET", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let secret = datahavn_actions::secrets::generate_secret();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, secret.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            log::info!("generated a token secret in {}", path.display());
+            Ok(secret)
+        }
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_or_create_secret(path),
+        Err(e) => Err(format!("cannot create {}: {e}", path.display())),
+    }
+}
+
+/// Settings of the server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "DATAHAVN_BIND", default_value = "127.0.0.1:5000")]
+    pub bind: String,
+
+    /// Public base URL of the site, used in `help` links [default: http://<bind>].
+    #[arg(long, env = "DATAHAVN_SITE_URL")]
+    pub site_url: Option<String>,
+
+    /// Site title reported by `status_show`.
+    #[arg(long, env = "DATAHAVN_SITE_TITLE", default_value = "datahavn")]
+    pub site_title: String,
+
+    /// Site description reported by `status_show`.
+    #[arg(long, env = "DATAHAVN_SITE_DESCRIPTION", default_value = "")]
+    pub site_description: String,
+
+    /// Default locale reported by `status_show`.
+    #[arg(long, env = "DATAHAVN_LOCALE_DEFAULT", default_value = "en")]
+    pub locale_default: String,
+
+    /// Let anyone create an account with `user_create` (CKAN's `ckan.auth.create_user_via_api`).
+    #[arg(long, env = "DATAHAVN_CREATE_USER_VIA_API", default_value_t = false)]
+    pub create_user_via_api: bool,
+
+    /// Largest accepted request body, in bytes (413 above).
+    #[arg(long, env = "DATAHAVN_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Origins allowed to call the API from a browser: `*` or a comma-separated list.
+    #[arg(long, env = "DATAHAVN_CORS_ORIGINS", default_value = "")]
+    pub cors_origins: String,
+
+    /// HTTP worker threads [default: the number of CPUs].
+    #[arg(long, env = "DATAHAVN_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Apply pending migrations to a PostgreSQL database at start (SQLite is always migrated).
+    #[arg(long, env = "DATAHAVN_MIGRATE", default_value_t = false)]
+    pub migrate: bool,
+}
+
+impl ServeArgs {
+    pub fn site(&self, bound: &std::net::SocketAddr) -> SiteConfig {
+        let site_url = self.site_url.clone().unwrap_or_else(|| format!("http://{bound}"));
+        SiteConfig {
+            site_url: site_url.trim_end_matches('/').to_owned(),
+            site_title: self.site_title.clone(),
+            site_description: self.site_description.clone(),
+            locale_default: self.locale_default.clone(),
+            error_emails_to: None,
+            create_user_via_api: self.create_user_via_api,
+        }
+    }
+}
