@@ -1,0 +1,202 @@
+//! A real datahavn on a real port, backed by a throw-away database (SQLite, or PostgreSQL when
+//! `TEST_DATABASE_URL` is set), and a plain HTTP client to talk to it.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::thread;
+
+use datahavn_actions::{Services, SiteConfig, TokenSigner};
+use datahavn_domain::params::Params;
+use datahavn_domain::user::Actor;
+use datahavn_http::{AppState, CorsPolicy, HttpConfig};
+use datahavn_storage::Store;
+use datahavn_storage::testing::TestDb;
+use serde_json::{Value, json};
+
+pub const SECRET: &[u8] = b"test secret";
+
+pub struct TestServer {
+    pub base: String,
+    pub services: Services,
+    handle: actix_web::dev::ServerHandle,
+    _db: TestDb,
+}
+
+/// A response: status, content type and body (parsed as JSON when it is JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub text: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    pub fn result(&self) -> Value {
+        let body = self.json();
+        assert_eq!(body["success"], true, "expected success, got {} {}", self.status, self.text);
+        body["result"].clone()
+    }
+
+    pub fn error(&self) -> Value {
+        let body = self.json();
+        assert_eq!(body["success"], false, "expected failure, got {} {}", self.status, self.text);
+        body["error"].clone()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+pub struct Options {
+    pub cors: CorsPolicy,
+    pub max_body_bytes: usize,
+    pub create_user_via_api: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { cors: CorsPolicy::None, max_body_bytes: 1024 * 1024, create_user_via_api: false }
+    }
+}
+
+impl TestServer {
+    pub fn start() -> Self {
+        Self::start_with(Options::default())
+    }
+
+    pub fn start_with(options: Options) -> Self {
+        let db = TestDb::new();
+        let store = Store::open(db.url(), 4).expect("open test database");
+        store.migrate().expect("migrate test database");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let base = format!("http://{addr}");
+        let services = Services {
+            store,
+            tokens: TokenSigner::new(SECRET),
+            site: SiteConfig {
+                site_url: base.clone(),
+                create_user_via_api: options.create_user_via_api,
+                ..SiteConfig::default()
+            },
+        };
+        let state = AppState {
+            services: services.clone(),
+            http: HttpConfig { max_body_bytes: options.max_body_bytes, cors: options.cors },
+        };
+        let (sender, receiver) = mpsc::channel();
+        thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = datahavn_http::serve(listener, state, 2).expect("server");
+                sender.send(server.handle()).expect("handle");
+                let _ = server.await;
+            });
+        });
+        let handle = receiver.recv().expect("server started");
+        Self { base, services, handle, _db: db }
+    }
+
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder().http_status_as_error(false).build().into()
+    }
+
+    fn reply(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+        let mut response = response.expect("request failed");
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        Reply { status, content_type, text, headers }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// GET a path (with its query string), with optional headers.
+    pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = Self::agent().get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::reply(request.call())
+    }
+
+    /// POST raw bytes with a content type.
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8], headers: &[(&str, &str)]) -> Reply {
+        let mut request = Self::agent().post(self.url(path)).header("Content-Type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::reply(request.send(body))
+    }
+
+    /// Any method.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut builder = ureq::http::Request::builder().method(method).uri(self.url(path));
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder.body(()).expect("request");
+        Self::reply(Self::agent().run(request))
+    }
+
+    /// POST a JSON body to an action, as ckanapi does, with an optional token.
+    pub fn action(&self, name: &str, body: Value, token: Option<&str>) -> Reply {
+        let headers: Vec<(&str, &str)> = token.map(|t| vec![("Authorization", t)]).unwrap_or_default();
+        self.post_raw(&format!("/api/3/action/{name}"), "application/json", body.to_string().as_bytes(), &headers)
+    }
+
+    /// Runs an action directly as the site (a sysadmin), for setting up a test.
+    pub fn as_site(&self, name: &str, body: Value) -> Value {
+        let Value::Object(map) = body else { panic!("object expected") };
+        let actor = Actor::User { id: String::new(), name: "site".into(), sysadmin: true };
+        datahavn_actions::call(&self.services, actor, name, &Params::new(map))
+            .unwrap_or_else(|e| panic!("{name} failed: {e:?}"))
+    }
+
+    /// Creates a user and a token for them; returns (user dict, token).
+    pub fn user_with_token(&self, name: &str, sysadmin: bool) -> (Value, String) {
+        let user = self.as_site(
+            "user_create",
+            json!({"name": name, "email": format!("{name}@example.org"), "password": "password123", "sysadmin": sysadmin}),
+        );
+        let token = self.as_site("api_token_create", json!({"user": name, "name": "test"}));
+        (user, token["token"].as_str().expect("token").to_owned())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // Stop the server before its database goes away.
+        let stop = self.handle.stop(false);
+        let _ = thread::spawn(move || actix_web::rt::System::new().block_on(stop)).join();
+    }
+}
+
+/// The recorded CKAN exchanges beside the project.
+pub fn reference(file: &str) -> Value {
+    let path = format!("{}/../shared/ckan-reference/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).expect("reference JSON")
+}
+
+/// The keys of an object, in order.
+pub fn keys(value: &Value) -> Vec<String> {
+    value.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+}
