@@ -16,7 +16,10 @@ fn success_envelope_has_ckans_keys_help_url_and_headers() {
     assert_eq!(reply.header("cache-control"), Some("public, max-age=0, must-revalidate"));
     assert_eq!(
         reply.text,
-        format!(r#"{{"help":"{}/api/3/action/help_show?name=site_read","success":true,"result":true}}"#, server.base)
+        format!(
+            r#"{{"help":"{}/api/3/action/help_show?name=site_read","success":true,"result":true}}"#,
+            server.base
+        )
     );
 }
 
@@ -47,7 +50,10 @@ fn get_on_a_write_action_asks_for_post() {
     let server = TestServer::start();
     let reply = server.get("/api/3/action/user_create?name=via-get", &[]);
     assert_eq!(reply.status, 400);
-    assert_eq!(reply.json(), json!("Bad request: JSON Error: Invalid request. Please use POST method for your request"));
+    assert_eq!(
+        reply.json(),
+        json!("Bad request: JSON Error: Invalid request. Please use POST method for your request")
+    );
 }
 
 #[test]
@@ -56,7 +62,10 @@ fn malformed_and_non_object_json_are_bare_string_400s() {
     let reply = server.post_raw("/api/3/action/user_create", "application/json", b"{not json", &[]);
     assert_eq!(reply.status, 400);
     let message = reply.json();
-    assert!(message.as_str().unwrap().starts_with("Bad request: JSON Error: Error decoding JSON data."), "{message}");
+    assert!(
+        message.as_str().unwrap().starts_with("Bad request: JSON Error: Error decoding JSON data."),
+        "{message}"
+    );
 
     let reply = server.post_raw("/api/3/action/user_create", "application/json", b"[1, 2]", &[]);
     assert_eq!(reply.status, 400);
@@ -71,7 +80,8 @@ fn invalid_utf8_is_refused_and_changes_nothing() {
     let server = TestServer::start();
     let (_, token) = server.user_with_token("admin", true);
     let body = b"{\"name\": \"bad\xff\", \"email\": \"x@example.org\", \"password\": \"password123\"}";
-    let reply = server.post_raw("/api/3/action/user_create", "application/json", body, &[("Authorization", &token)]);
+    let reply =
+        server.post_raw("/api/3/action/user_create", "application/json", body, &[("Authorization", &token)]);
     assert_eq!(reply.status, 400);
     let reply = server.get("/api/3/action/user_show?id=%ff%fe", &[]);
     assert_eq!(reply.status, 400);
@@ -105,7 +115,8 @@ fn a_read_action_posted_with_a_query_string_ignores_its_body() {
     let server = TestServer::start();
     server.user_with_token("alice", false);
     server.user_with_token("bob", false);
-    let reply = server.post_raw("/api/3/action/user_show?id=alice", "application/json", br#"{"id": "bob"}"#, &[]);
+    let reply =
+        server.post_raw("/api/3/action/user_show?id=alice", "application/json", br#"{"id": "bob"}"#, &[]);
     assert_eq!(reply.result()["name"], "alice");
 }
 
@@ -116,11 +127,13 @@ fn form_bodies_and_the_json_as_key_quirk() {
     let auth = [("Authorization", token.as_str())];
     // What `curl -d '{"name": ...}'` sends: the JSON is the one form field's name.
     let body = br#"{"name": "formjson", "email": "formjson@example.org", "password": "password123"}"#;
-    let reply = server.post_raw("/api/3/action/user_create", "application/x-www-form-urlencoded", body, &auth);
+    let reply =
+        server.post_raw("/api/3/action/user_create", "application/x-www-form-urlencoded", body, &auth);
     assert_eq!(reply.result()["name"], "formjson");
     // Ordinary form fields.
     let body = b"name=formfields&email=formfields%40example.org&password=password123&fullname=Form+Fields";
-    let reply = server.post_raw("/api/3/action/user_create", "application/x-www-form-urlencoded", body, &auth);
+    let reply =
+        server.post_raw("/api/3/action/user_create", "application/x-www-form-urlencoded", body, &auth);
     let user = reply.result();
     assert_eq!(user["name"], "formfields");
     assert_eq!(user["fullname"], "Form Fields");

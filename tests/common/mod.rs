@@ -159,7 +159,12 @@ impl TestServer {
     /// POST a JSON body to an action, as ckanapi does, with an optional token.
     pub fn action(&self, name: &str, body: Value, token: Option<&str>) -> Reply {
         let headers: Vec<(&str, &str)> = token.map(|t| vec![("Authorization", t)]).unwrap_or_default();
-        self.post_raw(&format!("/api/3/action/{name}"), "application/json", body.to_string().as_bytes(), &headers)
+        self.post_raw(
+            &format!("/api/3/action/{name}"),
+            "application/json",
+            body.to_string().as_bytes(),
+            &headers,
+        )
     }
 
     /// Runs an action directly as the site (a sysadmin), for setting up a test.

@@ -87,7 +87,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(openapi::ApiDoc::openapi())
         .service(utoipa_actix_web::scope("/api/3/action").configure(routes::configure))
         .split_for_parts();
-    api
+    openapi::split_get_and_post(api)
 }
 
 /// The whole application, for the server and for tests.
@@ -113,6 +113,7 @@ pub fn build_app(
                 .route("/{name}", web::route().to(dispatch::unknown_action)),
         )
         .split_for_parts();
+    let api = openapi::split_get_and_post(api);
     app.route("/api", web::get().to(|| version_document(1)))
         .route("/api/{version:[123]}", web::get().to(version_path))
         .route("/api/docs", web::get().to(|| async { redirect("/api/docs/") }))

@@ -44,3 +44,20 @@ impl Modify for SecurityAddon {
         );
     }
 }
+
+/// Read-only actions are documented twice: GET with query parameters (operation id
+/// `<action>_get`) and POST with a JSON body (operation id `<action>`). The annotations describe
+/// both at once; this splits them so each operation has its own id and its own inputs.
+pub fn split_get_and_post(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for item in api.paths.paths.values_mut() {
+        let (Some(get), Some(post)) = (item.get.as_mut(), item.post.as_mut()) else {
+            continue;
+        };
+        if get.operation_id.is_some() && get.operation_id == post.operation_id {
+            get.operation_id = get.operation_id.take().map(|id| format!("{id}_get"));
+            get.request_body = None;
+            post.parameters = None;
+        }
+    }
+    api
+}
