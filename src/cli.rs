@@ -150,6 +150,7 @@ fn run_action(services: &Services, name: &str, params: Value) -> Result<Value, S
 fn describe(error: &ActionError) -> String {
     match error {
         ActionError::Validation(errors) => errors.to_string(),
+        ActionError::ValidationDict(dict) => serde_json::Value::Object(dict.clone()).to_string(),
         ActionError::NotFound(reason) => format!("not found: {}", reason.as_deref().unwrap_or("")),
         ActionError::NotAuthorized(reason) => format!("access denied: {}", reason.as_deref().unwrap_or("")),
         ActionError::Integrity(message) | ActionError::Internal(message) => message.clone(),

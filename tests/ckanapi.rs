@@ -35,7 +35,9 @@ fn can_import_ckanapi(python: Option<&Path>) -> Result<(), String> {
     if output.status.success() {
         Ok(())
     } else {
-        Err(format!("{} cannot import ckanapi: {}", python.display(), String::from_utf8_lossy(&output.stderr).trim()))
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last_line = stderr.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or_default();
+        Err(format!("{} cannot import ckanapi: {}", python.display(), last_line.trim()))
     }
 }
 
@@ -50,7 +52,7 @@ fn ckanapi_library_and_cli_work_against_datahavn() {
                  or point DATAHAVN_PYTHON at a Python that has it."
             );
         }
-        eprintln!("skipped: ckanapi not installed ({INSTALL}) [{reason}]");
+        eprintln!("skipped: ckanapi not installed ({INSTALL}); {reason}");
         return;
     }
     let python = python.expect("checked above");

@@ -11,6 +11,7 @@ Run by `cargo test --test ckanapi` (tests/ckanapi.rs); standalone:
 Exits non-zero when a test fails.
 """
 
+import ast
 import json
 import os
 import shutil
@@ -243,12 +244,18 @@ class UserActions(unittest.TestCase):
         self.assertEqual(patched["display_name"], "Patched Name")
 
         # update replaces: fields not given are emptied; email is required
-        updated = as_user(token).action.user_update(id=created["id"], email="new-" + name + "@example.org", fullname="Updated")
+        updated = as_user(token).action.user_update(
+            id=created["id"], email="new-" + name + "@example.org", fullname="Updated"
+        )
         self.assertEqual(updated["fullname"], "Updated")
         self.assertEqual(updated["email"], "new-" + name + "@example.org")
         self.assertIsNone(updated["about"])
         updated = CLI.action(
-            "user_update", "id=" + name, "email=" + name + "@example.org", "about=via the CLI", apikey=SYSADMIN_TOKEN
+            "user_update",
+            "id=" + name,
+            "email=" + name + "@example.org",
+            "about=via the CLI",
+            apikey=SYSADMIN_TOKEN,
         )
         self.assertEqual(updated["about"], "via the CLI")
         self.assertIsNone(updated["fullname"])
@@ -280,7 +287,8 @@ class UserActions(unittest.TestCase):
         self.assertEqual(found, [{"id": created["id"], "name": name, "fullname": "Auto Complete"}])
         for get in (False, True):
             self.assertEqual(CLI.action("user_autocomplete", "q=" + name, get=get), found)
-            self.assertEqual(CLI.action("user_autocomplete", "q=" + name, "limit=1", apikey=SYSADMIN_TOKEN, get=get), found)
+            limited = CLI.action("user_autocomplete", "q=" + name, "limit=1", apikey=SYSADMIN_TOKEN, get=get)
+            self.assertEqual(limited, found)
         self.assertEqual(as_user(token_for(name)).action.user_autocomplete(q=name, ignore_self=True), [])
         self.assertEqual(anonymous().action.user_autocomplete(q="zz-nobody-" + uuid.uuid4().hex[:8]), [])
 
@@ -338,8 +346,10 @@ class ApiTokens(unittest.TestCase):
             self.assertEqual(token["user_id"], owner["id"])
             self.assertNotIn("token", token)
         for get in (False, True):
-            self.assertEqual(CLI.action("api_token_list", "user_id=" + name, apikey=second["token"], get=get), tokens)
-            self.assertEqual(CLI.action("api_token_list", "user=" + name, apikey=SYSADMIN_TOKEN, get=get), tokens)
+            own = CLI.action("api_token_list", "user_id=" + name, apikey=second["token"], get=get)
+            self.assertEqual(own, tokens)
+            by_sysadmin = CLI.action("api_token_list", "user=" + name, apikey=SYSADMIN_TOKEN, get=get)
+            self.assertEqual(by_sysadmin, tokens)
         with self.assertRaises(ckanapi.NotAuthorized):
             anonymous().action.api_token_list(user_id=name)
 
@@ -383,7 +393,9 @@ class ErrorMapping(unittest.TestCase):
         error = raised.exception.extra_msg
         self.assertEqual(error["__type"], "Authorization Error")
         self.assertTrue(error["message"].startswith("Access denied"), error)
-        stderr = CLI.action_error("user_create", "name=" + name, "email=" + name + "@example.org", "password=password123")
+        stderr = CLI.action_error(
+            "user_create", "name=" + name, "email=" + name + "@example.org", "password=password123"
+        )
         self.assertIn("ckanapi.errors.NotAuthorized", stderr)
         with self.assertRaises(ckanapi.NotFound):
             sysadmin().action.user_show(id=name)
@@ -422,7 +434,7 @@ class ErrorMapping(unittest.TestCase):
                 client.call_action("no_such_action", {"x": 1})
             error = raised.exception
             self.assertIs(type(error), ckanapi.CKANAPIError)
-            url, status, body = eval(error.extra_msg, {})  # repr([url, status, response])
+            url, status, body = ast.literal_eval(error.extra_msg)  # repr([url, status, response])
             self.assertEqual(url, URL + "/api/action/no_such_action")
             self.assertEqual(status, 400)
             self.assertEqual(json.loads(body), "Bad request: Action name not known: no_such_action")
@@ -477,6 +489,33 @@ class Dump(unittest.TestCase):
         self.assertNotIn("email", public)
         self.assertNotIn("password_hash", public)
 
+    def test_load_users_round_trip(self):
+        # `ckanapi load users` sends whole dumped dicts back: user_update for a user that exists
+        # (found by id, else name), user_create (with id and password_hash) for one that does not.
+        original = new_user("ck-load", fullname="Before Load")
+        done = CLI.run("dump", "users", original["name"], "-q", apikey=SYSADMIN_TOKEN)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        [record] = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        record["fullname"] = "After Load"
+        twin = dict(record)
+        twin_name = fresh_name("ck-load")
+        twin.update(id=str(uuid.uuid4()), name=twin_name, email=twin_name + "@example.org", fullname="Twin")
+        with tempfile.TemporaryDirectory() as directory:
+            lines = os.path.join(directory, "users.jsonl")
+            with open(lines, "w", encoding="utf-8") as out:
+                for obj in (record, twin):
+                    out.write(json.dumps(obj) + "\n")
+            done = CLI.run("load", "users", "-I", lines, apikey=SYSADMIN_TOKEN)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertNotIn("Error", done.stderr, done.stderr)
+        updated = sysadmin().action.user_show(id=original["id"], include_password_hash=True)
+        self.assertEqual(updated["fullname"], "After Load")
+        self.assertEqual(updated["email"], original["email"])
+        created = sysadmin().action.user_show(id=twin["id"], include_password_hash=True)
+        self.assertEqual(created["name"], twin_name)
+        self.assertEqual(created["fullname"], "Twin")
+        self.assertEqual(created["password_hash"], record["password_hash"])
+
 
 if __name__ == "__main__":
     if not URL or not SYSADMIN_TOKEN:
@@ -484,5 +523,6 @@ if __name__ == "__main__":
         sys.exit(2)
     from ckanapi.version import __version__ as ckanapi_version
 
-    sys.stderr.write("ckanapi {} ({}) against {}\n".format(ckanapi_version, os.path.dirname(ckanapi.__file__), URL))
+    location = os.path.dirname(ckanapi.__file__)
+    sys.stderr.write("ckanapi {} ({}) against {}\n".format(ckanapi_version, location, URL))
     unittest.main(verbosity=2)

@@ -205,3 +205,55 @@ pub fn reference(file: &str) -> Value {
 pub fn keys(value: &Value) -> Vec<String> {
     value.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
 }
+
+impl TestServer {
+    /// An organization made directly in storage, with the given members (user name, capacity).
+    /// Independent of the organization actions, so dataset tests can set up their world.
+    pub fn org(&self, name: &str, members: &[(&str, &str)]) -> String {
+        self.group_row(name, true, members)
+    }
+
+    /// A (non-organization) group made directly in storage, with members.
+    pub fn group(&self, name: &str, members: &[(&str, &str)]) -> String {
+        self.group_row(name, false, members)
+    }
+
+    fn group_row(&self, name: &str, is_organization: bool, members: &[(&str, &str)]) -> String {
+        use datahavn_domain::Timestamp;
+        use datahavn_domain::group::{Group, GroupState, Member};
+        let id = uuid::Uuid::new_v4().to_string();
+        let group = Group {
+            id: id.clone(),
+            name: name.to_owned(),
+            title: format!("{name} title"),
+            description: String::new(),
+            image_url: String::new(),
+            group_type: if is_organization { "organization" } else { "group" }.to_owned(),
+            is_organization,
+            approval_status: "approved".into(),
+            state: GroupState::Active,
+            created: Timestamp::now(),
+            extras: Vec::new(),
+            document: serde_json::Map::new(),
+        };
+        self.services
+            .store
+            .write(|tx| {
+                tx.insert_group(&group)?;
+                for (user, capacity) in members {
+                    let user = tx.user_by_id_or_name(user)?.expect("member exists");
+                    tx.upsert_member(&Member {
+                        id: uuid::Uuid::new_v4().to_string(),
+                        group_id: id.clone(),
+                        table_name: "user".into(),
+                        table_id: user.id,
+                        capacity: (*capacity).to_owned(),
+                        state: "active".into(),
+                    })?;
+                }
+                Ok::<_, datahavn_storage::StorageError>(())
+            })
+            .expect("group set up");
+        id
+    }
+}

@@ -8,6 +8,10 @@ pub enum ActionError {
     /// 409: field errors, no message.
     #[error("validation failed: {0}")]
     Validation(ValidationErrors),
+    /// 409 with a dict whose values are not lists, as a few CKAN actions answer
+    /// (`package_update` without id: `{"id": "Missing value"}`).
+    #[error("validation failed")]
+    ValidationDict(serde_json::Map<String, serde_json::Value>),
     /// 404: `Not found` or `Not found: <reason>`.
     #[error("not found")]
     NotFound(Option<String>),

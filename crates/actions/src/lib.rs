@@ -4,9 +4,14 @@
 //! transaction and returns the result CKAN would. The transport (crate `datahavn-http`) and the
 //! CLI both call actions through [`call`], so every path validates alike.
 
+pub mod access;
+pub mod activity;
 mod context;
 pub mod dto;
 mod error;
+pub(crate) mod package;
+pub mod render;
+mod resource;
 pub mod secrets;
 mod site;
 mod token;
@@ -45,6 +50,22 @@ pub const ACTIONS: &[Action] = &[
     token::API_TOKEN_CREATE,
     token::API_TOKEN_LIST,
     token::API_TOKEN_REVOKE,
+    package::PACKAGE_LIST,
+    package::CURRENT_PACKAGE_LIST_WITH_RESOURCES,
+    package::PACKAGE_SHOW,
+    package::PACKAGE_AUTOCOMPLETE,
+    package::PACKAGE_CREATE,
+    package::PACKAGE_UPDATE,
+    package::PACKAGE_PATCH,
+    package::PACKAGE_DELETE,
+    package::DATASET_PURGE,
+    resource::RESOURCE_SHOW,
+    resource::RESOURCE_CREATE,
+    resource::RESOURCE_UPDATE,
+    resource::RESOURCE_PATCH,
+    resource::RESOURCE_DELETE,
+    resource::RESOURCE_SEARCH,
+    resource::PACKAGE_RESOURCE_REORDER,
 ];
 
 /// The action of that name.

@@ -112,3 +112,156 @@ mod tests {
         );
     }
 }
+
+/// What a caller holds: sysadmin, and their roles in organizations, groups and datasets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Memberships {
+    pub user_id: Option<String>,
+    pub user_name: String,
+    pub sysadmin: bool,
+    /// Organization or group id → the caller's capacity in it.
+    pub groups: std::collections::HashMap<String, crate::group::Capacity>,
+    /// Dataset id → the caller's capacity as a collaborator.
+    pub collaborations: std::collections::HashMap<String, crate::group::Capacity>,
+}
+
+impl Memberships {
+    pub fn capacity_in(&self, group_id: &str) -> Option<crate::group::Capacity> {
+        self.groups.get(group_id).copied()
+    }
+}
+
+/// The parts of a dataset that decide who may see and change it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageAccess {
+    pub id: String,
+    pub state: crate::package::PackageState,
+    pub private: bool,
+    pub owner_org: Option<String>,
+    pub creator_user_id: Option<String>,
+}
+
+/// CKAN's permission labels, decided directly: public active datasets for everyone; private,
+/// draft and deleted ones for members of the owner organization, collaborators, the creator
+/// of an unowned dataset, and sysadmins.
+pub fn can_read_package(who: &Memberships, package: &PackageAccess) -> bool {
+    if who.sysadmin {
+        return true;
+    }
+    if package.state == crate::package::PackageState::Active && !package.private {
+        return true;
+    }
+    if let Some(org) = &package.owner_org
+        && who.groups.contains_key(org)
+    {
+        return true;
+    }
+    if who.collaborations.contains_key(&package.id) {
+        return true;
+    }
+    package.owner_org.is_none() && who.user_id.is_some() && package.creator_user_id == who.user_id
+}
+
+/// `package_update` and the actions that run through it: editors and admins of the owner
+/// organization, editor collaborators, the creator of an unowned dataset, sysadmins.
+pub fn can_edit_package(who: &Memberships, package: &PackageAccess) -> bool {
+    if who.sysadmin {
+        return true;
+    }
+    if let Some(org) = &package.owner_org
+        && who.capacity_in(org).is_some_and(crate::group::Capacity::may_edit_datasets)
+    {
+        return true;
+    }
+    if who.collaborations.get(&package.id).is_some_and(|c| c.may_edit_datasets()) {
+        return true;
+    }
+    package.owner_org.is_none() && who.user_id.is_some() && package.creator_user_id == who.user_id
+}
+
+/// Adding datasets to an organization: its editors and admins, and sysadmins.
+pub fn can_create_dataset_in(who: &Memberships, org_id: &str) -> bool {
+    who.sysadmin || who.capacity_in(org_id).is_some_and(crate::group::Capacity::may_edit_datasets)
+}
+
+/// Creating a dataset at all: a sysadmin, or an editor or admin of some organization.
+pub fn can_create_some_dataset(who: &Memberships, org_ids: &[String]) -> bool {
+    who.sysadmin
+        || org_ids
+            .iter()
+            .any(|org| who.capacity_in(org).is_some_and(crate::group::Capacity::may_edit_datasets))
+}
+
+/// Putting datasets into a (non-organization) group: any member of it, and sysadmins.
+pub fn can_manage_group_datasets(who: &Memberships, group_id: &str) -> bool {
+    who.sysadmin || who.capacity_in(group_id).is_some()
+}
+
+/// Changing an organization or group, its members or its state: its admins, and sysadmins.
+pub fn is_group_admin(who: &Memberships, group_id: &str) -> bool {
+    who.sysadmin || who.capacity_in(group_id) == Some(crate::group::Capacity::Admin)
+}
+
+#[cfg(test)]
+mod package_tests {
+    use super::*;
+    use crate::group::Capacity;
+    use crate::package::PackageState;
+
+    fn package(state: PackageState, private: bool) -> PackageAccess {
+        PackageAccess {
+            id: "p".into(),
+            state,
+            private,
+            owner_org: Some("org".into()),
+            creator_user_id: Some("creator".into()),
+        }
+    }
+
+    fn member(capacity: Option<Capacity>) -> Memberships {
+        let mut who = Memberships { user_id: Some("u".into()), ..Memberships::default() };
+        if let Some(capacity) = capacity {
+            who.groups.insert("org".into(), capacity);
+        }
+        who
+    }
+
+    #[test]
+    fn public_active_datasets_are_for_everyone() {
+        assert!(can_read_package(&Memberships::default(), &package(PackageState::Active, false)));
+    }
+
+    #[test]
+    fn private_deleted_and_draft_datasets_are_for_members() {
+        for (state, private) in
+            [(PackageState::Active, true), (PackageState::Deleted, false), (PackageState::Draft, false)]
+        {
+            let p = package(state, private);
+            assert!(!can_read_package(&Memberships::default(), &p));
+            assert!(!can_read_package(&member(None), &p));
+            assert!(can_read_package(&member(Some(Capacity::Member)), &p));
+            assert!(can_read_package(&Memberships { sysadmin: true, ..Memberships::default() }, &p));
+        }
+    }
+
+    #[test]
+    fn editors_edit_members_do_not() {
+        let p = package(PackageState::Active, false);
+        assert!(can_edit_package(&member(Some(Capacity::Editor)), &p));
+        assert!(can_edit_package(&member(Some(Capacity::Admin)), &p));
+        assert!(!can_edit_package(&member(Some(Capacity::Member)), &p));
+        assert!(!can_edit_package(&member(None), &p));
+        let mut collaborator = member(None);
+        collaborator.collaborations.insert("p".into(), Capacity::Editor);
+        assert!(can_edit_package(&collaborator, &p));
+        assert!(can_read_package(&collaborator, &package(PackageState::Active, true)));
+    }
+
+    #[test]
+    fn only_admins_administer_groups() {
+        assert!(is_group_admin(&member(Some(Capacity::Admin)), "org"));
+        assert!(!is_group_admin(&member(Some(Capacity::Editor)), "org"));
+        assert!(can_manage_group_datasets(&member(Some(Capacity::Member)), "org"));
+        assert!(!can_create_dataset_in(&member(Some(Capacity::Member)), "org"));
+    }
+}

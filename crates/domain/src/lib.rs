@@ -2,9 +2,12 @@
 //! crate shares. Nothing here does I/O; nothing here knows about diesel or actix.
 
 pub mod authz;
+pub mod catalog;
 pub mod error;
+pub mod group;
 pub mod license;
 pub mod name;
+pub mod package;
 pub mod params;
 pub mod time;
 pub mod user;

@@ -82,6 +82,10 @@ fn error_dict(error: ActionError) -> (StatusCode, Map<String, Value>) {
             dict.insert("__type".into(), "Validation Error".into());
             (StatusCode::CONFLICT, dict)
         }
+        ActionError::ValidationDict(mut dict) => {
+            dict.insert("__type".into(), "Validation Error".into());
+            (StatusCode::CONFLICT, dict)
+        }
         ActionError::NotFound(reason) => {
             (StatusCode::NOT_FOUND, typed("Not Found Error", with_reason("Not found", reason)))
         }

@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         (name = "site", description = "Site status, help and licences"),
         (name = "users", description = "User accounts"),
         (name = "api tokens", description = "JWT API tokens"),
+        (name = "datasets", description = "Datasets (packages)"),
+        (name = "resources", description = "Resources of datasets"),
     )
 )]
 pub struct ApiDoc;

@@ -8,6 +8,7 @@ mod error;
 mod migrate;
 mod queries;
 mod rows;
+mod rows_catalog;
 mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -19,7 +20,7 @@ use diesel::Connection;
 
 pub use error::{StorageError, StorageResult};
 pub use migrate::SchemaStatus;
-pub use queries::{UserFilter, UserOrder};
+pub use queries::{ActivityFilter, GroupFilter, PackageFilter, UserFilter, UserOrder};
 pub use url::DatabaseUrl;
 
 use conn::{AnyConnection, Pool};

@@ -2,7 +2,10 @@
 //! query string) and POST; the others POST only (a GET gets CKAN's 400). The handler names are
 //! the action names and become the OpenAPI operation ids.
 
+mod package;
+mod package_params;
 mod params;
+mod resource;
 mod site;
 mod token;
 mod user;
@@ -25,4 +28,20 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(token::api_token_create)
         .service(token::api_token_list)
         .service(token::api_token_revoke);
+    cfg.service(package::package_list)
+        .service(package::current_package_list_with_resources)
+        .service(package::package_show)
+        .service(package::package_autocomplete)
+        .service(package::package_create)
+        .service(package::package_update)
+        .service(package::package_patch)
+        .service(package::package_delete)
+        .service(package::dataset_purge);
+    cfg.service(resource::resource_show)
+        .service(resource::resource_create)
+        .service(resource::resource_update)
+        .service(resource::resource_patch)
+        .service(resource::resource_delete)
+        .service(resource::resource_search)
+        .service(resource::package_resource_reorder);
 }

@@ -1,0 +1,85 @@
+//! Recording activities: every create, update and delete of a dataset, organization or group.
+
+use datahavn_domain::Timestamp;
+use datahavn_domain::catalog::{Activity, PackageRecord};
+use datahavn_domain::package::PackageState;
+use datahavn_storage::Tx;
+use serde_json::{Value, json};
+
+use crate::{ActionResult, Context};
+
+/// Records a dataset activity (`new package`, `changed package`, `deleted package`) with the
+/// dataset dict as it became.
+pub fn record_package(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    kind: &str,
+    record: &PackageRecord,
+    rendered: &Value,
+) -> ActionResult<()> {
+    let mut group_ids: Vec<String> = record.owner_org.iter().cloned().collect();
+    group_ids.extend(tx.memberships_of("package", &record.id)?.into_iter().map(|m| m.group_id));
+    // A public dataset's deletion stays in the public stream.
+    let public = !record.private && (record.state == PackageState::Active || kind == "deleted package");
+    let labels = if public {
+        vec!["public".to_owned()]
+    } else {
+        record.owner_org.iter().map(|o| format!("member-{o}")).collect()
+    };
+    tx.insert_activity(&Activity {
+        id: uuid::Uuid::new_v4().to_string(),
+        timestamp: Timestamp::now(),
+        user_id: ctx.actor.user_id().unwrap_or_default().to_owned(),
+        object_id: record.id.clone(),
+        group_ids,
+        activity_type: kind.to_owned(),
+        public,
+        permission_labels: labels,
+        data: json!({"package": rendered, "actor": ctx.actor.name()}),
+    })?;
+    Ok(())
+}
+
+/// Records an organization or group activity (`new organization`, `changed group`, ...).
+pub fn record_group(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    kind: &str,
+    group_id: &str,
+    dict: &Value,
+) -> ActionResult<()> {
+    tx.insert_activity(&Activity {
+        id: uuid::Uuid::new_v4().to_string(),
+        timestamp: Timestamp::now(),
+        user_id: ctx.actor.user_id().unwrap_or_default().to_owned(),
+        object_id: group_id.to_owned(),
+        group_ids: vec![group_id.to_owned()],
+        activity_type: kind.to_owned(),
+        public: true,
+        permission_labels: vec!["public".to_owned()],
+        data: json!({"group": dict, "actor": ctx.actor.name()}),
+    })?;
+    Ok(())
+}
+
+/// Records a user activity (`new user`, `changed user`).
+pub fn record_user(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    kind: &str,
+    user_id: &str,
+    dict: &Value,
+) -> ActionResult<()> {
+    tx.insert_activity(&Activity {
+        id: uuid::Uuid::new_v4().to_string(),
+        timestamp: Timestamp::now(),
+        user_id: ctx.actor.user_id().filter(|id| !id.is_empty()).unwrap_or(user_id).to_owned(),
+        object_id: user_id.to_owned(),
+        group_ids: Vec::new(),
+        activity_type: kind.to_owned(),
+        public: true,
+        permission_labels: vec!["public".to_owned()],
+        data: json!({"user": dict, "actor": ctx.actor.name()}),
+    })?;
+    Ok(())
+}

@@ -1,0 +1,662 @@
+//! Dataset actions: show, list, create, update, patch, delete, purge and their relatives.
+
+use std::collections::HashSet;
+
+use datahavn_domain::authz::{self, Memberships};
+use datahavn_domain::catalog::{PackageRecord, ResourceRecord};
+use datahavn_domain::package::{self as rules, PackageState, ValidPackage, ValidationRights};
+use datahavn_domain::params::{MISSING_VALUE, Params};
+use datahavn_domain::{Timestamp, ValidationErrors};
+use datahavn_storage::{PackageFilter, Tx};
+use serde_json::{Map, Value, json};
+
+use crate::access::{memberships, require_edit, require_read};
+use crate::render::render_in_tx;
+use crate::{Action, ActionError, ActionResult, Context, activity};
+
+/// How a write reached the dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Write {
+    Create,
+    Update,
+}
+
+fn integrity(error: rules::IntegrityError) -> ActionError {
+    ActionError::Integrity(error.0)
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Resolves the dataset's final resources: ids kept or made, timestamps kept or set.
+fn settle_resources(
+    tx: &mut Tx<'_>,
+    package_id: &str,
+    sent: Vec<Map<String, Value>>,
+    existing: &[Value],
+    now: Timestamp,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Vec<Value>> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(sent.len());
+    for mut resource in sent {
+        let id = match resource.get("id").and_then(text) {
+            Some(id) => {
+                if let Some(other) = tx.resource_by_id(&id)?
+                    && other.package_id != package_id
+                {
+                    errors.add("resources", "Resource id already exists.");
+                }
+                if !seen.insert(id.clone()) {
+                    errors.add("resources", format!("Duplicate resource id {id}"));
+                }
+                id
+            }
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        let previous = existing
+            .iter()
+            .filter_map(Value::as_object)
+            .find(|r| r.get("id").and_then(Value::as_str) == Some(&id));
+        resource.insert("id".into(), Value::String(id));
+        match previous {
+            Some(previous) => {
+                let created = previous.get("created").cloned().unwrap_or_else(|| now.to_ckan_string().into());
+                resource.entry("created").or_insert(created);
+                if !resource.contains_key("datastore_active")
+                    && let Some(active) = previous.get("datastore_active")
+                {
+                    resource.insert("datastore_active".into(), active.clone());
+                }
+                let unchanged = {
+                    let mut a = resource.clone();
+                    let mut b = previous.clone();
+                    a.remove("metadata_modified");
+                    b.remove("metadata_modified");
+                    a == b
+                };
+                let modified = if unchanged {
+                    previous.get("metadata_modified").cloned().unwrap_or_else(|| now.to_ckan_string().into())
+                } else {
+                    now.to_ckan_string().into()
+                };
+                resource.insert("metadata_modified".into(), modified);
+            }
+            None => {
+                resource.entry("created").or_insert_with(|| now.to_ckan_string().into());
+                resource.entry("metadata_modified").or_insert_with(|| now.to_ckan_string().into());
+            }
+        }
+        // Stored with CKAN's standard keys, so the dict a client reads back compares equal.
+        for (key, default) in crate::render::resource_defaults() {
+            resource.entry(key).or_insert(default);
+        }
+        out.push(Value::Object(resource));
+    }
+    Ok(out)
+}
+
+fn resource_index(package_id: &str, resources: &[Value]) -> Vec<ResourceRecord> {
+    let field = |r: &Map<String, Value>, key: &str| match r.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    resources
+        .iter()
+        .filter_map(Value::as_object)
+        .enumerate()
+        .map(|(position, r)| ResourceRecord {
+            id: field(r, "id"),
+            package_id: package_id.to_owned(),
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+            state: "active".into(),
+            url: field(r, "url"),
+            format: field(r, "format"),
+            name: field(r, "name"),
+            description: field(r, "description"),
+            hash: field(r, "hash"),
+        })
+        .collect()
+}
+
+/// Validation, permissions and the write shared by every action that changes a dataset.
+/// Returns the stored record and its rendered dict; an update that changes nothing returns the
+/// stored dict untouched.
+pub(crate) fn write_package(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    who: &Memberships,
+    input: &Map<String, Value>,
+    existing: Option<&PackageRecord>,
+    mode: Write,
+) -> ActionResult<(PackageRecord, Value)> {
+    let creating = mode == Write::Create;
+    let may_set_state = match existing {
+        Some(existing) => authz::can_edit_package(who, &existing.access()),
+        None => who.sysadmin,
+    };
+    let rights = ValidationRights { sysadmin: who.sysadmin, may_set_state };
+    let (valid, mut errors): (Option<ValidPackage>, ValidationErrors) =
+        match rules::validate_package(input, rights, creating).map_err(integrity)? {
+            Ok(valid) => (Some(valid), ValidationErrors::new()),
+            Err(errors) => (None, errors),
+        };
+    let now = Timestamp::now();
+
+    // Organization (checked even when other fields failed: CKAN reports every error at once).
+    let sent_org = input.get("owner_org").and_then(text).filter(|o| !o.is_empty());
+    let org_ref = sent_org.or_else(|| existing.and_then(|e| e.owner_org.clone()));
+    let organization = match &org_ref {
+        None => {
+            errors.add("owner_org", "An organization must be provided");
+            None
+        }
+        Some(reference) => match tx.group_by_id_or_name(reference)? {
+            Some(org) if org.is_organization && org.is_active() => Some(org),
+            _ => {
+                errors.add("owner_org", "Organization does not exist");
+                None
+            }
+        },
+    };
+    if let Some(org) = &organization {
+        let moving = existing.is_none_or(|e| e.owner_org.as_deref() != Some(org.id.as_str()));
+        if moving && !authz::can_create_dataset_in(who, &org.id) {
+            errors.add("owner_org", "You cannot add a dataset to this organization");
+        }
+    }
+
+    let Some(valid) = valid else {
+        return Err(errors.into());
+    };
+
+    // Identity and name.
+    let id = match existing {
+        Some(existing) => existing.id.clone(),
+        None => match &valid.id {
+            Some(id) => {
+                if tx.package_by_id_or_name(id)?.is_some_and(|p| p.id == *id) {
+                    errors.add("id", "Dataset id already exists");
+                }
+                id.clone()
+            }
+            None => uuid::Uuid::new_v4().to_string(),
+        },
+    };
+    if let Some(holder) = tx.live_package_named(&valid.name)?
+        && holder.id != id
+    {
+        errors.add("name", "That URL is already in use.");
+    }
+    let private = valid.private.or(existing.map(|e| e.private)).unwrap_or(false);
+    if private && organization.is_none() && !errors.contains("owner_org") {
+        errors.add("private", "Datasets with no organization can't be private.");
+    }
+
+    // Resources.
+    let existing_resources: Vec<Value> = existing
+        .and_then(|e| e.document.get("resources"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let resources = match valid.resources.clone() {
+        Some(sent) => settle_resources(tx, &id, sent, &existing_resources, now, &mut errors)?,
+        None => existing_resources,
+    };
+
+    // Tags, with their ids.
+    let mut tags = Vec::new();
+    let mut tag_ids = Vec::new();
+    for tag in valid.doc.get("tags").and_then(Value::as_array).into_iter().flatten() {
+        let Some(name) = tag.get("name").and_then(Value::as_str) else { continue };
+        let vocabulary = match tag.get("vocabulary_id").and_then(Value::as_str) {
+            None => None,
+            Some(reference) => match tx.vocabulary_by_id_or_name(reference)? {
+                Some(vocabulary) => Some(vocabulary.id),
+                None => {
+                    errors.add("tags", format!("Tag vocabulary \"{reference}\" does not exist"));
+                    continue;
+                }
+            },
+        };
+        let record = tx.ensure_tag(name, vocabulary.as_deref())?;
+        tag_ids.push(record.id.clone());
+        tags.push(json!({"name": record.name, "vocabulary_id": record.vocabulary_id, "id": record.id}));
+    }
+
+    // Groups: resolved now, written after the dataset row.
+    let groups = match &valid.groups {
+        None => None,
+        Some(references) => {
+            let current: HashSet<String> = match existing {
+                Some(e) => tx.memberships_of("package", &e.id)?.into_iter().map(|m| m.group_id).collect(),
+                None => HashSet::new(),
+            };
+            let mut resolved = Vec::new();
+            for reference in references {
+                let group = tx
+                    .group_by_id_or_name(reference)?
+                    .filter(|g| !g.is_organization && g.is_active())
+                    .ok_or_else(|| ActionError::not_found("Group was not found."))?;
+                if !current.contains(&group.id) && !authz::can_manage_group_datasets(who, &group.id) {
+                    return Err(ActionError::denied(format!(
+                        "User {} not authorized to edit these groups",
+                        who.user_name
+                    )));
+                }
+                if !resolved.contains(&group.id) {
+                    resolved.push(group.id);
+                }
+            }
+            Some(resolved)
+        }
+    };
+    errors.into_result()?;
+
+    let mut document = valid.doc.clone();
+    let package_type = document
+        .remove("type")
+        .and_then(|t| t.as_str().map(str::to_owned))
+        .or_else(|| existing.map(|e| e.package_type.clone()))
+        .unwrap_or_else(|| "dataset".to_owned());
+    document.insert("tags".into(), Value::Array(tags));
+    document.insert("resources".into(), Value::Array(resources));
+    let state = valid.state.or(existing.map(|e| e.state)).unwrap_or(PackageState::Active);
+    let title = document.get("title").and_then(Value::as_str).unwrap_or(&valid.name).to_owned();
+
+    if let Some(existing) = existing {
+        let same_groups = match &groups {
+            None => true,
+            Some(new) => {
+                let mut old: Vec<String> =
+                    tx.memberships_of("package", &existing.id)?.into_iter().map(|m| m.group_id).collect();
+                let mut new = new.clone();
+                old.sort();
+                new.sort();
+                old == new
+            }
+        };
+        let unchanged = existing.document == document
+            && existing.name == valid.name
+            && existing.private == private
+            && existing.state == state
+            && existing.package_type == package_type
+            && existing.owner_org == organization.as_ref().map(|o| o.id.clone())
+            && same_groups
+            && valid.metadata_modified.is_none();
+        if unchanged {
+            let rendered = serde_json::from_str(&existing.rendered)
+                .map_err(|e| ActionError::Internal(format!("package {}: {e}", existing.id)))?;
+            return Ok((existing.clone(), rendered));
+        }
+    }
+
+    let metadata_modified = valid
+        .metadata_modified
+        .as_deref()
+        .and_then(|m| {
+            chrono::NaiveDateTime::parse_from_str(m.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").ok()
+        })
+        .map_or(now, Timestamp::from_naive);
+    let mut record = PackageRecord {
+        id: id.clone(),
+        name: valid.name.clone(),
+        title,
+        package_type,
+        state,
+        private,
+        owner_org: organization.as_ref().map(|o| o.id.clone()),
+        creator_user_id: match existing {
+            Some(e) => e.creator_user_id.clone(),
+            None => ctx.actor.user_id().filter(|id| !id.is_empty()).map(str::to_owned),
+        },
+        metadata_created: existing.map_or(now, |e| e.metadata_created),
+        metadata_modified,
+        document,
+        rendered: String::new(),
+    };
+
+    if creating {
+        let renamed = tx.free_name_of_deleted(&record.name)?;
+        crate::render::rerender_packages(tx, &renamed, &ctx.site().site_url)?;
+        tx.insert_package(&record)?;
+    } else {
+        tx.update_package(&record)?;
+    }
+    let resources = record.document.get("resources").and_then(Value::as_array).cloned().unwrap_or_default();
+    tx.replace_resources(&id, &resource_index(&id, &resources))?;
+    tx.set_package_tags(&id, &tag_ids)?;
+    if let Some(groups) = groups {
+        for member in tx.memberships_of("package", &id)? {
+            if !groups.contains(&member.group_id) {
+                tx.delete_member(&member.group_id, "package", &id)?;
+            }
+        }
+        for group_id in groups {
+            tx.upsert_member(&datahavn_domain::group::Member {
+                id: uuid::Uuid::new_v4().to_string(),
+                group_id,
+                table_name: "package".into(),
+                table_id: id.clone(),
+                capacity: "public".into(),
+                state: "active".into(),
+            })?;
+        }
+    }
+    let rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?);
+    record.rendered = rendered.to_string();
+    tx.set_package_rendered(&id, &record.rendered)?;
+    let kind = match (mode, state) {
+        (Write::Create, _) => "new package",
+        (Write::Update, PackageState::Deleted) => "deleted package",
+        (Write::Update, _) => "changed package",
+    };
+    activity::record_package(ctx, tx, kind, &record, &rendered)?;
+    Ok((record, rendered))
+}
+
+/// The dataset named by `id` (or `name_or_id`), as `NotFound` with `reason` when missing.
+pub(crate) fn find_package(
+    tx: &mut Tx<'_>,
+    reference: &str,
+    reason: Option<&str>,
+) -> ActionResult<PackageRecord> {
+    tx.package_by_id_or_name(reference)?.ok_or_else(|| ActionError::NotFound(reason.map(str::to_owned)))
+}
+
+/// The stored document as a full input dict (what `package_patch` overlays).
+pub(crate) fn as_input(record: &PackageRecord) -> Map<String, Value> {
+    let mut input = record.document.clone();
+    input.insert("id".into(), record.id.clone().into());
+    input.insert("name".into(), record.name.clone().into());
+    input.insert("type".into(), record.package_type.clone().into());
+    input.insert("private".into(), record.private.into());
+    input.insert("state".into(), record.state.as_str().into());
+    input.insert("owner_org".into(), record.owner_org.clone().map_or(Value::Null, Value::String));
+    input
+}
+
+fn required_id(params: &Params, keys: &[&str]) -> ActionResult<String> {
+    let mut errors = ValidationErrors::new();
+    let id = params.first_string(keys, &mut errors);
+    errors.into_result()?;
+    id.ok_or_else(|| ActionError::field(keys.first().copied().unwrap_or("id"), MISSING_VALUE))
+}
+
+pub const PACKAGE_SHOW: Action = Action {
+    name: "package_show",
+    side_effect_free: true,
+    doc: "Return the metadata of a dataset (package) and its resources.\n\n\
+          :param id: the id or name of the dataset\n:type id: string\n\
+          :param use_default_schema: ignored (datahavn has one schema)\n\
+          :rtype: dictionary",
+    run: package_show,
+};
+
+fn package_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    let id = required_id(params, &["id", "name_or_id"])?;
+    let rendered = ctx.store().read(|tx| {
+        let (access, rendered) = tx.package_access_and_rendered(&id)?.ok_or(ActionError::NotFound(None))?;
+        let public = access.state == PackageState::Active && !access.private;
+        if !public {
+            let who = memberships(tx, &ctx.actor)?;
+            if !authz::can_read_package(&who, &access) {
+                return Err(ActionError::denied(format!(
+                    "User {} not authorized to read package {}",
+                    ctx.actor.name(),
+                    access.id
+                )));
+            }
+        }
+        Ok(rendered)
+    })?;
+    serde_json::from_str(&rendered).map_err(|e| ActionError::Internal(format!("stored package {id}: {e}")))
+}
+
+pub const PACKAGE_CREATE: Action = Action {
+    name: "package_create",
+    side_effect_free: false,
+    doc: "Create a new dataset (package).\n\nYou must be an editor or admin of the organization \
+          (or a sysadmin). Any top-level key beyond CKAN's schema is kept and returned as sent.\n\n\
+          :param name: the URL name: 2-100 characters of lowercase alphanumerics, `-` and `_`\n\
+          :param title: (optional, default: name)\n:param owner_org: the id or name of the organization\n\
+          :param private: (optional, default false)\n:param author:, :param author_email:, \
+          :param maintainer:, :param maintainer_email:, :param license_id:, :param notes:, \
+          :param url:, :param version: (optional)\n\
+          :param state: `active` or `draft` (sysadmins may set any)\n:param type: (optional, default `dataset`)\n\
+          :param resources: list of resource dicts\n:param tags: list of tag dicts (or `tag_string`)\n\
+          :param extras: list of `{key, value}` dicts\n:param groups: list of `{id}` or `{name}` dicts\n\
+          :param id: (sysadmins only) a UUID for the new dataset\n\
+          :returns: the new dataset, as package_show gives it\n:rtype: dictionary",
+    run: package_create,
+};
+
+fn package_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    let (_, rendered) = ctx.store().write(|tx| {
+        let who = memberships(tx, &ctx.actor)?;
+        let orgs: Vec<String> = who.groups.keys().cloned().collect();
+        if !authz::can_create_some_dataset(&who, &orgs) {
+            return Err(ActionError::denied(format!(
+                "User {} not authorized to create packages",
+                ctx.actor.name()
+            )));
+        }
+        write_package(ctx, tx, &who, params.as_map(), None, Write::Create)
+    })?;
+    log::info!("dataset {} created by {:?}", rendered["name"], ctx.actor.name());
+    Ok(rendered)
+}
+
+pub const PACKAGE_UPDATE: Action = Action {
+    name: "package_update",
+    side_effect_free: false,
+    doc: "Update a dataset (package). The dict replaces the stored one: fields not given are \
+          cleared, except `resources` and `groups` (kept when absent) and `private`, `owner_org`, \
+          `state`, `type`. Use package_patch to change single fields.\n\n\
+          :param id: the id or name of the dataset\n:returns: the updated dataset\n:rtype: dictionary",
+    run: package_update,
+};
+
+fn package_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    let mut errors = ValidationErrors::new();
+    let Some(id) = params.first_string(&["id", "name"], &mut errors) else {
+        let mut dict = Map::new();
+        dict.insert("id".into(), MISSING_VALUE.into());
+        return Err(ActionError::ValidationDict(dict));
+    };
+    let (_, rendered) = ctx.store().write(|tx| {
+        let existing = find_package(tx, &id, Some("Package was not found."))?;
+        let who = memberships(tx, &ctx.actor)?;
+        require_edit(&who, &existing)?;
+        let mut input = params.as_map().clone();
+        if !input.contains_key("name") {
+            input.insert("name".into(), existing.name.clone().into());
+        }
+        write_package(ctx, tx, &who, &input, Some(&existing), Write::Update)
+    })?;
+    Ok(rendered)
+}
+
+pub const PACKAGE_PATCH: Action = Action {
+    name: "package_patch",
+    side_effect_free: false,
+    doc: "Patch a dataset: the given top-level fields replace the stored ones, the others keep \
+          their values. (Sending `resources` still replaces the whole list.)\n\n\
+          :param id: the id or name of the dataset\n:returns: the updated dataset\n:rtype: dictionary",
+    run: package_patch,
+};
+
+fn package_patch(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    let id = required_id(params, &["id", "name_or_id"])?;
+    let (_, rendered) = ctx.store().write(|tx| {
+        let existing = find_package(tx, &id, None)?;
+        let who = memberships(tx, &ctx.actor)?;
+        require_edit(&who, &existing)?;
+        let mut input = as_input(&existing);
+        for (key, value) in params.as_map() {
+            if key != "id" {
+                input.insert(key.clone(), value.clone());
+            }
+        }
+        write_package(ctx, tx, &who, &input, Some(&existing), Write::Update)
+    })?;
+    Ok(rendered)
+}
+
+pub const PACKAGE_DELETE: Action = Action {
+    name: "package_delete",
+    side_effect_free: false,
+    doc: "Delete a dataset: its state becomes `deleted`, it leaves its groups and loses its \
+          collaborators. Its name may be reused. Restore it with package_patch `state=active`.\n\n\
+          :param id: the id or name of the dataset\n:rtype: null",
+    run: package_delete,
+};
+
+fn package_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    let id = required_id(params, &["id"])?;
+    ctx.store().write(|tx| {
+        let existing = find_package(tx, &id, None)?;
+        let who = memberships(tx, &ctx.actor)?;
+        require_edit(&who, &existing)?;
+        tx.delete_memberships_of("package", &existing.id)?;
+        tx.delete_collaborators_of(&existing.id)?;
+        let mut record = existing.clone();
+        record.state = PackageState::Deleted;
+        record.metadata_modified = Timestamp::now();
+        tx.update_package(&record)?;
+        let rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?);
+        record.rendered = rendered.to_string();
+        tx.set_package_rendered(&record.id, &record.rendered)?;
+        activity::record_package(ctx, tx, "deleted package", &record, &rendered)?;
+        log::info!("dataset {} deleted by {:?}", record.name, ctx.actor.name());
+        Ok::<_, ActionError>(())
+    })?;
+    Ok(Value::Null)
+}
+
+pub const DATASET_PURGE: Action = Action {
+    name: "dataset_purge",
+    side_effect_free: false,
+    doc: "Purge a dataset (sysadmins only): it and its resources, memberships, collaborators and \
+          relationships are removed for good.\n\n:param id: the id or name of the dataset\n:rtype: null",
+    run: dataset_purge,
+};
+
+fn dataset_purge(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    let id = required_id(params, &["id"])?;
+    if !ctx.actor.is_sysadmin() {
+        return Err(ActionError::denied(format!(
+            "User {} not authorized to purge package {id}",
+            ctx.actor.name()
+        )));
+    }
+    ctx.store().write(|tx| {
+        let existing = find_package(tx, &id, Some("Dataset was not found"))?;
+        tx.purge_package(&existing.id)?;
+        log::info!("dataset {} purged by {:?}", existing.name, ctx.actor.name());
+        Ok::<_, ActionError>(())
+    })?;
+    Ok(Value::Null)
+}
+
+pub const PACKAGE_LIST: Action = Action {
+    name: "package_list",
+    side_effect_free: true,
+    doc: "Return the names of the site's active public datasets, sorted.\n\n\
+          :param limit: (optional) the number of names per page\n:param offset: (optional)\n:rtype: list of strings",
+    run: package_list,
+};
+
+fn package_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    let mut errors = ValidationErrors::new();
+    let limit = params.natural("limit", &mut errors);
+    let offset = params.natural("offset", &mut errors).unwrap_or(0);
+    errors.into_result()?;
+    let limit = limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
+    let names =
+        ctx.store().read(|tx| tx.public_package_names(limit, i64::try_from(offset).unwrap_or(i64::MAX)))?;
+    Ok(Value::Array(names.into_iter().map(Value::String).collect()))
+}
+
+pub const CURRENT_PACKAGE_LIST_WITH_RESOURCES: Action = Action {
+    name: "current_package_list_with_resources",
+    side_effect_free: true,
+    doc: "Return the site's datasets with their resources, most recently modified first. \
+          Private datasets are included for sysadmins only.\n\n\
+          :param limit: (optional, default 10, at most 1000)\n:param offset: (optional)\n\
+          :param page: (optional, deprecated) pages of `limit`\n:rtype: list of dataset dicts",
+    run: current_package_list_with_resources,
+};
+
+fn current_package_list_with_resources(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    let mut errors = ValidationErrors::new();
+    let limit = params.natural("limit", &mut errors).unwrap_or(10).min(1000);
+    let mut offset = params.natural("offset", &mut errors).unwrap_or(0);
+    if let Some(page) = params.natural("page", &mut errors) {
+        if page == 0 {
+            errors.add("page", "Must be larger than 0");
+        }
+        offset = page.saturating_sub(1) * limit;
+    }
+    errors.into_result()?;
+    let filter = PackageFilter {
+        all_live: ctx.actor.is_sysadmin(),
+        limit: i64::try_from(limit).unwrap_or(10),
+        offset: i64::try_from(offset).unwrap_or(0),
+        ..PackageFilter::default()
+    };
+    let records = ctx.store().read(|tx| tx.list_packages(&filter))?;
+    let mut out = Vec::with_capacity(records.len());
+    for record in records {
+        out.push(serde_json::from_str(&record.rendered).map_err(|e| ActionError::Internal(e.to_string()))?);
+    }
+    Ok(Value::Array(out))
+}
+
+pub const PACKAGE_AUTOCOMPLETE: Action = Action {
+    name: "package_autocomplete",
+    side_effect_free: true,
+    doc: "Return active public datasets whose name or title contains a string.\n\n\
+          :param q: the string to search for\n:param limit: (optional, default 10)\n\
+          :rtype: list of dicts with `name`, `title`, `match_field`, `match_displayed`",
+    run: package_autocomplete,
+};
+
+fn package_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    let mut errors = ValidationErrors::new();
+    let q = params.required_string("q", &mut errors).unwrap_or_default();
+    let limit = params.natural("limit", &mut errors).unwrap_or(10).min(1000);
+    errors.into_result()?;
+    let needle = q.to_lowercase();
+    let filter = PackageFilter { limit: 100_000, ..PackageFilter::default() };
+    let records = ctx.store().read(|tx| tx.list_packages(&filter))?;
+    let mut by_name = Vec::new();
+    let mut by_title = Vec::new();
+    for record in records {
+        if record.name.contains(&needle) {
+            by_name.push(json!({"name": record.name, "title": record.title, "match_field": "name", "match_displayed": record.name}));
+        } else if record.title.to_lowercase().contains(&needle) {
+            let shown = format!("{} ({})", record.title, record.name);
+            by_title.push(json!({"name": record.name, "title": record.title, "match_field": "title", "match_displayed": shown}));
+        }
+    }
+    by_name.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    by_title.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    by_name.extend(by_title);
+    by_name.truncate(usize::try_from(limit).unwrap_or(10));
+    Ok(Value::Array(by_name))
+}
+
+/// `package_show`'s read check, shared with the resource actions.
+pub(crate) fn readable(ctx: &Context<'_>, tx: &mut Tx<'_>, reference: &str) -> ActionResult<PackageRecord> {
+    let record = find_package(tx, reference, None)?;
+    let who = memberships(tx, &ctx.actor)?;
+    require_read(&who, &record)?;
+    Ok(record)
+}

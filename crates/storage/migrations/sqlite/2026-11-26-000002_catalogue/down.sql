@@ -1,0 +1,11 @@
+DROP TABLE activities;
+DROP TABLE resource_views;
+DROP TABLE package_relationships;
+DROP TABLE package_collaborators;
+DROP TABLE package_tags;
+DROP TABLE tags;
+DROP TABLE vocabularies;
+DROP TABLE resources;
+DROP TABLE packages;
+DROP TABLE members;
+DROP TABLE groups;

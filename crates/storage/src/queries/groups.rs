@@ -1,0 +1,171 @@
+use datahavn_domain::group::{Group, Member};
+use diesel::prelude::*;
+
+use crate::rows_catalog::{GroupRow, MemberRow};
+use crate::schema::{groups, members, packages};
+use crate::{StorageError, StorageResult, Tx};
+
+/// What `organization_list` and `group_list` ask for.
+#[derive(Debug, Clone, Default)]
+pub struct GroupFilter {
+    pub organizations: bool,
+    /// Substring of name, title or description (case-insensitive).
+    pub q: Option<String>,
+    /// Only these names.
+    pub names: Option<Vec<String>>,
+    pub include_deleted: bool,
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl Tx<'_> {
+    pub fn insert_group(&mut self, group: &Group) -> StorageResult<()> {
+        diesel::insert_into(groups::table).values(GroupRow::from(group)).execute(self.conn())?;
+        Ok(())
+    }
+
+    pub fn update_group(&mut self, group: &Group) -> StorageResult<()> {
+        let changed =
+            diesel::update(groups::table.find(&group.id)).set(GroupRow::from(group)).execute(self.conn())?;
+        if changed == 0 { Err(StorageError::NotFound) } else { Ok(()) }
+    }
+
+    /// An organization or group by id or name, whatever its state.
+    pub fn group_by_id_or_name(&mut self, id_or_name: &str) -> StorageResult<Option<Group>> {
+        let row = groups::table
+            .filter(groups::id.eq(id_or_name).or(groups::name.eq(id_or_name)))
+            .select(GroupRow::as_select())
+            .first(self.conn())
+            .optional()?;
+        row.map(Group::try_from).transpose()
+    }
+
+    pub fn groups_by_ids(&mut self, ids: &[String]) -> StorageResult<Vec<Group>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows =
+            groups::table.filter(groups::id.eq_any(ids)).select(GroupRow::as_select()).load(self.conn())?;
+        rows.into_iter().map(Group::try_from).collect()
+    }
+
+    /// Organizations or groups, by title then name.
+    pub fn list_groups(&mut self, filter: &GroupFilter) -> StorageResult<Vec<Group>> {
+        let mut query = groups::table
+            .filter(groups::is_organization.eq(filter.organizations))
+            .select(GroupRow::as_select())
+            .into_boxed();
+        if !filter.include_deleted {
+            query = query.filter(groups::state.eq("active"));
+        }
+        if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
+            let pattern = like_pattern(q);
+            query = query.filter(
+                lower(groups::name)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(groups::title).like(pattern.clone()).escape('\\'))
+                    .or(lower(groups::description).like(pattern).escape('\\')),
+            );
+        }
+        if let Some(names) = &filter.names {
+            query = query.filter(groups::name.eq_any(names));
+        }
+        let rows = query.order((groups::title.asc(), groups::name.asc())).load(self.conn())?;
+        rows.into_iter().map(Group::try_from).collect()
+    }
+
+    /// Removes an organization or group and its memberships for good.
+    pub fn purge_group(&mut self, id: &str) -> StorageResult<()> {
+        diesel::delete(members::table.filter(members::table_name.eq("group").and(members::table_id.eq(id))))
+            .execute(self.conn())?;
+        diesel::update(packages::table.filter(packages::owner_org.eq(id)))
+            .set(packages::owner_org.eq(None::<String>))
+            .execute(self.conn())?;
+        diesel::delete(groups::table.find(id)).execute(self.conn())?;
+        Ok(())
+    }
+
+    /// Creates or replaces the membership of an object in a group (one row per pair).
+    pub fn upsert_member(&mut self, member: &Member) -> StorageResult<Member> {
+        let existing = members::table
+            .filter(members::group_id.eq(&member.group_id))
+            .filter(members::table_name.eq(&member.table_name))
+            .filter(members::table_id.eq(&member.table_id))
+            .select(MemberRow::as_select())
+            .first(self.conn())
+            .optional()?;
+        match existing {
+            Some(row) => {
+                let updated = Member { id: row.id.clone(), ..member.clone() };
+                diesel::update(members::table.find(&row.id))
+                    .set(MemberRow::from(&updated))
+                    .execute(self.conn())?;
+                Ok(updated)
+            }
+            None => {
+                diesel::insert_into(members::table).values(MemberRow::from(member)).execute(self.conn())?;
+                Ok(member.clone())
+            }
+        }
+    }
+
+    /// Deletes a membership; false when there was none.
+    pub fn delete_member(&mut self, group_id: &str, table_name: &str, table_id: &str) -> StorageResult<bool> {
+        let deleted = diesel::delete(
+            members::table
+                .filter(members::group_id.eq(group_id))
+                .filter(members::table_name.eq(table_name))
+                .filter(members::table_id.eq(table_id)),
+        )
+        .execute(self.conn())?;
+        Ok(deleted > 0)
+    }
+
+    /// Active members of a group, of one kind (`user`, `package`, `group`) or all.
+    pub fn members_of_group(
+        &mut self,
+        group_id: &str,
+        table_name: Option<&str>,
+    ) -> StorageResult<Vec<Member>> {
+        let mut query = members::table
+            .filter(members::group_id.eq(group_id))
+            .filter(members::state.eq("active"))
+            .select(MemberRow::as_select())
+            .into_boxed();
+        if let Some(table_name) = table_name {
+            query = query.filter(members::table_name.eq(table_name));
+        }
+        let rows = query.order((members::table_name.asc(), members::table_id.asc())).load(self.conn())?;
+        Ok(rows.into_iter().map(Member::from).collect())
+    }
+
+    /// The groups an object belongs to (active memberships).
+    pub fn memberships_of(&mut self, table_name: &str, table_id: &str) -> StorageResult<Vec<Member>> {
+        let rows = members::table
+            .filter(members::table_name.eq(table_name))
+            .filter(members::table_id.eq(table_id))
+            .filter(members::state.eq("active"))
+            .select(MemberRow::as_select())
+            .load(self.conn())?;
+        Ok(rows.into_iter().map(Member::from).collect())
+    }
+
+    /// Removes every membership of an object (a deleted user or dataset).
+    pub fn delete_memberships_of(&mut self, table_name: &str, table_id: &str) -> StorageResult<usize> {
+        Ok(diesel::delete(
+            members::table.filter(members::table_name.eq(table_name)).filter(members::table_id.eq(table_id)),
+        )
+        .execute(self.conn())?)
+    }
+
+    /// Removes every membership in a group (a deleted group).
+    pub fn delete_members_of_group(&mut self, group_id: &str) -> StorageResult<usize> {
+        Ok(diesel::delete(members::table.filter(members::group_id.eq(group_id))).execute(self.conn())?)
+    }
+}

@@ -1,0 +1,536 @@
+use datahavn_domain::Timestamp;
+use datahavn_domain::catalog::{
+    Collaborator, PackageRecord, Relationship, ResourceRecord, TagRecord, Vocabulary,
+};
+use diesel::prelude::*;
+
+use crate::rows_catalog::{PackageRow, ResourceRow, TagRow};
+use crate::schema::{
+    package_collaborators, package_relationships, package_tags, packages, resource_views, resources, tags,
+    vocabularies,
+};
+use crate::{StorageError, StorageResult, Tx};
+
+/// Which datasets a list wants.
+#[derive(Debug, Clone, Default)]
+pub struct PackageFilter {
+    /// Only active, public datasets (what anonymous callers may see).
+    pub public_only: bool,
+    /// Also private and draft datasets of these organizations (the caller's).
+    pub readable_orgs: Vec<String>,
+    /// Everything not deleted (sysadmins).
+    pub all_live: bool,
+    pub owner_org: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Tx<'_> {
+    pub fn insert_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
+        diesel::insert_into(packages::table).values(PackageRow::from(package)).execute(self.conn())?;
+        Ok(())
+    }
+
+    pub fn update_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
+        let changed = diesel::update(packages::table.find(&package.id))
+            .set(PackageRow::from(package))
+            .execute(self.conn())?;
+        if changed == 0 { Err(StorageError::NotFound) } else { Ok(()) }
+    }
+
+    /// Stores a new rendering of a dataset.
+    pub fn set_package_rendered(&mut self, id: &str, rendered: &str) -> StorageResult<()> {
+        diesel::update(packages::table.find(id)).set(packages::rendered.eq(rendered)).execute(self.conn())?;
+        Ok(())
+    }
+
+    /// A dataset by id, else by name (a live dataset before a deleted one of that name).
+    pub fn package_by_id_or_name(&mut self, id_or_name: &str) -> StorageResult<Option<PackageRecord>> {
+        let by_id =
+            packages::table.find(id_or_name).select(PackageRow::as_select()).first(self.conn()).optional()?;
+        let row = match by_id {
+            Some(row) => Some(row),
+            None => packages::table
+                .filter(packages::name.eq(id_or_name))
+                .order((packages::state.eq("deleted"), packages::metadata_modified.desc()))
+                .select(PackageRow::as_select())
+                .first(self.conn())
+                .optional()?,
+        };
+        row.map(PackageRecord::try_from).transpose()
+    }
+
+    /// What `package_show` needs: who may read the dataset, and its rendered dict.
+    pub fn package_access_and_rendered(
+        &mut self,
+        id_or_name: &str,
+    ) -> StorageResult<Option<(datahavn_domain::authz::PackageAccess, String)>> {
+        type Row = (String, String, bool, Option<String>, Option<String>, String);
+        let columns = (
+            packages::id,
+            packages::state,
+            packages::private,
+            packages::owner_org,
+            packages::creator_user_id,
+            packages::rendered,
+        );
+        let by_id: Option<Row> =
+            packages::table.find(id_or_name).select(columns).first(self.conn()).optional()?;
+        let row = match by_id {
+            Some(row) => Some(row),
+            None => packages::table
+                .filter(packages::name.eq(id_or_name))
+                .order((packages::state.eq("deleted"), packages::metadata_modified.desc()))
+                .select(columns)
+                .first::<Row>(self.conn())
+                .optional()?,
+        };
+        let Some((id, state, private, owner_org, creator_user_id, rendered)) = row else {
+            return Ok(None);
+        };
+        let state = datahavn_domain::package::PackageState::parse(&state)
+            .ok_or_else(|| StorageError::Internal(format!("package {id}: bad state")))?;
+        Ok(Some((
+            datahavn_domain::authz::PackageAccess { id, state, private, owner_org, creator_user_id },
+            rendered,
+        )))
+    }
+
+    /// The live (not deleted) dataset holding a name.
+    pub fn live_package_named(&mut self, name: &str) -> StorageResult<Option<PackageRecord>> {
+        let row = packages::table
+            .filter(packages::name.eq(name))
+            .filter(packages::state.ne("deleted"))
+            .select(PackageRow::as_select())
+            .first(self.conn())
+            .optional()?;
+        row.map(PackageRecord::try_from).transpose()
+    }
+
+    /// Renames deleted datasets holding `name` to their id, so a new dataset may take it;
+    /// returns their ids.
+    pub fn free_name_of_deleted(&mut self, name: &str) -> StorageResult<Vec<String>> {
+        let ids: Vec<String> = packages::table
+            .filter(packages::name.eq(name))
+            .filter(packages::state.eq("deleted"))
+            .select(packages::id)
+            .load(self.conn())?;
+        for id in &ids {
+            diesel::update(packages::table.find(id)).set(packages::name.eq(id)).execute(self.conn())?;
+        }
+        Ok(ids)
+    }
+
+    pub fn packages_by_ids(&mut self, ids: &[String]) -> StorageResult<Vec<PackageRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = packages::table
+            .filter(packages::id.eq_any(ids))
+            .select(PackageRow::as_select())
+            .load(self.conn())?;
+        rows.into_iter().map(PackageRecord::try_from).collect()
+    }
+
+    /// Names of active public datasets, sorted (`package_list`).
+    pub fn public_package_names(&mut self, limit: Option<i64>, offset: i64) -> StorageResult<Vec<String>> {
+        // SQLite refuses OFFSET without LIMIT.
+        Ok(packages::table
+            .filter(packages::state.eq("active"))
+            .filter(packages::private.eq(false))
+            .select(packages::name)
+            .order(packages::name.asc())
+            .limit(limit.unwrap_or(i64::MAX))
+            .offset(offset)
+            .load(self.conn())?)
+    }
+
+    fn filtered(filter: &PackageFilter) -> packages::BoxedQuery<'static, crate::conn::MultiBackend> {
+        let mut query = packages::table.into_boxed();
+        if !filter.all_live {
+            let public = packages::state.eq("active").and(packages::private.eq(false));
+            if filter.readable_orgs.is_empty() {
+                query = query.filter(public);
+            } else {
+                let orgs = filter.readable_orgs.clone();
+                query = query
+                    .filter(public.or(packages::state.ne("deleted").and(packages::owner_org.eq_any(orgs))));
+            }
+        } else {
+            query = query.filter(packages::state.ne("deleted"));
+        }
+        if let Some(org) = &filter.owner_org {
+            query = query.filter(packages::owner_org.eq(org.clone()));
+        }
+        query
+    }
+
+    /// Datasets newest-modified first (`current_package_list_with_resources`, org dataset lists).
+    pub fn list_packages(&mut self, filter: &PackageFilter) -> StorageResult<Vec<PackageRecord>> {
+        let rows = Self::filtered(filter)
+            .select(PackageRow::as_select())
+            .order((packages::metadata_modified.desc(), packages::id.asc()))
+            .limit(filter.limit)
+            .offset(filter.offset)
+            .load(self.conn())?;
+        rows.into_iter().map(PackageRecord::try_from).collect()
+    }
+
+    pub fn count_packages(&mut self, filter: &PackageFilter) -> StorageResult<i64> {
+        Ok(Self::filtered(filter).count().get_result(self.conn())?)
+    }
+
+    /// Live datasets of an organization (ids), any visibility.
+    pub fn package_ids_of_org(&mut self, org_id: &str) -> StorageResult<Vec<String>> {
+        Ok(packages::table
+            .filter(packages::owner_org.eq(org_id))
+            .filter(packages::state.ne("deleted"))
+            .select(packages::id)
+            .load(self.conn())?)
+    }
+
+    /// Every dataset id of an organization, deleted ones included (re-rendering).
+    pub fn all_package_ids_of_org(&mut self, org_id: &str) -> StorageResult<Vec<String>> {
+        Ok(packages::table.filter(packages::owner_org.eq(org_id)).select(packages::id).load(self.conn())?)
+    }
+
+    /// Removes a dataset and everything hanging from it.
+    pub fn purge_package(&mut self, id: &str) -> StorageResult<()> {
+        diesel::delete(crate::schema::members::table.filter(
+            crate::schema::members::table_name.eq("package").and(crate::schema::members::table_id.eq(id)),
+        ))
+        .execute(self.conn())?;
+        diesel::delete(packages::table.find(id)).execute(self.conn())?;
+        Ok(())
+    }
+
+    /// Replaces a dataset's resource index rows.
+    pub fn replace_resources(&mut self, package_id: &str, rows: &[ResourceRecord]) -> StorageResult<()> {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        diesel::delete(
+            resource_views::table.filter(
+                resource_views::resource_id.eq_any(
+                    resources::table
+                        .filter(resources::package_id.eq(package_id))
+                        .filter(resources::id.ne_all(ids))
+                        .select(resources::id),
+                ),
+            ),
+        )
+        .execute(self.conn())?;
+        diesel::delete(resources::table.filter(resources::package_id.eq(package_id))).execute(self.conn())?;
+        if !rows.is_empty() {
+            // One statement per row: batch inserts are not portable across the two backends.
+            for row in rows.iter().map(ResourceRow::from) {
+                diesel::insert_into(resources::table).values(&row).execute(self.conn())?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn resource_by_id(&mut self, id: &str) -> StorageResult<Option<ResourceRecord>> {
+        let row = resources::table.find(id).select(ResourceRow::as_select()).first(self.conn()).optional()?;
+        Ok(row.map(ResourceRecord::from))
+    }
+
+    /// Resources of active public datasets matching every `(column, substring)` pair.
+    pub fn search_resources(
+        &mut self,
+        terms: &[(String, String)],
+        limit: i64,
+        offset: i64,
+    ) -> StorageResult<(i64, Vec<ResourceRecord>)> {
+        let mut query = resources::table
+            .inner_join(packages::table)
+            .filter(packages::state.eq("active"))
+            .filter(packages::private.eq(false))
+            .filter(resources::state.eq("active"))
+            .select(ResourceRow::as_select())
+            .into_boxed();
+        let mut count = resources::table
+            .inner_join(packages::table)
+            .filter(packages::state.eq("active"))
+            .filter(packages::private.eq(false))
+            .filter(resources::state.eq("active"))
+            .into_boxed();
+        for (column, text) in terms {
+            let pattern = format!("%{}%", text.replace('%', "\\%").replace('_', "\\_"));
+            let prefix = format!("{}%", text.replace('%', "\\%").replace('_', "\\_"));
+            macro_rules! both {
+                ($cond:expr) => {{
+                    query = query.filter($cond);
+                    count = count.filter($cond);
+                }};
+            }
+            match column.as_str() {
+                "name" => both!(resources::name.like(pattern.clone()).escape('\\')),
+                "description" => both!(resources::description.like(pattern.clone()).escape('\\')),
+                "format" => both!(resources::format.like(pattern.clone()).escape('\\')),
+                "url" => both!(resources::url.like(pattern.clone()).escape('\\')),
+                "hash" => both!(resources::hash.like(prefix.clone()).escape('\\')),
+                _ => return Err(StorageError::Internal(format!("resource column {column}"))),
+            }
+        }
+        let total: i64 = count.count().get_result(self.conn())?;
+        let rows = query
+            .order((resources::package_id.asc(), resources::position.asc()))
+            .limit(limit)
+            .offset(offset)
+            .load(self.conn())?;
+        Ok((total, rows.into_iter().map(ResourceRecord::from).collect()))
+    }
+
+    /// The id of a tag, created if new.
+    pub fn ensure_tag(&mut self, name: &str, vocabulary_id: Option<&str>) -> StorageResult<TagRecord> {
+        let mut query = tags::table.filter(tags::name.eq(name)).select(TagRow::as_select()).into_boxed();
+        query = match vocabulary_id {
+            Some(v) => query.filter(tags::vocabulary_id.eq(v.to_owned())),
+            None => query.filter(tags::vocabulary_id.is_null()),
+        };
+        if let Some(row) = query.first(self.conn()).optional()? {
+            return Ok(row.into());
+        }
+        let row = TagRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.to_owned(),
+            vocabulary_id: vocabulary_id.map(str::to_owned),
+        };
+        diesel::insert_into(tags::table).values(&row).execute(self.conn())?;
+        Ok(row.into())
+    }
+
+    pub fn set_package_tags(&mut self, package_id: &str, tag_ids: &[String]) -> StorageResult<()> {
+        diesel::delete(package_tags::table.filter(package_tags::package_id.eq(package_id)))
+            .execute(self.conn())?;
+        for tag_id in tag_ids {
+            diesel::insert_into(package_tags::table)
+                .values((package_tags::package_id.eq(package_id), package_tags::tag_id.eq(tag_id)))
+                .execute(self.conn())?;
+        }
+        Ok(())
+    }
+
+    /// Tags used by active public datasets (free tags, or those of one vocabulary).
+    pub fn tags_in_use(
+        &mut self,
+        query: Option<&str>,
+        vocabulary_id: Option<&str>,
+    ) -> StorageResult<Vec<TagRecord>> {
+        let mut q = tags::table
+            .filter(
+                tags::id.eq_any(
+                    package_tags::table
+                        .inner_join(packages::table)
+                        .filter(packages::state.eq("active"))
+                        .filter(packages::private.eq(false))
+                        .select(package_tags::tag_id),
+                ),
+            )
+            .select(TagRow::as_select())
+            .into_boxed();
+        q = match vocabulary_id {
+            Some(v) => q.filter(tags::vocabulary_id.eq(v.to_owned())),
+            None => q.filter(tags::vocabulary_id.is_null()),
+        };
+        if let Some(text) = query.filter(|t| !t.is_empty()) {
+            let pattern = format!("%{}%", text.to_lowercase().replace('%', "\\%").replace('_', "\\_"));
+            diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+            q = q.filter(lower(tags::name).like(pattern).escape('\\'));
+        }
+        let rows = q.order(tags::name.asc()).load(self.conn())?;
+        Ok(rows.into_iter().map(TagRecord::from).collect())
+    }
+
+    pub fn tag_by_id_or_name(
+        &mut self,
+        id_or_name: &str,
+        vocabulary_id: Option<&str>,
+    ) -> StorageResult<Option<TagRecord>> {
+        let mut q = tags::table
+            .filter(tags::id.eq(id_or_name).or(tags::name.eq(id_or_name)))
+            .select(TagRow::as_select())
+            .into_boxed();
+        q = match vocabulary_id {
+            Some(v) => q.filter(tags::vocabulary_id.eq(v.to_owned())),
+            None => q.filter(tags::vocabulary_id.is_null()),
+        };
+        Ok(q.first(self.conn()).optional()?.map(TagRecord::from))
+    }
+
+    pub fn tags_of_vocabulary(&mut self, vocabulary_id: &str) -> StorageResult<Vec<TagRecord>> {
+        let rows = tags::table
+            .filter(tags::vocabulary_id.eq(vocabulary_id))
+            .order(tags::name.asc())
+            .select(TagRow::as_select())
+            .load(self.conn())?;
+        Ok(rows.into_iter().map(TagRecord::from).collect())
+    }
+
+    pub fn delete_tag(&mut self, id: &str) -> StorageResult<()> {
+        diesel::delete(tags::table.find(id)).execute(self.conn())?;
+        Ok(())
+    }
+
+    /// Ids of active public datasets carrying a tag.
+    pub fn package_ids_with_tag(&mut self, tag_id: &str) -> StorageResult<Vec<String>> {
+        Ok(package_tags::table
+            .inner_join(packages::table)
+            .filter(package_tags::tag_id.eq(tag_id))
+            .filter(packages::state.eq("active"))
+            .filter(packages::private.eq(false))
+            .select(packages::id)
+            .order(packages::name.asc())
+            .load(self.conn())?)
+    }
+
+    pub fn vocabularies(&mut self) -> StorageResult<Vec<Vocabulary>> {
+        let rows: Vec<(String, String)> = vocabularies::table
+            .select((vocabularies::id, vocabularies::name))
+            .order(vocabularies::name.asc())
+            .load(self.conn())?;
+        Ok(rows.into_iter().map(|(id, name)| Vocabulary { id, name }).collect())
+    }
+
+    pub fn vocabulary_by_id_or_name(&mut self, id_or_name: &str) -> StorageResult<Option<Vocabulary>> {
+        let row: Option<(String, String)> = vocabularies::table
+            .filter(vocabularies::id.eq(id_or_name).or(vocabularies::name.eq(id_or_name)))
+            .select((vocabularies::id, vocabularies::name))
+            .first(self.conn())
+            .optional()?;
+        Ok(row.map(|(id, name)| Vocabulary { id, name }))
+    }
+
+    pub fn insert_vocabulary(&mut self, vocabulary: &Vocabulary) -> StorageResult<()> {
+        diesel::insert_into(vocabularies::table)
+            .values((vocabularies::id.eq(&vocabulary.id), vocabularies::name.eq(&vocabulary.name)))
+            .execute(self.conn())?;
+        Ok(())
+    }
+
+    pub fn rename_vocabulary(&mut self, id: &str, name: &str) -> StorageResult<()> {
+        diesel::update(vocabularies::table.find(id)).set(vocabularies::name.eq(name)).execute(self.conn())?;
+        Ok(())
+    }
+
+    pub fn delete_vocabulary(&mut self, id: &str) -> StorageResult<()> {
+        diesel::delete(vocabularies::table.find(id)).execute(self.conn())?;
+        Ok(())
+    }
+
+    pub fn collaborators_of(&mut self, package_id: &str) -> StorageResult<Vec<Collaborator>> {
+        let rows: Vec<(String, String, String, chrono::NaiveDateTime)> = package_collaborators::table
+            .filter(package_collaborators::package_id.eq(package_id))
+            .select((
+                package_collaborators::package_id,
+                package_collaborators::user_id,
+                package_collaborators::capacity,
+                package_collaborators::modified,
+            ))
+            .order(package_collaborators::modified.asc())
+            .load(self.conn())?;
+        Ok(rows
+            .into_iter()
+            .map(|(package_id, user_id, capacity, modified)| Collaborator {
+                package_id,
+                user_id,
+                capacity,
+                modified: Timestamp::from_naive(modified),
+            })
+            .collect())
+    }
+
+    /// Dataset id → capacity for a user's collaborations.
+    pub fn collaborations_of_user(&mut self, user_id: &str) -> StorageResult<Vec<(String, String)>> {
+        Ok(package_collaborators::table
+            .filter(package_collaborators::user_id.eq(user_id))
+            .select((package_collaborators::package_id, package_collaborators::capacity))
+            .load(self.conn())?)
+    }
+
+    pub fn upsert_collaborator(&mut self, c: &Collaborator) -> StorageResult<()> {
+        diesel::delete(
+            package_collaborators::table
+                .filter(package_collaborators::package_id.eq(&c.package_id))
+                .filter(package_collaborators::user_id.eq(&c.user_id)),
+        )
+        .execute(self.conn())?;
+        diesel::insert_into(package_collaborators::table)
+            .values((
+                package_collaborators::package_id.eq(&c.package_id),
+                package_collaborators::user_id.eq(&c.user_id),
+                package_collaborators::capacity.eq(&c.capacity),
+                package_collaborators::modified.eq(c.modified.naive()),
+            ))
+            .execute(self.conn())?;
+        Ok(())
+    }
+
+    pub fn delete_collaborator(&mut self, package_id: &str, user_id: &str) -> StorageResult<bool> {
+        let n = diesel::delete(
+            package_collaborators::table
+                .filter(package_collaborators::package_id.eq(package_id))
+                .filter(package_collaborators::user_id.eq(user_id)),
+        )
+        .execute(self.conn())?;
+        Ok(n > 0)
+    }
+
+    pub fn delete_collaborators_of(&mut self, package_id: &str) -> StorageResult<()> {
+        diesel::delete(package_collaborators::table.filter(package_collaborators::package_id.eq(package_id)))
+            .execute(self.conn())?;
+        Ok(())
+    }
+
+    pub fn delete_collaborations_of_user(&mut self, user_id: &str) -> StorageResult<()> {
+        diesel::delete(package_collaborators::table.filter(package_collaborators::user_id.eq(user_id)))
+            .execute(self.conn())?;
+        Ok(())
+    }
+
+    /// Relationships where the dataset is the subject or the object (active ones).
+    pub fn relationships_of(&mut self, package_id: &str) -> StorageResult<Vec<Relationship>> {
+        let rows: Vec<(String, String, String, String, String, String)> = package_relationships::table
+            .filter(
+                package_relationships::subject_package_id
+                    .eq(package_id)
+                    .or(package_relationships::object_package_id.eq(package_id)),
+            )
+            .filter(package_relationships::state.eq("active"))
+            .select((
+                package_relationships::id,
+                package_relationships::subject_package_id,
+                package_relationships::object_package_id,
+                package_relationships::relationship_type,
+                package_relationships::comment,
+                package_relationships::state,
+            ))
+            .order(package_relationships::id.asc())
+            .load(self.conn())?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, subject_package_id, object_package_id, relationship_type, comment, state)| {
+                Relationship { id, subject_package_id, object_package_id, relationship_type, comment, state }
+            })
+            .collect())
+    }
+
+    pub fn upsert_relationship(&mut self, r: &Relationship) -> StorageResult<()> {
+        diesel::delete(package_relationships::table.find(&r.id)).execute(self.conn())?;
+        diesel::insert_into(package_relationships::table)
+            .values((
+                package_relationships::id.eq(&r.id),
+                package_relationships::subject_package_id.eq(&r.subject_package_id),
+                package_relationships::object_package_id.eq(&r.object_package_id),
+                package_relationships::relationship_type.eq(&r.relationship_type),
+                package_relationships::comment.eq(&r.comment),
+                package_relationships::state.eq(&r.state),
+            ))
+            .execute(self.conn())?;
+        Ok(())
+    }
+
+    pub fn delete_relationship(&mut self, id: &str) -> StorageResult<()> {
+        diesel::delete(package_relationships::table.find(id)).execute(self.conn())?;
+        Ok(())
+    }
+}

@@ -1,0 +1,306 @@
+//! Rows of the catalogue tables and their conversions.
+
+use chrono::NaiveDateTime;
+use datahavn_domain::Timestamp;
+use datahavn_domain::catalog::{Activity, PackageRecord, ResourceRecord, TagRecord};
+use datahavn_domain::group::{Group, GroupState, Member};
+use datahavn_domain::package::PackageState;
+use diesel::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::schema::{activities, groups, members, packages, resources, tags};
+use crate::{StorageError, StorageResult};
+
+fn corrupt(what: &str, id: &str, detail: impl std::fmt::Display) -> StorageError {
+    StorageError::Internal(format!("{what} {id}: {detail}"))
+}
+
+fn json_object(what: &str, id: &str, text: &str) -> StorageResult<Map<String, Value>> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(corrupt(what, id, "document is not an object")),
+        Err(e) => Err(corrupt(what, id, e)),
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = groups)]
+pub(crate) struct GroupRow {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub image_url: String,
+    pub group_type: String,
+    pub is_organization: bool,
+    pub approval_status: String,
+    pub state: String,
+    pub created: NaiveDateTime,
+    pub extras: String,
+    pub document: String,
+}
+
+impl From<&Group> for GroupRow {
+    fn from(group: &Group) -> Self {
+        let extras: Vec<Value> =
+            group.extras.iter().map(|(k, v)| serde_json::json!({"key": k, "value": v})).collect();
+        Self {
+            id: group.id.clone(),
+            name: group.name.clone(),
+            title: group.title.clone(),
+            description: group.description.clone(),
+            image_url: group.image_url.clone(),
+            group_type: group.group_type.clone(),
+            is_organization: group.is_organization,
+            approval_status: group.approval_status.clone(),
+            state: group.state.as_str().to_owned(),
+            created: group.created.naive(),
+            extras: Value::Array(extras).to_string(),
+            document: Value::Object(group.document.clone()).to_string(),
+        }
+    }
+}
+
+impl TryFrom<GroupRow> for Group {
+    type Error = StorageError;
+
+    fn try_from(row: GroupRow) -> StorageResult<Self> {
+        let state = GroupState::parse(&row.state).ok_or_else(|| corrupt("group", &row.id, "bad state"))?;
+        let extras: Vec<Value> =
+            serde_json::from_str(&row.extras).map_err(|e| corrupt("group", &row.id, e))?;
+        let extras = extras
+            .iter()
+            .filter_map(|e| {
+                Some((e["key"].as_str()?.to_owned(), e["value"].as_str().unwrap_or_default().to_owned()))
+            })
+            .collect();
+        let document = json_object("group", &row.id, &row.document)?;
+        Ok(Self {
+            id: row.id,
+            name: row.name,
+            title: row.title,
+            description: row.description,
+            image_url: row.image_url,
+            group_type: row.group_type,
+            is_organization: row.is_organization,
+            approval_status: row.approval_status,
+            state,
+            created: Timestamp::from_naive(row.created),
+            extras,
+            document,
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = members)]
+pub(crate) struct MemberRow {
+    pub id: String,
+    pub group_id: String,
+    pub table_name: String,
+    pub table_id: String,
+    pub capacity: String,
+    pub state: String,
+}
+
+impl From<&Member> for MemberRow {
+    fn from(m: &Member) -> Self {
+        Self {
+            id: m.id.clone(),
+            group_id: m.group_id.clone(),
+            table_name: m.table_name.clone(),
+            table_id: m.table_id.clone(),
+            capacity: m.capacity.clone(),
+            state: m.state.clone(),
+        }
+    }
+}
+
+impl From<MemberRow> for Member {
+    fn from(m: MemberRow) -> Self {
+        Self {
+            id: m.id,
+            group_id: m.group_id,
+            table_name: m.table_name,
+            table_id: m.table_id,
+            capacity: m.capacity,
+            state: m.state,
+        }
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = packages)]
+#[diesel(treat_none_as_null = true)]
+pub(crate) struct PackageRow {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub package_type: String,
+    pub state: String,
+    pub private: bool,
+    pub owner_org: Option<String>,
+    pub creator_user_id: Option<String>,
+    pub metadata_created: NaiveDateTime,
+    pub metadata_modified: NaiveDateTime,
+    pub document: String,
+    pub rendered: String,
+}
+
+impl From<&PackageRecord> for PackageRow {
+    fn from(p: &PackageRecord) -> Self {
+        Self {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            title: p.title.clone(),
+            package_type: p.package_type.clone(),
+            state: p.state.as_str().to_owned(),
+            private: p.private,
+            owner_org: p.owner_org.clone(),
+            creator_user_id: p.creator_user_id.clone(),
+            metadata_created: p.metadata_created.naive(),
+            metadata_modified: p.metadata_modified.naive(),
+            document: Value::Object(p.document.clone()).to_string(),
+            rendered: p.rendered.clone(),
+        }
+    }
+}
+
+impl TryFrom<PackageRow> for PackageRecord {
+    type Error = StorageError;
+
+    fn try_from(row: PackageRow) -> StorageResult<Self> {
+        let state =
+            PackageState::parse(&row.state).ok_or_else(|| corrupt("package", &row.id, "bad state"))?;
+        let document = json_object("package", &row.id, &row.document)?;
+        Ok(Self {
+            id: row.id,
+            name: row.name,
+            title: row.title,
+            package_type: row.package_type,
+            state,
+            private: row.private,
+            owner_org: row.owner_org,
+            creator_user_id: row.creator_user_id,
+            metadata_created: Timestamp::from_naive(row.metadata_created),
+            metadata_modified: Timestamp::from_naive(row.metadata_modified),
+            document,
+            rendered: row.rendered,
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = resources)]
+pub(crate) struct ResourceRow {
+    pub id: String,
+    pub package_id: String,
+    pub position: i32,
+    pub state: String,
+    pub url: String,
+    pub format: String,
+    pub name: String,
+    pub description: String,
+    pub hash: String,
+}
+
+impl From<&ResourceRecord> for ResourceRow {
+    fn from(r: &ResourceRecord) -> Self {
+        Self {
+            id: r.id.clone(),
+            package_id: r.package_id.clone(),
+            position: r.position,
+            state: r.state.clone(),
+            url: r.url.clone(),
+            format: r.format.clone(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            hash: r.hash.clone(),
+        }
+    }
+}
+
+impl From<ResourceRow> for ResourceRecord {
+    fn from(r: ResourceRow) -> Self {
+        Self {
+            id: r.id,
+            package_id: r.package_id,
+            position: r.position,
+            state: r.state,
+            url: r.url,
+            format: r.format,
+            name: r.name,
+            description: r.description,
+            hash: r.hash,
+        }
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tags)]
+pub(crate) struct TagRow {
+    pub id: String,
+    pub name: String,
+    pub vocabulary_id: Option<String>,
+}
+
+impl From<TagRow> for TagRecord {
+    fn from(t: TagRow) -> Self {
+        Self { id: t.id, name: t.name, vocabulary_id: t.vocabulary_id }
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = activities)]
+pub(crate) struct ActivityRow {
+    pub id: String,
+    pub timestamp: NaiveDateTime,
+    pub user_id: String,
+    pub object_id: String,
+    pub group_ids: String,
+    pub activity_type: String,
+    pub public: bool,
+    pub permission_labels: String,
+    pub data: String,
+}
+
+impl From<&Activity> for ActivityRow {
+    fn from(a: &Activity) -> Self {
+        Self {
+            id: a.id.clone(),
+            timestamp: a.timestamp.naive(),
+            user_id: a.user_id.clone(),
+            object_id: a.object_id.clone(),
+            // Delimited so that `LIKE '%|id|%'` finds one id exactly.
+            group_ids: if a.group_ids.is_empty() {
+                String::new()
+            } else {
+                format!("|{}|", a.group_ids.join("|"))
+            },
+            activity_type: a.activity_type.clone(),
+            public: a.public,
+            permission_labels: serde_json::to_string(&a.permission_labels).unwrap_or_else(|_| "[]".into()),
+            data: a.data.to_string(),
+        }
+    }
+}
+
+impl TryFrom<ActivityRow> for Activity {
+    type Error = StorageError;
+
+    fn try_from(a: ActivityRow) -> StorageResult<Self> {
+        let data = serde_json::from_str(&a.data).map_err(|e| corrupt("activity", &a.id, e))?;
+        let permission_labels = serde_json::from_str(&a.permission_labels).unwrap_or_default();
+        Ok(Self {
+            id: a.id,
+            timestamp: Timestamp::from_naive(a.timestamp),
+            user_id: a.user_id,
+            object_id: a.object_id,
+            group_ids: a.group_ids.split('|').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            activity_type: a.activity_type,
+            public: a.public,
+            permission_labels,
+            data,
+        })
+    }
+}

@@ -1,0 +1,326 @@
+//! Dataset actions against a running server: shapes, validation, permissions, visibility.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestServer, keys, reference};
+use serde_json::{Value, json};
+
+/// A site with an organization, its editor and member, an outsider and a sysadmin.
+struct World {
+    server: TestServer,
+    admin: String,
+    editor: String,
+    member: String,
+    outsider: String,
+    org_id: String,
+}
+
+fn world() -> World {
+    let server = TestServer::start();
+    let (_, admin) = server.user_with_token("admin", true);
+    let (_, editor) = server.user_with_token("editor", false);
+    let (_, member) = server.user_with_token("member", false);
+    let (_, outsider) = server.user_with_token("outsider", false);
+    let org_id = server.org("ref-org", &[("editor", "editor"), ("member", "member")]);
+    World { server, admin, editor, member, outsider, org_id }
+}
+
+fn reference_create_body() -> Value {
+    reference("06_package_create.json")["request"]["body"].clone()
+}
+
+#[test]
+fn package_create_matches_ckans_shape_and_key_order() {
+    let w = world();
+    let reply = w.server.action("package_create", reference_create_body(), Some(&w.editor));
+    let ours = reply.result();
+    let theirs = reference("06_package_create.json")["response"]["body"]["result"].clone();
+    assert_eq!(keys(&ours), keys(&theirs));
+    assert_eq!(keys(&ours["organization"]), keys(&theirs["organization"]));
+    assert_eq!(keys(&ours["resources"][0]), keys(&theirs["resources"][0]));
+    assert_eq!(keys(&ours["tags"][0]), keys(&theirs["tags"][0]));
+    for key in
+        ["name", "title", "license_title", "license_url", "isopen", "num_resources", "num_tags", "version"]
+    {
+        assert_eq!(ours[key], theirs[key], "{key}");
+    }
+    assert_eq!(ours["owner_org"], w.org_id);
+    assert_eq!(ours["resources"][0]["format"], "CSV");
+    assert_eq!(ours["resources"][1]["position"], 1);
+    assert_eq!(
+        ours["extras"],
+        json!([{"key": "frequency", "value": "daily"}, {"key": "spatial_res", "value": "10m"}])
+    );
+    // package_show gives the same dict.
+    let shown = w.server.get("/api/3/action/package_show?id=ref-dataset-1", &[]).result();
+    assert_eq!(shown, ours);
+}
+
+#[test]
+fn package_create_validation_errors_change_nothing() {
+    let w = world();
+    let body = reference("08_package_create_invalid_409.json")["request"]["body"].clone();
+    let reply = w.server.action("package_create", body, Some(&w.admin));
+    assert_eq!(reply.status, 409);
+    let error = reply.error();
+    let theirs = reference("08_package_create_invalid_409.json")["response"]["body"]["error"].clone();
+    assert_eq!(error, theirs);
+    assert_eq!(w.server.get("/api/3/action/package_list", &[]).result(), json!([]));
+
+    let reply = w.server.action("package_create", json!({"owner_org": "ref-org"}), Some(&w.admin));
+    assert_eq!(reply.error()["name"], json!(["Missing value"]));
+    let reply = w.server.action("package_create", json!({"name": "no-org"}), Some(&w.admin));
+    assert_eq!(reply.error()["owner_org"], json!(["An organization must be provided"]));
+    let reply = w.server.action(
+        "package_create",
+        json!({"name": "ab", "owner_org": "ref-org", "tags": ["a"]}),
+        Some(&w.admin),
+    );
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error()["__type"], "Integrity Error");
+}
+
+#[test]
+fn duplicate_names_conflict_and_deleted_names_are_reusable() {
+    let w = world();
+    let body = json!({"name": "dup", "owner_org": "ref-org"});
+    let first = w.server.action("package_create", body.clone(), Some(&w.editor)).result();
+    let reply = w.server.action("package_create", body.clone(), Some(&w.editor));
+    assert_eq!(reply.status, 409);
+    assert_eq!(reply.error()["name"], json!(["That URL is already in use."]));
+    assert_eq!(
+        w.server.action("package_delete", json!({"id": "dup"}), Some(&w.editor)).result(),
+        Value::Null
+    );
+    let second = w.server.action("package_create", body, Some(&w.editor)).result();
+    assert_ne!(first["id"], second["id"]);
+    // The deleted dataset is still there under its id, for those who may see it.
+    let old = w.server.action("package_show", json!({"id": first["id"]}), Some(&w.admin)).result();
+    assert_eq!(old["state"], "deleted");
+    assert_eq!(old["name"], first["id"]);
+}
+
+#[test]
+fn who_may_create_datasets() {
+    let w = world();
+    let body = json!({"name": "by-someone", "owner_org": "ref-org"});
+    let anonymous = w.server.action("package_create", body.clone(), None);
+    assert_eq!(anonymous.status, 403);
+    assert_eq!(anonymous.error()["message"], "Access denied: User  not authorized to create packages");
+    assert_eq!(w.server.action("package_create", body.clone(), Some("not-a-token")).status, 403);
+    assert_eq!(w.server.action("package_create", body.clone(), Some(&w.member)).status, 403);
+    assert_eq!(w.server.action("package_create", body.clone(), Some(&w.outsider)).status, 403);
+    assert_eq!(w.server.action("package_create", body, Some(&w.editor)).status, 200);
+}
+
+#[test]
+fn private_datasets_are_visible_to_members_only() {
+    let w = world();
+    let created = w
+        .server
+        .action(
+            "package_create",
+            json!({"name": "secret", "owner_org": "ref-org", "private": true}),
+            Some(&w.editor),
+        )
+        .result();
+    let id = created["id"].as_str().unwrap();
+    let anonymous = w.server.get("/api/3/action/package_show?id=secret", &[]);
+    assert_eq!(anonymous.status, 403);
+    assert_eq!(
+        anonymous.error()["message"],
+        format!("Access denied: User  not authorized to read package {id}")
+    );
+    assert_eq!(
+        w.server.get("/api/3/action/package_show?id=secret", &[("Authorization", &w.outsider)]).status,
+        403
+    );
+    assert_eq!(
+        w.server.get("/api/3/action/package_show?id=secret", &[("Authorization", &w.member)]).status,
+        200
+    );
+    assert_eq!(
+        w.server.get("/api/3/action/package_show?id=secret", &[("Authorization", &w.admin)]).status,
+        200
+    );
+    assert_eq!(
+        w.server.get("/api/3/action/package_list", &[("Authorization", &w.admin)]).result(),
+        json!([])
+    );
+    let listed = w.server.get("/api/3/action/current_package_list_with_resources", &[]).result();
+    assert_eq!(listed, json!([]));
+    let listed = w
+        .server
+        .get("/api/3/action/current_package_list_with_resources", &[("Authorization", &w.admin)])
+        .result();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn update_replaces_and_patch_merges() {
+    let w = world();
+    w.server.action("package_create", reference_create_body(), Some(&w.editor)).result();
+    let patched = w
+        .server
+        .action(
+            "package_patch",
+            json!({"id": "ref-dataset-1", "title": "Patched", "extras": [{"key": "frequency", "value": "weekly"}]}),
+            Some(&w.editor),
+        )
+        .result();
+    assert_eq!(patched["title"], "Patched");
+    assert_eq!(patched["notes"], "A dataset with **markdown**");
+    assert_eq!(patched["num_tags"], 2);
+    assert_eq!(patched["extras"], json!([{"key": "frequency", "value": "weekly"}]));
+    let updated = w
+        .server
+        .action("package_update", json!({"id": "ref-dataset-1", "name": "ref-dataset-1"}), Some(&w.editor))
+        .result();
+    assert_eq!(updated["notes"], Value::Null);
+    assert_eq!(updated["num_tags"], 0);
+    assert_eq!(updated["num_resources"], 2, "resources not sent are kept");
+    assert_eq!(updated["title"], "ref-dataset-1");
+    let missing = w.server.action("package_update", json!({"title": "no id"}), Some(&w.editor));
+    assert_eq!(missing.status, 409);
+    assert_eq!(
+        missing.error(),
+        reference("23_package_update_missing_id_409.json")["response"]["body"]["error"]
+    );
+    let reply = w.server.action("package_patch", json!({"id": "nope", "title": "x"}), Some(&w.editor));
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.error()["message"], "Not found");
+    assert_eq!(
+        w.server
+            .action("package_patch", json!({"id": "ref-dataset-1", "title": "x"}), Some(&w.member))
+            .status,
+        403
+    );
+}
+
+#[test]
+fn an_update_that_changes_nothing_returns_the_stored_dict() {
+    let w = world();
+    let created = w.server.action("package_create", reference_create_body(), Some(&w.editor)).result();
+    let again = w.server.action("package_update", created.clone(), Some(&w.editor)).result();
+    assert_eq!(again["metadata_modified"], created["metadata_modified"]);
+    assert_eq!(again, created);
+}
+
+#[test]
+fn free_form_fields_round_trip() {
+    let w = world();
+    let body = json!({
+        "name": "free-form", "owner_org": "ref-org",
+        "title_fra": "Titre", "foi-email": "foi@example.org",
+        "contact_points": [{"name": "Odense", "email": "data@odense.dk"}],
+        "resources": [{"url": "http://x.org/a.json", "title": {"de": "Titel", "fr": "Titre"}, "byte_size": 12}]
+    });
+    let created = w.server.action("package_create", body, Some(&w.editor)).result();
+    assert_eq!(created["title_fra"], "Titre");
+    assert_eq!(created["foi-email"], "foi@example.org");
+    assert_eq!(created["contact_points"][0]["email"], "data@odense.dk");
+    assert_eq!(created["resources"][0]["title"]["fr"], "Titre");
+    assert_eq!(created["resources"][0]["byte_size"], 12);
+    assert_eq!(created["resources"][0]["format"], "JSON");
+}
+
+#[test]
+fn deleted_datasets_show_to_admins_only() {
+    let w = world();
+    w.server.action("package_create", reference_create_body(), Some(&w.editor)).result();
+    w.server.action("package_delete", json!({"id": "ref-dataset-1"}), Some(&w.editor)).result();
+    let admin = w.server.get("/api/3/action/package_show?id=ref-dataset-1", &[("Authorization", &w.admin)]);
+    assert_eq!(admin.result()["state"], "deleted");
+    let anonymous = w.server.get("/api/3/action/package_show?id=ref-dataset-1", &[]);
+    assert_eq!(anonymous.status, 403);
+    let missing = w.server.action("package_delete", json!({"id": "ref-dataset-1-nope"}), Some(&w.editor));
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.error(), reference("49_package_delete_404.json")["response"]["body"]["error"]);
+}
+
+#[test]
+fn purge_is_for_sysadmins() {
+    let w = world();
+    w.server
+        .action("package_create", json!({"name": "gone", "owner_org": "ref-org"}), Some(&w.editor))
+        .result();
+    assert_eq!(w.server.action("dataset_purge", json!({"id": "gone"}), Some(&w.editor)).status, 403);
+    assert_eq!(w.server.action("dataset_purge", json!({"id": "gone"}), Some(&w.admin)).result(), Value::Null);
+    assert_eq!(
+        w.server.get("/api/3/action/package_show?id=gone", &[("Authorization", &w.admin)]).status,
+        404
+    );
+    let reply = w.server.action("dataset_purge", json!({"id": "gone"}), Some(&w.admin));
+    assert_eq!(reply.error()["message"], "Not found: Dataset was not found");
+}
+
+#[test]
+fn resources_create_update_patch_delete_and_reorder() {
+    let w = world();
+    let dataset = w.server.action("package_create", reference_create_body(), Some(&w.editor)).result();
+    let created = w
+        .server
+        .action(
+            "resource_create",
+            json!({"package_id": "ref-dataset-1", "url": "http://example.org/x.geojson", "format": "GeoJSON"}),
+            Some(&w.editor),
+        )
+        .result();
+    let theirs = reference("25_resource_create.json")["response"]["body"]["result"].clone();
+    assert_eq!(keys(&created), keys(&theirs));
+    assert_eq!(created["mimetype"], "application/geo+json");
+    assert_eq!(created["position"], 2);
+    let id = created["id"].as_str().unwrap().to_owned();
+    let shown = w.server.get(&format!("/api/3/action/resource_show?id={id}"), &[]).result();
+    assert_eq!(shown, created);
+    let guessed = w
+        .server
+        .action(
+            "resource_create",
+            json!({"package_id": dataset["id"], "url": "http://x.org/t.csv"}),
+            Some(&w.editor),
+        )
+        .result();
+    assert_eq!(guessed["format"], "CSV");
+    let patched =
+        w.server.action("resource_patch", json!({"id": id, "name": "Map"}), Some(&w.editor)).result();
+    assert_eq!(patched["name"], "Map");
+    assert_eq!(patched["format"], "GeoJSON");
+    let updated = w
+        .server
+        .action("resource_update", json!({"id": id, "url": "http://x.org/y"}), Some(&w.editor))
+        .result();
+    assert_eq!(updated["name"], Value::Null);
+    assert_eq!(updated["created"], created["created"]);
+    assert_eq!(
+        w.server.action("resource_patch", json!({"id": id, "name": "x"}), Some(&w.member)).status,
+        403
+    );
+    let missing = w.server.action("resource_update", json!({"id": "nope"}), Some(&w.editor));
+    assert_eq!(missing.error()["message"], "Not found: Resource was not found.");
+    let reordered = w
+        .server
+        .action("package_resource_reorder", json!({"id": "ref-dataset-1", "order": [id]}), Some(&w.editor))
+        .result();
+    assert_eq!(reordered["order"], json!([id]));
+    let show = w.server.get("/api/3/action/package_show?id=ref-dataset-1", &[]).result();
+    assert_eq!(show["resources"][0]["id"], id.as_str());
+    assert_eq!(w.server.action("resource_delete", json!({"id": id}), Some(&w.editor)).result(), Value::Null);
+    let show = w.server.get("/api/3/action/package_show?id=ref-dataset-1", &[]).result();
+    assert_eq!(show["num_resources"], 3);
+    assert_eq!(w.server.get(&format!("/api/3/action/resource_show?id={id}"), &[]).status, 404);
+}
+
+#[test]
+fn resource_search_and_autocomplete() {
+    let w = world();
+    w.server.action("package_create", reference_create_body(), Some(&w.editor)).result();
+    let found = w.server.get("/api/3/action/resource_search?query=format:CSV", &[]).result();
+    assert_eq!(found["count"], 1);
+    assert_eq!(found["results"][0]["name"], "data.csv");
+    assert_eq!(w.server.get("/api/3/action/resource_search?query=bogus:x", &[]).status, 409);
+    let matches = w.server.get("/api/3/action/package_autocomplete?q=dataset", &[]).result();
+    assert_eq!(matches[0]["name"], "ref-dataset-1");
+    assert_eq!(matches[0]["match_field"], "name");
+}
