@@ -324,3 +324,17 @@ fn resource_search_and_autocomplete() {
     assert_eq!(matches[0]["name"], "ref-dataset-1");
     assert_eq!(matches[0]["match_field"], "name");
 }
+
+#[test]
+fn package_show_answers_jsonp_and_the_unversioned_path() {
+    let w = world();
+    w.server.action("package_create", reference_create_body(), Some(&w.editor)).result();
+    let reply = w.server.get("/api/3/action/package_show?id=ref-dataset-1&callback=cb", &[]);
+    assert_eq!(reply.content_type, "application/javascript;charset=utf-8");
+    assert!(reply.text.starts_with("cb({\"help\":"), "{}", reply.text);
+    let plain = w.server.get("/api/action/package_show?id=ref-dataset-1", &[]);
+    let body = plain.json();
+    assert_eq!(keys(&body), ["help", "success", "result"]);
+    assert_eq!(body["help"], format!("{}/api/3/action/help_show?name=package_show", w.server.base));
+    assert_eq!(body["result"]["name"], "ref-dataset-1");
+}

@@ -80,6 +80,22 @@ pub fn call(services: &Services, actor: Actor, name: &str, params: &Params) -> A
     (action.run)(&ctx, params)
 }
 
+/// Runs an action whose result is already stored as JSON text, returning that text untouched;
+/// `None` for actions without such a form. The transport uses it to answer `package_show`
+/// without parsing and re-encoding the stored dict.
+pub fn call_text(
+    services: &Services,
+    actor: Actor,
+    name: &str,
+    params: &Params,
+) -> Option<ActionResult<String>> {
+    let ctx = Context { actor, services };
+    match name {
+        "package_show" => Some(package::package_show_text(&ctx, params)),
+        _ => None,
+    }
+}
+
 /// Serializes a result.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> ActionResult {
     serde_json::to_value(value).map_err(|e| ActionError::Internal(format!("serializing a result: {e}")))

@@ -400,8 +400,14 @@ pub const PACKAGE_SHOW: Action = Action {
 };
 
 fn package_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    let rendered = package_show_text(ctx, params)?;
+    serde_json::from_str(&rendered).map_err(|e| ActionError::Internal(format!("stored package: {e}")))
+}
+
+/// `package_show`'s result as the stored JSON text, without parsing it (the hot path).
+pub(crate) fn package_show_text(ctx: &Context<'_>, params: &Params) -> ActionResult<String> {
     let id = required_id(params, &["id", "name_or_id"])?;
-    let rendered = ctx.store().read(|tx| {
+    ctx.store().read(|tx| {
         let (access, rendered) = tx.package_access_and_rendered(&id)?.ok_or(ActionError::NotFound(None))?;
         let public = access.state == PackageState::Active && !access.private;
         if !public {
@@ -415,8 +421,7 @@ fn package_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
             }
         }
         Ok(rendered)
-    })?;
-    serde_json::from_str(&rendered).map_err(|e| ActionError::Internal(format!("stored package {id}: {e}")))
+    })
 }
 
 pub const PACKAGE_CREATE: Action = Action {

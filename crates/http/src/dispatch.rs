@@ -13,6 +13,22 @@ use crate::AppState;
 use crate::decode::{DecodeError, RawRequest, decode, parse_pairs};
 use crate::envelope::{bare_string, help_url, json_response, jsonp_response, outcome};
 
+/// An action's result: a value, or JSON text stored as it is to be sent.
+enum Outcome {
+    Value(serde_json::Value),
+    Text(String),
+}
+
+/// The success envelope around a result that is already JSON text.
+fn text_success(help: &str, result: &str) -> HttpResponse {
+    let help = serde_json::Value::String(help.to_owned());
+    let body = format!("{{\"help\":{help},\"success\":true,\"result\":{result}}}");
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, crate::envelope::JSON))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, crate::envelope::CACHE))
+        .body(body)
+}
+
 /// Reads the body, refusing more than `limit` bytes.
 async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, DecodeError> {
     let mut body = Vec::new();
@@ -84,12 +100,25 @@ pub async fn dispatch(
             Some(token) => authenticate(&services, &token)?,
             None => Actor::Anonymous,
         };
-        datahavn_actions::call(&services, actor, name, &params)
+        match datahavn_actions::call_text(&services, actor.clone(), name, &params) {
+            Some(text) => text.map(Outcome::Text),
+            None => datahavn_actions::call(&services, actor, name, &params).map(Outcome::Value),
+        }
     })
     .await
     .unwrap_or_else(|e| Err(ActionError::Internal(format!("worker failed: {e}"))));
 
-    let (status, body) = outcome(help_url(&state.services.site.site_url, name), result);
+    let help = help_url(&state.services.site.site_url, name);
+    let result = match result {
+        Ok(Outcome::Text(text)) if !jsonp => {
+            return text_success(&help, &text);
+        }
+        Ok(Outcome::Text(text)) => serde_json::from_str(&text)
+            .map_err(|e| ActionError::Internal(format!("stored result of {name}: {e}"))),
+        Ok(Outcome::Value(value)) => Ok(value),
+        Err(error) => Err(error),
+    };
+    let (status, body) = outcome(help, result);
     if status == StatusCode::OK && is_get {
         let callback = parse_pairs(request.query_string())
             .ok()

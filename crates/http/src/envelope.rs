@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 pub const JSON: &str = "application/json;charset=utf-8";
 pub const JAVASCRIPT: &str = "application/javascript;charset=utf-8";
-const CACHE: &str = "public, max-age=0, must-revalidate";
+pub const CACHE: &str = "public, max-age=0, must-revalidate";
 
 /// A successful action call.
 #[derive(Serialize, ToSchema)]
