@@ -243,13 +243,13 @@ class UserActions(unittest.TestCase):
         self.assertEqual(patched["about"], "patched by the sysadmin")
         self.assertEqual(patched["display_name"], "Patched Name")
 
-        # update replaces: fields not given are emptied; email is required
+        # update: email is required; fields not given keep their values (as in CKAN)
         updated = as_user(token).action.user_update(
             id=created["id"], email="new-" + name + "@example.org", fullname="Updated"
         )
         self.assertEqual(updated["fullname"], "Updated")
         self.assertEqual(updated["email"], "new-" + name + "@example.org")
-        self.assertIsNone(updated["about"])
+        self.assertEqual(updated["about"], "patched by the sysadmin")
         updated = CLI.action(
             "user_update",
             "id=" + name,
@@ -258,7 +258,7 @@ class UserActions(unittest.TestCase):
             apikey=SYSADMIN_TOKEN,
         )
         self.assertEqual(updated["about"], "via the CLI")
-        self.assertIsNone(updated["fullname"])
+        self.assertEqual(updated["fullname"], "Updated")
         with self.assertRaises(ckanapi.ValidationError) as raised:
             sysadmin().action.user_update(id=name, fullname="no email")
         self.assertIn("email", raised.exception.error_dict)

@@ -53,6 +53,7 @@ fn api_token_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
     let (user, name) = (user.unwrap_or_default(), name.unwrap_or_default());
     let created = ctx.store().write(|tx| {
         let owner = owner(tx, &user)?;
+        authorize(authz::authenticated(&ctx.actor, "api_token_create"))?;
         authorize(authz::api_token_manage(&ctx.actor, &owner.id))?;
         let created = issue(ctx, tx, &owner, &name)?;
         log::info!("API token {} created for user {}", created.id, owner.name);
@@ -112,18 +113,17 @@ fn api_token_revoke(ctx: &Context<'_>, params: &Params) -> ActionResult {
     let token = params.string("token", &mut errors).filter(|t| !t.is_empty());
     let jti = params.string("jti", &mut errors).filter(|t| !t.is_empty());
     errors.into_result()?;
-    let jti = match (jti, token) {
-        (Some(jti), _) => jti,
-        (None, Some(token)) => {
-            ctx.services.tokens.decode(&token).ok_or_else(|| ActionError::not_found("API token not found"))?
-        }
-        (None, None) => {
-            let mut errors = ValidationErrors::new();
-            errors.add("token", "Either token or jti must be provided");
-            return Err(errors.into());
-        }
-    };
+    if jti.is_none() && token.is_none() {
+        // CKAN asks for `token` (`get_or_bust`) when there is no `jti`.
+        return Err(ValidationErrors::single("token", MISSING_VALUE).into());
+    }
     authorize(authz::authenticated(&ctx.actor, "api_token_revoke"))?;
+    let jti = match jti {
+        Some(jti) => jti,
+        None => token
+            .and_then(|token| ctx.services.tokens.decode(&token))
+            .ok_or_else(|| ActionError::not_found("API token not found"))?,
+    };
     ctx.store().write(|tx| {
         let stored = tx.api_token(&jti)?.ok_or_else(|| ActionError::not_found("API token not found"))?;
         authorize(authz::api_token_manage(&ctx.actor, &stored.user_id))?;

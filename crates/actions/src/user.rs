@@ -15,8 +15,7 @@ const NAME_TAKEN: &str =
     "The username is already associated with another account. Please use a different username.";
 const NAME_FIXED: &str = "That login name can not be modified.";
 const ID_NOT_EXPECTED: &str = "The input field id was not expected.";
-/// `user_list` answers at most this many users per call (CKAN's `ckan.user_list_limit`).
-const USER_LIST_DEFAULT_LIMIT: u64 = 20;
+/// Most users `user_autocomplete` answers.
 const USER_LIST_MAX_LIMIT: u64 = 1000;
 
 fn email_taken(email: &str) -> String {
@@ -202,7 +201,8 @@ fn user_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
     if !params.contains("name") {
         errors.add("name", MISSING_VALUE);
     }
-    if !params.contains("email") || params.get("email").is_some_and(|v| v == "") {
+    // Absent, empty and blank addresses alike (a blank one used to reach the insert as a 500).
+    if fields.email.is_none() && !errors.contains("email") {
         errors.add("email", MISSING_VALUE);
     }
     let id = params.string("id", &mut errors).filter(|id| !id.is_empty());
@@ -309,7 +309,7 @@ pub const USER_LIST: Action = Action {
           :param email: only the user with this email address (sysadmins only, optional)\n\
           :param order_by: `display_name` (default), `name` or `created` (optional)\n\
           :param all_fields: return user dicts (default) rather than just names (optional)\n\
-          :param limit: at most this many users (optional, default 20, at most 1000)\n\
+          :param limit: at most this many users (optional, default: all)\n\
           :param offset: skip this many users (optional, default 0)\n\
           :rtype: list of user dictionaries, or of names with ``all_fields=false``",
     run: user_list,
@@ -320,8 +320,8 @@ fn user_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
     let q = params.string("q", &mut errors);
     let email = params.string("email", &mut errors).filter(|_| ctx.actor.is_sysadmin());
     let all_fields = params.bool("all_fields", true, &mut errors);
-    let limit =
-        params.natural("limit", &mut errors).unwrap_or(USER_LIST_DEFAULT_LIMIT).min(USER_LIST_MAX_LIMIT);
+    // As CKAN's action: every user unless a limit is asked for.
+    let limit = params.natural("limit", &mut errors);
     let offset = params.natural("offset", &mut errors).unwrap_or(0);
     let order_by = match params.string("order_by", &mut errors).as_deref() {
         None | Some("" | "display_name") => UserOrder::DisplayName,
@@ -335,10 +335,11 @@ fn user_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
     errors.into_result()?;
     let filter = UserFilter {
         q,
+        q_matches_email: ctx.actor.is_sysadmin(),
         email,
         active_only: true,
         order_by,
-        limit: i64::try_from(limit).unwrap_or(i64::MAX),
+        limit: limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX)),
         offset: i64::try_from(offset).unwrap_or(i64::MAX),
     };
     let users = ctx.store().read(|tx| tx.list_users(&filter))?;
@@ -354,8 +355,7 @@ pub const USER_UPDATE: Action = Action {
     name: "user_update",
     side_effect_free: false,
     doc: "Update a user account. Users may update only themselves; sysadmins anyone.\n\n\
-          Fields not given are cleared (`fullname`, `about`, `image_url`); use `user_patch` to \
-          change single fields.\n\n\
+          `email` is required; fields not given keep their values.\n\n\
           :param id: the id or name of the user\n\
           :param email: the user's email address (required)\n\
           :param name: a new name (sysadmins only)\n\
@@ -419,9 +419,16 @@ fn apply_update(ctx: &Context<'_>, user: &User, params: &Params) -> ActionResult
     }
     updated.name = fields.name.clone().unwrap_or_else(|| user.name.clone());
     updated.email = fields.email.clone().unwrap_or_else(|| user.email.clone());
-    updated.fullname = fields.fullname;
-    updated.about = fields.about;
-    updated.image_url = fields.image_url;
+    // As in CKAN, user fields that are not sent keep their values; an explicit null clears.
+    if params.as_map().contains_key("fullname") {
+        updated.fullname = fields.fullname;
+    }
+    if params.as_map().contains_key("about") {
+        updated.about = fields.about;
+    }
+    if params.as_map().contains_key("image_url") {
+        updated.image_url = fields.image_url;
+    }
 
     ctx.store().write(|tx| {
         check_unique(tx, Some(&user.id), Some(&updated.name), Some(&updated.email), &mut errors)?;
@@ -473,6 +480,7 @@ pub const USER_DELETE: Action = Action {
 };
 
 fn user_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    authorize(authz::authenticated(&ctx.actor, "user_delete"))?;
     let mut errors = ValidationErrors::new();
     let id = params.required_string("id", &mut errors);
     errors.into_result()?;
@@ -506,7 +514,9 @@ fn user_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
     let ignore_self = params.bool("ignore_self", false, &mut errors);
     errors.into_result()?;
     let q = q.unwrap_or_default();
-    let users = ctx.store().read(|tx| tx.autocomplete_users(&q, i64::try_from(limit).unwrap_or(20) + 1))?;
+    let users = ctx.store().read(|tx| {
+        tx.autocomplete_users(&q, ctx.actor.is_sysadmin(), i64::try_from(limit).unwrap_or(20) + 1)
+    })?;
     let items: Vec<UserAutocompleteItem> = users
         .into_iter()
         .filter(|u| !(ignore_self && ctx.actor.is_user(&u.id)))

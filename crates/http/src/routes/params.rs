@@ -52,7 +52,7 @@ pub struct UserShowParams {
 #[derive(ToSchema, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserListParams {
-    /// Substring of name, full name or email.
+    /// Substring of name or full name (and email, for sysadmins).
     pub q: Option<String>,
     /// Exact email (sysadmins only).
     pub email: Option<String>,
@@ -60,7 +60,7 @@ pub struct UserListParams {
     pub order_by: Option<String>,
     /// Dicts (default) or names.
     pub all_fields: Option<bool>,
-    /// Default 20, at most 1000.
+    /// Default: all.
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }

@@ -51,7 +51,7 @@ pub async fn user_show(
 
 /// List users
 ///
-/// Active users, 20 per call by default; names only with `all_fields=false`.
+/// Active users (all of them unless `limit` is given); names only with `all_fields=false`.
 #[utoipa::path(
     method(get, post), path = "/user_list", tag = "users",
     params(UserListParams), request_body(content = UserListParams, content_type = "application/json"),
@@ -71,8 +71,7 @@ pub async fn user_list(
 
 /// Update a user
 ///
-/// The user themself or a sysadmin. Replaces: `fullname`, `about` and `image_url` not sent are
-/// cleared; `email` is required.
+/// The user themself or a sysadmin. `email` is required; fields not sent keep their values.
 #[utoipa::path(
     post, path = "/user_update", tag = "users",
     request_body(content = UserUpdateParams, content_type = "application/json"),

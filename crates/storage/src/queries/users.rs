@@ -8,8 +8,10 @@ use crate::{StorageResult, Tx};
 /// What `user_list` asks for.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
-    /// Substring of name, full name or email (case-insensitive).
+    /// Substring of name or full name (case-insensitive); of the email too when
+    /// `q_matches_email` (only sysadmins may search by email).
     pub q: Option<String>,
+    pub q_matches_email: bool,
     /// Exact email (case-insensitive).
     pub email: Option<String>,
     /// Leave out deleted users.
@@ -78,13 +80,17 @@ impl Tx<'_> {
         }
         if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
             let pattern = like_pattern(q);
-            query = query.filter(
-                lower(users::name)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(coalesce(users::fullname, "")).like(pattern.clone()).escape('\\'))
-                    .or(lower(users::email).like(pattern).escape('\\')),
-            );
+            let by_name = lower(users::name).like(pattern.clone()).escape('\\').or(lower(coalesce(
+                users::fullname,
+                "",
+            ))
+            .like(pattern.clone())
+            .escape('\\'));
+            query = if filter.q_matches_email {
+                query.filter(by_name.or(lower(users::email).like(pattern).escape('\\')))
+            } else {
+                query.filter(by_name)
+            };
         }
         query = match filter.order_by {
             UserOrder::DisplayName => {
@@ -97,10 +103,11 @@ impl Tx<'_> {
         rows.into_iter().map(User::try_from).collect()
     }
 
-    /// Active users whose name or full name starts with or contains `q`.
-    pub fn autocomplete_users(&mut self, q: &str, limit: i64) -> StorageResult<Vec<User>> {
+    /// Active users whose name or full name contains `q` (and email, when `by_email`).
+    pub fn autocomplete_users(&mut self, q: &str, by_email: bool, limit: i64) -> StorageResult<Vec<User>> {
         self.list_users(&UserFilter {
             q: Some(q.to_owned()),
+            q_matches_email: by_email,
             active_only: true,
             order_by: UserOrder::Name,
             limit,
