@@ -143,7 +143,12 @@ fn list(store: &Store, filter: UserFilter) -> Vec<String> {
 }
 
 fn q(text: &str) -> UserFilter {
-    UserFilter { q: Some(text.to_owned()), order_by: UserOrder::Name, ..UserFilter::default() }
+    UserFilter {
+        q: Some(text.to_owned()),
+        q_matches_email: true,
+        order_by: UserOrder::Name,
+        ..UserFilter::default()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -362,6 +367,12 @@ fn list_users_filters_orders_and_pages() {
     // q combines with active_only.
     assert_eq!(list(&store, UserFilter { active_only: true, ..q("example.net") }), ["carol", "erin"]);
 
+    // Without `q_matches_email` (callers who are not sysadmins), emails are not searched.
+    assert!(list(&store, UserFilter { q_matches_email: false, ..q("example.net") }).is_empty());
+    assert_eq!(list(&store, UserFilter { q_matches_email: false, ..q("ALI") }), ["alice"]);
+    let found = store.read(|tx| tx.autocomplete_users("example.net", false, 10)).expect("autocomplete");
+    assert!(found.is_empty());
+
     // `%` and `_` in q are literal characters, not wildcards.
     assert_eq!(list(&store, q("%")), ["bob"]);
     assert_eq!(list(&store, q("100%")), ["bob"]);
@@ -386,9 +397,9 @@ fn list_users_filters_orders_and_pages() {
     );
 
     // autocomplete: active users only, in name order.
-    let found = store.read(|tx| tx.autocomplete_users("example.net", 10)).expect("autocomplete");
+    let found = store.read(|tx| tx.autocomplete_users("example.net", true, 10)).expect("autocomplete");
     assert_eq!(names(&found), ["carol", "erin"]);
-    let found = store.read(|tx| tx.autocomplete_users("e", 2)).expect("autocomplete");
+    let found = store.read(|tx| tx.autocomplete_users("e", true, 2)).expect("autocomplete");
     assert_eq!(names(&found), ["alice", "bob"]);
 }
 
