@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, IsTerminal};
 use std::net::TcpListener;
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use datahavn_actions::{ActionError, Services, SiteConfig};
@@ -40,6 +41,27 @@ enum Command {
     Token(TokenCommand),
     /// Print the OpenAPI document the server serves at /api/3/openapi.json.
     Openapi,
+    /// Create or update datasets from a JSON-lines file, one dataset dict per line (what
+    /// `ckanapi dump datasets` and `datahavn dump` write). Exits with 1 if any line failed.
+    Load {
+        /// The file; `-` reads stdin.
+        file: PathBuf,
+        /// Create a dataset's organization first when it does not exist (from the dataset's
+        /// `organization` dict, or from `owner_org` as its name).
+        #[arg(long)]
+        create_orgs: bool,
+        /// Base URL of the site, used in the dataset dicts rendered while loading.
+        #[arg(long, env = "DATAHAVN_SITE_URL")]
+        site_url: Option<String>,
+    },
+    /// Write the active public datasets as JSON lines, keys sorted (`ckanapi dump datasets --all`).
+    Dump {
+        /// The file; `-` writes to stdout.
+        file: PathBuf,
+        /// Also private and draft datasets (every dataset that is not deleted).
+        #[arg(long)]
+        all_states: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +137,27 @@ pub fn run() -> Result<(), String> {
             println!("{text}");
             Ok(())
         }
+        Command::Load { file, create_orgs, site_url } => {
+            let mut site = SiteConfig::default();
+            if let Some(url) = site_url {
+                site.site_url = url.trim_end_matches('/').to_owned();
+            }
+            let services = services(&cli.store, site, false)?;
+            quiet_actions();
+            let summary = crate::transfer::load(&services, &site_actor(), &file, create_orgs)?;
+            print!("{}", summary.report());
+            match summary.failed() {
+                0 => Ok(()),
+                failed => Err(format!("{failed} dataset(s) failed")),
+            }
+        }
+        Command::Dump { file, all_states } => {
+            let services = services(&cli.store, SiteConfig::default(), false)?;
+            quiet_actions();
+            let count = crate::transfer::dump(&services, &site_actor(), &file, all_states)?;
+            eprintln!("dumped {count} dataset(s)");
+            Ok(())
+        }
     }
 }
 
@@ -133,6 +176,14 @@ fn open_store(args: &StoreArgs, may_migrate: bool) -> Result<Store, String> {
 fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Services, String> {
     let store = open_store(args, may_migrate)?;
     Ok(Services { store, tokens: args.token_signer()?, site })
+}
+
+/// Bulk commands report in their summary, not with a log line per dataset (unless `RUST_LOG`
+/// asks for them).
+fn quiet_actions() {
+    if std::env::var_os("RUST_LOG").is_none() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
 }
 
 /// The CLI acts as the site itself: a sysadmin.

@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod transfer;
 
 use std::process::ExitCode;
 

@@ -59,12 +59,16 @@ fn ckanapi_library_and_cli_work_against_datahavn() {
 
     let server = TestServer::start();
     let (_, token) = server.user_with_token("admin", true);
+    // The organization the dataset tests load into (made in storage: independent of the
+    // organization actions).
+    server.org("ckanapi-org", &[]);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ckanapi/test_ckanapi.py");
     // The server runs on its own threads; blocking here while Python talks to it is fine.
     let output = Command::new(&python)
         .arg(&script)
         .env("DATAHAVN_URL", &server.base)
         .env("DATAHAVN_SYSADMIN_TOKEN", &token)
+        .env("DATAHAVN_ORG", "ckanapi-org")
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONUNBUFFERED", "1")
         .env_remove("CKAN_INI")

@@ -624,7 +624,10 @@ fn user_update_is_for_the_user_and_sysadmins() {
                     (Some("Alice A."), Some("alice@example.org"))
                 );
                 // Undo, so the next persona starts from the same state.
-                cast.server.as_site("user_update", json!({"id": "alice", "email": "alice@example.org", "fullname": null}));
+                cast.server.as_site(
+                    "user_update",
+                    json!({"id": "alice", "email": "alice@example.org", "fullname": null}),
+                );
                 assert_eq!(snapshot(&cast.server), before, "{persona:?}");
             }
             Persona::Anonymous | Persona::Revoked | Persona::DeletedUser => {

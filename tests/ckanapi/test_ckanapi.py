@@ -5,6 +5,10 @@
 Environment:
     DATAHAVN_URL             the server's base URL, e.g. http://127.0.0.1:5000
     DATAHAVN_SYSADMIN_TOKEN  an API token of a sysadmin
+    DATAHAVN_ORG             an organization the dataset tests load into (else one is made
+                             with organization_create)
+    DATAHAVN_PORTALS         the real portal records (default: ../shared/data/portals beside
+                             the repository)
 
 Run by `cargo test --test ckanapi` (tests/ckanapi.rs); standalone:
     DATAHAVN_URL=... DATAHAVN_SYSADMIN_TOKEN=... python tests/ckanapi/test_ckanapi.py
@@ -14,6 +18,7 @@ Exits non-zero when a test fails.
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +33,9 @@ import ckanapi  # noqa: E402
 
 URL = os.environ.get("DATAHAVN_URL", "").rstrip("/")
 SYSADMIN_TOKEN = os.environ.get("DATAHAVN_SYSADMIN_TOKEN", "")
+PORTALS = os.environ.get("DATAHAVN_PORTALS") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data", "portals"
+)
 CLI_TIMEOUT_SECONDS = 120
 
 
@@ -515,6 +523,262 @@ class Dump(unittest.TestCase):
         self.assertEqual(created["name"], twin_name)
         self.assertEqual(created["fullname"], "Twin")
         self.assertEqual(created["password_hash"], record["password_hash"])
+
+
+# Keys CKAN computes or owns (ignored on input), and the default schema's own keys.
+COMPUTED = {
+    "organization", "num_resources", "num_tags", "license_title", "license_url", "isopen",
+    "creator_user_id", "relationships_as_subject", "relationships_as_object", "revision_id",
+    "tracking_summary", "metadata_created", "metadata_modified", "tag_string", "plugin_data",
+}
+SCHEMA = {
+    "id", "name", "title", "author", "author_email", "maintainer", "maintainer_email", "notes",
+    "url", "version", "license_id", "state", "type", "private", "owner_org", "extras",
+    "resources", "tags", "groups",
+}
+RESOURCE_OWN = {
+    "id", "url", "format", "size", "package_id", "position", "revision_id", "tracking_summary",
+    "metadata_modified",
+}
+
+
+def organization():
+    """The organization datasets are loaded into."""
+    name = os.environ.get("DATAHAVN_ORG")
+    if not name:
+        name = fresh_name("ck-org")
+        sysadmin().action.organization_create(name=name)
+    return name
+
+
+def real_records():
+    """A few real records, as a harvester would send them to this site: the ckanapi dump of
+    open.canada.ca (4 datasets), two Norwegian ones and a data.gov.uk INSPIRE record with many
+    extras. Their organization is this site's; groups, which do not exist here, are left out."""
+    records = []
+    with open(os.path.join(PORTALS, "open.canada.ca-package_dump-1.jsonl"), encoding="utf-8") as lines:
+        records += [json.loads(line) for line in lines if line.strip()]
+    with open(os.path.join(PORTALS, "data.smartbydata.no-package_list-1.json"), encoding="utf-8") as f:
+        records += json.load(f)[:2]
+    with open(os.path.join(PORTALS, "data.gov.uk-package_show-3.json"), encoding="utf-8") as f:
+        records.append(json.load(f)["result"])
+    org = organization()
+    for record in records:
+        record["owner_org"] = org
+        record.pop("organization", None)
+        record.pop("groups", None)
+    return records
+
+
+def assert_intact(test, sent, shown):
+    """What package_show gives back holds what was sent: free-form keys as sent, core text,
+    tags, extras (as strings) and every resource's own keys."""
+    for key, value in sent.items():
+        if key in COMPUTED or key in SCHEMA:
+            continue
+        test.assertEqual(shown.get(key), value, key)
+    for key in ("name", "notes", "author", "maintainer", "license_id", "version"):
+        if key in sent:
+            test.assertEqual(shown[key], sent[key], key)
+    test.assertEqual(shown["title"], (sent.get("title") or sent["name"]).strip())
+    test.assertEqual(
+        sorted(tag["name"] for tag in shown["tags"]),
+        sorted({tag["name"].strip() for tag in sent.get("tags") or []}),
+    )
+    extras = {e["key"]: e["value"] if isinstance(e["value"], str) else json.dumps(e["value"], separators=(",", ":"))
+              for e in sent.get("extras") or []}
+    test.assertEqual({e["key"]: e["value"] for e in shown["extras"]}, extras)
+    test.assertEqual(len(shown["resources"]), len(sent["resources"]))
+    for sent_resource, shown_resource in zip(sent["resources"], shown["resources"]):
+        for key, value in sent_resource.items():
+            if key not in RESOURCE_OWN:
+                test.assertEqual(shown_resource.get(key), value, "resource " + key)
+        if sent_resource.get("id"):
+            test.assertEqual(shown_resource["id"], sent_resource["id"])
+
+
+def write_lines(path, records):
+    with open(path, "w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def load_report(stderr):
+    """`ckanapi load` reports a line per record: `finished job_ids stats action error response`."""
+    report = []
+    for line in stderr.splitlines():
+        match = re.match(r"^\d+ \[[^\]]*\] \S+ (\w+) (\S+)", line)
+        if match:
+            report.append(match.groups())
+    return report
+
+
+class Datasets(unittest.TestCase):
+    def test_load_real_records_then_load_again_updates(self):
+        records = real_records()
+        with tempfile.TemporaryDirectory() as directory:
+            lines = os.path.join(directory, "datasets.jsonl")
+            write_lines(lines, records)
+            done = CLI.run("load", "datasets", "-I", lines, apikey=SYSADMIN_TOKEN)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            self.assertEqual(load_report(done.stderr), [("create", "None")] * len(records), done.stderr)
+            first = {}
+            for record in records:
+                shown = sysadmin().action.package_show(id=record["id"])
+                assert_intact(self, record, shown)
+                first[record["id"]] = shown
+
+            # Loaded again, with two changes: every line is an update (ckanapi finds each by id);
+            # what did not change keeps its metadata_modified.
+            changed = dict(records[0])
+            changed["notes"] = "Notes changed by the second load"
+            changed["portal_release_date"] = "2024-01-01"
+            renamed = dict(records[4])
+            del renamed["id"]  # found by name this time
+            second = [changed] + records[1:4] + [renamed] + records[5:]
+            write_lines(lines, second)
+            done = CLI.run("load", "datasets", "-I", lines, apikey=SYSADMIN_TOKEN)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            self.assertEqual(load_report(done.stderr), [("update", "None")] * len(records), done.stderr)
+        shown = sysadmin().action.package_show(id=records[0]["id"])
+        self.assertEqual(shown["notes"], "Notes changed by the second load")
+        self.assertEqual(shown["portal_release_date"], "2024-01-01")
+        assert_intact(self, changed, shown)
+        for record in records[1:]:
+            again = sysadmin().action.package_show(id=record["id"])
+            self.assertEqual(again, first[record["id"]], record["name"])
+
+        # A line that fails is reported, and ckanapi exits with 3.
+        with tempfile.TemporaryDirectory() as directory:
+            lines = os.path.join(directory, "bad.jsonl")
+            bad = dict(records[0], id=str(uuid.uuid4()), name="Not A Valid Name")
+            write_lines(lines, [bad])
+            done = CLI.run("load", "datasets", "-I", lines, apikey=SYSADMIN_TOKEN)
+        self.assertEqual(done.returncode, 3, done.stdout + done.stderr)
+        [(action, error)] = load_report(done.stderr)
+        self.assertEqual((action, error), ("create", "ValidationError"))
+        self.assertIn("Must be purely lowercase alphanumeric", done.stderr)
+
+    def test_dump_datasets_equals_package_show(self):
+        org = organization()
+        names = [fresh_name("ck-dump-ds") for _ in range(2)]
+        for name in names:
+            sysadmin().action.package_create(
+                name=name, owner_org=org, title="Dumped æøå", notes="for **dump**",
+                tags=[{"name": "Dump Tag"}], extras=[{"key": "k", "value": "v"}],
+                resources=[{"url": "http://example.org/a.csv", "custom": {"nested": [1, 2]}}],
+                contact_points=[{"name": "Odense"}],
+            )
+        hidden = fresh_name("ck-dump-private")
+        sysadmin().action.package_create(name=hidden, owner_org=org, private=True)
+        with tempfile.TemporaryDirectory() as directory:
+            output = os.path.join(directory, "datasets.jsonl")
+            done = CLI.run("dump", "datasets", "--all", "-O", output, apikey=SYSADMIN_TOKEN)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+            with open(output, encoding="utf-8") as lines:
+                dumped = [json.loads(line) for line in lines if line.strip()]
+        by_name = {dataset["name"]: dataset for dataset in dumped}
+        self.assertEqual(len(by_name), len(dumped), "a dataset is dumped twice")
+        for name in names:
+            self.assertIn(name, by_name)
+        self.assertNotIn(hidden, by_name)  # package_list lists public datasets only
+        self.assertEqual(sorted(by_name), sorted(anonymous().action.package_list()))
+        for dataset in dumped:
+            self.assertEqual(dataset, sysadmin().action.package_show(id=dataset["id"]))
+            self.assertEqual(list(dataset), sorted(dataset))
+        self.assertEqual(by_name[names[0]]["resources"][0]["custom"], {"nested": [1, 2]})
+
+        # -g and no key: the same lines on stdout
+        done = CLI.run("dump", "datasets", "--all", "-q", get=True)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        dumped_get = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        self.assertEqual(sorted(d["name"] for d in dumped_get), sorted(by_name))
+        for dataset in dumped_get:
+            self.assertEqual(dataset, by_name[dataset["name"]])
+
+    def test_action_package_show(self):
+        org = organization()
+        name = fresh_name("ck-show")
+        created = sysadmin().action.package_create(
+            name=name, owner_org=org, title="  Shown  ", resources=[{"url": "http://example.org/x.json"}]
+        )
+        self.assertEqual(created["title"], "Shown")
+        shown = anonymous().action.package_show(id=name)
+        self.assertEqual(shown, created)
+        self.assertEqual(sysadmin().action.package_show(id=created["id"]), created)
+        for get in (False, True):
+            self.assertEqual(CLI.action("package_show", "id=" + name, get=get), created)
+            self.assertEqual(CLI.action("package_show", "id=" + created["id"], apikey=SYSADMIN_TOKEN, get=get), created)
+        get_only = ckanapi.RemoteCKAN(URL, get_only=True)
+        self.assertEqual(get_only.action.package_show(id=name), created)
+
+
+class DatasetErrors(unittest.TestCase):
+    def test_unknown_dataset_is_not_found(self):
+        missing = "no-such-dataset-" + uuid.uuid4().hex[:8]
+        for client in (anonymous(), sysadmin(), ckanapi.RemoteCKAN(URL, get_only=True)):
+            with self.assertRaises(ckanapi.NotFound):
+                client.action.package_show(id=missing)
+        with self.assertRaises(ckanapi.NotFound):
+            sysadmin().action.package_update(id=missing, name=missing)
+        with self.assertRaises(ckanapi.NotFound):
+            sysadmin().action.package_patch(id=missing, title="x")
+        with self.assertRaises(ckanapi.NotFound):
+            sysadmin().action.package_delete(id=missing)
+        with self.assertRaises(ckanapi.NotFound):
+            sysadmin().action.resource_show(id=missing)
+        for get in (False, True):
+            stderr = CLI.action_error("package_show", "id=" + missing, apikey=SYSADMIN_TOKEN, get=get)
+            self.assertIn("ckanapi.errors.NotFound", stderr)
+
+    def test_writes_and_private_reads_are_not_authorized(self):
+        org = organization()
+        name = fresh_name("ck-private")
+        sysadmin().action.package_create(name=name, owner_org=org, private=True)
+        with self.assertRaises(ckanapi.NotAuthorized):
+            anonymous().action.package_show(id=name)
+        outsider = new_user("ck-outsider")
+        as_outsider = as_user(token_for(outsider["name"]))
+        with self.assertRaises(ckanapi.NotAuthorized):
+            as_outsider.action.package_show(id=name)
+        with self.assertRaises(ckanapi.NotAuthorized):
+            as_outsider.action.package_patch(id=name, title="not mine")
+        with self.assertRaises(ckanapi.NotAuthorized):
+            as_outsider.action.package_create(name=fresh_name("ck-nope"), owner_org=org)
+        with self.assertRaises(ckanapi.NotAuthorized) as raised:
+            anonymous().action.package_create(name=fresh_name("ck-anon"), owner_org=org)
+        self.assertEqual(raised.exception.extra_msg["__type"], "Authorization Error")
+        stderr = CLI.action_error("package_show", "id=" + name)
+        self.assertIn("ckanapi.errors.NotAuthorized", stderr)
+        stderr = CLI.action_error("package_create", "name=" + fresh_name("ck-cli-anon"), "owner_org=" + org)
+        self.assertIn("ckanapi.errors.NotAuthorized", stderr)
+        self.assertEqual(sysadmin().action.package_show(id=name)["private"], True)
+
+    def test_invalid_datasets_are_validation_errors(self):
+        org = organization()
+        with self.assertRaises(ckanapi.ValidationError) as raised:
+            sysadmin().action.package_create(name="Not Valid!", owner_org=org, tags=[{"name": "x"}])
+        errors = raised.exception.error_dict
+        self.assertEqual(errors["__type"], "Validation Error")
+        self.assertIn("name", errors)
+        self.assertIn("tags", errors)
+        with self.assertRaises(ckanapi.ValidationError) as raised:
+            sysadmin().action.package_create(name=fresh_name("ck-no-org"))
+        self.assertEqual(raised.exception.error_dict["owner_org"], ["An organization must be provided"])
+        with self.assertRaises(ckanapi.ValidationError) as raised:
+            sysadmin().action.package_create(name=fresh_name("ck-bad-org"), owner_org="no-such-org")
+        self.assertEqual(raised.exception.error_dict["owner_org"], ["Organization does not exist"])
+        taken = fresh_name("ck-taken")
+        sysadmin().action.package_create(name=taken, owner_org=org)
+        with self.assertRaises(ckanapi.ValidationError) as raised:
+            sysadmin().action.package_create(name=taken, owner_org=org)
+        self.assertEqual(raised.exception.error_dict["name"], ["That URL is already in use."])
+        with self.assertRaises(ckanapi.ValidationError) as raised:
+            sysadmin().action.package_update(title="no id")
+        self.assertIn("id", raised.exception.error_dict)
+        stderr = CLI.action_error("package_create", "name=Bad Name", "owner_org=" + org, apikey=SYSADMIN_TOKEN)
+        self.assertIn("ckanapi.errors.ValidationError", stderr)
+        self.assertIn("'name'", stderr)
 
 
 if __name__ == "__main__":

@@ -6,14 +6,24 @@
 
 pub mod access;
 pub mod activity;
+mod activity_list;
+mod args;
+mod bulk;
+mod collaborator;
 mod context;
 pub mod dto;
 mod error;
+mod group;
+mod member;
 pub(crate) mod package;
+mod relationship;
 pub mod render;
 mod resource;
+mod resource_view;
+mod revise;
 pub mod secrets;
 mod site;
+mod tag;
 mod token;
 mod user;
 
@@ -50,6 +60,35 @@ pub const ACTIONS: &[Action] = &[
     token::API_TOKEN_CREATE,
     token::API_TOKEN_LIST,
     token::API_TOKEN_REVOKE,
+    group::ORGANIZATION_LIST,
+    group::GROUP_LIST,
+    group::ORGANIZATION_SHOW,
+    group::GROUP_SHOW,
+    group::ORGANIZATION_CREATE,
+    group::GROUP_CREATE,
+    group::ORGANIZATION_UPDATE,
+    group::GROUP_UPDATE,
+    group::ORGANIZATION_PATCH,
+    group::GROUP_PATCH,
+    group::ORGANIZATION_DELETE,
+    group::GROUP_DELETE,
+    group::ORGANIZATION_PURGE,
+    group::GROUP_PURGE,
+    group::ORGANIZATION_AUTOCOMPLETE,
+    group::GROUP_AUTOCOMPLETE,
+    group::GROUP_PACKAGE_SHOW,
+    group::ORGANIZATION_ACTIVITY_LIST,
+    group::GROUP_ACTIVITY_LIST,
+    member::MEMBER_CREATE,
+    member::MEMBER_DELETE,
+    member::MEMBER_LIST,
+    member::MEMBER_ROLES_LIST,
+    member::ORGANIZATION_MEMBER_CREATE,
+    member::GROUP_MEMBER_CREATE,
+    member::ORGANIZATION_MEMBER_DELETE,
+    member::GROUP_MEMBER_DELETE,
+    member::ORGANIZATION_LIST_FOR_USER,
+    member::GROUP_LIST_AUTHZ,
     package::PACKAGE_LIST,
     package::CURRENT_PACKAGE_LIST_WITH_RESOURCES,
     package::PACKAGE_SHOW,
@@ -66,6 +105,42 @@ pub const ACTIONS: &[Action] = &[
     resource::RESOURCE_DELETE,
     resource::RESOURCE_SEARCH,
     resource::PACKAGE_RESOURCE_REORDER,
+    collaborator::PACKAGE_COLLABORATOR_CREATE,
+    collaborator::PACKAGE_COLLABORATOR_LIST,
+    collaborator::PACKAGE_COLLABORATOR_DELETE,
+    collaborator::PACKAGE_COLLABORATOR_LIST_FOR_USER,
+    relationship::PACKAGE_RELATIONSHIP_CREATE,
+    relationship::PACKAGE_RELATIONSHIP_UPDATE,
+    relationship::PACKAGE_RELATIONSHIP_DELETE,
+    relationship::PACKAGE_RELATIONSHIPS_LIST,
+    resource_view::RESOURCE_VIEW_CREATE,
+    resource_view::RESOURCE_VIEW_SHOW,
+    resource_view::RESOURCE_VIEW_LIST,
+    resource_view::RESOURCE_VIEW_UPDATE,
+    resource_view::RESOURCE_VIEW_DELETE,
+    resource_view::RESOURCE_VIEW_REORDER,
+    resource_view::RESOURCE_VIEW_CLEAR,
+    bulk::BULK_UPDATE_PRIVATE,
+    bulk::BULK_UPDATE_PUBLIC,
+    bulk::BULK_UPDATE_DELETE,
+    bulk::PACKAGE_OWNER_ORG_UPDATE,
+    revise::PACKAGE_REVISE,
+    tag::TAG_LIST,
+    tag::TAG_SHOW,
+    tag::TAG_SEARCH,
+    tag::TAG_AUTOCOMPLETE,
+    tag::FORMAT_AUTOCOMPLETE,
+    tag::VOCABULARY_LIST,
+    tag::VOCABULARY_SHOW,
+    tag::VOCABULARY_CREATE,
+    tag::VOCABULARY_UPDATE,
+    tag::VOCABULARY_DELETE,
+    activity_list::PACKAGE_ACTIVITY_LIST,
+    activity_list::USER_ACTIVITY_LIST,
+    activity_list::RECENTLY_CHANGED_PACKAGES_ACTIVITY_LIST,
+    activity_list::ACTIVITY_SHOW,
+    activity_list::ACTIVITY_DATA_SHOW,
+    activity_list::ACTIVITY_DIFF,
 ];
 
 /// The action of that name.

@@ -64,15 +64,20 @@ fn settle_resources(
             .filter_map(Value::as_object)
             .find(|r| r.get("id").and_then(Value::as_str) == Some(&id));
         resource.insert("id".into(), Value::String(id));
+        if !resource.contains_key("datastore_active")
+            && let Some(active) = previous.and_then(|p| p.get("datastore_active"))
+        {
+            resource.insert("datastore_active".into(), active.clone());
+        }
+        // Stored with CKAN's standard keys, so the dict a client reads back compares equal (and
+        // a resource sent again as it was is seen as unchanged).
+        for (key, default) in crate::render::resource_defaults() {
+            resource.entry(key).or_insert(default);
+        }
         match previous {
             Some(previous) => {
                 let created = previous.get("created").cloned().unwrap_or_else(|| now.to_ckan_string().into());
                 resource.entry("created").or_insert(created);
-                if !resource.contains_key("datastore_active")
-                    && let Some(active) = previous.get("datastore_active")
-                {
-                    resource.insert("datastore_active".into(), active.clone());
-                }
                 let unchanged = {
                     let mut a = resource.clone();
                     let mut b = previous.clone();
@@ -91,10 +96,6 @@ fn settle_resources(
                 resource.entry("created").or_insert_with(|| now.to_ckan_string().into());
                 resource.entry("metadata_modified").or_insert_with(|| now.to_ckan_string().into());
             }
-        }
-        // Stored with CKAN's standard keys, so the dict a client reads back compares equal.
-        for (key, default) in crate::render::resource_defaults() {
-            resource.entry(key).or_insert(default);
         }
         out.push(Value::Object(resource));
     }
@@ -269,6 +270,14 @@ pub(crate) fn write_package(
     document.insert("resources".into(), Value::Array(resources));
     let state = valid.state.or(existing.map(|e| e.state)).unwrap_or(PackageState::Active);
     let title = document.get("title").and_then(Value::as_str).unwrap_or(&valid.name).to_owned();
+    // A sysadmin may set metadata_modified (a dumped dict carries it).
+    let sent_modified = valid
+        .metadata_modified
+        .as_deref()
+        .and_then(|m| {
+            chrono::NaiveDateTime::parse_from_str(m.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").ok()
+        })
+        .map(Timestamp::from_naive);
 
     if let Some(existing) = existing {
         let same_groups = match &groups {
@@ -289,7 +298,7 @@ pub(crate) fn write_package(
             && existing.package_type == package_type
             && existing.owner_org == organization.as_ref().map(|o| o.id.clone())
             && same_groups
-            && valid.metadata_modified.is_none();
+            && sent_modified.is_none_or(|m| m == existing.metadata_modified);
         if unchanged {
             let rendered = serde_json::from_str(&existing.rendered)
                 .map_err(|e| ActionError::Internal(format!("package {}: {e}", existing.id)))?;
@@ -297,13 +306,7 @@ pub(crate) fn write_package(
         }
     }
 
-    let metadata_modified = valid
-        .metadata_modified
-        .as_deref()
-        .and_then(|m| {
-            chrono::NaiveDateTime::parse_from_str(m.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").ok()
-        })
-        .map_or(now, Timestamp::from_naive);
+    let metadata_modified = sent_modified.unwrap_or(now);
     let mut record = PackageRecord {
         id: id.clone(),
         name: valid.name.clone(),
@@ -563,7 +566,15 @@ fn dataset_purge(ctx: &Context<'_>, params: &Params) -> ActionResult {
     }
     ctx.store().write(|tx| {
         let existing = find_package(tx, &id, Some("Dataset was not found"))?;
+        // Datasets related to this one embed the relationship: render them again without it.
+        let related: Vec<String> = tx
+            .relationships_of(&existing.id)?
+            .into_iter()
+            .flat_map(|r| [r.subject_package_id, r.object_package_id])
+            .filter(|other| *other != existing.id)
+            .collect();
         tx.purge_package(&existing.id)?;
+        crate::render::rerender_packages(tx, &related, &ctx.site().site_url)?;
         log::info!("dataset {} purged by {:?}", existing.name, ctx.actor.name());
         Ok::<_, ActionError>(())
     })?;

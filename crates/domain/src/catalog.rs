@@ -95,6 +95,16 @@ pub struct Relationship {
     pub state: String,
 }
 
+/// A view of a resource: its place among the resource's views and its dict (`title`,
+/// `description`, `view_type` and the view's configuration keys).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceView {
+    pub id: String,
+    pub resource_id: String,
+    pub position: i32,
+    pub document: Map<String, Value>,
+}
+
 /// A recorded change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Activity {

@@ -26,8 +26,13 @@ use utoipa::{Modify, OpenApi};
         (name = "site", description = "Site status, help and licences"),
         (name = "users", description = "User accounts"),
         (name = "api tokens", description = "JWT API tokens"),
+        (name = "organizations", description = "Organizations"),
+        (name = "groups", description = "Groups"),
+        (name = "members", description = "Memberships of users, datasets and groups in organizations and groups"),
         (name = "datasets", description = "Datasets (packages)"),
         (name = "resources", description = "Resources of datasets"),
+        (name = "tags", description = "Tags and tag vocabularies"),
+        (name = "activity", description = "Activity streams"),
     )
 )]
 pub struct ApiDoc;

@@ -20,7 +20,10 @@ use diesel::Connection;
 
 pub use error::{StorageError, StorageResult};
 pub use migrate::SchemaStatus;
-pub use queries::{ActivityFilter, GroupFilter, PackageFilter, UserFilter, UserOrder};
+pub use queries::{
+    ActivityFilter, ActivityStream, GroupFilter, GroupPackages, PackageFilter, TagSearch, UserFilter,
+    UserOrder,
+};
 pub use url::DatabaseUrl;
 
 use conn::{AnyConnection, Pool};

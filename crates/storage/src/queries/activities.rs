@@ -15,6 +15,8 @@ pub struct ActivityFilter {
     pub group_id: Option<String>,
     /// Only those visible to everyone.
     pub public_only: bool,
+    /// Leave out what the site itself did (no user), as CKAN hides its site user's activities.
+    pub hide_site_activity: bool,
     /// Also these (non-public) objects' activities: datasets the caller may read.
     pub types: Option<Vec<String>>,
     pub exclude_types: Option<Vec<String>>,
@@ -53,6 +55,9 @@ impl Tx<'_> {
         }
         if filter.public_only {
             query = query.filter(activities::public.eq(true));
+        }
+        if filter.hide_site_activity {
+            query = query.filter(activities::user_id.ne(""));
         }
         if let Some(types) = &filter.types {
             query = query.filter(activities::activity_type.eq_any(types.clone()));

@@ -1,7 +1,8 @@
+use datahavn_domain::catalog::PackageRecord;
 use datahavn_domain::group::{Group, Member};
 use diesel::prelude::*;
 
-use crate::rows_catalog::{GroupRow, MemberRow};
+use crate::rows_catalog::{GroupRow, MemberRow, PackageRow};
 use crate::schema::{groups, members, packages};
 use crate::{StorageError, StorageResult, Tx};
 
@@ -16,6 +17,23 @@ pub struct GroupFilter {
     pub include_deleted: bool,
 }
 
+/// The datasets of one organization (by `owner_org`) or group (by membership) that a caller
+/// sees: public ones, plus the private ones they may read.
+#[derive(Debug, Clone, Default)]
+pub struct GroupPackages {
+    pub group_id: String,
+    /// Datasets owned by the organization, else the datasets that are members of the group.
+    pub organization: bool,
+    /// Drafts too (every state but `deleted`); else active datasets only.
+    pub drafts: bool,
+    /// Every private dataset too (sysadmins).
+    pub all_private: bool,
+    /// Private datasets owned by these organizations (the caller's).
+    pub readable_orgs: Vec<String>,
+    /// These private datasets (the caller's collaborations).
+    pub readable_ids: Vec<String>,
+}
+
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 fn like_pattern(text: &str) -> String {
@@ -23,7 +41,88 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+fn group_packages_query(filter: &GroupPackages) -> packages::BoxedQuery<'static, crate::conn::MultiBackend> {
+    let mut query = packages::table.into_boxed();
+    query = if filter.drafts {
+        query.filter(packages::state.ne("deleted"))
+    } else {
+        query.filter(packages::state.eq("active"))
+    };
+    if filter.organization {
+        query = query.filter(packages::owner_org.eq(filter.group_id.clone()));
+    } else {
+        query = query.filter(
+            packages::id.eq_any(
+                members::table
+                    .filter(members::group_id.eq(filter.group_id.clone()))
+                    .filter(members::table_name.eq("package"))
+                    .filter(members::state.eq("active"))
+                    .select(members::table_id),
+            ),
+        );
+    }
+    if !filter.all_private {
+        let orgs = filter.readable_orgs.clone();
+        let ids = filter.readable_ids.clone();
+        query = match (orgs.is_empty(), ids.is_empty()) {
+            (true, true) => query.filter(packages::private.eq(false)),
+            (false, true) => query.filter(packages::private.eq(false).or(packages::owner_org.eq_any(orgs))),
+            (true, false) => query.filter(packages::private.eq(false).or(packages::id.eq_any(ids))),
+            (false, false) => query.filter(
+                packages::private.eq(false).or(packages::owner_org.eq_any(orgs)).or(packages::id.eq_any(ids)),
+            ),
+        };
+    }
+    query
+}
+
 impl Tx<'_> {
+    /// How many datasets of an organization or group the filter lets through.
+    pub fn count_group_packages(&mut self, filter: &GroupPackages) -> StorageResult<i64> {
+        Ok(group_packages_query(filter).count().get_result(self.conn())?)
+    }
+
+    /// Datasets of an organization or group, most recently modified first.
+    pub fn group_packages(
+        &mut self,
+        filter: &GroupPackages,
+        limit: Option<i64>,
+    ) -> StorageResult<Vec<PackageRecord>> {
+        let mut query = group_packages_query(filter)
+            .select(PackageRow::as_select())
+            .order((packages::metadata_modified.desc(), packages::id.asc()));
+        if let Some(limit) = limit {
+            query = query.limit(limit);
+        }
+        let rows = query.load(self.conn())?;
+        rows.into_iter().map(PackageRecord::try_from).collect()
+    }
+
+    /// Active organizations or groups whose name or title contains `q` (case-insensitive), by
+    /// title then name.
+    pub fn autocomplete_groups(
+        &mut self,
+        q: &str,
+        organizations: bool,
+        limit: i64,
+    ) -> StorageResult<Vec<Group>> {
+        let pattern = like_pattern(q.trim());
+        let rows = groups::table
+            .filter(groups::is_organization.eq(organizations))
+            .filter(groups::state.eq("active"))
+            .filter(
+                lower(groups::name)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(groups::title).like(pattern).escape('\\')),
+            )
+            .order((groups::title.asc(), groups::name.asc()))
+            .limit(limit)
+            .select(GroupRow::as_select())
+            .load(self.conn())?;
+        rows.into_iter().map(Group::try_from).collect()
+    }
+
     pub fn insert_group(&mut self, group: &Group) -> StorageResult<()> {
         diesel::insert_into(groups::table).values(GroupRow::from(group)).execute(self.conn())?;
         Ok(())

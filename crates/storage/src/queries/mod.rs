@@ -1,12 +1,18 @@
 //! Queries, one module per entity, as methods of [`crate::Tx`].
 
 mod activities;
+mod activity_streams;
 mod groups;
+mod package_extras;
 mod packages;
+mod tags;
 mod tokens;
 pub(crate) mod users;
+mod views;
 
 pub use activities::ActivityFilter;
-pub use groups::GroupFilter;
+pub use activity_streams::ActivityStream;
+pub use groups::{GroupFilter, GroupPackages};
 pub use packages::PackageFilter;
+pub use tags::TagSearch;
 pub use users::{UserFilter, UserOrder};

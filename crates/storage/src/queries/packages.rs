@@ -212,16 +212,32 @@ impl Tx<'_> {
                 resource_views::resource_id.eq_any(
                     resources::table
                         .filter(resources::package_id.eq(package_id))
-                        .filter(resources::id.ne_all(ids))
+                        .filter(resources::id.ne_all(ids.clone()))
                         .select(resources::id),
                 ),
             ),
         )
         .execute(self.conn())?;
-        diesel::delete(resources::table.filter(resources::package_id.eq(package_id))).execute(self.conn())?;
-        if !rows.is_empty() {
-            // One statement per row: batch inserts are not portable across the two backends.
-            for row in rows.iter().map(ResourceRow::from) {
+        diesel::delete(
+            resources::table.filter(resources::package_id.eq(package_id)).filter(resources::id.ne_all(ids)),
+        )
+        .execute(self.conn())?;
+        // Kept resources are updated in place: deleting their rows would take their views along
+        // (ON DELETE CASCADE). One statement per row: batch inserts are not portable.
+        for row in rows.iter().map(ResourceRow::from) {
+            let changed = diesel::update(resources::table.find(&row.id))
+                .set((
+                    resources::package_id.eq(&row.package_id),
+                    resources::position.eq(row.position),
+                    resources::state.eq(&row.state),
+                    resources::url.eq(&row.url),
+                    resources::format.eq(&row.format),
+                    resources::name.eq(&row.name),
+                    resources::description.eq(&row.description),
+                    resources::hash.eq(&row.hash),
+                ))
+                .execute(self.conn())?;
+            if changed == 0 {
                 diesel::insert_into(resources::table).values(&row).execute(self.conn())?;
             }
         }

@@ -1,0 +1,455 @@
+//! `datahavn load` and `datahavn dump`: datasets in and out as JSON lines, one dataset dict per
+//! line — the format of `ckanapi dump datasets` and `ckanapi load datasets`. Every dataset goes
+//! through the same actions as the API (`package_show`, `package_create`, `package_update`), so
+//! a loaded dataset is validated and rendered exactly as one sent over HTTP.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use datahavn_actions::{ActionError, Services};
+use datahavn_domain::params::Params;
+use datahavn_domain::user::Actor;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Map, Value};
+
+/// How many line numbers of each failure reason the summary shows.
+const LINES_SHOWN: usize = 5;
+
+/// Page size when listing datasets for `dump --all-states`.
+const PAGE: u64 = 1000;
+
+/// What became of each line of a load.
+#[derive(Debug, Default)]
+pub struct LoadSummary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Reason → line numbers (1-based), in the order the reasons first occurred.
+    pub failures: Vec<(String, Vec<usize>)>,
+}
+
+impl LoadSummary {
+    pub fn failed(&self) -> usize {
+        self.failures.iter().map(|(_, lines)| lines.len()).sum()
+    }
+
+    fn fail(&mut self, reason: String, line: usize) {
+        match self.failures.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, lines)) => lines.push(line),
+            None => self.failures.push((reason, vec![line])),
+        }
+    }
+
+    /// The report printed at the end: counts, then each failure reason with its first lines.
+    pub fn report(&self) -> String {
+        let mut out = format!(
+            "created {}, updated {}, unchanged {}, failed {}\n",
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.failed()
+        );
+        let mut failures: Vec<&(String, Vec<usize>)> = self.failures.iter().collect();
+        failures.sort_by_key(|(_, lines)| std::cmp::Reverse(lines.len()));
+        for (reason, lines) in failures {
+            let shown: Vec<String> = lines.iter().take(LINES_SHOWN).map(usize::to_string).collect();
+            let more = if lines.len() > LINES_SHOWN { ", …" } else { "" };
+            let label = if lines.len() == 1 { "line" } else { "lines" };
+            out.push_str(&format!("  {reason} × {} ({label} {}{more})\n", lines.len(), shown.join(", ")));
+        }
+        out
+    }
+}
+
+/// What a line did.
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+fn call(
+    services: &Services,
+    actor: &Actor,
+    action: &str,
+    params: Map<String, Value>,
+) -> Result<Value, ActionError> {
+    datahavn_actions::call(services, actor.clone(), action, &Params::new(params))
+}
+
+fn object(pairs: &[(&str, Value)]) -> Map<String, Value> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+}
+
+/// A failure as the summary groups it: the first message of each field, CKAN's wording.
+fn reason(error: &ActionError) -> String {
+    let first_per_field = |dict: &Map<String, Value>| {
+        let parts: Vec<String> = dict
+            .iter()
+            .map(|(field, messages)| {
+                let first = match messages {
+                    Value::Array(list) => list.first().map(message_text).unwrap_or_default(),
+                    other => message_text(other),
+                };
+                format!("{field}: {first}")
+            })
+            .collect();
+        parts.join("; ")
+    };
+    match error {
+        ActionError::Validation(errors) => first_per_field(&errors.to_json()),
+        ActionError::ValidationDict(dict) => first_per_field(dict),
+        ActionError::NotFound(reason) => match reason {
+            Some(reason) => format!("Not found: {reason}"),
+            None => "Not found".into(),
+        },
+        ActionError::NotAuthorized(reason) => match reason {
+            Some(reason) => format!("Access denied: {reason}"),
+            None => "Access denied".into(),
+        },
+        ActionError::Integrity(message) => format!("Integrity Error: {message}"),
+        ActionError::Internal(message) => format!("Internal error: {message}"),
+    }
+}
+
+fn message_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn non_empty_str<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    obj.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// The dataset a line names, looked up as `ckanapi load` does: by `id`, then by `name`.
+fn existing(
+    services: &Services,
+    actor: &Actor,
+    obj: &Map<String, Value>,
+) -> Result<Option<Value>, ActionError> {
+    for key in ["id", "name"] {
+        let Some(reference) = non_empty_str(obj, key) else { continue };
+        match call(services, actor, "package_show", object(&[("id", reference.into())])) {
+            Ok(found) => return Ok(Some(found)),
+            Err(ActionError::NotFound(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(None)
+}
+
+/// Organizations made or found by `--create-orgs`: any reference seen (id or name) → the id.
+#[derive(Default)]
+struct Organizations {
+    known: HashMap<String, String>,
+}
+
+impl Organizations {
+    /// Makes sure the organization a dataset names exists, creating it from the dataset's
+    /// `organization` dict (or from `owner_org` as its name), and points `owner_org` at it.
+    fn ensure(
+        &mut self,
+        services: &Services,
+        actor: &Actor,
+        obj: &mut Map<String, Value>,
+    ) -> Result<(), String> {
+        let owner = non_empty_str(obj, "owner_org").map(str::to_owned);
+        let (dict, name) = match obj.get("organization") {
+            Some(Value::Object(org)) => (Some(org.clone()), non_empty_str(org, "name").map(str::to_owned)),
+            Some(Value::String(name)) if !name.is_empty() => (None, Some(name.clone())),
+            _ => (None, None),
+        };
+        let dict_id = dict.as_ref().and_then(|d| non_empty_str(d, "id")).map(str::to_owned);
+        let references: Vec<String> =
+            [owner.clone(), dict_id.clone(), name.clone()].into_iter().flatten().collect();
+        if references.is_empty() {
+            return Ok(());
+        }
+        let mut found = references.iter().find_map(|r| self.known.get(r).cloned());
+        if found.is_none() {
+            for reference in &references {
+                match call(services, actor, "organization_show", object(&[("id", reference.clone().into())]))
+                {
+                    Ok(org) => {
+                        found = org.get("id").and_then(Value::as_str).map(str::to_owned);
+                        break;
+                    }
+                    Err(ActionError::NotFound(_)) => {}
+                    Err(other) => return Err(format!("organization_show: {}", reason(&other))),
+                }
+            }
+        }
+        let id = match found {
+            Some(id) => id,
+            None => {
+                let Some(name) = name.or_else(|| owner.clone()) else { return Ok(()) };
+                let mut params = object(&[("name", name.into())]);
+                if let Some(dict) = &dict {
+                    for key in ["title", "description", "image_url"] {
+                        if let Some(value) = dict.get(key).filter(|v| v.is_string()) {
+                            params.insert(key.into(), value.clone());
+                        }
+                    }
+                }
+                // Keep the source's id when it is a UUID, as `ckanapi load organizations` would.
+                let source_id = owner.iter().chain(dict_id.iter()).find(|r| looks_like_uuid(r));
+                let mut attempt = params.clone();
+                if let Some(source_id) = source_id {
+                    attempt.insert("id".into(), source_id.clone().into());
+                }
+                let created = match call(services, actor, "organization_create", attempt) {
+                    Err(ActionError::Validation(errors)) if errors.contains("id") => {
+                        call(services, actor, "organization_create", params)
+                    }
+                    other => other,
+                }
+                .map_err(|e| format!("organization_create: {}", reason(&e)))?;
+                created
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or("organization_create: no id")?
+            }
+        };
+        for reference in references {
+            self.known.insert(reference, id.clone());
+        }
+        obj.insert("owner_org".into(), id.into());
+        Ok(())
+    }
+}
+
+/// `8-4-4-4-12` hexadecimal digits, the shape of the ids CKAN makes.
+fn looks_like_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Creates or updates the dataset of one line.
+fn load_one(
+    services: &Services,
+    actor: &Actor,
+    organizations: Option<&mut Organizations>,
+    line: &str,
+) -> Result<Outcome, String> {
+    let mut obj = match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(obj)) => obj,
+        Ok(_) => return Err("not a JSON object".into()),
+        Err(e) if e.is_eof() => return Err("invalid JSON: unexpected end of line".into()),
+        Err(_) => return Err("invalid JSON".into()),
+    };
+    if let Some(organizations) = organizations {
+        organizations.ensure(services, actor, &mut obj)?;
+    }
+    let before = existing(services, actor, &obj).map_err(|e| reason(&e))?;
+    match before {
+        Some(before) => {
+            if let Some(id) = before.get("id") {
+                obj.insert("id".into(), id.clone());
+            }
+            let after = call(services, actor, "package_update", obj).map_err(|e| reason(&e))?;
+            Ok(if after == before { Outcome::Unchanged } else { Outcome::Updated })
+        }
+        None => {
+            call(services, actor, "package_create", obj).map_err(|e| reason(&e))?;
+            Ok(Outcome::Created)
+        }
+    }
+}
+
+fn progress(length: Option<u64>, what: &str) -> ProgressBar {
+    let bar = match length {
+        Some(length) => ProgressBar::new(length),
+        None => ProgressBar::no_length(),
+    };
+    let template = match length {
+        Some(_) => format!("{{bar:40}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)"),
+        None => format!("{{spinner}} {{pos}} {what} ({{per_sec}})"),
+    };
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Counts the lines of a file, for the progress bar.
+fn count_lines(path: &Path) -> io::Result<u64> {
+    let mut reader = BufReader::new(File::open(path)?);
+    let mut count = 0;
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(count);
+        }
+        count += buffer.iter().filter(|b| **b == b'\n').count() as u64;
+        let used = buffer.len();
+        reader.consume(used);
+    }
+}
+
+/// Loads a JSON-lines file (`-`: stdin): each line's dataset is looked up by `id`, then by
+/// `name`; found ones are updated (`package_update`), others created (`package_create`).
+/// A line that fails is counted and reported, never fatal.
+pub fn load(
+    services: &Services,
+    actor: &Actor,
+    path: &Path,
+    create_orgs: bool,
+) -> Result<LoadSummary, String> {
+    let stdin = path.as_os_str() == "-";
+    let (reader, length): (Box<dyn BufRead>, Option<u64>) = if stdin {
+        (Box::new(io::stdin().lock()), None)
+    } else {
+        let length = count_lines(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        (Box::new(BufReader::new(file)), Some(length))
+    };
+    let bar = progress(length, "datasets");
+    let mut organizations = create_orgs.then(Organizations::default);
+    let mut summary = LoadSummary::default();
+    for (index, line) in reader.lines().enumerate() {
+        let number = index + 1;
+        let line = match line {
+            Ok(line) => line,
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                summary.fail("not UTF-8 text".into(), number);
+                bar.inc(1);
+                continue;
+            }
+            Err(e) => return Err(format!("{}: line {number}: {e}", path.display())),
+        };
+        if !line.trim().is_empty() {
+            match load_one(services, actor, organizations.as_mut(), &line) {
+                Ok(Outcome::Created) => summary.created += 1,
+                Ok(Outcome::Updated) => summary.updated += 1,
+                Ok(Outcome::Unchanged) => summary.unchanged += 1,
+                Err(reason) => summary.fail(reason, number),
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+/// A JSON value with the keys of every object sorted, as `ckanapi dump` writes them.
+pub fn sort_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let sorted: BTreeMap<String, Value> = map.into_iter().map(|(k, v)| (k, sort_keys(v))).collect();
+            Value::Object(sorted.into_iter().collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
+        other => other,
+    }
+}
+
+fn write_line(out: &mut dyn Write, dataset: Value) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &sort_keys(dataset))?;
+    out.write_all(b"\n")
+}
+
+/// Writes datasets as JSON lines (`-`: stdout), keys sorted: the active public ones by name
+/// (`package_list` then `package_show`, as `ckanapi dump datasets --all`), or with `all_states`
+/// every dataset that is not deleted, private and draft ones included, newest first.
+/// Returns how many were written.
+pub fn dump(services: &Services, actor: &Actor, path: &Path, all_states: bool) -> Result<usize, String> {
+    let mut out: Box<dyn Write> = if path.as_os_str() == "-" {
+        Box::new(BufWriter::new(io::stdout().lock()))
+    } else {
+        let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Box::new(BufWriter::new(file))
+    };
+    let failed = |e: ActionError| reason(&e);
+    let written = |e: io::Error| format!("{}: {e}", path.display());
+    let mut count = 0;
+    if all_states {
+        let bar = progress(None, "datasets");
+        let mut offset = 0;
+        loop {
+            let params = object(&[("limit", PAGE.into()), ("offset", offset.into())]);
+            let page =
+                call(services, actor, "current_package_list_with_resources", params).map_err(failed)?;
+            let datasets = match page {
+                Value::Array(datasets) => datasets,
+                _ => return Err("current_package_list_with_resources: not a list".into()),
+            };
+            if datasets.is_empty() {
+                break;
+            }
+            offset += datasets.len() as u64;
+            for dataset in datasets {
+                write_line(&mut out, dataset).map_err(written)?;
+                count += 1;
+                bar.inc(1);
+            }
+        }
+        bar.finish_and_clear();
+    } else {
+        let names = match call(services, actor, "package_list", Map::new()).map_err(failed)? {
+            Value::Array(names) => names,
+            _ => return Err("package_list: not a list".into()),
+        };
+        let bar = progress(Some(names.len() as u64), "datasets");
+        for name in names {
+            // A dataset deleted since the list was read is skipped, as ckanapi does.
+            match call(services, actor, "package_show", object(&[("id", name)])) {
+                Ok(dataset) => {
+                    write_line(&mut out, dataset).map_err(written)?;
+                    count += 1;
+                }
+                Err(ActionError::NotFound(_)) => {}
+                Err(other) => return Err(failed(other)),
+            }
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+    }
+    out.flush().map_err(written)?;
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datahavn_domain::ValidationErrors;
+    use serde_json::json;
+
+    #[test]
+    fn keys_are_sorted_at_every_level() {
+        let sorted = sort_keys(json!({"b": 1, "a": [{"z": 1, "y": {"d": 1, "c": 2}}]}));
+        assert_eq!(
+            serde_json::to_string(&sorted).unwrap_or_default(),
+            r#"{"a":[{"y":{"c":2,"d":1},"z":1}],"b":1}"#
+        );
+    }
+
+    #[test]
+    fn failures_are_grouped_by_the_first_message_of_each_field() {
+        let mut errors = ValidationErrors::new();
+        errors.add("owner_org", "Organization does not exist");
+        errors.add("owner_org", "second");
+        errors.add("name", "That URL is already in use.");
+        let text = reason(&ActionError::Validation(errors));
+        assert_eq!(text, "owner_org: Organization does not exist; name: That URL is already in use.");
+        let mut summary = LoadSummary::default();
+        for line in [3, 5, 8, 9, 10, 12] {
+            summary.fail(text.clone(), line);
+        }
+        summary.fail("invalid JSON".into(), 4);
+        summary.created = 2;
+        assert_eq!(summary.failed(), 7);
+        assert_eq!(
+            summary.report(),
+            "created 2, updated 0, unchanged 0, failed 7\n  \
+             owner_org: Organization does not exist; name: That URL is already in use. × 6 (lines 3, 5, 8, 9, 10, …)\n  \
+             invalid JSON × 1 (line 4)\n"
+        );
+    }
+}
