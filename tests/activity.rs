@@ -301,16 +301,25 @@ fn user_activity_list_leaves_out_private_datasets_for_outsiders() {
         let ids = object_ids(&list);
         assert_eq!(
             ids,
-            [w.editor_id.clone(), w.private_id.clone(), w.public_id.clone(), w.public_id.clone()],
+            // ... and, oldest, the account's creation ("new user").
+            [
+                w.editor_id.clone(),
+                w.private_id.clone(),
+                w.public_id.clone(),
+                w.public_id.clone(),
+                w.editor_id.clone()
+            ],
             "{who}"
         );
         assert_eq!(keys(&list[1]), ACTIVITY_KEYS);
     }
     let paged = w.server.get("/api/3/action/user_activity_list?id=editor&limit=1&offset=2", &[]).result();
     assert_eq!(types(&paged), ["new package"]);
-    // The admin's stream has what they did to the editor's account.
+    // The admin's stream has what they did to the editor's account, then their own creation.
     let admins = w.call("user_activity_list", json!({"id": "admin"}), None).result();
-    assert_eq!(admins, json!([about]));
+    assert_eq!(admins[0], about);
+    assert_eq!(types(&admins), ["changed user", "new user"]);
+    assert!(admins[1]["data"]["user"].get("email").is_none(), "activities never carry emails");
 }
 
 #[test]

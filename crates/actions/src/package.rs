@@ -455,6 +455,18 @@ fn package_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
                 ctx.actor.name()
             )));
         }
+        // CKAN's auth function refuses an organization the caller cannot add datasets to
+        // before validation runs (an unknown one is left to validation's 409).
+        if let Some(reference) = params.get("owner_org").and_then(text)
+            && let Some(org) = tx.group_by_id_or_name(&reference)?
+            && org.is_organization
+            && !authz::can_create_dataset_in(&who, &org.id)
+        {
+            return Err(ActionError::denied(format!(
+                "User {} not authorized to add dataset to this organization",
+                ctx.actor.name()
+            )));
+        }
         write_package(ctx, tx, &who, params.as_map(), None, Write::Create)
     })?;
     log::info!("dataset {} created by {:?}", rendered["name"], ctx.actor.name());

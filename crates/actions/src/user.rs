@@ -48,6 +48,13 @@ pub(crate) fn user_dict(ctx: &Context<'_>, user: &User) -> UserDict {
     }
 }
 
+/// The user dict without private fields, as stored in (public) activities.
+fn public_user_json(ctx: &Context<'_>, user: &User) -> ActionResult {
+    let mut dict = user_dict(ctx, user);
+    dict.private = None;
+    to_json(&dict)
+}
+
 fn image_display_url(ctx: &Context<'_>, image_url: Option<&str>) -> Option<String> {
     let url = image_url?;
     if url.is_empty() || url.contains("://") {
@@ -250,6 +257,7 @@ fn user_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
             plugin_extras: plugin_extras.clone(),
         };
         tx.insert_user(&user).map_err(|e| conflict_message(e.into(), &email))?;
+        crate::activity::record_user(ctx, tx, "new user", &user.id, &public_user_json(ctx, &user)?)?;
         let token = if with_apitoken { Some(token::issue(ctx, tx, &user, "default")?) } else { None };
         Ok::<_, ActionError>((user, token))
     })?;
@@ -433,7 +441,8 @@ fn apply_update(ctx: &Context<'_>, user: &User, params: &Params) -> ActionResult
     ctx.store().write(|tx| {
         check_unique(tx, Some(&user.id), Some(&updated.name), Some(&updated.email), &mut errors)?;
         std::mem::take(&mut errors).into_result()?;
-        tx.update_user(&updated).map_err(|e| conflict_message(e.into(), &updated.email))
+        tx.update_user(&updated).map_err(|e| conflict_message(e.into(), &updated.email))?;
+        crate::activity::record_user(ctx, tx, "changed user", &updated.id, &public_user_json(ctx, &updated)?)
     })?;
     log::info!("user {} updated by {:?}", updated.name, ctx.actor.name());
     Ok(updated)
