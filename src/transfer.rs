@@ -11,7 +11,7 @@ use std::path::Path;
 use datahavn_actions::{ActionError, Services};
 use datahavn_domain::params::Params;
 use datahavn_domain::user::Actor;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use serde_json::{Map, Value};
 
 /// How many line numbers of each failure reason the summary shows.
@@ -269,11 +269,14 @@ fn progress(length: Option<u64>, what: &str) -> ProgressBar {
         None => ProgressBar::no_length(),
     };
     let template = match length {
-        Some(_) => format!("{{bar:40}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)"),
-        None => format!("{{spinner}} {{pos}} {what} ({{per_sec}})"),
+        Some(_) => format!("{{bar:40}} {{pos}}/{{len}} {what} ({{rate}}, {{eta}} left)"),
+        None => format!("{{spinner}} {{pos}} {what} ({{rate}})"),
     };
     if let Ok(style) = ProgressStyle::with_template(&template) {
-        bar.set_style(style);
+        let rate = |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+            let _ = write!(out, "{:.0}/s", state.per_sec());
+        };
+        bar.set_style(style.with_key("rate", rate));
     }
     bar
 }

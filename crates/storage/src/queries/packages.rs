@@ -74,17 +74,17 @@ impl Tx<'_> {
             packages::creator_user_id,
             packages::rendered,
         );
-        let by_id: Option<Row> =
-            packages::table.find(id_or_name).select(columns).first(self.conn()).optional()?;
-        let row = match by_id {
-            Some(row) => Some(row),
-            None => packages::table
-                .filter(packages::name.eq(id_or_name))
-                .order((packages::state.eq("deleted"), packages::metadata_modified.desc()))
-                .select(columns)
-                .first::<Row>(self.conn())
-                .optional()?,
-        };
+        // One round trip: an id match first, then a live dataset of that name, then the newest.
+        let row: Option<Row> = packages::table
+            .filter(packages::id.eq(id_or_name).or(packages::name.eq(id_or_name)))
+            .order((
+                packages::id.ne(id_or_name),
+                packages::state.eq("deleted"),
+                packages::metadata_modified.desc(),
+            ))
+            .select(columns)
+            .first(self.conn())
+            .optional()?;
         let Some((id, state, private, owner_org, creator_user_id, rendered)) = row else {
             return Ok(None);
         };
