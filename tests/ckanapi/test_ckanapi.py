@@ -460,6 +460,40 @@ class ErrorMapping(unittest.TestCase):
 
 
 class Dump(unittest.TestCase):
+    def test_dump_and_load_organizations_and_groups(self):
+        # `ckanapi dump organizations --all`: organization_list, then organization_show of each.
+        site = sysadmin()
+        org_name = fresh_name("ck-org")
+        org = site.action.organization_create(
+            name=org_name, title="Dumped Org", description="for ckanapi", foi_email="foi@example.org"
+        )
+        group_name = fresh_name("ck-group")
+        site.action.group_create(name=group_name, title="Dumped Group")
+        with tempfile.TemporaryDirectory() as directory:
+            for kind, name in (("organizations", org_name), ("groups", group_name)):
+                output = os.path.join(directory, kind + ".jsonl")
+                done = CLI.run("dump", kind, "--all", "-O", output, apikey=SYSADMIN_TOKEN)
+                self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+                with open(output, encoding="utf-8") as lines:
+                    dumped = {d["name"]: d for d in (json.loads(l) for l in lines if l.strip())}
+                self.assertIn(name, dumped, kind)
+                shown = getattr(site.action, kind[:-1] + "_show")(id=name)
+                for key in ("id", "name", "title", "description", "type", "is_organization", "state"):
+                    self.assertEqual(dumped[name][key], shown[key], (kind, key))
+            # `ckanapi load organizations` of an edited dump line updates the organization.
+            with open(os.path.join(directory, "organizations.jsonl"), encoding="utf-8") as lines:
+                record = next(r for r in (json.loads(l) for l in lines if l.strip()) if r["name"] == org_name)
+            record["title"] = "Reloaded Org"
+            edited = os.path.join(directory, "edited.jsonl")
+            with open(edited, "w", encoding="utf-8") as out:
+                out.write(json.dumps(record) + "\n")
+            done = CLI.run("load", "organizations", "-I", edited, apikey=SYSADMIN_TOKEN)
+            self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        reloaded = site.action.organization_show(id=org_name)
+        self.assertEqual(reloaded["title"], "Reloaded Org")
+        self.assertEqual(reloaded["id"], org["id"])
+        self.assertEqual(reloaded["foi_email"], "foi@example.org")
+
     def test_dump_users(self):
         users = [new_user("ck-dump", fullname="Dumped {}".format(i)) for i in range(2)]
         me = sysadmin().action.user_show()

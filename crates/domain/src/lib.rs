@@ -9,6 +9,7 @@ pub mod license;
 pub mod name;
 pub mod package;
 pub mod params;
+pub mod query;
 pub mod time;
 pub mod user;
 
