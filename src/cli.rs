@@ -41,6 +41,9 @@ enum Command {
     Token(TokenCommand),
     /// Print the OpenAPI document the server serves at /api/3/openapi.json.
     Openapi,
+    /// The search index.
+    #[command(subcommand, name = "search-index")]
+    SearchIndex(SearchIndexCommand),
     /// Create or update datasets from a JSON-lines file, one dataset dict per line (what
     /// `ckanapi dump datasets` and `datahavn dump` write). Exits with 1 if any line failed.
     Load {
@@ -79,6 +82,13 @@ enum UserCommand {
     },
     /// List users.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+enum SearchIndexCommand {
+    /// Build the search index from the database and report its size and the time it took.
+    /// (Every `serve` keeps its index in memory and builds it at start; this measures that.)
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,6 +142,20 @@ pub fn run() -> Result<(), String> {
             println!("{}", created["token"].as_str().unwrap_or_default());
             Ok(())
         }
+        Command::SearchIndex(SearchIndexCommand::Rebuild) => {
+            let store = open_store(&cli.store, false)?;
+            let language = datahavn_search::Language::parse(&cli.store.search_language)
+                .ok_or_else(|| format!("unknown search language {:?}", cli.store.search_language))?;
+            let started = std::time::Instant::now();
+            let index = datahavn_search::SearchIndex::build(&store, language).map_err(|e| e.to_string())?;
+            println!(
+                "indexed {} datasets in {:.1} s (change log position {})",
+                index.len(),
+                started.elapsed().as_secs_f64(),
+                index.position()
+            );
+            Ok(())
+        }
         Command::Openapi => {
             let text = datahavn_http::openapi().to_pretty_json().map_err(|e| e.to_string())?;
             println!("{text}");
@@ -175,7 +199,10 @@ fn open_store(args: &StoreArgs, may_migrate: bool) -> Result<Store, String> {
 
 fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Services, String> {
     let store = open_store(args, may_migrate)?;
-    Ok(Services { store, tokens: args.token_signer()?, site })
+    let language = datahavn_search::Language::parse(&args.search_language)
+        .ok_or_else(|| format!("unknown search language {:?}", args.search_language))?;
+    let search = std::sync::Arc::new(datahavn_search::SearchHandle::new(language));
+    Ok(Services { store, search, tokens: args.token_signer()?, site })
 }
 
 /// Bulk commands report in their summary, not with a log line per dataset (unless `RUST_LOG`
@@ -204,7 +231,9 @@ fn describe(error: &ActionError) -> String {
         ActionError::ValidationDict(dict) => serde_json::Value::Object(dict.clone()).to_string(),
         ActionError::NotFound(reason) => format!("not found: {}", reason.as_deref().unwrap_or("")),
         ActionError::NotAuthorized(reason) => format!("access denied: {}", reason.as_deref().unwrap_or("")),
-        ActionError::Integrity(message) | ActionError::Internal(message) => message.clone(),
+        ActionError::Integrity(message)
+        | ActionError::Internal(message)
+        | ActionError::SearchQuery(message) => message.clone(),
     }
 }
 
@@ -240,6 +269,8 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
         TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let services = services(store_args, args.site(&bound), args.migrate)?;
+    // Build the search index now, so the first search does not wait for it.
+    services.search.get(&services.store).map_err(|e| e.to_string())?;
     log::info!("datahavn {} on {} serving http://{bound}", env!("CARGO_PKG_VERSION"), services.store.url());
     let state = AppState {
         services,

@@ -22,6 +22,10 @@ pub struct StoreArgs {
     #[arg(long, env = "DATAHAVN_MAX_CONNECTIONS", default_value_t = 16, global = true)]
     pub max_connections: u32,
 
+    /// Language free text is stemmed in by the search index: en, da, de, fr, no, sv, nl, es, it, fi.
+    #[arg(long, env = "DATAHAVN_SEARCH_LANGUAGE", default_value = "en", global = true)]
+    pub search_language: String,
+
     /// Secret that signs API tokens [default: generated once into <data dir>/token_secret].
     #[arg(long, env = "DATAHAVN_TOKEN_SECRET", hide_env_values = true, global = true)]
     pub token_secret: Option<String>,

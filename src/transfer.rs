@@ -110,6 +110,7 @@ fn reason(error: &ActionError) -> String {
             None => "Access denied".into(),
         },
         ActionError::Integrity(message) => format!("Integrity Error: {message}"),
+        ActionError::SearchQuery(message) => format!("Search Query Error: {message}"),
         ActionError::Internal(message) => format!("Internal error: {message}"),
     }
 }

@@ -80,6 +80,9 @@ impl TestServer {
         let base = format!("http://{addr}");
         let services = Services {
             store,
+            search: std::sync::Arc::new(datahavn_search::SearchHandle::new(
+                datahavn_search::Language::English,
+            )),
             tokens: TokenSigner::new(SECRET),
             site: SiteConfig {
                 site_url: base.clone(),

@@ -34,6 +34,8 @@ impl Default for SiteConfig {
 #[derive(Clone)]
 pub struct Services {
     pub store: Store,
+    /// The dataset search index of this process.
+    pub search: std::sync::Arc<datahavn_search::SearchHandle>,
     pub tokens: TokenSigner,
     pub site: SiteConfig,
 }

@@ -21,6 +21,9 @@ pub enum ActionError {
     /// 400: a request whose nesting the action cannot read (CKAN's `DataError`).
     #[error("integrity error: {0}")]
     Integrity(String),
+    /// 400: a search request that cannot be run (`Search Query Error`).
+    #[error("search query error: {0}")]
+    SearchQuery(String),
     /// 500: logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),

@@ -21,6 +21,7 @@ pub mod render;
 mod resource;
 mod resource_view;
 mod revise;
+mod search;
 pub mod secrets;
 mod site;
 mod tag;
@@ -93,6 +94,7 @@ pub const ACTIONS: &[Action] = &[
     package::CURRENT_PACKAGE_LIST_WITH_RESOURCES,
     package::PACKAGE_SHOW,
     package::PACKAGE_AUTOCOMPLETE,
+    search::PACKAGE_SEARCH,
     package::PACKAGE_CREATE,
     package::PACKAGE_UPDATE,
     package::PACKAGE_PATCH,

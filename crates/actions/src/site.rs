@@ -5,7 +5,7 @@ use datahavn_domain::license::DEFAULT_LICENSES;
 use datahavn_domain::params::Params;
 use serde_json::Value;
 
-use crate::dto::StatusShow;
+use crate::dto::{SearchIndexStatus, StatusShow};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
 
 /// The CKAN release whose API datahavn answers like.
@@ -21,6 +21,10 @@ pub const STATUS_SHOW: Action = Action {
 
 fn status_show(ctx: &Context<'_>, _params: &Params) -> ActionResult {
     let site = ctx.site();
+    // Fresh figures: apply what is pending first (the index is built if it was not yet).
+    if let Err(error) = ctx.services.search.get(ctx.store()) {
+        log::error!("search index: {error}");
+    }
     to_json(&StatusShow {
         site_title: site.site_title.clone(),
         site_description: site.site_description.clone(),
@@ -30,6 +34,10 @@ fn status_show(ctx: &Context<'_>, _params: &Params) -> ActionResult {
         extensions: Vec::new(),
         ckan_version: CKAN_API_VERSION.to_owned(),
         datahavn_version: env!("CARGO_PKG_VERSION").to_owned(),
+        search_index: SearchIndexStatus {
+            position: ctx.services.search.position(),
+            database_position: ctx.store().read(|tx| tx.last_change_seq())?,
+        },
     })
 }
 

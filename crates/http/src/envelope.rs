@@ -93,6 +93,10 @@ fn error_dict(error: ActionError) -> (StatusCode, Map<String, Value>) {
             (StatusCode::FORBIDDEN, typed("Authorization Error", with_reason("Access denied", reason)))
         }
         ActionError::Integrity(message) => (StatusCode::BAD_REQUEST, typed("Integrity Error", message)),
+        ActionError::SearchQuery(reason) => (
+            StatusCode::BAD_REQUEST,
+            typed("Search Query Error", format!("Search Query is invalid: {}", python_repr(&reason))),
+        ),
         ActionError::Internal(cause) => {
             log::error!("internal error: {cause}");
             (
@@ -101,6 +105,27 @@ fn error_dict(error: ActionError) -> (StatusCode, Map<String, Value>) {
             )
         }
     }
+}
+
+/// A string as Python's `repr` writes it (CKAN formats search errors with `%r`): single quotes,
+/// unless the text holds a single quote and no double quote.
+fn python_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 /// A JSON response with CKAN's headers.
@@ -170,6 +195,13 @@ mod tests {
         let (status, body) = outcome("h".into(), Err(ActionError::Internal("db password=x".into())));
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!body.to_string().contains("password"));
+    }
+
+    #[test]
+    fn search_errors_quote_like_python() {
+        assert_eq!(python_repr("Invalid \"sort\" parameter"), "'Invalid \"sort\" parameter'");
+        assert_eq!(python_repr("Invalid search parameters: ['_']"), "\"Invalid search parameters: ['_']\"");
+        assert_eq!(python_repr("it's \"x\""), "'it\\'s \"x\"'");
     }
 
     #[test]

@@ -180,3 +180,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     resource_views,
     activities,
 );
+
+diesel::table! {
+    change_log (seq) {
+        seq -> BigInt,
+        package_id -> Text,
+        changed_at -> Timestamp,
+    }
+}

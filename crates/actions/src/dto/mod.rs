@@ -5,5 +5,5 @@ mod site;
 mod user;
 
 pub use group::{ActivityDict, ExtraDict, GroupAutocompleteItem, GroupDict, MemberDict, MemberRole};
-pub use site::{LicenseDict, StatusShow};
+pub use site::{LicenseDict, SearchIndexStatus, StatusShow};
 pub use user::{ApiTokenCreated, ApiTokenDict, PrivateUserFields, UserAutocompleteItem, UserDict};

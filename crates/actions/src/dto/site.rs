@@ -16,6 +16,17 @@ pub struct StatusShow {
     pub ckan_version: String,
     /// datahavn's own version.
     pub datahavn_version: String,
+    /// How far this process's search index has applied the database's change log.
+    pub search_index: SearchIndexStatus,
+}
+
+/// The search index's position next to the database's.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchIndexStatus {
+    /// The newest change the index has applied (null until the index is built).
+    pub position: Option<i64>,
+    /// The newest change in the database.
+    pub database_position: i64,
 }
 
 /// One licence of `license_list`. Every value is a string, booleans included (`"True"`).

@@ -70,6 +70,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(package::current_package_list_with_resources)
         .service(package::package_show)
         .service(package::package_autocomplete)
+        .service(package::package_search)
         .service(package::package_create)
         .service(package::package_update)
         .service(package::package_patch)

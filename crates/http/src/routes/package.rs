@@ -1,8 +1,8 @@
 use actix_web::{HttpRequest, HttpResponse, route, web};
 
 use super::package_params::{
-    AutocompleteParams, IdOnly, PackageAutocompleteItem, PackageDict, PackageInput, PackageShowParams,
-    PageParams,
+    AutocompleteParams, IdOnly, PackageAutocompleteItem, PackageDict, PackageInput, PackageSearchParams,
+    PackageSearchResult, PackageShowParams, PageParams,
 };
 use crate::AppState;
 use crate::dispatch::dispatch;
@@ -189,4 +189,26 @@ pub async fn dataset_purge(
     payload: web::Payload,
 ) -> HttpResponse {
     dispatch(state, request, payload, "dataset_purge").await
+}
+
+/// Search datasets
+///
+/// CKAN's `package_search`: Solr-style `q` and `fq`, sorting, paging and facets, answered from
+/// the embedded index. Private, draft and deleted datasets only when asked for and readable.
+#[utoipa::path(
+    method(get, post), path = "/package_search", tag = "datasets",
+    params(PackageSearchParams), request_body(content = PackageSearchParams, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Matches", body = Success<PackageSearchResult>),
+        (status = 400, description = "Unknown parameter, bad sort or unparseable query (`Search Query Error`)", body = Failure),
+        (status = 409, description = "Bad `rows` or `start`", body = Failure),
+    )
+)]
+#[route("/package_search", method = "GET", method = "POST", method = "HEAD")]
+pub async fn package_search(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    dispatch(state, request, payload, "package_search").await
 }

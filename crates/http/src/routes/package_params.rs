@@ -195,3 +195,46 @@ pub struct ReorderParams {
     /// Resource ids that go first.
     pub order: Vec<String>,
 }
+
+#[derive(ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PackageSearchParams {
+    /// Free text, or Solr-style `field:value` clauses (default `*:*`).
+    pub q: Option<String>,
+    /// Filter query, same syntax.
+    pub fq: Option<String>,
+    /// `field asc|desc`, comma-separated (default `score desc, metadata_modified desc`).
+    pub sort: Option<String>,
+    /// Default 10, at most 1000.
+    pub rows: Option<u32>,
+    pub start: Option<u32>,
+    /// JSON list of fields to count, e.g. `["tags","res_format"]`.
+    #[param(rename = "facet.field")]
+    #[schema(rename = "facet.field")]
+    pub facet_field: Option<String>,
+    #[param(rename = "facet.limit")]
+    #[schema(rename = "facet.limit")]
+    pub facet_limit: Option<i32>,
+    #[param(rename = "facet.mincount")]
+    #[schema(rename = "facet.mincount")]
+    pub facet_mincount: Option<u32>,
+    pub include_private: Option<bool>,
+    pub include_drafts: Option<bool>,
+    pub include_deleted: Option<bool>,
+}
+
+/// `package_search`'s result.
+#[derive(ToSchema)]
+pub struct PackageSearchResult {
+    /// Every match, whatever `rows` and `start`.
+    pub count: u64,
+    /// `{field: {value: count}}`, most frequent first.
+    #[schema(value_type = Object)]
+    pub facets: serde_json::Value,
+    pub results: Vec<PackageDict>,
+    /// The sort used.
+    pub sort: String,
+    /// `{field: {title, items: [{name, display_name, count}]}}`, items by display name descending.
+    #[schema(value_type = Object)]
+    pub search_facets: serde_json::Value,
+}

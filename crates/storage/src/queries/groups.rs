@@ -183,9 +183,14 @@ impl Tx<'_> {
     pub fn purge_group(&mut self, id: &str) -> StorageResult<()> {
         diesel::delete(members::table.filter(members::table_name.eq("group").and(members::table_id.eq(id))))
             .execute(self.conn())?;
+        let owned: Vec<String> =
+            packages::table.filter(packages::owner_org.eq(id)).select(packages::id).load(self.conn())?;
         diesel::update(packages::table.filter(packages::owner_org.eq(id)))
             .set(packages::owner_org.eq(None::<String>))
             .execute(self.conn())?;
+        for package_id in &owned {
+            self.append_change(package_id)?;
+        }
         diesel::delete(groups::table.find(id)).execute(self.conn())?;
         Ok(())
     }

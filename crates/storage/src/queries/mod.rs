@@ -2,6 +2,7 @@
 
 mod activities;
 mod activity_streams;
+mod change_log;
 mod groups;
 mod package_extras;
 mod packages;
@@ -12,6 +13,7 @@ mod views;
 
 pub use activities::ActivityFilter;
 pub use activity_streams::ActivityStream;
+pub use change_log::IndexedPackage;
 pub use groups::{GroupFilter, GroupPackages};
 pub use packages::PackageFilter;
 pub use tags::TagSearch;

@@ -28,20 +28,23 @@ pub struct PackageFilter {
 impl Tx<'_> {
     pub fn insert_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
         diesel::insert_into(packages::table).values(PackageRow::from(package)).execute(self.conn())?;
-        Ok(())
+        self.append_change(&package.id)
     }
 
     pub fn update_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
         let changed = diesel::update(packages::table.find(&package.id))
             .set(PackageRow::from(package))
             .execute(self.conn())?;
-        if changed == 0 { Err(StorageError::NotFound) } else { Ok(()) }
+        if changed == 0 {
+            return Err(StorageError::NotFound);
+        }
+        self.append_change(&package.id)
     }
 
     /// Stores a new rendering of a dataset.
     pub fn set_package_rendered(&mut self, id: &str, rendered: &str) -> StorageResult<()> {
         diesel::update(packages::table.find(id)).set(packages::rendered.eq(rendered)).execute(self.conn())?;
-        Ok(())
+        self.append_change(id)
     }
 
     /// A dataset by id, else by name (a live dataset before a deleted one of that name).
@@ -117,6 +120,7 @@ impl Tx<'_> {
             .load(self.conn())?;
         for id in &ids {
             diesel::update(packages::table.find(id)).set(packages::name.eq(id)).execute(self.conn())?;
+            self.append_change(id)?;
         }
         Ok(ids)
     }
@@ -201,7 +205,7 @@ impl Tx<'_> {
         ))
         .execute(self.conn())?;
         diesel::delete(packages::table.find(id)).execute(self.conn())?;
-        Ok(())
+        self.append_change(id)
     }
 
     /// Replaces a dataset's resource index rows.
