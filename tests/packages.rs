@@ -338,3 +338,21 @@ fn package_show_answers_jsonp_and_the_unversioned_path() {
     assert_eq!(body["help"], format!("{}/api/3/action/help_show?name=package_show", w.server.base));
     assert_eq!(body["result"]["name"], "ref-dataset-1");
 }
+
+#[test]
+fn legacy_util_autocompletes() {
+    let w = world();
+    w.server.action("package_create", reference_create_body(), Some(&w.editor)).result();
+    let found = w.server.get("/api/util/dataset/autocomplete?incomplete=ref-data", &[]).json();
+    assert_eq!(found["ResultSet"]["Result"][0]["name"], "ref-dataset-1");
+    assert_eq!(found["ResultSet"]["Result"][0]["match_field"], "name");
+    let tags = w.server.get("/api/util/tag/autocomplete?incomplete=wat", &[]).json();
+    assert_eq!(tags, json!({"ResultSet": {"Result": [{"Name": "water quality"}]}}));
+    let formats = w.server.get("/api/2/util/resource/format_autocomplete?incomplete=cs", &[]).json();
+    assert_eq!(formats, json!({"ResultSet": {"Result": [{"Format": "csv"}]}}));
+    let orgs = w.server.get("/api/util/organization/autocomplete?q=ref", &[]).json();
+    assert_eq!(orgs[0]["name"], "ref-org");
+    let empty = w.server.get("/api/util/dataset/autocomplete?incomplete=", &[]).json();
+    assert_eq!(empty, json!({"ResultSet": {"Result": []}}));
+    assert_eq!(w.server.get("/api/util/nothing/here", &[]).status, 404);
+}

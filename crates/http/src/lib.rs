@@ -5,6 +5,7 @@ mod dispatch;
 mod envelope;
 mod openapi;
 mod routes;
+mod util;
 
 use std::net::TcpListener;
 
@@ -116,6 +117,8 @@ pub fn build_app(
     let api = openapi::split_get_and_post(api);
     app.route("/api", web::get().to(|| version_document(1)))
         .route("/api/{version:[123]}", web::get().to(version_path))
+        .route("/api/util/{kind}/{what}", web::get().to(util::util))
+        .route("/api/2/util/{kind}/{what}", web::get().to(util::util))
         .route("/api/docs", web::get().to(|| async { redirect("/api/docs/") }))
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/3/openapi.json", api))
         .default_service(web::to(|| async { bare_string(StatusCode::NOT_FOUND, "Not found") }))

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Search benchmark: a catalogue of RECORDS (default 100,000) datasets made from the real portal
+# records (bench/catalog_records.py: names `<name>-<n>`), loaded into SQLite; then
+#   - the time `datahavn search-index rebuild` takes to index them all;
+#   - package_search latency (wrk --latency: p50, p99) and requests/s, anonymous, for
+#     (a) a free-text word, (b) an fq on organization and tag with three facet fields,
+#     (c) a metadata_modified range sorted by id asc;
+#   - the server's resident memory after the runs.
+# Each query runs ROUNDS times (default 3) for DURATION (default 10s) with CONNECTIONS (default 16)
+# connections; medians are printed. The server and wrk share the machine's cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RECORDS="${RECORDS:-100000}"
+ROUNDS="${ROUNDS:-3}"
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-16}"
+PORT="${PORT:-5079}"
+PORTALS="${PORTALS:-../shared/data/portals}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/datahavn-target}"
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+
+cargo build --release --quiet --bin datahavn
+bin="$CARGO_TARGET_DIR/release/datahavn"
+work="$(mktemp -d)"
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+export DATAHAVN_DATA_DIR="$work" RUST_LOG=warn DATAHAVN_DATABASE_URL="sqlite://$work/datahavn.db"
+
+python3 bench/catalog_records.py "$PORTALS" "$RECORDS" "$work"
+start="$(date +%s.%N)"
+"$bin" load "$work/records.jsonl" --create-orgs > "$work/load.out"
+end="$(date +%s.%N)"
+echo "load: $(head -n1 "$work/load.out") in $(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.0f", e - s}') s"
+echo "rebuild: $("$bin" search-index rebuild 2>/dev/null)"
+
+"$bin" serve --bind "127.0.0.1:$PORT" > "$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/api" >/dev/null && break; sleep 0.5; done
+base="http://127.0.0.1:$PORT/api/3/action/package_search"
+org="$(curl -s "$base?rows=0&facet.field=%5B%22organization%22%5D&facet.limit=1" | python3 -c 'import json,sys; print(next(iter(json.load(sys.stdin)["result"]["facets"]["organization"])))')"
+tag="$(curl -s "$base?rows=0&fq=organization:$org&facet.field=%5B%22tags%22%5D&facet.limit=1" | python3 -c 'import json,sys; f=json.load(sys.stdin)["result"]["facets"]["tags"]; print(next(iter(f)) if f else "")')"
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f\n", v}'; }
+measure() { # name url
+  local rps=() p50=() p99=()
+  for _ in $(seq 1 "$ROUNDS"); do
+    out="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$2")"
+    rps+=("$(awk '/Requests\/sec/ {print $2}' <<<"$out")")
+    p50+=("$(awk '$1 == "50%" {print $2}' <<<"$out" | to_ms)")
+    p99+=("$(awk '$1 == "99%" {print $2}' <<<"$out" | to_ms)")
+  done
+  printf '%s\tp50 %s ms\tp99 %s ms\t%s req/s\n' "$1" \
+    "$(printf '%s\n' "${p50[@]}" | median)" "$(printf '%s\n' "${p99[@]}" | median)" "$(printf '%s\n' "${rps[@]}" | median)"
+}
+count() { curl -s "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["count"])'; }
+
+a="$base?q=data"
+b="$base?fq=organization:$org%20tags:%22$tag%22&facet.field=%5B%22tags%22,%22res_format%22,%22license_id%22%5D"
+c="$base?fq=metadata_modified:%5B2020-01-01T00:00:00Z%20TO%20*%5D&sort=id%20asc&rows=100"
+echo "records=$RECORDS rounds=$ROUNDS duration=$DURATION connections=$CONNECTIONS"
+echo "(a) q=data: $(count "$a") matches; (b) organization:$org tags:\"$tag\": $(count "$b") matches; (c) range: $(count "$c") matches"
+measure "(a) free-text word" "$a"
+measure "(b) fq org+tag, 3 facets" "$b"
+measure "(c) modified range, sort id asc" "$c"
+echo "server RSS: $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' "/proc/$server/status")"
