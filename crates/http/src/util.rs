@@ -11,8 +11,10 @@ use crate::AppState;
 use crate::decode::parse_pairs;
 use crate::envelope::{bare_string, json_response};
 
-/// What each helper calls and how it wraps the answer.
-fn helper(kind: &str) -> Option<(&'static str, &'static str, fn(Value) -> Value)> {
+/// The action a helper calls, the query key it reads, and how it wraps the answer.
+type Helper = (&'static str, &'static str, fn(Value) -> Value);
+
+fn helper(kind: &str) -> Option<Helper> {
     Some(match kind {
         "dataset/autocomplete" => {
             ("package_autocomplete", "incomplete", |found| json!({"ResultSet": {"Result": found}}))
