@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 use datahavn_domain::query::Query as Ast;
 use datahavn_storage::{IndexedPackage, StorageError, Store};
 use serde_json::Value;
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value as _};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
 use fields::Fields;
 pub use fields::Language;
@@ -247,31 +247,35 @@ impl SearchIndex {
             other => query::translate(other, &self.fields, &self.index)?,
         };
         clauses.push((Occur::Must, q));
+        // Filters and visibility narrow the matches without weighing in the score (Solr's fq).
         for filter in &request.filters {
-            clauses.push((Occur::Must, query::translate(filter, &self.fields, &self.index)?));
+            let filter = query::translate(filter, &self.fields, &self.index)?;
+            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
         }
-        clauses.push((Occur::Must, self.scope_query(&request.scope)));
+        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(self.scope_query(&request.scope), 0.0))));
         let query = BooleanQuery::new(clauses);
 
         let count = searcher.search(&query, &Count)?;
-        let scored: Vec<(f32, DocAddress)> = if count == 0 {
+        let mut facets = BTreeMap::new();
+        if !request.facet_fields.is_empty() && count > 0 {
+            let matched: Vec<DocAddress> = searcher.search(&query, &DocSetCollector)?.into_iter().collect();
+            for field in &request.facet_fields {
+                facets.insert(field.clone(), self.facet(&searcher, &matched, field)?);
+            }
+        }
+        // Without a scoring query every score is equal: the next sort key decides.
+        let sort: Vec<(SortField, bool)> = if matches!(request.q, Ast::All) {
+            request.sort.iter().copied().filter(|(field, _)| *field != SortField::Score).collect()
+        } else {
+            request.sort.clone()
+        };
+        let page = if count == 0 || request.rows == 0 || request.start >= count {
             Vec::new()
         } else {
-            searcher.search(&query, &TopDocs::with_limit(count).order_by_score())?
+            self.page(&searcher, &query, count, &sort, request.start, request.rows)?
         };
-        let mut facets = BTreeMap::new();
-        for field in &request.facet_fields {
-            facets.insert(field.clone(), self.facet(&searcher, &scored, field)?);
-        }
-        let mut keyed: Vec<(Vec<SortValue>, DocAddress)> = scored
-            .iter()
-            .map(|(score, address)| {
-                Ok((self.sort_key(&searcher, *score, *address, &request.sort)?, *address))
-            })
-            .collect::<SearchResult<_>>()?;
-        keyed.sort_by(|a, b| compare(&a.0, &b.0, &request.sort).then(a.1.cmp(&b.1)));
-        let mut results = Vec::with_capacity(request.rows.min(keyed.len()));
-        for (_, address) in keyed.into_iter().skip(request.start).take(request.rows) {
+        let mut results = Vec::with_capacity(page.len());
+        for address in page {
             let doc: TantivyDocument = searcher.doc(address)?;
             let text = doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("{}").to_owned();
             results.push(text);
@@ -334,18 +338,70 @@ impl SearchIndex {
         ]))
     }
 
+    /// The page of matches in the asked order. One sort key is tantivy's own top-k; several
+    /// keys (the default `score desc, metadata_modified desc` of a text query) sort every match.
+    fn page(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        count: usize,
+        sort: &[(SortField, bool)],
+        start: usize,
+        rows: usize,
+    ) -> SearchResult<Vec<DocAddress>> {
+        let top = TopDocs::with_limit(rows).and_offset(start);
+        let order = |descending: bool| if descending { Order::Desc } else { Order::Asc };
+        let addresses = match sort {
+            [] => searcher.search(query, &top.order_by_score())?.into_iter().map(|(_, a)| a).collect(),
+            [(SortField::Score, true)] => {
+                searcher.search(query, &top.order_by_score())?.into_iter().map(|(_, a)| a).collect()
+            }
+            [(field @ (SortField::MetadataModified | SortField::MetadataCreated), descending)] => {
+                let name = if *field == SortField::MetadataModified {
+                    "metadata_modified"
+                } else {
+                    "metadata_created"
+                };
+                let found: Vec<(Option<tantivy::DateTime>, DocAddress)> =
+                    searcher.search(query, &top.order_by_fast_field(name, order(*descending)))?;
+                found.into_iter().map(|(_, a)| a).collect()
+            }
+            [(field @ (SortField::Name | SortField::TitleString | SortField::Id), descending)] => {
+                let name = match field {
+                    SortField::Name => "name",
+                    SortField::TitleString => "title_string",
+                    _ => "id",
+                };
+                let found =
+                    searcher.search(query, &top.order_by_string_fast_field(name, order(*descending)))?;
+                found.into_iter().map(|(_, a)| a).collect()
+            }
+            _ => {
+                let scored: Vec<(f32, DocAddress)> =
+                    searcher.search(query, &TopDocs::with_limit(count).order_by_score())?;
+                let mut keyed: Vec<(Vec<SortValue>, DocAddress)> = scored
+                    .iter()
+                    .map(|(score, address)| Ok((self.sort_key(searcher, *score, *address, sort)?, *address)))
+                    .collect::<SearchResult<_>>()?;
+                keyed.sort_by(|a, b| compare(&a.0, &b.0, sort).then(a.1.cmp(&b.1)));
+                keyed.into_iter().skip(start).take(rows).map(|(_, a)| a).collect()
+            }
+        };
+        Ok(addresses)
+    }
+
     /// Counts of a string field's values over the matching datasets.
     fn facet(
         &self,
         searcher: &tantivy::Searcher,
-        docs: &[(f32, DocAddress)],
+        docs: &[DocAddress],
         field: &str,
     ) -> SearchResult<Vec<(String, u64)>> {
         let Some(name) = fields::facet_field(field) else {
             return Ok(Vec::new());
         };
         let mut by_segment: HashMap<u32, Vec<u32>> = HashMap::new();
-        for (_, address) in docs {
+        for address in docs {
             by_segment.entry(address.segment_ord).or_default().push(address.doc_id);
         }
         let mut counts: HashMap<String, u64> = HashMap::new();
