@@ -83,7 +83,9 @@ pub(crate) fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, Stora
     })?;
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
-        .min_idle(Some(1))
+        // No connections opened in the background: a process that exits early (a start-up
+        // error) must not race a pool thread inside the database client library.
+        .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(5))
         .error_handler(Box::new(r2d2::NopErrorHandler))
         .build_unchecked(Manager::new(url.clone()));
