@@ -1,6 +1,6 @@
 //! The real portal records in `../shared/data/portals`, loaded into a server the way
-//! `tests/portal_records.rs` loads them: the same harvester clean-up (copied from there, so the
-//! two stay independent), `package_create` over HTTP as a sysadmin, and `package_update` for a
+//! `tests/portal_records.rs` loads them (it uses this module's clean-up too): the harvester's
+//! minimal clean-up, `package_create` over HTTP as a sysadmin, and `package_update` for a
 //! record repeating an earlier one's id or name. [`load`] returns the datasets as `package_show`
 //! gives them afterwards, so tests can compute what a query over them should find.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
@@ -12,10 +12,10 @@ use serde_json::{Map, Value, json};
 
 use crate::common::TestServer;
 
-const PORTALS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/portals");
+pub(crate) const PORTALS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/portals");
 
 /// Core text fields of CKAN's default schema: strings (or null) on output.
-const CORE_TEXT: &[&str] = &[
+pub(crate) const CORE_TEXT: &[&str] = &[
     "title",
     "author",
     "author_email",
@@ -28,19 +28,19 @@ const CORE_TEXT: &[&str] = &[
 ];
 
 /// Languages preferred when a translated field must become one string.
-const LANGUAGES: &[&str] = &["en", "de", "fr", "it"];
+pub(crate) const LANGUAGES: &[&str] = &["en", "de", "fr", "it"];
 
 /// One package dict found in a file.
-struct Record {
-    file: String,
+pub(crate) struct Record {
+    pub(crate) file: String,
     /// Where in the file: `[3]`, `.result.results[0]`, `line 7`.
-    path: String,
-    portal: String,
-    dict: Map<String, Value>,
+    pub(crate) path: String,
+    pub(crate) portal: String,
+    pub(crate) dict: Map<String, Value>,
 }
 
 impl Record {
-    fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let name = self.dict.get("name").and_then(Value::as_str).unwrap_or("(no name)");
         format!("{}{} {name}", self.file, self.path)
     }
@@ -48,7 +48,7 @@ impl Record {
 
 /// The CKAN-shaped files: JSON documents and JSON-lines dumps. The `.js` original beside its
 /// extracted `.json`, the DCAT exports in `dcat/` and the Markdown notes are not package dicts.
-fn portal_files() -> Vec<PathBuf> {
+pub(crate) fn portal_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(PORTALS)
         .unwrap_or_else(|e| panic!("{PORTALS}: {e}"))
         .map(|entry| entry.unwrap().path())
@@ -62,7 +62,7 @@ fn portal_files() -> Vec<PathBuf> {
 }
 
 /// A file's documents: one JSON document, else one per line.
-fn documents(path: &Path) -> Vec<(String, Value)> {
+pub(crate) fn documents(path: &Path) -> Vec<(String, Value)> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     if let Ok(document) = serde_json::from_str(&text) {
         return vec![(String::new(), document)];
@@ -80,7 +80,7 @@ fn documents(path: &Path) -> Vec<(String, Value)> {
 
 /// Collects package dicts: objects with a `resources` list and an `id` or `name`, wherever they
 /// sit (bare, in an envelope's `result`, in `results` of a search page, in a list).
-fn find_packages(value: &Value, path: String, out: &mut Vec<(String, Map<String, Value>)>) {
+pub(crate) fn find_packages(value: &Value, path: String, out: &mut Vec<(String, Map<String, Value>)>) {
     match value {
         Value::Object(map) => {
             let is_package = map.get("resources").is_some_and(Value::is_array)
@@ -103,7 +103,7 @@ fn find_packages(value: &Value, path: String, out: &mut Vec<(String, Map<String,
     }
 }
 
-fn all_records() -> Vec<Record> {
+pub(crate) fn all_records() -> Vec<Record> {
     let mut records = Vec::new();
     for file in portal_files() {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
@@ -119,26 +119,26 @@ fn all_records() -> Vec<Record> {
     records
 }
 
-fn is_uuid(text: &str) -> bool {
+pub(crate) fn is_uuid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
         && groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
         && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-fn is_valid_name(name: &str) -> bool {
+pub(crate) fn is_valid_name(name: &str) -> bool {
     (2..=100).contains(&name.len())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 /// CKAN's tag rule: 2–100 characters of letters, digits, space, `-`, `_`, `.`.
-fn is_valid_tag(name: &str) -> bool {
+pub(crate) fn is_valid_tag(name: &str) -> bool {
     (2..=100).contains(&name.chars().count())
         && name.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
 }
 
 /// A tag with the characters CKAN refuses replaced by `-`, cut to 100 characters.
-fn munge_tag(name: &str) -> String {
+pub(crate) fn munge_tag(name: &str) -> String {
     name.chars()
         .map(|c| if c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.') { c } else { '-' })
         .take(100)
@@ -146,7 +146,7 @@ fn munge_tag(name: &str) -> String {
 }
 
 /// A harvester's slug: lower case, characters CKAN refuses dropped.
-fn slug(text: &str) -> String {
+pub(crate) fn slug(text: &str) -> String {
     let slug: String = text
         .to_lowercase()
         .chars()
@@ -157,7 +157,7 @@ fn slug(text: &str) -> String {
 }
 
 /// One language of a translated field: the first non-empty of en, de, fr, it, then any.
-fn one_language(translations: &Map<String, Value>) -> Option<String> {
+pub(crate) fn one_language(translations: &Map<String, Value>) -> Option<String> {
     let non_empty = |v: &Value| v.as_str().filter(|s| !s.trim().is_empty()).map(str::to_owned);
     LANGUAGES
         .iter()
@@ -167,19 +167,19 @@ fn one_language(translations: &Map<String, Value>) -> Option<String> {
 
 /// Organizations and groups made for the records, by every reference a record uses.
 #[derive(Default)]
-struct Site {
+pub(crate) struct Site {
     /// Remote reference (owner_org, organization id or name) → local organization (id, name).
-    orgs: HashMap<String, (String, String)>,
-    org_names: BTreeSet<String>,
-    groups: BTreeSet<String>,
-    vocabularies: BTreeSet<String>,
+    pub(crate) orgs: HashMap<String, (String, String)>,
+    pub(crate) org_names: BTreeSet<String>,
+    pub(crate) groups: BTreeSet<String>,
+    pub(crate) vocabularies: BTreeSet<String>,
 }
 
 /// A record made ready to send, and what the clean-up did.
-struct Cleaned {
-    body: Map<String, Value>,
-    org_id: String,
-    notes: Vec<&'static str>,
+pub(crate) struct Cleaned {
+    pub(crate) body: Map<String, Value>,
+    pub(crate) org_id: String,
+    pub(crate) notes: Vec<&'static str>,
 }
 
 /// The clean-up a harvester does before `package_create`:
@@ -194,7 +194,7 @@ struct Cleaned {
 /// * the owner organization is created first (from `organization`, `owner_org`, or a default
 ///   organization of the portal when the record has neither) and `owner_org` names it;
 /// * tag vocabularies a record refers to are created first.
-fn clean(server: &TestServer, site: &mut Site, record: &Record) -> Result<Cleaned, String> {
+pub(crate) fn clean(server: &TestServer, site: &mut Site, record: &Record) -> Result<Cleaned, String> {
     let mut body = record.dict.clone();
     let mut notes = Vec::new();
 
