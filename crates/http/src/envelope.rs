@@ -206,7 +206,10 @@ mod tests {
 
     #[test]
     fn jsonp_escapes_the_callback() {
+        use actix_web::body::MessageBody;
         let response = jsonp_response("<x>", &Value::Null);
         assert_eq!(response.status(), StatusCode::OK);
+        let body = response.into_body().try_into_bytes().unwrap_or_default();
+        assert_eq!(body.as_ref(), b"&lt;x&gt;(null);");
     }
 }
