@@ -7,7 +7,6 @@
 mod common;
 
 use common::{Reply, TestServer, keys};
-use datahavn_storage::{ActivityFilter, GroupFilter, PackageFilter, StorageError};
 use serde_json::{Value, json};
 
 const NAME_TAKEN: &str = "Group name already exists in database";
@@ -144,31 +143,6 @@ impl Cast {
     }
 }
 
-/// Every organization and group (deleted ones too) with its members, every live dataset's
-/// stored dict, and the number of activities.
-fn snapshot(server: &TestServer) -> Value {
-    server
-        .services
-        .store
-        .read(|tx| -> Result<Value, StorageError> {
-            let mut groups = Vec::new();
-            for organizations in [true, false] {
-                let filter = GroupFilter { organizations, include_deleted: true, ..GroupFilter::default() };
-                for group in tx.list_groups(&filter)? {
-                    let members: Vec<String> =
-                        tx.members_of_group(&group.id, None)?.iter().map(|m| format!("{m:?}")).collect();
-                    groups.push(json!({"group": format!("{group:?}"), "members": members}));
-                }
-            }
-            let filter = PackageFilter { all_live: true, limit: 10_000, ..PackageFilter::default() };
-            let packages: Vec<String> = tx.list_packages(&filter)?.into_iter().map(|p| p.rendered).collect();
-            let activities =
-                tx.list_activities(&ActivityFilter { limit: 100_000, ..ActivityFilter::default() })?;
-            Ok(json!({"groups": groups, "packages": packages, "activities": activities.len()}))
-        })
-        .unwrap()
-}
-
 fn assert_error(reply: &Reply, status: u16, error: &Value) {
     assert_eq!(reply.status, status, "{}", reply.text);
     assert_eq!(&reply.error(), error, "{}", reply.text);
@@ -231,7 +205,7 @@ fn group_create_is_open_to_every_logged_in_user_who_becomes_its_admin() {
     let cast = Cast::new();
     for persona in PERSONAS {
         let name = format!("g-{}", format!("{persona:?}").to_lowercase());
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "group_create", json!({"name": name, "title": "Mine"}));
         if persona.is_anonymous() {
             assert_error(
@@ -239,7 +213,7 @@ fn group_create_is_open_to_every_logged_in_user_who_becomes_its_admin() {
                 403,
                 &denied("Access denied: Action group_create requires an authenticated user"),
             );
-            assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+            assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
             continue;
         }
         let group = reply.result();
@@ -326,11 +300,11 @@ fn group_create_validation_errors_change_nothing() {
             message("Trying to create an organization as a group"),
         ),
     ];
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     for (body, expected) in cases {
         let reply = cast.call(Persona::Outsider, "group_create", body.clone());
         assert_error(&reply, 409, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{body}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{body}");
     }
 }
 
@@ -463,7 +437,7 @@ fn group_package_show_lists_public_datasets_for_everyone() {
 fn group_update_needs_an_admin_of_it() {
     let cast = Cast::new();
     for persona in PERSONAS {
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "group_update", json!({"id": "grp-a", "title": "Changed"}));
         if persona.administers_group() {
             assert_eq!(reply.result()["title"], "Changed");
@@ -479,7 +453,7 @@ fn group_update_needs_an_admin_of_it() {
             ))
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
 }
 
@@ -535,11 +509,11 @@ fn group_update_refuses_loops_and_other_errors() {
             json!({"packages": [{"id": ["Not found: Dataset"]}], "__type": "Validation Error"}),
         ),
     ];
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     for (body, status, expected) in cases {
         let reply = cast.call(Persona::Sysadmin, "group_update", body.clone());
         assert_error(&reply, status, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{body}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{body}");
     }
     // A sibling is a fine parent.
     cast.site("group_create", json!({"name": "sibling"}));
@@ -562,7 +536,7 @@ fn group_patch_keeps_everything_not_sent() {
     assert_eq!(patched["users"].as_array().unwrap().len(), 3);
     assert_eq!(sorted(cast.groups_of("priv-1")), ["grp-a"], "datasets are kept");
     for persona in [Persona::Outsider, Persona::Member, Persona::Editor] {
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "group_patch", json!({"id": "grp-a", "title": "x"}));
         let expected = denied(&format!(
             "Access denied: User {} not authorized to edit group {}",
@@ -570,7 +544,7 @@ fn group_patch_keeps_everything_not_sent() {
             cast.group_id
         ));
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before);
+        assert_eq!(cast.server.catalogue_snapshot(), before);
     }
     let reply = cast.call(Persona::Anonymous, "group_patch", json!({"id": "grp-a"}));
     assert_error(&reply, 403, &denied("Access denied: Action group_patch requires an authenticated user"));
@@ -587,7 +561,7 @@ fn group_delete_needs_an_admin_and_removes_memberships() {
         if persona.administers_group() {
             continue;
         }
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "group_delete", json!({"id": "grp-a"}));
         let expected = if persona.is_anonymous() {
             denied("Access denied: Action group_delete requires an authenticated user")
@@ -599,7 +573,7 @@ fn group_delete_needs_an_admin_and_removes_memberships() {
             ))
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
     // Datasets do not stop a group from being deleted.
     assert_eq!(cast.call(Persona::GroupAdmin, "group_delete", json!({"id": "grp-a"})).result(), Value::Null);
@@ -637,7 +611,7 @@ fn group_purge_is_for_sysadmins_and_keeps_the_datasets() {
         if persona == Persona::Sysadmin {
             continue;
         }
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "group_purge", json!({"id": "grp-a"}));
         let expected = if persona.is_anonymous() {
             denied("Access denied: Action group_purge requires an authenticated user")
@@ -645,7 +619,7 @@ fn group_purge_is_for_sysadmins_and_keeps_the_datasets() {
             denied("Access denied")
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
     assert_eq!(cast.call(Persona::Sysadmin, "group_purge", json!({"id": "grp-a"})).result(), Value::Null);
     assert!(cast.groups_of("pub-1").is_empty());
@@ -667,7 +641,7 @@ fn group_purge_is_for_sysadmins_and_keeps_the_datasets() {
 fn group_member_create_and_delete_need_an_admin() {
     let cast = Cast::new();
     for persona in PERSONAS {
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(
             persona,
             "group_member_create",
@@ -678,7 +652,7 @@ fn group_member_create_and_delete_need_an_admin() {
             let removed =
                 cast.call(persona, "group_member_delete", json!({"id": "grp-a", "username": "otto"}));
             assert_eq!(removed.result(), Value::Null);
-            assert_eq!(snapshot(&cast.server)["groups"], before["groups"], "{persona:?}");
+            assert_eq!(cast.server.catalogue_snapshot()["groups"], before["groups"], "{persona:?}");
             continue;
         }
         let expected = if persona.is_anonymous() {
@@ -698,7 +672,7 @@ fn group_member_create_and_delete_need_an_admin() {
             ))
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
     let reply = cast.call(
         Persona::GroupAdmin,
@@ -721,7 +695,7 @@ fn any_member_of_a_group_may_add_and_remove_datasets_but_not_users() {
     let dataset_id = cast.id_of_dataset("pub-2");
     for persona in PERSONAS {
         let add = json!({"id": "grp-a", "object": "pub-2", "object_type": "package", "capacity": "public"});
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "member_create", add);
         if persona.in_group() {
             let member = reply.result();
@@ -749,7 +723,7 @@ fn any_member_of_a_group_may_add_and_remove_datasets_but_not_users() {
             ))
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
     // Users are the admins' business.
     for persona in [Persona::Member, Persona::Editor] {
@@ -787,7 +761,7 @@ fn member_create_puts_a_group_under_a_parent_but_never_into_a_loop() {
     // The group admin of grp-a administers child too (admin cascades down).
     let reply = cast.call(Persona::GroupAdmin, "group_patch", json!({"id": "child", "title": "Child"}));
     assert_eq!(reply.result()["title"], "Child");
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     for (id, object) in [("grp-a", "child"), ("child", "child")] {
         let reply = cast.call(
             Persona::Sysadmin,
@@ -796,7 +770,7 @@ fn member_create_puts_a_group_under_a_parent_but_never_into_a_loop() {
         );
         assert_error(&reply, 409, &validation("object", LOOP));
     }
-    assert_eq!(snapshot(&cast.server), before);
+    assert_eq!(cast.server.catalogue_snapshot(), before);
 }
 
 #[test]

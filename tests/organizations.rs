@@ -7,7 +7,6 @@
 mod common;
 
 use common::{Reply, TestServer, keys};
-use datahavn_storage::{ActivityFilter, GroupFilter, PackageFilter, StorageError};
 use serde_json::{Value, json};
 
 const NAME_TAKEN: &str = "Group name already exists in database";
@@ -126,31 +125,6 @@ impl Cast {
     fn dataset(&self, name: &str, org: &str, private: bool) -> Value {
         self.site("package_create", json!({"name": name, "owner_org": org, "private": private}))
     }
-}
-
-/// Everything these actions could change: every organization and group (deleted ones too) with
-/// its members, every live dataset's stored dict, and the number of activities.
-fn snapshot(server: &TestServer) -> Value {
-    server
-        .services
-        .store
-        .read(|tx| -> Result<Value, StorageError> {
-            let mut groups = Vec::new();
-            for organizations in [true, false] {
-                let filter = GroupFilter { organizations, include_deleted: true, ..GroupFilter::default() };
-                for group in tx.list_groups(&filter)? {
-                    let members: Vec<String> =
-                        tx.members_of_group(&group.id, None)?.iter().map(|m| format!("{m:?}")).collect();
-                    groups.push(json!({"group": format!("{group:?}"), "members": members}));
-                }
-            }
-            let filter = PackageFilter { all_live: true, limit: 10_000, ..PackageFilter::default() };
-            let packages: Vec<String> = tx.list_packages(&filter)?.into_iter().map(|p| p.rendered).collect();
-            let activities =
-                tx.list_activities(&ActivityFilter { limit: 100_000, ..ActivityFilter::default() })?;
-            Ok(json!({"groups": groups, "packages": packages, "activities": activities.len()}))
-        })
-        .unwrap()
 }
 
 fn assert_error(reply: &Reply, status: u16, error: &Value) {
@@ -298,7 +272,7 @@ fn organization_create_by_a_sysadmin_may_set_id_and_state() {
 fn organization_create_needs_a_sysadmin() {
     let cast = Cast::new();
     for persona in PERSONAS {
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "organization_create", json!({"name": "new-org"}));
         match persona {
             Persona::Sysadmin => {
@@ -321,7 +295,7 @@ fn organization_create_needs_a_sysadmin() {
                 assert_error(&reply, 403, &denied(&expected));
             }
         }
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
 }
 
@@ -368,11 +342,11 @@ fn organization_create_validation_errors_have_ckans_messages_and_change_nothing(
             validation("state", "State must be one of: active, deleted"),
         ),
     ];
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     for (body, expected) in cases {
         let reply = cast.call(Persona::Sysadmin, "organization_create", body.clone());
         assert_error(&reply, 409, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{body}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{body}");
     }
 }
 
@@ -656,7 +630,7 @@ fn organization_list_refuses_bad_sorts_and_paging() {
 fn organization_update_needs_an_admin_of_it() {
     let cast = Cast::new();
     for persona in PERSONAS {
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let body = json!({"id": "org-a", "title": format!("By {persona:?}")});
         let reply = cast.call(persona, "organization_update", body);
         if persona.administers_org() {
@@ -673,7 +647,7 @@ fn organization_update_needs_an_admin_of_it() {
             ))
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
 }
 
@@ -758,11 +732,11 @@ fn organization_update_errors_change_nothing() {
             json!({"groups": [{"name": ["This parent would create a loop in the hierarchy"]}], "__type": "Validation Error"}),
         ),
     ];
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     for (body, status, expected) in cases {
         let reply = cast.call(Persona::OrgAdmin, "organization_update", body.clone());
         assert_error(&reply, status, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{body}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{body}");
     }
     // Keeping one's own name is not a clash.
     let same = cast.call(Persona::OrgAdmin, "organization_update", json!({"id": "org-a", "name": "org-a"}));
@@ -788,7 +762,7 @@ fn organization_patch_changes_only_what_is_sent() {
         if persona.administers_org() {
             continue;
         }
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "organization_patch", json!({"id": "org-a", "title": "x"}));
         let expected = if persona.is_anonymous() {
             denied("Access denied: Action organization_patch requires an authenticated user")
@@ -800,7 +774,7 @@ fn organization_patch_changes_only_what_is_sent() {
             ))
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before);
+        assert_eq!(cast.server.catalogue_snapshot(), before);
     }
     // Unknown ids and missing ids, as CKAN's auth layer reports them to non-sysadmins.
     let reply = cast.call(Persona::OrgAdmin, "organization_patch", json!({"id": "nope"}));
@@ -823,7 +797,7 @@ fn organization_delete_needs_an_admin_of_it() {
         if persona.administers_org() {
             continue;
         }
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "organization_delete", json!({"id": "org-a"}));
         let expected = if persona.is_anonymous() {
             denied("Access denied: Action organization_delete requires an authenticated user")
@@ -835,7 +809,7 @@ fn organization_delete_needs_an_admin_of_it() {
             ))
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
     let reply = cast.call(Persona::OrgAdmin, "organization_delete", json!({"id": "org-a"}));
     assert_eq!(reply.result(), Value::Null);
@@ -845,10 +819,10 @@ fn organization_delete_needs_an_admin_of_it() {
 fn organization_delete_refuses_while_datasets_live_then_deletes_and_drops_memberships() {
     let cast = Cast::new();
     cast.dataset("p1", "org-a", true);
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     let reply = cast.call(Persona::Sysadmin, "organization_delete", json!({"id": "org-a"}));
     assert_error(&reply, 409, &message("Organization cannot be deleted while it still has datasets"));
-    assert_eq!(snapshot(&cast.server), before);
+    assert_eq!(cast.server.catalogue_snapshot(), before);
     cast.site("package_delete", json!({"id": "p1"}));
     assert_eq!(
         cast.call(Persona::OrgAdmin, "organization_delete", json!({"id": "org-a"})).result(),
@@ -878,12 +852,12 @@ fn organization_delete_errors() {
         (json!({"id": "nope"}), 404, not_found("Not found: Group was not found.")),
         (json!({"id": "a-group"}), 404, not_found("Not found: Group was not found.")),
     ];
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     for (body, status, expected) in cases {
         let reply = cast.call(Persona::Sysadmin, "organization_delete", body);
         assert_error(&reply, status, &expected);
     }
-    assert_eq!(snapshot(&cast.server), before);
+    assert_eq!(cast.server.catalogue_snapshot(), before);
 }
 
 #[test]
@@ -894,7 +868,7 @@ fn organization_purge_is_for_sysadmins_and_frees_the_name() {
         if persona == Persona::Sysadmin {
             continue;
         }
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "organization_purge", json!({"id": "org-a"}));
         let expected = if persona.is_anonymous() {
             denied("Access denied: Action organization_purge requires an authenticated user")
@@ -902,12 +876,12 @@ fn organization_purge_is_for_sysadmins_and_frees_the_name() {
             denied("Access denied")
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     let reply = cast.call(Persona::Sysadmin, "organization_purge", json!({"id": "org-a"}));
     assert_error(&reply, 409, &message("Organization cannot be purged while it still has datasets"));
-    assert_eq!(snapshot(&cast.server), before);
+    assert_eq!(cast.server.catalogue_snapshot(), before);
     cast.site("package_delete", json!({"id": "p1"}));
     assert_eq!(
         cast.call(Persona::Sysadmin, "organization_purge", json!({"id": "org-a"})).result(),
@@ -934,7 +908,7 @@ fn organization_member_create_needs_an_admin_and_returns_the_member_dict() {
     let otto = cast.user_id("otto");
     for persona in PERSONAS {
         let body = json!({"id": "org-a", "username": "otto", "role": "editor"});
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "organization_member_create", body);
         if persona.administers_org() {
             let member = reply.result();
@@ -953,7 +927,7 @@ fn organization_member_create_needs_an_admin_and_returns_the_member_dict() {
             denied(&format!("Access denied: User {} not authorized to add members", persona.user()))
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
 }
 
@@ -1012,11 +986,11 @@ fn organization_member_create_validation_errors() {
             validation("id", "That group name or ID does not exist."),
         ),
     ];
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     for (body, expected) in cases {
         let reply = cast.call(Persona::Sysadmin, "organization_member_create", body.clone());
         assert_error(&reply, 409, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{body}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{body}");
     }
     // To anyone else an unknown organization is one they may not add members to.
     let reply = cast.call(
@@ -1030,7 +1004,7 @@ fn organization_member_create_validation_errors() {
 #[test]
 fn admins_cannot_revoke_their_own_admin_status() {
     let cast = Cast::new();
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     for (action, body) in [
         ("organization_member_create", json!({"id": "org-a", "username": "alice", "role": "editor"})),
         (
@@ -1044,7 +1018,7 @@ fn admins_cannot_revoke_their_own_admin_status() {
             403,
             &denied("Access denied: Administrators cannot revoke their own admin status"),
         );
-        assert_eq!(snapshot(&cast.server), before);
+        assert_eq!(cast.server.catalogue_snapshot(), before);
     }
     // Staying admin is fine; another admin (or a sysadmin) may demote them.
     let same = cast.call(
@@ -1068,7 +1042,7 @@ fn organization_member_delete_needs_an_admin() {
         if persona.administers_org() {
             continue;
         }
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply =
             cast.call(persona, "organization_member_delete", json!({"id": "org-a", "username": "mia"}));
         let expected = if persona.is_anonymous() {
@@ -1081,7 +1055,7 @@ fn organization_member_delete_needs_an_admin() {
             ))
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
     let reply =
         cast.call(Persona::OrgAdmin, "organization_member_delete", json!({"id": "org-a", "username": "mia"}));
@@ -1197,7 +1171,7 @@ fn admin_rights_cascade_to_sub_organizations() {
         ["org-a"]
     );
     // A loop is refused.
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     let reply = cast.call(
         Persona::Sysadmin,
         "member_create",
@@ -1210,7 +1184,7 @@ fn admin_rights_cascade_to_sub_organizations() {
         json!({"id": "org-a", "object": "org-a", "object_type": "group", "capacity": "parent"}),
     );
     assert_error(&reply, 409, &validation("object", "This parent would create a loop in the hierarchy"));
-    assert_eq!(snapshot(&cast.server), before);
+    assert_eq!(cast.server.catalogue_snapshot(), before);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1221,7 +1195,7 @@ fn member_create_on_an_organization_needs_its_admin() {
     let cast = Cast::new();
     for persona in PERSONAS {
         let body = json!({"id": "org-a", "object": "otto", "object_type": "user", "capacity": "member"});
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "member_create", body);
         if persona.administers_org() {
             assert_eq!(reply.result()["capacity"], "member");
@@ -1238,7 +1212,7 @@ fn member_create_on_an_organization_needs_its_admin() {
             ))
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
 }
 
@@ -1302,11 +1276,11 @@ fn member_create_and_delete_errors() {
             not_found("Not found: Group was not found."),
         ),
     ];
-    let before = snapshot(&cast.server);
+    let before = cast.server.catalogue_snapshot();
     for (action, body, status, expected) in cases {
         let reply = cast.call(Persona::Sysadmin, action, body.clone());
         assert_error(&reply, status, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{action} {body}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{action} {body}");
     }
 }
 
@@ -1317,7 +1291,7 @@ fn member_delete_on_an_organization_needs_its_admin() {
         if persona.administers_org() {
             continue;
         }
-        let before = snapshot(&cast.server);
+        let before = cast.server.catalogue_snapshot();
         let reply = cast.call(
             persona,
             "member_delete",
@@ -1333,7 +1307,7 @@ fn member_delete_on_an_organization_needs_its_admin() {
             ))
         };
         assert_error(&reply, 403, &expected);
-        assert_eq!(snapshot(&cast.server), before, "{persona:?}");
+        assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
     let reply = cast.call(
         Persona::OrgAdmin,

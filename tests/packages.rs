@@ -320,7 +320,7 @@ fn resource_search_and_autocomplete() {
     assert_eq!(found["count"], 1);
     assert_eq!(found["results"][0]["name"], "data.csv");
     assert_eq!(w.server.get("/api/3/action/resource_search?query=bogus:x", &[]).status, 409);
-    let matches = w.server.get("/api/3/action/package_autocomplete?q=dataset", &[]).result();
+    let matches = w.server.get("/api/3/action/package_autocomplete?q=REF-data", &[]).result();
     assert_eq!(matches[0]["name"], "ref-dataset-1");
     assert_eq!(matches[0]["match_field"], "name");
 }

@@ -1240,6 +1240,49 @@ fn facets_count_every_match_not_just_the_page() {
 }
 
 #[test]
+fn organization_and_group_lists_count_the_datasets_the_index_finds() {
+    let cat = catalogue();
+    let public = cat.public();
+    for (action, of) in [
+        (
+            "organization_list",
+            (|d: &Value| org_name(d).into_iter().collect()) as fn(&Value) -> BTreeSet<String>,
+        ),
+        ("group_list", groups),
+    ] {
+        let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+        for d in &public {
+            for name in of(d) {
+                *expected.entry(name).or_default() += 1;
+            }
+        }
+        let listed = cat.server.action(action, json!({"all_fields": true, "limit": 0}), None).result();
+        let mut got: BTreeMap<String, u64> = BTreeMap::new();
+        for dict in listed.as_array().unwrap() {
+            let n = dict["package_count"].as_u64().unwrap();
+            if n > 0 {
+                got.insert(text(dict, "name").to_owned(), n);
+            }
+        }
+        assert_eq!(got, expected, "{action}: package_count of every organization or group");
+        // The same counts order `sort=package_count`.
+        let by_count =
+            cat.server.action(action, json!({"sort": "package_count desc", "limit": 0}), None).result();
+        let counts: Vec<u64> = by_count
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|name| expected.get(name.as_str().unwrap()).copied().unwrap_or(0))
+            .collect();
+        assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{action} sort=package_count desc: {counts:?}");
+    }
+    // organization_show counts the same way.
+    let (org, n) = facet_counts(&public, "organization").into_iter().max_by_key(|(_, n)| *n).unwrap();
+    let shown = cat.server.action("organization_show", json!({"id": org}), None).result();
+    assert_eq!(shown["package_count"], n, "organization_show {org}");
+}
+
+#[test]
 fn sort_orders_and_the_echoed_sort() {
     let cat = catalogue();
     let public = cat.public();
@@ -1292,6 +1335,31 @@ fn sort_orders_and_the_echoed_sort() {
         field(&all("metadata_modified desc, name asc"), "name"),
         expected.iter().map(|d| text(d, "name").to_owned()).collect::<Vec<_>>(),
         "two sort keys"
+    );
+    // Three keys; and keys that cannot change the order (a repeated key, keys after a unique
+    // one) are accepted and change nothing.
+    let mut expected: Vec<&Value> = public.clone();
+    expected.sort_by(|a, b| {
+        text(a, "title")
+            .cmp(text(b, "title"))
+            .then(created(b).cmp(&created(a)))
+            .then(text(a, "name").cmp(text(b, "name")))
+    });
+    let expected: Vec<String> = expected.iter().map(|d| text(d, "name").to_owned()).collect();
+    assert_eq!(
+        field(&all("title_string asc, metadata_created desc, name asc"), "name"),
+        expected,
+        "three keys"
+    );
+    assert_eq!(
+        field(
+            &all(
+                "title_string asc, metadata_created desc, title_string desc, name asc, id desc, metadata_modified asc"
+            ),
+            "name"
+        ),
+        expected,
+        "six keys, three of them redundant"
     );
     // The default: score, then newest first (all scores equal for *:*), echoed.
     let result = search(&cat.server, json!({"rows": ROWS_MAX}), None);
@@ -1489,6 +1557,7 @@ fn world() -> World {
     let (_, mia) = server.user_with_token("mia", false); // member of alpha
     let (_, bob) = server.user_with_token("bob", false); // editor of beta
     let (_, otto) = server.user_with_token("otto", false); // no organization
+    let (_, carl) = server.user_with_token("carl", false); // collaborator on beta-private
     server.org("alpha", &[("alice", "editor"), ("mia", "member")]);
     server.org("beta", &[("bob", "editor")]);
     let mut datasets = BTreeMap::new();
@@ -1525,19 +1594,24 @@ fn world() -> World {
     create("beta-draft", &bob, json!({"owner_org": "beta", "state": "draft"}));
     let deleted = server.action("package_delete", json!({"id": "alpha-deleted"}), Some(&alice));
     assert_eq!(deleted.status, 200, "{}", deleted.text);
+    let collaborator = json!({"id": "beta-private", "user_id": "carl", "capacity": "member"});
+    let added = server.action("package_collaborator_create", collaborator, Some(&root));
+    assert_eq!(added.status, 200, "{}", added.text);
     let personas = vec![
         ("anonymous", None),
         ("outsider", Some(otto)),
         ("alpha member", Some(mia)),
         ("alpha editor", Some(alice)),
         ("beta editor", Some(bob)),
+        ("beta-private collaborator", Some(carl)),
         ("sysadmin", Some(root)),
     ];
     World { server, personas, datasets }
 }
 
 /// What a persona may find with the two flags (ckan-api.md §2.2, §4.6: private and draft datasets
-/// are for their organization's members and sysadmins; deleted ones for nobody).
+/// are for their organization's members, their collaborators and sysadmins; deleted ones for
+/// nobody).
 fn visible(persona: &str, include_private: bool, include_drafts: bool) -> BTreeSet<&'static str> {
     let orgs: &[&str] = match persona {
         "alpha member" | "alpha editor" => &["alpha"],
@@ -1546,6 +1620,9 @@ fn visible(persona: &str, include_private: bool, include_drafts: bool) -> BTreeS
         _ => &[],
     };
     let mut shown = BTreeSet::from(["alpha-public", "beta-public"]);
+    if persona == "beta-private collaborator" && include_private {
+        shown.insert("beta-private");
+    }
     for org in orgs {
         for (label, private, draft) in [
             ("alpha-private", true, false),

@@ -259,4 +259,31 @@ impl TestServer {
             .expect("group set up");
         id
     }
+
+    /// Everything a catalogue action could change: every organization and group (deleted ones
+    /// too) with its members, every dataset's stored dict, and the number of activities.
+    pub fn catalogue_snapshot(&self) -> Value {
+        use datahavn_storage::{ActivityFilter, GroupFilter, StorageError};
+        self.services
+            .store
+            .read(|tx| -> Result<Value, StorageError> {
+                let mut groups = Vec::new();
+                for organizations in [true, false] {
+                    let filter =
+                        GroupFilter { organizations, include_deleted: true, ..GroupFilter::default() };
+                    for group in tx.list_groups(&filter)? {
+                        let members: Vec<String> =
+                            tx.members_of_group(&group.id, None)?.iter().map(|m| format!("{m:?}")).collect();
+                        groups.push(json!({"group": format!("{group:?}"), "members": members}));
+                    }
+                }
+                let ids = tx.package_ids_page("", 10_000)?;
+                let packages: Vec<String> =
+                    tx.packages_for_index(&ids)?.into_iter().map(|p| p.record.rendered).collect();
+                let activities =
+                    tx.list_activities(&ActivityFilter { limit: 100_000, ..ActivityFilter::default() })?;
+                Ok(json!({"groups": groups, "packages": packages, "activities": activities.len()}))
+            })
+            .unwrap()
+    }
 }

@@ -17,7 +17,9 @@ use datahavn_storage::{ActivityFilter, GroupFilter, GroupPackages, StorageError,
 use serde_json::{Map, Value};
 
 use crate::access::memberships;
+use crate::search::package_counts;
 use crate::{Action, ActionError, ActionResult, Context, activity, render, to_json};
+use datahavn_search::GroupCounts;
 
 pub(crate) const GROUP_NOT_FOUND: &str = "Group was not found.";
 const NAME_TAKEN: &str = "Group name already exists in database";
@@ -315,8 +317,11 @@ enum Packages {
 
 /// What a group dict carries besides the core fields.
 #[derive(Debug, Clone, Copy, Default)]
-struct Dictize {
+struct Dictize<'a> {
     packages: Packages,
+    /// Dataset counts from the search index; without them (inside a write, whose changes the
+    /// index cannot see yet) the database counts.
+    counts: Option<&'a GroupCounts>,
     extras: bool,
     users: bool,
     groups: bool,
@@ -324,11 +329,17 @@ struct Dictize {
     num_followers: bool,
 }
 
-impl Dictize {
+impl Dictize<'_> {
+    /// Whether the dicts show dataset counts: their own, or their parent groups'.
+    fn needs_counts(&self) -> bool {
+        self.packages != Packages::Leave || self.groups
+    }
+
     /// `*_show`'s defaults.
     fn show() -> Self {
         Self {
             packages: Packages::Count,
+            counts: None,
             extras: true,
             users: true,
             groups: true,
@@ -373,7 +384,7 @@ fn dictize(
     tx: &mut Tx<'_>,
     who: &Memberships,
     group: &Group,
-    options: Dictize,
+    options: Dictize<'_>,
     capacity: Option<&str>,
     depth: usize,
 ) -> ActionResult<Map<String, Value>> {
@@ -399,7 +410,11 @@ fn dictize(
     }
     let visible = visible_packages(who, group);
     if options.packages != Packages::Leave {
-        scalars.insert("package_count".into(), tx.count_group_packages(&visible)?.into());
+        let count = match options.counts {
+            Some(counts) => counts.of(group.is_organization, &group.id, &group.name),
+            None => u64::try_from(tx.count_group_packages(&visible)?).unwrap_or(0),
+        };
+        scalars.insert("package_count".into(), count.into());
     }
     if options.member_count {
         scalars.insert("member_count".into(), tx.members_of_group(&group.id, Some("user"))?.len().into());
@@ -426,8 +441,13 @@ fn dictize(
     if options.groups {
         let mut parents = Vec::new();
         if depth < MAX_DEPTH {
-            let sub =
-                Dictize { packages: Packages::Count, groups: true, member_count: true, ..Dictize::default() };
+            let sub = Dictize {
+                packages: Packages::Count,
+                counts: options.counts,
+                groups: true,
+                member_count: true,
+                ..Dictize::default()
+            };
             for member in tx.members_of_group(&group.id, Some("group"))? {
                 let Some(parent) = tx.group_by_id_or_name(&member.table_id)? else { continue };
                 let dict = dictize(ctx, tx, who, &parent, sub, Some(&member.capacity), depth + 1)?;
@@ -450,17 +470,18 @@ fn show_dict(ctx: &Context<'_>, tx: &mut Tx<'_>, group: &Group) -> ActionResult<
 }
 
 /// Dicts of a list of groups (`organization_list_for_user`, `group_list_authz`), sorted by
-/// display name, each with its capacity when given.
+/// display name, each with its capacity when given, and its dataset count when `counts` are.
 pub(crate) fn list_dicts(
     ctx: &Context<'_>,
     tx: &mut Tx<'_>,
     who: &Memberships,
     groups: &[(Group, Option<String>)],
-    with_package_counts: bool,
+    counts: Option<&GroupCounts>,
     with_member_counts: bool,
 ) -> ActionResult<Value> {
     let options = Dictize {
-        packages: if with_package_counts { Packages::Count } else { Packages::Leave },
+        packages: if counts.is_some() { Packages::Count } else { Packages::Leave },
+        counts,
         member_count: with_member_counts,
         ..Dictize::default()
     };
@@ -557,6 +578,7 @@ fn list_action(ctx: &Context<'_>, params: &Params, kind: Kind) -> ActionResult {
         };
         Some(Dictize {
             packages,
+            counts: None,
             extras: show_flag(params, "include_extras", false)?,
             users: show_flag(params, "include_users", false)?,
             groups: show_flag(params, "include_groups", false)?,
@@ -575,18 +597,20 @@ fn list_action(ctx: &Context<'_>, params: &Params, kind: Kind) -> ActionResult {
     };
     let offset = usize::try_from(offset).unwrap_or(usize::MAX);
 
+    let who = ctx.store().read(|tx| memberships(tx, &ctx.actor))?;
+    let counts = if sort_field == SortField::PackageCount || options.is_some_and(|o| o.needs_counts()) {
+        Some(package_counts(ctx, &who)?)
+    } else {
+        None
+    };
+    let options = options.map(|o| Dictize { counts: counts.as_ref(), ..o });
     ctx.store().read(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
         let filter = GroupFilter { organizations: kind.is_org(), q, names, include_deleted: false };
         let groups: Vec<Group> =
             tx.list_groups(&filter)?.into_iter().filter(|g| g.group_type == group_type).collect();
         let mut keyed = Vec::with_capacity(groups.len());
         for group in groups {
-            let count = if sort_field == SortField::PackageCount {
-                tx.count_group_packages(&visible_packages(&who, &group))?
-            } else {
-                0
-            };
+            let count = counts.as_ref().map_or(0, |c| c.of(group.is_organization, &group.id, &group.name));
             keyed.push((count, group));
         }
         keyed.sort_by(|(count_a, a), (count_b, b)| {
@@ -668,6 +692,7 @@ fn show_action(ctx: &Context<'_>, params: &Params, kind: Kind) -> ActionResult {
     };
     let options = Dictize {
         packages,
+        counts: None,
         users: show_flag(params, "include_users", true)?,
         groups: show_flag(params, "include_groups", true)?,
         extras: show_flag(params, "include_extras", true)?,
@@ -675,9 +700,11 @@ fn show_action(ctx: &Context<'_>, params: &Params, kind: Kind) -> ActionResult {
         num_followers: show_flag(params, "include_followers", true).map(|_| true)?,
         member_count: show_flag(params, "include_member_count", false)?,
     };
+    let who = ctx.store().read(|tx| memberships(tx, &ctx.actor))?;
+    let counts = if options.needs_counts() { Some(package_counts(ctx, &who)?) } else { None };
+    let options = Dictize { counts: counts.as_ref(), ..options };
     ctx.store().read(|tx| {
         let group = find_kind(tx, &id, kind)?.ok_or(ActionError::NotFound(None))?;
-        let who = memberships(tx, &ctx.actor)?;
         require_visible(tx, &who, &group)?;
         Ok(Value::Object(dictize(ctx, tx, &who, &group, options, None, 0)?))
     })

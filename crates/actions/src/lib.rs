@@ -159,7 +159,7 @@ pub fn call(services: &Services, actor: Actor, name: &str, params: &Params) -> A
 
 /// Runs an action whose result is already stored as JSON text, returning that text untouched;
 /// `None` for actions without such a form. The transport uses it to answer `package_show`
-/// without parsing and re-encoding the stored dict.
+/// and `package_search` without parsing and re-encoding the stored dicts.
 pub fn call_text(
     services: &Services,
     actor: Actor,
@@ -169,6 +169,7 @@ pub fn call_text(
     let ctx = Context { actor, services };
     match name {
         "package_show" => Some(package::package_show_text(&ctx, params)),
+        "package_search" => Some(search::package_search_text(&ctx, params)),
         _ => None,
     }
 }

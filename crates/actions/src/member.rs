@@ -17,6 +17,7 @@ use crate::group::{
     GROUP_NOT_FOUND, Kind, Permission, descendants, find, has_permission, list_dicts, message_error,
     require_user, required, required_id, text_of,
 };
+use crate::search::package_counts;
 use crate::{Action, ActionError, ActionResult, Context, render, to_json};
 
 const OWN_ADMIN: &str = "Administrators cannot revoke their own admin status";
@@ -556,6 +557,8 @@ fn organization_list_for_user(ctx: &Context<'_>, params: &Params) -> ActionResul
     let with_counts = params.bool("include_dataset_count", false, &mut errors);
     let with_members = params.bool("include_member_count", false, &mut errors);
     errors.into_result()?;
+    let who = ctx.store().read(|tx| memberships(tx, &ctx.actor))?;
+    let counts = if with_counts { Some(package_counts(ctx, &who)?) } else { None };
     ctx.store().read(|tx| {
         let (user_id, sysadmin) = match &target {
             Some(reference) => {
@@ -593,8 +596,7 @@ fn organization_list_for_user(ctx: &Context<'_>, params: &Params) -> ActionResul
                 })
                 .collect()
         };
-        let who = memberships(tx, &ctx.actor)?;
-        list_dicts(ctx, tx, &who, &chosen, with_counts, with_members)
+        list_dicts(ctx, tx, &who, &chosen, counts.as_ref(), with_members)
     })
 }
 
@@ -621,14 +623,15 @@ fn group_list_authz(ctx: &Context<'_>, params: &Params) -> ActionResult {
     if ctx.actor.user_id().is_none_or(str::is_empty) {
         return Ok(Value::Array(Vec::new()));
     }
+    let who = ctx.store().read(|tx| memberships(tx, &ctx.actor))?;
+    let counts = if with_counts { Some(package_counts(ctx, &who)?) } else { None };
     ctx.store().read(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
         let groups = active_groups(tx, false)?;
         let chosen: Vec<(Group, Option<String>)> = groups
             .into_iter()
             .filter(|g| (who.sysadmin && !am_member) || who.capacity_in(&g.id).is_some())
             .map(|g| (g, None))
             .collect();
-        list_dicts(ctx, tx, &who, &chosen, with_counts, with_members)
+        list_dicts(ctx, tx, &who, &chosen, counts.as_ref(), with_members)
     })
 }

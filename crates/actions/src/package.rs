@@ -7,7 +7,7 @@ use datahavn_domain::catalog::{PackageRecord, ResourceRecord};
 use datahavn_domain::package::{self as rules, PackageState, ValidPackage, ValidationRights};
 use datahavn_domain::params::{MISSING_VALUE, Params};
 use datahavn_domain::{Timestamp, ValidationErrors};
-use datahavn_storage::{PackageFilter, Tx};
+use datahavn_storage::Tx;
 use serde_json::{Map, Value, json};
 
 use crate::access::{memberships, require_edit, require_read};
@@ -633,16 +633,14 @@ fn current_package_list_with_resources(ctx: &Context<'_>, params: &Params) -> Ac
         offset = page.saturating_sub(1) * limit;
     }
     errors.into_result()?;
-    let filter = PackageFilter {
-        all_live: ctx.actor.is_sysadmin(),
-        limit: i64::try_from(limit).unwrap_or(10),
-        offset: i64::try_from(offset).unwrap_or(0),
-        ..PackageFilter::default()
-    };
-    let records = ctx.store().read(|tx| tx.list_packages(&filter))?;
-    let mut out = Vec::with_capacity(records.len());
-    for record in records {
-        out.push(serde_json::from_str(&record.rendered).map_err(|e| ActionError::Internal(e.to_string()))?);
+    let found = crate::search::newest_packages(
+        ctx,
+        usize::try_from(limit).unwrap_or(10),
+        usize::try_from(offset).unwrap_or(usize::MAX),
+    )?;
+    let mut out = Vec::with_capacity(found.len());
+    for text in found {
+        out.push(serde_json::from_str(&text).map_err(|e| ActionError::Internal(e.to_string()))?);
     }
     Ok(Value::Array(out))
 }
@@ -650,7 +648,7 @@ fn current_package_list_with_resources(ctx: &Context<'_>, params: &Params) -> Ac
 pub const PACKAGE_AUTOCOMPLETE: Action = Action {
     name: "package_autocomplete",
     side_effect_free: true,
-    doc: "Return active public datasets whose name or title contains a string.\n\n\
+    doc: "Return active public datasets whose name or title starts with a string (case-insensitive).\n\n\
           :param q: the string to search for\n:param limit: (optional, default 10)\n\
           :rtype: list of dicts with `name`, `title`, `match_field`, `match_displayed`",
     run: package_autocomplete,
@@ -661,24 +659,19 @@ fn package_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
     let q = params.required_string("q", &mut errors).unwrap_or_default();
     let limit = params.natural("limit", &mut errors).unwrap_or(10).min(1000);
     errors.into_result()?;
-    let needle = q.to_lowercase();
-    let filter = PackageFilter { limit: 100_000, ..PackageFilter::default() };
-    let records = ctx.store().read(|tx| tx.list_packages(&filter))?;
-    let mut by_name = Vec::new();
-    let mut by_title = Vec::new();
-    for record in records {
-        if record.name.contains(&needle) {
-            by_name.push(json!({"name": record.name, "title": record.title, "match_field": "name", "match_displayed": record.name}));
-        } else if record.title.to_lowercase().contains(&needle) {
-            let shown = format!("{} ({})", record.title, record.name);
-            by_title.push(json!({"name": record.name, "title": record.title, "match_field": "title", "match_displayed": shown}));
-        }
-    }
-    by_name.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-    by_title.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-    by_name.extend(by_title);
-    by_name.truncate(usize::try_from(limit).unwrap_or(10));
-    Ok(Value::Array(by_name))
+    let found = crate::search::autocomplete(ctx, &q, usize::try_from(limit).unwrap_or(10))?;
+    let matches = found
+        .into_iter()
+        .map(|c| {
+            if c.by_name {
+                json!({"name": c.name, "title": c.title, "match_field": "name", "match_displayed": c.name})
+            } else {
+                let shown = format!("{} ({})", c.title, c.name);
+                json!({"name": c.name, "title": c.title, "match_field": "title", "match_displayed": shown})
+            }
+        })
+        .collect();
+    Ok(Value::Array(matches))
 }
 
 /// `package_show`'s read check, shared with the resource actions.

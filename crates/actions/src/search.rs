@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 
 use datahavn_domain::ValidationErrors;
+use datahavn_domain::authz::Memberships;
 use datahavn_domain::license;
 use datahavn_domain::params::Params;
 use datahavn_domain::query::{self, Operator, Query as Ast};
-use datahavn_search::{Request, Scope, SearchError, SortField};
+use datahavn_search::{GroupCounts, Request, Scope, SearchError, SortField};
 use serde_json::{Map, Value, json};
 
 use crate::access::memberships;
@@ -132,6 +133,13 @@ pub const PACKAGE_SEARCH: Action = Action {
 };
 
 fn package_search(ctx: &Context<'_>, params: &Params) -> ActionResult {
+    let text = package_search_text(ctx, params)?;
+    serde_json::from_str(&text).map_err(|e| ActionError::Internal(format!("package_search result: {e}")))
+}
+
+/// `package_search` as JSON text: the stored dicts of the results are copied in as they are,
+/// never parsed (unless `fl` picks fields of them).
+pub(crate) fn package_search_text(ctx: &Context<'_>, params: &Params) -> ActionResult<String> {
     let mut unknown: Vec<&String> =
         params.as_map().keys().filter(|k| !KNOWN.contains(&k.as_str()) && !k.starts_with("ext_")).collect();
     unknown.sort();
@@ -177,14 +185,7 @@ fn package_search(ctx: &Context<'_>, params: &Params) -> ActionResult {
 
     let store = ctx.store();
     let who = store.read(|tx| memberships(tx, &ctx.actor))?;
-    let scope = Scope {
-        sysadmin: who.sysadmin,
-        readable_orgs: who.groups.keys().cloned().collect(),
-        user_id: who.user_id.clone().filter(|id| !id.is_empty()),
-        include_private,
-        include_drafts,
-        include_deleted,
-    };
+    let scope = Scope { include_private, include_drafts, include_deleted, ..scope(&who) };
     let request =
         Request { q: q_ast, dismax, filters, sort, rows, start, facet_fields: facet_fields.clone(), scope };
     let index = ctx.services.search.get(store).map_err(search_error)?;
@@ -196,17 +197,21 @@ fn package_search(ctx: &Context<'_>, params: &Params) -> ActionResult {
         .flat_map(|f| f.split([',', ' ']).map(str::to_owned).collect::<Vec<_>>())
         .filter(|f| !f.is_empty())
         .collect();
-    let mut results = Vec::with_capacity(found.results.len());
-    for text in &found.results {
-        let dict = datahavn_search::parse_result(text);
+    let mut results = String::from("[");
+    for (i, text) in found.results.iter().enumerate() {
+        if i > 0 {
+            results.push(',');
+        }
         if fl.is_empty() {
-            results.push(dict);
+            results.push_str(text);
         } else {
+            let dict = datahavn_search::parse_result(text);
             let picked: Map<String, Value> =
                 fl.iter().filter_map(|key| dict.get(key).map(|v| (key.clone(), v.clone()))).collect();
-            results.push(Value::Object(picked));
+            results.push_str(&Value::Object(picked).to_string());
         }
     }
+    results.push(']');
 
     // Facets: the most frequent values (CKAN's Solr order), and CKAN's display form.
     let titles = group_titles(ctx, &found.facets)?;
@@ -237,13 +242,66 @@ fn package_search(ctx: &Context<'_>, params: &Params) -> ActionResult {
         items.sort_by(|a, b| b["display_name"].as_str().cmp(&a["display_name"].as_str()));
         search_facets.insert(field.clone(), json!({"title": field, "items": items}));
     }
-    Ok(json!({
-        "count": found.count,
-        "facets": facets,
-        "results": results,
-        "sort": sort_used,
-        "search_facets": search_facets,
-    }))
+    // CKAN's key order: count, facets, results, sort, search_facets.
+    Ok(format!(
+        "{{\"count\":{},\"facets\":{},\"results\":{},\"sort\":{},\"search_facets\":{}}}",
+        found.count,
+        Value::Object(facets),
+        results,
+        Value::String(sort_used),
+        Value::Object(search_facets),
+    ))
+}
+
+/// What the caller may find, before the `include_*` flags widen it.
+fn scope(who: &Memberships) -> Scope {
+    Scope {
+        sysadmin: who.sysadmin,
+        readable_orgs: who.groups.keys().cloned().collect(),
+        readable_ids: who.collaborations.keys().cloned().collect(),
+        user_id: who.user_id.clone().filter(|id| !id.is_empty()),
+        ..Scope::default()
+    }
+}
+
+/// Active datasets per organization and group, private ones included where the caller may read
+/// them (CKAN counts with a search that includes private datasets): the `package_count` of
+/// organization and group dicts.
+pub(crate) fn package_counts(ctx: &Context<'_>, who: &Memberships) -> ActionResult<GroupCounts> {
+    let index = ctx.services.search.get(ctx.store()).map_err(search_error)?;
+    index.group_counts(&Scope { include_private: true, ..scope(who) }).map_err(search_error)
+}
+
+/// The active datasets, most recently modified first, from the search index: public ones, and
+/// private ones for sysadmins (CKAN's `current_package_list_with_resources`).
+pub(crate) fn newest_packages(ctx: &Context<'_>, rows: usize, start: usize) -> ActionResult<Vec<String>> {
+    let scope = Scope {
+        sysadmin: ctx.actor.is_sysadmin(),
+        include_private: ctx.actor.is_sysadmin(),
+        ..Scope::default()
+    };
+    let request = Request {
+        q: Ast::All,
+        dismax: false,
+        filters: Vec::new(),
+        sort: vec![(SortField::MetadataModified, true)],
+        rows,
+        start,
+        facet_fields: Vec::new(),
+        scope,
+    };
+    let index = ctx.services.search.get(ctx.store()).map_err(search_error)?;
+    Ok(index.search(&request).map_err(search_error)?.results)
+}
+
+/// Active public datasets whose name or title starts with `prefix`, from the search index.
+pub(crate) fn autocomplete(
+    ctx: &Context<'_>,
+    prefix: &str,
+    limit: usize,
+) -> ActionResult<Vec<datahavn_search::Completion>> {
+    let index = ctx.services.search.get(ctx.store()).map_err(search_error)?;
+    index.autocomplete(prefix, limit).map_err(search_error)
 }
 
 /// Titles of the organizations and groups named in facets (their display names).

@@ -91,6 +91,8 @@ pub struct Fields {
     pub name: Field,
     pub title: Field,
     pub title_string: Field,
+    /// The title lowercased, whole: for prefix completion.
+    pub title_lower: Field,
     pub notes: Field,
     pub tags: Field,
     pub groups: Field,
@@ -133,6 +135,7 @@ pub fn schema() -> (Schema, Fields) {
         name: b.add_text_field("name", exact.clone()),
         title: b.add_text_field("title", text_options(TEXT)),
         title_string: b.add_text_field("title_string", exact.clone()),
+        title_lower: b.add_text_field("title_lower", STRING),
         notes: b.add_text_field("notes", text_options(TEXT)),
         tags: b.add_text_field("tags", exact.clone()),
         groups: b.add_text_field("groups", exact.clone()),
@@ -237,6 +240,7 @@ impl Fields {
         let title = doc_map.get("title").and_then(text_of).unwrap_or_else(|| record.name.clone());
         doc.add_text(self.title, &title);
         doc.add_text(self.title_string, &title);
+        doc.add_text(self.title_lower, title.to_lowercase());
         text.push(title);
         if let Some(notes) = doc_map.get("notes").and_then(text_of) {
             doc.add_text(self.notes, &notes);

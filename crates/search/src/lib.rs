@@ -6,20 +6,20 @@
 //! so a dataset is searchable the moment its write commits, in this process or any other on the
 //! same database. Nothing can drift: the database is the truth and the index follows it.
 
+mod collect;
 mod fields;
 mod query;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use datahavn_domain::query::Query as Ast;
 use datahavn_storage::{IndexedPackage, StorageError, Store};
 use serde_json::Value;
-use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value as _};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use fields::Fields;
 pub use fields::Language;
@@ -75,6 +75,8 @@ pub struct Scope {
     pub sysadmin: bool,
     /// Organizations whose private, draft and deleted datasets the caller may read.
     pub readable_orgs: Vec<String>,
+    /// Datasets the caller collaborates on: readable whatever their visibility.
+    pub readable_ids: Vec<String>,
     /// The caller, for their own drafts.
     pub user_id: Option<String>,
     pub include_private: bool,
@@ -104,6 +106,30 @@ pub struct Found {
     pub count: usize,
     pub results: Vec<String>,
     pub facets: BTreeMap<String, Vec<(String, u64)>>,
+}
+
+/// A dataset whose name or title starts with what was typed.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub name: String,
+    pub title: String,
+    /// The name matched (otherwise only the title did).
+    pub by_name: bool,
+}
+
+/// Dataset counts per organization id and per group name.
+#[derive(Debug, Clone, Default)]
+pub struct GroupCounts {
+    pub organizations: std::collections::HashMap<String, u64>,
+    pub groups: std::collections::HashMap<String, u64>,
+}
+
+impl GroupCounts {
+    /// The count of an organization (by id) or a group (by name).
+    pub fn of(&self, organization: bool, id: &str, name: &str) -> u64 {
+        let found = if organization { self.organizations.get(id) } else { self.groups.get(name) };
+        found.copied().unwrap_or(0)
+    }
 }
 
 /// The search index of this process.
@@ -255,25 +281,24 @@ impl SearchIndex {
         clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(self.scope_query(&request.scope), 0.0))));
         let query = BooleanQuery::new(clauses);
 
-        let count = searcher.search(&query, &Count)?;
-        let mut facets = BTreeMap::new();
-        if !request.facet_fields.is_empty() && count > 0 {
-            let matched: Vec<DocAddress> = searcher.search(&query, &DocSetCollector)?.into_iter().collect();
-            for field in &request.facet_fields {
-                facets.insert(field.clone(), self.facet(&searcher, &matched, field)?);
-            }
-        }
         // Without a scoring query every score is equal: the next sort key decides.
         let sort: Vec<(SortField, bool)> = if matches!(request.q, Ast::All) {
             request.sort.iter().copied().filter(|(field, _)| *field != SortField::Score).collect()
         } else {
             request.sort.clone()
         };
-        let page = if count == 0 || request.rows == 0 || request.start >= count {
-            Vec::new()
-        } else {
-            self.page(&searcher, &query, count, &sort, request.start, request.rows)?
-        };
+        let facet_fields: Vec<&'static str> =
+            request.facet_fields.iter().map(|f| fields::facet_field(f).unwrap_or("")).collect();
+        let collected =
+            collect::collect(&searcher, &query, &sort, request.start, request.rows, &facet_fields)?;
+        let count = collected.count;
+        let page = collected.page;
+        let mut facets = BTreeMap::new();
+        for (field, counts) in request.facet_fields.iter().zip(collected.facets) {
+            let mut list: Vec<(String, u64)> = counts.into_iter().collect();
+            list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            facets.insert(field.clone(), list);
+        }
         let mut results = Vec::with_capacity(page.len());
         for address in page {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -281,6 +306,68 @@ impl SearchIndex {
             results.push(text);
         }
         Ok(Found { count, results, facets })
+    }
+
+    /// How many datasets of each organization (by id) and each group (by name) `scope` lets
+    /// through: the `package_count` of organization and group dicts.
+    pub fn group_counts(&self, scope: &Scope) -> SearchResult<GroupCounts> {
+        let searcher = self.reader.searcher();
+        let query = self.scope_query(scope);
+        let collected = collect::collect(&searcher, query.as_ref(), &[], 0, 0, &["owner_org", "groups"])?;
+        let mut facets = collected.facets.into_iter();
+        Ok(GroupCounts {
+            organizations: facets.next().unwrap_or_default(),
+            groups: facets.next().unwrap_or_default(),
+        })
+    }
+
+    /// Active public datasets whose name or title starts with `prefix` (case-insensitive), as
+    /// `(name, title)`: those matched by name first, then those matched by title only, each in
+    /// name order (CKAN's `package_autocomplete`).
+    pub fn autocomplete(&self, prefix: &str, limit: usize) -> SearchResult<Vec<Completion>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let pattern = format!("{}.*", query::regex_escape(&prefix.to_lowercase()));
+        let regex = |field| -> SearchResult<Box<dyn Query>> {
+            Ok(Box::new(
+                tantivy::query::RegexQuery::from_pattern(&pattern, field)
+                    .map_err(|e| SearchError::Query(e.to_string()))?,
+            ))
+        };
+        let visible =
+            || Box::new(ConstScoreQuery::new(self.scope_query(&Scope::default()), 0.0)) as Box<dyn Query>;
+        let by_name =
+            BooleanQuery::new(vec![(Occur::Must, regex(self.fields.name)?), (Occur::Must, visible())]);
+        let by_title = BooleanQuery::new(vec![
+            (Occur::Must, regex(self.fields.title_lower)?),
+            (Occur::MustNot, regex(self.fields.name)?),
+            (Occur::Must, visible()),
+        ]);
+        let by_name_order = [(SortField::Name, false)];
+        let mut found = Vec::new();
+        for (query, by_name) in [(by_name, true), (by_title, false)] {
+            let left = limit - found.len();
+            if left == 0 {
+                break;
+            }
+            let page = collect::collect(&searcher, &query, &by_name_order, 0, left, &[])?.page;
+            for address in page {
+                let reader = searcher.segment_reader(address.segment_ord);
+                let mut name = String::new();
+                let mut title = String::new();
+                for (field, out) in [("name", &mut name), ("title_string", &mut title)] {
+                    if let Some(column) = reader.fast_fields().str(field)?
+                        && let Some(ord) = column.term_ords(address.doc_id).next()
+                    {
+                        column.ord_to_str(ord, out).map_err(|e| SearchError::Index(e.to_string()))?;
+                    }
+                }
+                found.push(Completion { name, title, by_name });
+            }
+        }
+        Ok(found)
     }
 
     fn term(&self, field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
@@ -294,6 +381,7 @@ impl SearchIndex {
         let insider = || -> Vec<(Occur, Box<dyn Query>)> {
             let mut should: Vec<(Occur, Box<dyn Query>)> =
                 scope.readable_orgs.iter().map(|org| (Occur::Should, self.term(f.owner_org, org))).collect();
+            should.extend(scope.readable_ids.iter().map(|id| (Occur::Should, self.term(f.id, id))));
             if let Some(user) = &scope.user_id {
                 should.push((Occur::Should, self.term(f.creator_user_id, user)));
             }
@@ -330,149 +418,13 @@ impl SearchIndex {
                     ];
                     (Occur::Should, Box::new(BooleanQuery::new(both)) as Box<dyn Query>)
                 }));
+                visibility.extend(scope.readable_ids.iter().map(|id| (Occur::Should, self.term(f.id, id))));
             }
         }
         Box::new(BooleanQuery::new(vec![
             (Occur::Must, Box::new(BooleanQuery::new(states))),
             (Occur::Must, Box::new(BooleanQuery::new(visibility))),
         ]))
-    }
-
-    /// The page of matches in the asked order. One sort key is tantivy's own top-k; several
-    /// keys (the default `score desc, metadata_modified desc` of a text query) sort every match.
-    fn page(
-        &self,
-        searcher: &tantivy::Searcher,
-        query: &dyn Query,
-        count: usize,
-        sort: &[(SortField, bool)],
-        start: usize,
-        rows: usize,
-    ) -> SearchResult<Vec<DocAddress>> {
-        let top = TopDocs::with_limit(rows).and_offset(start);
-        let order = |descending: bool| if descending { Order::Desc } else { Order::Asc };
-        let addresses = match sort {
-            [] => searcher.search(query, &top.order_by_score())?.into_iter().map(|(_, a)| a).collect(),
-            [(SortField::Score, true)] => {
-                searcher.search(query, &top.order_by_score())?.into_iter().map(|(_, a)| a).collect()
-            }
-            [(field @ (SortField::MetadataModified | SortField::MetadataCreated), descending)] => {
-                let name = if *field == SortField::MetadataModified {
-                    "metadata_modified"
-                } else {
-                    "metadata_created"
-                };
-                let found: Vec<(Option<tantivy::DateTime>, DocAddress)> =
-                    searcher.search(query, &top.order_by_fast_field(name, order(*descending)))?;
-                found.into_iter().map(|(_, a)| a).collect()
-            }
-            [(field @ (SortField::Name | SortField::TitleString | SortField::Id), descending)] => {
-                let name = match field {
-                    SortField::Name => "name",
-                    SortField::TitleString => "title_string",
-                    _ => "id",
-                };
-                let found =
-                    searcher.search(query, &top.order_by_string_fast_field(name, order(*descending)))?;
-                found.into_iter().map(|(_, a)| a).collect()
-            }
-            _ => {
-                let scored: Vec<(f32, DocAddress)> =
-                    searcher.search(query, &TopDocs::with_limit(count).order_by_score())?;
-                let mut keyed: Vec<(Vec<SortValue>, DocAddress)> = scored
-                    .iter()
-                    .map(|(score, address)| Ok((self.sort_key(searcher, *score, *address, sort)?, *address)))
-                    .collect::<SearchResult<_>>()?;
-                keyed.sort_by(|a, b| compare(&a.0, &b.0, sort).then(a.1.cmp(&b.1)));
-                keyed.into_iter().skip(start).take(rows).map(|(_, a)| a).collect()
-            }
-        };
-        Ok(addresses)
-    }
-
-    /// Counts of a string field's values over the matching datasets.
-    fn facet(
-        &self,
-        searcher: &tantivy::Searcher,
-        docs: &[DocAddress],
-        field: &str,
-    ) -> SearchResult<Vec<(String, u64)>> {
-        let Some(name) = fields::facet_field(field) else {
-            return Ok(Vec::new());
-        };
-        let mut by_segment: HashMap<u32, Vec<u32>> = HashMap::new();
-        for address in docs {
-            by_segment.entry(address.segment_ord).or_default().push(address.doc_id);
-        }
-        let mut counts: HashMap<String, u64> = HashMap::new();
-        let mut text = String::new();
-        for (segment, doc_ids) in by_segment {
-            let reader = searcher.segment_reader(segment);
-            let Some(column) = reader.fast_fields().str(name)? else { continue };
-            let mut ord_counts: HashMap<u64, u64> = HashMap::new();
-            let mut seen: Vec<u64> = Vec::new();
-            for doc in doc_ids {
-                // A dataset counts once per value, however many of its resources share it.
-                seen.clear();
-                seen.extend(column.term_ords(doc));
-                seen.sort_unstable();
-                seen.dedup();
-                for ord in &seen {
-                    *ord_counts.entry(*ord).or_default() += 1;
-                }
-            }
-            for (ord, n) in ord_counts {
-                text.clear();
-                column.ord_to_str(ord, &mut text).map_err(|e| SearchError::Index(e.to_string()))?;
-                *counts.entry(text.clone()).or_default() += n;
-            }
-        }
-        let mut list: Vec<(String, u64)> = counts.into_iter().collect();
-        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        Ok(list)
-    }
-
-    fn sort_key(
-        &self,
-        searcher: &tantivy::Searcher,
-        score: f32,
-        address: DocAddress,
-        sort: &[(SortField, bool)],
-    ) -> SearchResult<Vec<SortValue>> {
-        let reader = searcher.segment_reader(address.segment_ord);
-        let mut key = Vec::with_capacity(sort.len());
-        for (field, _) in sort {
-            let value = match field {
-                SortField::Score => SortValue::Score(score),
-                SortField::MetadataModified | SortField::MetadataCreated => {
-                    let name = if *field == SortField::MetadataModified {
-                        "metadata_modified"
-                    } else {
-                        "metadata_created"
-                    };
-                    let column = reader.fast_fields().date(name)?;
-                    SortValue::Int(
-                        column.first(address.doc_id).map_or(i64::MIN, |d| d.into_timestamp_micros()),
-                    )
-                }
-                SortField::Name | SortField::TitleString | SortField::Id => {
-                    let name = match field {
-                        SortField::Name => "name",
-                        SortField::TitleString => "title_string",
-                        _ => "id",
-                    };
-                    let mut text = String::new();
-                    if let Some(column) = reader.fast_fields().str(name)?
-                        && let Some(ord) = column.term_ords(address.doc_id).next()
-                    {
-                        column.ord_to_str(ord, &mut text).map_err(|e| SearchError::Index(e.to_string()))?;
-                    }
-                    SortValue::Text(text)
-                }
-            };
-            key.push(value);
-        }
-        Ok(key)
     }
 }
 
@@ -483,24 +435,6 @@ pub fn minimum_match(n: usize) -> usize {
         3..=5 => n - 1,
         _ => (n * 4).div_ceil(5),
     }
-}
-
-#[derive(Debug, Clone, PartialEq, PartialOrd)]
-enum SortValue {
-    Score(f32),
-    Int(i64),
-    Text(String),
-}
-
-fn compare(a: &[SortValue], b: &[SortValue], sort: &[(SortField, bool)]) -> std::cmp::Ordering {
-    for ((x, y), (_, descending)) in a.iter().zip(b).zip(sort) {
-        let order = x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal);
-        let order = if *descending { order.reverse() } else { order };
-        if order != std::cmp::Ordering::Equal {
-            return order;
-        }
-    }
-    std::cmp::Ordering::Equal
 }
 
 /// The stored dict of a search result, parsed.

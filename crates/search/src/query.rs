@@ -92,7 +92,7 @@ fn extra_term(fields: &Fields, key: &str, token: &str) -> Term {
     term
 }
 
-fn regex_escape(text: &str) -> String {
+pub(crate) fn regex_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if "\\.+*?()|[]{}^$#&-~\"@<>".contains(c) {

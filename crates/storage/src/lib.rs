@@ -21,8 +21,8 @@ use diesel::Connection;
 pub use error::{StorageError, StorageResult};
 pub use migrate::SchemaStatus;
 pub use queries::{
-    ActivityFilter, ActivityStream, GroupFilter, GroupPackages, IndexedPackage, PackageFilter, TagSearch,
-    UserFilter, UserOrder,
+    ActivityFilter, ActivityStream, GroupFilter, GroupPackages, IndexedPackage, TagSearch, UserFilter,
+    UserOrder,
 };
 pub use url::DatabaseUrl;
 

@@ -15,6 +15,5 @@ pub use activities::ActivityFilter;
 pub use activity_streams::ActivityStream;
 pub use change_log::IndexedPackage;
 pub use groups::{GroupFilter, GroupPackages};
-pub use packages::PackageFilter;
 pub use tags::TagSearch;
 pub use users::{UserFilter, UserOrder};

@@ -11,20 +11,6 @@ use crate::schema::{
 };
 use crate::{StorageError, StorageResult, Tx};
 
-/// Which datasets a list wants.
-#[derive(Debug, Clone, Default)]
-pub struct PackageFilter {
-    /// Only active, public datasets (what anonymous callers may see).
-    pub public_only: bool,
-    /// Also private and draft datasets of these organizations (the caller's).
-    pub readable_orgs: Vec<String>,
-    /// Everything not deleted (sysadmins).
-    pub all_live: bool,
-    pub owner_org: Option<String>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
 impl Tx<'_> {
     pub fn insert_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
         diesel::insert_into(packages::table).values(PackageRow::from(package)).execute(self.conn())?;
@@ -147,41 +133,6 @@ impl Tx<'_> {
             .limit(limit.unwrap_or(i64::MAX))
             .offset(offset)
             .load(self.conn())?)
-    }
-
-    fn filtered(filter: &PackageFilter) -> packages::BoxedQuery<'static, crate::conn::MultiBackend> {
-        let mut query = packages::table.into_boxed();
-        if !filter.all_live {
-            let public = packages::state.eq("active").and(packages::private.eq(false));
-            if filter.readable_orgs.is_empty() {
-                query = query.filter(public);
-            } else {
-                let orgs = filter.readable_orgs.clone();
-                query = query
-                    .filter(public.or(packages::state.ne("deleted").and(packages::owner_org.eq_any(orgs))));
-            }
-        } else {
-            query = query.filter(packages::state.ne("deleted"));
-        }
-        if let Some(org) = &filter.owner_org {
-            query = query.filter(packages::owner_org.eq(org.clone()));
-        }
-        query
-    }
-
-    /// Datasets newest-modified first (`current_package_list_with_resources`, org dataset lists).
-    pub fn list_packages(&mut self, filter: &PackageFilter) -> StorageResult<Vec<PackageRecord>> {
-        let rows = Self::filtered(filter)
-            .select(PackageRow::as_select())
-            .order((packages::metadata_modified.desc(), packages::id.asc()))
-            .limit(filter.limit)
-            .offset(filter.offset)
-            .load(self.conn())?;
-        rows.into_iter().map(PackageRecord::try_from).collect()
-    }
-
-    pub fn count_packages(&mut self, filter: &PackageFilter) -> StorageResult<i64> {
-        Ok(Self::filtered(filter).count().get_result(self.conn())?)
     }
 
     /// Live datasets of an organization (ids), any visibility.

@@ -1,0 +1,209 @@
+//! One pass over the matches of a search: the total, the page in the asked order and the facet
+//! counts, collected together.
+
+use std::collections::HashMap;
+
+use tantivy::collector::sort_key::SortByErasedType;
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::StrColumn;
+use tantivy::query::Query;
+use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader};
+
+use crate::{SearchResult, SortField};
+
+/// What one pass collected.
+pub struct Collected {
+    pub count: usize,
+    pub page: Vec<DocAddress>,
+    /// Per facet field asked for: each value and the number of matching datasets that have it.
+    pub facets: Vec<HashMap<String, u64>>,
+}
+
+fn key(field: SortField) -> SortByErasedType {
+    match field {
+        SortField::Score => SortByErasedType::for_score(),
+        SortField::MetadataModified => SortByErasedType::for_field("metadata_modified"),
+        SortField::MetadataCreated => SortByErasedType::for_field("metadata_created"),
+        SortField::Name => SortByErasedType::for_field("name"),
+        SortField::TitleString => SortByErasedType::for_field("title_string"),
+        SortField::Id => SortByErasedType::for_field("id"),
+    }
+}
+
+fn order(descending: bool) -> Order {
+    if descending { Order::Desc } else { Order::Asc }
+}
+
+fn keyed(field: SortField, descending: bool) -> (SortByErasedType, Order) {
+    (key(field), order(descending))
+}
+
+/// The keys of `sort` that can change the order: a key repeated adds nothing, and nothing after
+/// a unique key (name, id) can break a tie. Six sortable fields, two of them unique, leave at
+/// most five.
+fn decisive(sort: &[(SortField, bool)]) -> Vec<(SortField, bool)> {
+    let mut keys: Vec<(SortField, bool)> = Vec::with_capacity(sort.len());
+    for &(field, descending) in sort {
+        if keys.iter().any(|(seen, _)| *seen == field) {
+            continue;
+        }
+        keys.push((field, descending));
+        if matches!(field, SortField::Name | SortField::Id) {
+            break;
+        }
+    }
+    keys
+}
+
+/// Runs `query` once: counts every match, keeps the `rows` best from `start` in the order of
+/// `sort` (ties in document order) and counts the values of `facet_fields`.
+pub fn collect(
+    searcher: &Searcher,
+    query: &dyn Query,
+    sort: &[(SortField, bool)],
+    start: usize,
+    rows: usize,
+    facet_fields: &[&'static str],
+) -> SearchResult<Collected> {
+    let facets = FacetCounts { fields: facet_fields.to_vec() };
+    if rows == 0 {
+        let (count, facets) = searcher.search(query, &(Count, facets))?;
+        return Ok(Collected { count, page: Vec::new(), facets });
+    }
+    // No page can start past the last document; an offset beyond it needs no room.
+    let start = start.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
+    let top = TopDocs::with_limit(rows).and_offset(start);
+    let sort = decisive(sort);
+    Ok(match sort.as_slice() {
+        [] => run(searcher, query, top.order_by_score(), facets)?,
+        [(a, da)] => run(searcher, query, top.order_by(keyed(*a, *da)), facets)?,
+        [(a, da), (b, db)] => run(searcher, query, top.order_by((keyed(*a, *da), keyed(*b, *db))), facets)?,
+        [(a, da), (b, db), (c, dc)] => {
+            run(searcher, query, top.order_by((keyed(*a, *da), keyed(*b, *db), keyed(*c, *dc))), facets)?
+        }
+        [(a, da), (b, db), (c, dc), (d, dd)] => run(
+            searcher,
+            query,
+            top.order_by((keyed(*a, *da), keyed(*b, *db), keyed(*c, *dc), keyed(*d, *dd))),
+            facets,
+        )?,
+        [(a, da), (b, db), (c, dc), (d, dd), (e, de)] => run(
+            searcher,
+            query,
+            top.order_by((
+                keyed(*a, *da),
+                (keyed(*b, *db), (keyed(*c, *dc), (keyed(*d, *dd), keyed(*e, *de)))),
+            )),
+            facets,
+        )?,
+        _ => unreachable!("at most five sort keys decide an order"),
+    })
+}
+
+fn run<C, K>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: C,
+    facets: FacetCounts,
+) -> SearchResult<Collected>
+where
+    C: Collector<Fruit = Vec<(K, DocAddress)>>,
+{
+    let (count, found, facets) = searcher.search(query, &(Count, top, facets))?;
+    Ok(Collected { count, page: found.into_iter().map(|(_, address)| address).collect(), facets })
+}
+
+/// Counts, per string fast field, how many matching documents hold each value (a document
+/// counts once per value, however often it holds it).
+struct FacetCounts {
+    fields: Vec<&'static str>,
+}
+
+struct FacetColumn {
+    column: StrColumn,
+    counts: Vec<u32>,
+    /// The last document counted for each value.
+    last: Vec<DocId>,
+}
+
+struct SegmentFacetCounts {
+    columns: Vec<Option<FacetColumn>>,
+}
+
+impl Collector for FacetCounts {
+    type Fruit = Vec<HashMap<String, u64>>;
+    type Child = SegmentFacetCounts;
+
+    fn for_segment(&self, _segment: u32, reader: &SegmentReader) -> tantivy::Result<SegmentFacetCounts> {
+        let mut columns = Vec::with_capacity(self.fields.len());
+        for field in &self.fields {
+            // A field that is not a facet counts nothing.
+            if field.is_empty() {
+                columns.push(None);
+                continue;
+            }
+            columns.push(reader.fast_fields().str(field)?.map(|column| {
+                let terms = column.dictionary().num_terms();
+                FacetColumn { column, counts: vec![0; terms], last: vec![DocId::MAX; terms] }
+            }));
+        }
+        Ok(SegmentFacetCounts { columns })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        let mut merged: Vec<HashMap<String, u64>> = vec![HashMap::new(); self.fields.len()];
+        for fruit in fruits {
+            for (into, counts) in merged.iter_mut().zip(fruit) {
+                if into.is_empty() {
+                    *into = counts;
+                    continue;
+                }
+                for (value, n) in counts {
+                    *into.entry(value).or_default() += n;
+                }
+            }
+        }
+        Ok(merged)
+    }
+}
+
+impl SegmentCollector for SegmentFacetCounts {
+    type Fruit = Vec<HashMap<String, u64>>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        for facet in self.columns.iter_mut().flatten() {
+            for ord in facet.column.ords().values_for_doc(doc) {
+                let Ok(ord) = usize::try_from(ord) else { continue };
+                if facet.last[ord] != doc {
+                    facet.last[ord] = doc;
+                    facet.counts[ord] += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.columns
+            .into_iter()
+            .map(|facet| {
+                let Some(facet) = facet else { return HashMap::new() };
+                let ords: Vec<u64> =
+                    (0..facet.counts.len()).filter(|&o| facet.counts[o] > 0).map(|o| o as u64).collect();
+                let mut counts = HashMap::with_capacity(ords.len());
+                let mut next = ords.iter();
+                // Ords come back in order, so the dictionary is read once, front to back.
+                let _ = facet.column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                    if let Some(&ord) = next.next() {
+                        let value = String::from_utf8_lossy(bytes).into_owned();
+                        counts.insert(value, u64::from(facet.counts[ord as usize]));
+                    }
+                });
+                counts
+            })
+            .collect()
+    }
+}
