@@ -86,8 +86,10 @@ enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 enum SearchIndexCommand {
-    /// Build the search index from the database and report its size and the time it took.
-    /// (Every `serve` keeps its index in memory and builds it at start; this measures that.)
+    /// Build the search index (kept in `<data dir>/search-index`) afresh from the database and
+    /// report its size and the time it took. `serve` keeps the index current by itself and
+    /// rebuilds it when it follows another database or version; this is for doing it by hand
+    /// while no server runs.
     Rebuild,
 }
 
@@ -144,14 +146,32 @@ pub fn run() -> Result<(), String> {
         }
         Command::SearchIndex(SearchIndexCommand::Rebuild) => {
             let store = open_store(&cli.store, false)?;
-            let language = datahavn_search::Language::parse(&cli.store.search_language)
-                .ok_or_else(|| format!("unknown search language {:?}", cli.store.search_language))?;
+            let language = search_language(&cli.store)?;
+            let dir = cli.store.search_index_dir();
             let started = std::time::Instant::now();
-            let index = datahavn_search::SearchIndex::build(&store, language).map_err(|e| e.to_string())?;
+            let bar = crate::transfer::progress(None, "datasets");
+            let report = |done: u64, total: u64| {
+                if bar.length() != Some(total) {
+                    bar.set_length(total);
+                }
+                bar.set_position(done);
+            };
+            let index = datahavn_search::SearchIndex::rebuild(&store, language, &dir, &report).map_err(
+                |e| match e {
+                    datahavn_search::SearchError::InUse(dir) => format!(
+                        "the search index in {} is in use by a running datahavn process; stop it first \
+                     (a running server keeps its index current by itself)",
+                        dir.display()
+                    ),
+                    other => other.to_string(),
+                },
+            )?;
+            bar.finish_and_clear();
             println!(
-                "indexed {} datasets in {:.1} s (change log position {})",
+                "indexed {} datasets in {:.1} s into {} (change log position {})",
                 index.len(),
                 started.elapsed().as_secs_f64(),
+                dir.display(),
                 index.position()
             );
             Ok(())
@@ -199,10 +219,15 @@ fn open_store(args: &StoreArgs, may_migrate: bool) -> Result<Store, String> {
 
 fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Services, String> {
     let store = open_store(args, may_migrate)?;
-    let language = datahavn_search::Language::parse(&args.search_language)
-        .ok_or_else(|| format!("unknown search language {:?}", args.search_language))?;
-    let search = std::sync::Arc::new(datahavn_search::SearchHandle::new(language));
+    let language = search_language(args)?;
+    let search =
+        std::sync::Arc::new(datahavn_search::SearchHandle::on_disk(language, args.search_index_dir()));
     Ok(Services { store, search, tokens: args.token_signer()?, site })
+}
+
+fn search_language(args: &StoreArgs) -> Result<datahavn_search::Language, String> {
+    datahavn_search::Language::parse(&args.search_language)
+        .ok_or_else(|| format!("unknown search language {:?}", args.search_language))
 }
 
 /// Bulk commands report in their summary, not with a log line per dataset (unless `RUST_LOG`

@@ -9,7 +9,7 @@ use datahavn_storage::DatabaseUrl;
 /// Settings every command shares: where the data lives.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
-    /// Directory for the embedded database and the generated token secret.
+    /// Directory for the embedded database, the search index and the generated token secret.
     #[arg(long, env = "DATAHAVN_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
 
@@ -38,6 +38,11 @@ impl StoreArgs {
             None => format!("sqlite://{}", self.data_dir.join("datahavn.db").display()),
         };
         DatabaseUrl::parse(&text).map_err(|e| e.to_string())
+    }
+
+    /// Where the search index is kept.
+    pub fn search_index_dir(&self) -> PathBuf {
+        self.data_dir.join("search-index")
     }
 
     /// The token signer: the configured secret, else the one in the data directory, made

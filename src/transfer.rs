@@ -264,7 +264,7 @@ fn load_one(
     }
 }
 
-fn progress(length: Option<u64>, what: &str) -> ProgressBar {
+pub(crate) fn progress(length: Option<u64>, what: &str) -> ProgressBar {
     let bar = match length {
         Some(length) => ProgressBar::new(length),
         None => ProgressBar::no_length(),

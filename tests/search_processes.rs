@@ -1,5 +1,7 @@
 //! The search index across processes: two `datahavn serve` on one database see each other's
-//! writes, and a process killed right after a write finds it again when it restarts.
+//! writes; a process killed right after a write finds it again when it restarts; the index kept
+//! on disk is reused by the next process, never for another database, and rebuilt by hand only
+//! while no server keeps it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
@@ -20,12 +22,18 @@ struct Site {
 impl Site {
     fn new() -> Self {
         let site = Self { dir: tempfile::tempdir().unwrap(), db: TestDb::new() };
+        site.setup();
+        site
+    }
+
+    /// Migrates the database and adds the sysadmin `admin`.
+    fn setup(&self) {
+        let site = self;
         site.run(&["migrate"], "");
         site.run(
             &["user", "add", "admin", "--email", "admin@example.org", "--sysadmin"],
             "a-long-password\n",
         );
-        site
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -40,6 +48,12 @@ impl Site {
     }
 
     fn run(&self, args: &[&str], stdin: &str) -> String {
+        let output = self.output(args, stdin);
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn output(&self, args: &[&str], stdin: &str) -> std::process::Output {
         let mut child = self
             .command(args)
             .stdin(Stdio::piped())
@@ -48,9 +62,7 @@ impl Site {
             .spawn()
             .unwrap();
         child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
+        child.wait_with_output().unwrap()
     }
 
     fn token(&self) -> String {
@@ -58,12 +70,18 @@ impl Site {
     }
 
     fn serve(&self) -> Server {
+        self.serve_logging(Stdio::null())
+    }
+
+    /// A server whose log (at `info`) goes to `log`.
+    fn serve_logging(&self, log: impl Into<Stdio>) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let bind = format!("127.0.0.1:{port}");
         let child = self
             .command(&["serve", "--bind", &bind])
+            .env("RUST_LOG", "info")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -156,4 +174,82 @@ fn a_process_killed_after_a_write_finds_it_after_restart() {
     assert_eq!(restarted.count("parking", &token), 1);
     let status = restarted.call("status_show", &json!({}), &token);
     assert_eq!(status["search_index"]["position"], status["search_index"]["database_position"]);
+}
+
+/// A server whose log is read back: it is written to a file in the site's directory.
+fn serve_and_log(site: &Site, name: &str) -> (Server, std::path::PathBuf) {
+    let path = site.dir.path().join(name);
+    let server = site.serve_logging(std::fs::File::create(&path).unwrap());
+    (server, path)
+}
+
+fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+#[test]
+fn the_index_kept_on_disk_is_reused_and_caught_up_after_a_kill() {
+    let site = Site::new();
+    let token = site.token();
+    let (server, first_log) = serve_and_log(&site, "first.log");
+    server.call("organization_create", &json!({"name": "odense"}), &token);
+    server.call("package_create", &json!({"name": "bike-counts", "owner_org": "odense"}), &token);
+    assert_eq!(server.count("name:bike-counts", &token), 1);
+    drop(server); // SIGKILL
+    assert!(read(&first_log).contains("datasets indexed in"), "a new site builds its index");
+    assert!(site.dir.path().join("search-index").join("meta.json").exists(), "the index is on disk");
+    // Written while no server runs: the next one must catch up from the change log.
+    let line = json!({"name": "parking-spaces", "owner_org": "odense"}).to_string();
+    let file = site.dir.path().join("one.jsonl");
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    site.run(&["load", file.to_str().unwrap()], "");
+
+    let (restarted, second_log) = serve_and_log(&site, "second.log");
+    assert_eq!(restarted.count("name:bike-counts", &token), 1);
+    assert_eq!(restarted.count("name:parking-spaces", &token), 1);
+    let log = read(&second_log);
+    assert!(log.contains("datasets kept in"), "the index on disk is reused: {log}");
+    assert!(!log.contains("datasets indexed in"), "the index on disk is not rebuilt: {log}");
+    let status = restarted.call("status_show", &json!({}), &token);
+    assert_eq!(status["search_index"]["position"], status["search_index"]["database_position"]);
+}
+
+#[test]
+fn an_index_is_never_reused_for_another_database() {
+    let mut site = Site::new();
+    let token = site.token();
+    let server = site.serve();
+    server.call("organization_create", &json!({"name": "odense"}), &token);
+    server.call("package_create", &json!({"name": "bike-counts", "owner_org": "odense"}), &token);
+    drop(server);
+    // Same data directory (and index), another database.
+    site.db = TestDb::new();
+    site.setup();
+    let token = site.token();
+    let (server, log) = serve_and_log(&site, "other.log");
+    assert_eq!(server.count("name:bike-counts", &token), 0, "a dataset of the other database");
+    let log = read(&log);
+    assert!(log.contains("it follows another database"), "{log}");
+}
+
+#[test]
+fn rebuild_waits_for_no_server_and_its_index_is_what_serve_uses() {
+    let site = Site::new();
+    let token = site.token();
+    let server = site.serve();
+    server.call("organization_create", &json!({"name": "odense"}), &token);
+    server.call("package_create", &json!({"name": "bike-counts", "owner_org": "odense"}), &token);
+    assert_eq!(server.count("name:bike-counts", &token), 1);
+    let refused = site.output(&["search-index", "rebuild"], "");
+    assert!(!refused.status.success(), "rebuild beside a running server");
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("in use by a running datahavn process"), "{message}");
+    drop(server);
+
+    let rebuilt = site.run(&["search-index", "rebuild"], "");
+    assert!(rebuilt.starts_with("indexed 1 datasets in "), "{rebuilt}");
+    let (server, log) = serve_and_log(&site, "after-rebuild.log");
+    assert_eq!(server.count("name:bike-counts", &token), 1);
+    let log = read(&log);
+    assert!(log.contains("datasets kept in"), "serve uses the rebuilt index: {log}");
 }

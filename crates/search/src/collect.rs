@@ -100,12 +100,7 @@ pub fn collect(
     })
 }
 
-fn run<C, K>(
-    searcher: &Searcher,
-    query: &dyn Query,
-    top: C,
-    facets: FacetCounts,
-) -> SearchResult<Collected>
+fn run<C, K>(searcher: &Searcher, query: &dyn Query, top: C, facets: FacetCounts) -> SearchResult<Collected>
 where
     C: Collector<Fruit = Vec<(K, DocAddress)>>,
 {

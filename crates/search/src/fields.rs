@@ -47,6 +47,22 @@ impl Language {
         }
     }
 
+    /// The code [`Language::parse`] reads.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::English => "en",
+            Self::Danish => "da",
+            Self::German => "de",
+            Self::French => "fr",
+            Self::Norwegian => "no",
+            Self::Swedish => "sv",
+            Self::Dutch => "nl",
+            Self::Spanish => "es",
+            Self::Italian => "it",
+            Self::Finnish => "fi",
+        }
+    }
+
     fn stemming(self) -> Stemming {
         match self {
             Self::English => Stemming::English,

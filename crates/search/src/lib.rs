@@ -7,10 +7,12 @@
 //! same database. Nothing can drift: the database is the truth and the index follows it.
 
 mod collect;
+mod disk;
 mod fields;
 mod query;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -31,6 +33,9 @@ pub enum SearchError {
     Query(String),
     #[error("search index: {0}")]
     Index(String),
+    /// The index directory is kept by another process.
+    #[error("the search index in {0} is in use by another datahavn process")]
+    InUse(PathBuf),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -138,6 +143,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<Writer>,
     fields: Fields,
+    /// Set when the index is kept on disk: what each commit records beside the position.
+    disk: Option<disk::Claim>,
 }
 
 struct Writer {
@@ -149,46 +156,131 @@ struct Writer {
     gaps: BTreeMap<i64, Instant>,
 }
 
+impl Writer {
+    /// The position a restart may resume from: before the oldest change that may still commit.
+    fn resumable(&self) -> i64 {
+        self.gaps.keys().next().map_or(self.position, |oldest| oldest - 1)
+    }
+}
+
 /// How long a skipped change-log number is watched for a late commit.
 const GAP_PATIENCE: Duration = Duration::from_secs(30);
 const BATCH: i64 = 500;
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+/// Reports indexing progress: datasets done, datasets in all.
+pub type Progress<'a> = &'a dyn Fn(u64, u64);
 
 impl SearchIndex {
-    /// Builds the index of every dataset in the database.
+    /// Builds the index of every dataset in the database, in memory.
     pub fn build(store: &Store, language: Language) -> SearchResult<Self> {
-        let started = Instant::now();
-        let (schema, fields) = fields::schema();
-        let index = Index::create_in_ram(schema);
+        let (schema, _) = fields::schema();
+        let search = Self::new(Index::create_in_ram(schema), language, 0, None)?;
+        search.fill(store, &|_, _| {})?;
+        Ok(search)
+    }
+
+    /// The index kept in `dir`: reused when it follows this database with this schema and
+    /// language (then brought up to date from the change log), otherwise built again there.
+    /// [`SearchError::InUse`] when another process keeps it.
+    pub fn open(store: &Store, language: Language, dir: &Path) -> SearchResult<Self> {
+        let database = store.read(|tx| tx.database_id())?;
+        let claim = disk::Claim::take(dir, database, language)?;
+        let newest = store.read(|tx| tx.last_change_seq())?;
+        if let Some(index) = claim.reusable(newest) {
+            let position = claim.position(&index).unwrap_or(0);
+            let search = Self::new(index, language, position, Some(claim))?;
+            let applied = search.catch_up(store)?;
+            log::info!(
+                "search index: {} datasets kept in {}, from change {position}, {applied} changed since",
+                search.len(),
+                dir.display()
+            );
+            return Ok(search);
+        }
+        Self::rebuild_claimed(store, language, claim, &|_, _| {})
+    }
+
+    /// Builds the index in `dir` afresh, whatever it held. [`SearchError::InUse`] when another
+    /// process keeps it.
+    pub fn rebuild(
+        store: &Store,
+        language: Language,
+        dir: &Path,
+        progress: Progress<'_>,
+    ) -> SearchResult<Self> {
+        let database = store.read(|tx| tx.database_id())?;
+        let claim = disk::Claim::take(dir, database, language)?;
+        Self::rebuild_claimed(store, language, claim, progress)
+    }
+
+    fn rebuild_claimed(
+        store: &Store,
+        language: Language,
+        claim: disk::Claim,
+        progress: Progress<'_>,
+    ) -> SearchResult<Self> {
+        let (schema, _) = fields::schema();
+        let index = claim.create(schema)?;
+        let search = Self::new(index, language, 0, Some(claim))?;
+        search.fill(store, progress)?;
+        Ok(search)
+    }
+
+    fn new(index: Index, language: Language, position: i64, disk: Option<disk::Claim>) -> SearchResult<Self> {
+        let (_, fields) = fields::schema();
         fields::register_tokenizers(&index, language);
-        let inner = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
+        let inner = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let position = store.read(|tx| tx.last_change_seq())?;
-        let search = Self {
+        Ok(Self {
             index,
             reader,
             writer: Mutex::new(Writer { inner, position, gaps: BTreeMap::new() }),
             fields,
-        };
-        let mut indexed = 0usize;
+            disk,
+        })
+    }
+
+    /// Indexes every dataset of the database (into an empty index), then the changes made
+    /// meanwhile.
+    fn fill(&self, store: &Store, progress: Progress<'_>) -> SearchResult<()> {
+        let started = Instant::now();
+        let (position, total) =
+            store.read(|tx| Ok::<_, SearchError>((tx.last_change_seq()?, tx.package_total()?)))?;
+        let total = u64::try_from(total).unwrap_or(0);
+        let mut indexed = 0u64;
         {
-            let mut writer = search.lock();
+            let mut writer = self.lock();
+            writer.position = position;
             let mut after = String::new();
             loop {
                 let ids = store.read(|tx| tx.package_ids_page(&after, BATCH))?;
                 let Some(last) = ids.last().cloned() else { break };
                 let packages = store.read(|tx| tx.packages_for_index(&ids))?;
                 for package in &packages {
-                    writer.inner.add_document(search.fields.document(package))?;
+                    writer.inner.add_document(self.fields.document(package))?;
                 }
-                indexed += packages.len();
+                indexed += packages.len() as u64;
+                progress(indexed, total.max(indexed));
                 after = last;
             }
-            writer.inner.commit()?;
+            self.commit(&mut writer)?;
         }
-        search.reader.reload()?;
+        self.reader.reload()?;
         log::info!("search index: {indexed} datasets indexed in {:.1?}", started.elapsed());
-        search.catch_up(store)?;
-        Ok(search)
+        self.catch_up(store)?;
+        Ok(())
+    }
+
+    /// Commits what the writer holds, with the position a restart resumes from when on disk.
+    fn commit(&self, writer: &mut Writer) -> SearchResult<()> {
+        let payload = self.disk.as_ref().map(|claim| claim.payload(writer.resumable()));
+        let mut prepared = writer.inner.prepare_commit()?;
+        if let Some(payload) = payload {
+            prepared.set_payload(&payload);
+        }
+        prepared.commit()?;
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Writer> {
@@ -250,7 +342,7 @@ impl SearchIndex {
         for package in &packages {
             writer.inner.add_document(self.fields.document(package))?;
         }
-        writer.inner.commit()?;
+        self.commit(&mut writer)?;
         self.reader.reload()?;
         Ok(ids.len())
     }
@@ -445,16 +537,25 @@ pub fn parse_result(text: &str) -> Value {
 /// The process's index, built on first use (commands that never search never build it).
 pub struct SearchHandle {
     language: Language,
+    /// Where the index is kept; in memory without one.
+    dir: Option<PathBuf>,
     index: std::sync::OnceLock<SearchIndex>,
     building: Mutex<()>,
 }
 
 impl SearchHandle {
+    /// An index kept in memory, built from the database when first used.
     pub fn new(language: Language) -> Self {
-        Self { language, index: std::sync::OnceLock::new(), building: Mutex::new(()) }
+        Self { language, dir: None, index: std::sync::OnceLock::new(), building: Mutex::new(()) }
     }
 
-    /// The index, built from the database the first time; caught up with the change log.
+    /// An index kept in `dir`, reused across restarts. While another process keeps that
+    /// directory, this one builds its index in memory instead.
+    pub fn on_disk(language: Language, dir: PathBuf) -> Self {
+        Self { dir: Some(dir), ..Self::new(language) }
+    }
+
+    /// The index, opened or built the first time; caught up with the change log.
     pub fn get(&self, store: &Store) -> SearchResult<&SearchIndex> {
         if let Some(index) = self.index.get() {
             index.catch_up(store)?;
@@ -465,8 +566,20 @@ impl SearchHandle {
             index.catch_up(store)?;
             return Ok(index);
         }
-        let built = SearchIndex::build(store, self.language)?;
-        Ok(self.index.get_or_init(|| built))
+        let opened = match &self.dir {
+            None => SearchIndex::build(store, self.language)?,
+            Some(dir) => match SearchIndex::open(store, self.language, dir) {
+                Err(SearchError::InUse(dir)) => {
+                    log::warn!(
+                        "search index: {} is kept by another datahavn process; building one in memory",
+                        dir.display()
+                    );
+                    SearchIndex::build(store, self.language)?
+                }
+                other => other?,
+            },
+        };
+        Ok(self.index.get_or_init(|| opened))
     }
 
     /// The index's position, if it was built.

@@ -188,3 +188,9 @@ diesel::table! {
         changed_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    database_identity (id) {
+        id -> Text,
+    }
+}

@@ -2,7 +2,7 @@ use datahavn_domain::Timestamp;
 use diesel::prelude::*;
 
 use crate::rows_catalog::PackageRow;
-use crate::schema::{change_log, packages};
+use crate::schema::{change_log, database_identity, packages};
 use crate::{StorageResult, Tx};
 
 /// A dataset as the search index needs it.
@@ -27,6 +27,16 @@ impl Tx<'_> {
             ))
             .execute(self.conn())?;
         Ok(())
+    }
+
+    /// How many datasets there are, in every state.
+    pub fn package_total(&mut self) -> StorageResult<i64> {
+        Ok(packages::table.count().get_result(self.conn())?)
+    }
+
+    /// This database's identity (made by its migrations, never changed).
+    pub fn database_id(&mut self) -> StorageResult<String> {
+        Ok(database_identity::table.select(database_identity::id).first(self.conn())?)
     }
 
     /// The newest change's sequence number (0 when there is none).
