@@ -6,15 +6,17 @@
 #     (a) a free-text word, (b) an fq on organization and tag with three facet fields,
 #     (c) a metadata_modified range sorted by id asc;
 #   - the server's resident memory after the runs.
-# Each query runs ROUNDS times (default 3) for DURATION (default 10s) with CONNECTIONS (default 16)
-# connections; medians are printed. The server and wrk share the machine's cores.
+# Each query runs ROUNDS times (default 3) for DURATION (default 10s) at each number of
+# connections in CONNECTIONS (default "1 16": one client alone, then sixteen at once); medians are
+# printed. The server and wrk share the machine's cores. Then the server is restarted on the
+# index it kept on disk, and the time until it answers a search is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RECORDS="${RECORDS:-100000}"
 ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-10s}"
-CONNECTIONS="${CONNECTIONS:-16}"
+CONNECTIONS="${CONNECTIONS:-1 16}"
 PORT="${PORT:-5079}"
 PORTALS="${PORTALS:-../shared/data/portals}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/datahavn-target}"
@@ -43,15 +45,15 @@ tag="$(curl -s "$base?rows=0&fq=organization:$org&facet.field=%5B%22tags%22%5D&f
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f\n", v}'; }
-measure() { # name url
-  local rps=() p50=() p99=()
+measure() { # name url connections
+  local rps=() p50=() p99=() threads=$(( $3 < 2 ? 1 : 2 ))
   for _ in $(seq 1 "$ROUNDS"); do
-    out="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$2")"
+    out="$(wrk -t"$threads" -c"$3" -d"$DURATION" --latency "$2")"
     rps+=("$(awk '/Requests\/sec/ {print $2}' <<<"$out")")
     p50+=("$(awk '$1 == "50%" {print $2}' <<<"$out" | to_ms)")
     p99+=("$(awk '$1 == "99%" {print $2}' <<<"$out" | to_ms)")
   done
-  printf '%s\tp50 %s ms\tp99 %s ms\t%s req/s\n' "$1" \
+  printf '%s, %s connection(s)\tp50 %s ms\tp99 %s ms\t%s req/s\n' "$1" "$3" \
     "$(printf '%s\n' "${p50[@]}" | median)" "$(printf '%s\n' "${p99[@]}" | median)" "$(printf '%s\n' "${rps[@]}" | median)"
 }
 count() { curl -s "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["count"])'; }
@@ -61,7 +63,16 @@ b="$base?fq=organization:$org%20tags:%22$tag%22&facet.field=%5B%22tags%22,%22res
 c="$base?fq=metadata_modified:%5B2020-01-01T00:00:00Z%20TO%20*%5D&sort=id%20asc&rows=100"
 echo "records=$RECORDS rounds=$ROUNDS duration=$DURATION connections=$CONNECTIONS"
 echo "(a) q=data: $(count "$a") matches; (b) organization:$org tags:\"$tag\": $(count "$b") matches; (c) range: $(count "$c") matches"
-measure "(a) free-text word" "$a"
-measure "(b) fq org+tag, 3 facets" "$b"
-measure "(c) modified range, sort id asc" "$c"
+for connections in $CONNECTIONS; do
+  measure "(a) free-text word" "$a" "$connections"
+  measure "(b) fq org+tag, 3 facets" "$b" "$connections"
+  measure "(c) modified range, sort id asc" "$c" "$connections"
+done
 echo "server RSS: $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' "/proc/$server/status")"
+kill "$server"; wait "$server" 2>/dev/null || true
+start="$(date +%s.%N)"
+"$bin" serve --bind "127.0.0.1:$PORT" > "$work/serve.log" 2>&1 &
+server=$!
+until curl -sf "$base?rows=0" >/dev/null; do sleep 0.05; done
+end="$(date +%s.%N)"
+echo "restart on the kept index: first search answered after $(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.1f", e - s}') s"
