@@ -2,17 +2,17 @@
 //! running server: real records in, a dump out, the dump loaded back unchanged.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod binary;
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
+use binary::BIN;
 use common::TestServer;
 use datahavn_storage::DatabaseUrl;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_datahavn");
 const PORTALS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/portals");
 
 /// The ckanapi dump of open.canada.ca: four datasets of the organization `statcan`.
@@ -35,19 +35,14 @@ fn datahavn(server: &TestServer, dir: &Path, args: &[&str], stdin: &str) -> Outp
         DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
         DatabaseUrl::Postgres(url) => url.clone(),
     };
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .env_remove("RUST_LOG")
         .env_remove("DATAHAVN_SITE_URL")
         .env("DATAHAVN_DATA_DIR", dir)
         .env("DATAHAVN_DATABASE_URL", url)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+        .args(args);
+    binary::run_to_end(command, stdin)
 }
 
 fn stdout(output: &Output) -> String {

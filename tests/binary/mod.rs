@@ -12,6 +12,14 @@ use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_datahavn");
 
+/// Runs `command` to its end with `stdin`, capturing what it prints.
+pub fn run_to_end(mut command: Command, stdin: &str) -> Output {
+    let mut child =
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// A data directory and a database for one test.
 pub struct Site {
     pub dir: tempfile::TempDir,
@@ -65,15 +73,7 @@ impl Site {
 
     /// Runs a command to its end, with `stdin`.
     pub fn output(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
+        run_to_end(self.command(args), stdin)
     }
 
     /// Runs a command that must succeed; its standard output.
