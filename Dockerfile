@@ -1,5 +1,5 @@
 # datahavn: build the release binary, then run it on a slim Debian with libpq.
-FROM rust:1.88-bookworm AS build
+FROM rust:1.89-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
