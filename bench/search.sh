@@ -8,8 +8,9 @@
 #   - the server's resident memory after the runs.
 # Each query runs ROUNDS times (default 3) for DURATION (default 10s) at each number of
 # connections in CONNECTIONS (default "1 16": one client alone, then sixteen at once); medians are
-# printed. The server and wrk share the machine's cores. Then the server is restarted on the
-# index it kept on disk, and the time until it answers a search is printed.
+# printed. The server and wrk share the machine's cores. Then the other reads the index answers
+# (organization counts, newest datasets, autocomplete) are timed one request at a time, and the
+# server is restarted on the index it kept on disk: the time until it answers a search.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,6 +70,20 @@ for connections in $CONNECTIONS; do
   measure "(c) modified range, sort id asc" "$c" "$connections"
 done
 echo "server RSS: $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' "/proc/$server/status")"
+
+# The other reads the index answers, one request at a time: the median of 21.
+timed() { # name url
+  local ms
+  ms="$(for _ in $(seq 1 21); do curl -s -o /dev/null -w '%{time_total}\n' "$2"; done | median)"
+  printf '%s\t%.2f ms\n' "$1" "$(awk -v s="$ms" 'BEGIN {print s * 1000}')"
+}
+api="http://127.0.0.1:$PORT/api/3/action"
+prefix="$(curl -s "$base?rows=1&sort=name%20asc" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["results"][0]["name"][:6])')"
+timed "organization_list all_fields, every organization with its package_count" "$api/organization_list?all_fields=true&limit=0"
+timed "organization_show $org (package_count)" "$api/organization_show?id=$org&include_users=false"
+timed "current_package_list_with_resources, 10 newest" "$api/current_package_list_with_resources?limit=10"
+timed "package_autocomplete q=$prefix" "$api/package_autocomplete?q=$prefix"
+timed "/api/util/dataset/autocomplete incomplete=$prefix" "http://127.0.0.1:$PORT/api/util/dataset/autocomplete?incomplete=$prefix"
 kill "$server"; wait "$server" 2>/dev/null || true
 start="$(date +%s.%N)"
 "$bin" serve --bind "127.0.0.1:$PORT" > "$work/serve.log" 2>&1 &

@@ -377,12 +377,17 @@ pub fn dump(services: &Services, actor: &Actor, path: &Path, all_states: bool) -
         let bar = progress(None, "datasets");
         let mut offset = 0;
         loop {
-            let params = object(&[("limit", PAGE.into()), ("offset", offset.into())]);
-            let page =
-                call(services, actor, "current_package_list_with_resources", params).map_err(failed)?;
-            let datasets = match page {
+            let params = object(&[
+                ("include_private", true.into()),
+                ("include_drafts", true.into()),
+                ("sort", "metadata_modified desc".into()),
+                ("rows", PAGE.into()),
+                ("start", offset.into()),
+            ]);
+            let mut page = call(services, actor, "package_search", params).map_err(failed)?;
+            let datasets = match page["results"].take() {
                 Value::Array(datasets) => datasets,
-                _ => return Err("current_package_list_with_resources: not a list".into()),
+                _ => return Err("package_search: no results".into()),
             };
             if datasets.is_empty() {
                 break;

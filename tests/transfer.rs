@@ -102,8 +102,12 @@ fn load_creates_and_reports_failures_then_a_dump_loads_back_unchanged() {
     let activities = server.get(&path, &[("Authorization", &admin)]).result();
     assert_eq!(activities.as_array().map(Vec::len), Some(1), "{activities}");
 
-    // A private dataset: left out of a plain dump, in a dump of all states.
+    // A private dataset and a draft: left out of a plain dump, in a dump of all states; a
+    // deleted one in neither.
     server.as_site("package_create", json!({"name": "private-one", "owner_org": "statcan", "private": true}));
+    server.as_site("package_create", json!({"name": "draft-one", "owner_org": "statcan", "state": "draft"}));
+    server.as_site("package_create", json!({"name": "deleted-one", "owner_org": "statcan"}));
+    server.as_site("package_delete", json!({"id": "deleted-one"}));
 
     let dumped = dir.path().join("dump.jsonl");
     let output = datahavn(&server, dir.path(), &["dump", dumped.to_str().unwrap()], "");
@@ -126,8 +130,12 @@ fn load_creates_and_reports_failures_then_a_dump_loads_back_unchanged() {
     let output = datahavn(&server, dir.path(), &["dump", "-", "--all-states"], "");
     assert!(output.status.success());
     let all: Vec<Value> = stdout(&output).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(all.len(), 5);
+    assert_eq!(all.len(), 6);
     assert!(all.iter().any(|d| d["name"] == "private-one" && d["private"] == true));
+    assert!(all.iter().any(|d| d["name"] == "draft-one" && d["state"] == "draft"));
+    assert!(!all.iter().any(|d| d["name"] == "deleted-one"));
+    let modified: Vec<&str> = all.iter().map(|d| d["metadata_modified"].as_str().unwrap()).collect();
+    assert!(modified.windows(2).all(|w| w[0] >= w[1]), "newest first: {modified:?}");
 
     // The dump loaded back (from stdin) changes nothing; one edited line is an update.
     let output = datahavn(&server, dir.path(), &["load", "-"], &text);
