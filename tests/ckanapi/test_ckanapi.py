@@ -647,6 +647,68 @@ def load_report(stderr):
     return report
 
 
+class Search(unittest.TestCase):
+    """package_search through ckanapi: the library's calls and `ckanapi search datasets`, which
+    pages through every result 1000 rows at a time."""
+
+    @classmethod
+    def setUpClass(cls):
+        org = organization()
+        cls.word = "zq" + uuid.uuid4().hex[:8]  # a word no other dataset has
+        cls.public = sorted(fresh_name("ck-search") for _ in range(3))
+        for i, name in enumerate(cls.public):
+            sysadmin().action.package_create(
+                name=name, owner_org=org, notes="about " + cls.word,
+                tags=[{"name": cls.word}, {"name": "even" if i % 2 == 0 else "odd"}],
+                resources=[{"url": "http://example.org/x.csv", "format": "CSV"}],
+            )
+        cls.private = fresh_name("ck-search-private")
+        sysadmin().action.package_create(name=cls.private, owner_org=org, notes="about " + cls.word, private=True)
+
+    def test_library_query_filters_facets_sort_and_paging(self):
+        found = anonymous().action.package_search(q=self.word, rows=100)
+        self.assertEqual(found["count"], 3)
+        self.assertEqual(sorted(d["name"] for d in found["results"]), self.public)
+        self.assertEqual(list(found), ["count", "facets", "results", "sort", "search_facets"])
+
+        both = sysadmin().action.package_search(q=self.word, include_private=True, rows=100)
+        self.assertEqual(both["count"], 4, "a sysadmin with include_private")
+        self.assertEqual(anonymous().action.package_search(q=self.word, include_private=True)["count"], 3)
+
+        faceted = anonymous().action.package_search(
+            fq="tags:" + self.word, **{"facet.field": ["tags", "res_format"], "facet.limit": -1}
+        )
+        self.assertEqual(faceted["facets"]["tags"], {self.word: 3, "even": 2, "odd": 1})
+        self.assertEqual(faceted["facets"]["res_format"], {"CSV": 3})
+        items = faceted["search_facets"]["tags"]["items"]
+        self.assertEqual(sum(item["count"] for item in items), 6)
+
+        ordered = anonymous().action.package_search(q=self.word, sort="name desc")
+        self.assertEqual([d["name"] for d in ordered["results"]], list(reversed(self.public)))
+        self.assertEqual(ordered["sort"], "name desc")
+        pages = [
+            anonymous().action.package_search(q=self.word, sort="id asc", rows=2, start=start)["results"]
+            for start in (0, 2, 4)
+        ]
+        self.assertEqual([len(page) for page in pages], [2, 1, 0])
+        self.assertEqual(sorted(d["name"] for page in pages for d in page), self.public)
+
+        with self.assertRaises(ckanapi.SearchQueryError):
+            anonymous().action.package_search(q="title:(unclosed")
+        with self.assertRaises(ckanapi.SearchQueryError):
+            anonymous().action.package_search(sort="bogus asc")
+
+    def test_cli_search_datasets_pages_through_everything(self):
+        done = CLI.run("search", "datasets", "q=" + self.word)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        names = sorted(json.loads(line)["name"] for line in done.stdout.splitlines() if line.strip())
+        self.assertEqual(names, self.public)
+        done = CLI.run("search", "datasets", "q=" + self.word, "include_private:true", apikey=SYSADMIN_TOKEN)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        names = sorted(json.loads(line)["name"] for line in done.stdout.splitlines() if line.strip())
+        self.assertEqual(names, sorted(self.public + [self.private]))
+
+
 class Datasets(unittest.TestCase):
     def test_load_real_records_then_load_again_updates(self):
         records = real_records()
