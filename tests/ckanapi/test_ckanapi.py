@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Drives a running datahavn with ckanapi, the reference CKAN client: its library
-(`ckanapi.RemoteCKAN`) and its command line (`ckanapi action|dump ... -r URL -a KEY [-g]`).
+(`ckanapi.RemoteCKAN`) and its command line (`ckanapi action|dump|load|search ... -r URL -a KEY [-g]`).
 
 Environment:
     DATAHAVN_URL             the server's base URL, e.g. http://127.0.0.1:5000
