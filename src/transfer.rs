@@ -173,8 +173,14 @@ impl Organizations {
         let mut found = references.iter().find_map(|r| self.known.get(r).cloned());
         if found.is_none() {
             for reference in &references {
-                match call(services, actor, "organization_show", object(&[("id", reference.clone().into())]))
-                {
+                // Only whether it exists: no counts (which would open the search index), no lists.
+                let params = object(&[
+                    ("id", reference.clone().into()),
+                    ("include_dataset_count", false.into()),
+                    ("include_users", false.into()),
+                    ("include_groups", false.into()),
+                ]);
+                match call(services, actor, "organization_show", params) {
                     Ok(org) => {
                         found = org.get("id").and_then(Value::as_str).map(str::to_owned);
                         break;

@@ -123,6 +123,15 @@ fn rebuild_waits_for_no_server_and_its_index_is_what_serve_uses() {
     server.call("organization_create", &json!({"name": "odense"}), &token);
     server.call("package_create", &json!({"name": "bike-counts", "owner_org": "odense"}), &token);
     assert_eq!(count(&server, "name:bike-counts", &token), 1);
+    // A load beside the server never needs the search index (it would build one in memory).
+    let line = json!({"name": "parking-spaces", "owner_org": "aarhus"}).to_string();
+    let file = site.dir.path().join("one.jsonl");
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let loaded = site.output(&["load", file.to_str().unwrap(), "--create-orgs"], "");
+    let log = String::from_utf8_lossy(&loaded.stderr);
+    assert!(loaded.status.success(), "{log}");
+    assert!(!log.contains("search index"), "load touched the search index: {log}");
+    assert_eq!(count(&server, "name:parking-spaces", &token), 1);
     let refused = site.output(&["search-index", "rebuild"], "");
     assert!(!refused.status.success(), "rebuild beside a running server");
     let message = String::from_utf8_lossy(&refused.stderr);
@@ -130,7 +139,7 @@ fn rebuild_waits_for_no_server_and_its_index_is_what_serve_uses() {
     drop(server);
 
     let rebuilt = site.run(&["search-index", "rebuild"], "");
-    assert!(rebuilt.starts_with("indexed 1 datasets in "), "{rebuilt}");
+    assert!(rebuilt.starts_with("indexed 2 datasets in "), "{rebuilt}");
     let server = site.serve("after-rebuild.log");
     assert_eq!(count(&server, "name:bike-counts", &token), 1);
     let log = server.log();
