@@ -2,10 +2,12 @@
 //! counts, collected together.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::sort_key::SortByErasedType;
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
+use tantivy::index::SegmentId;
 use tantivy::query::Query;
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader};
 
@@ -64,8 +66,9 @@ pub fn collect(
     start: usize,
     rows: usize,
     facet_fields: &[&'static str],
+    cache: &FacetCache,
 ) -> SearchResult<Collected> {
-    let facets = FacetCounts { fields: facet_fields.to_vec() };
+    let facets = FacetCounts { fields: facet_fields.to_vec(), cache };
     if rows == 0 {
         let (count, facets) = searcher.search(query, &(Count, facets))?;
         return Ok(Collected { count, page: Vec::new(), facets });
@@ -100,7 +103,12 @@ pub fn collect(
     })
 }
 
-fn run<C, K>(searcher: &Searcher, query: &dyn Query, top: C, facets: FacetCounts) -> SearchResult<Collected>
+fn run<C, K>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: C,
+    facets: FacetCounts<'_>,
+) -> SearchResult<Collected>
 where
     C: Collector<Fruit = Vec<(K, DocAddress)>>,
 {
@@ -108,24 +116,84 @@ where
     Ok(Collected { count, page: found.into_iter().map(|(_, address)| address).collect(), facets })
 }
 
-/// Counts, per string fast field, how many matching documents hold each value (a document
-/// counts once per value, however often it holds it).
-struct FacetCounts {
+/// A facet field of one segment, flattened for counting: the term ordinals of document `d` are
+/// `ords[starts[d]..starts[d + 1]]`, each once.
+struct FlatOrds {
+    column: StrColumn,
+    starts: Vec<u32>,
+    ords: Vec<u32>,
+}
+
+impl FlatOrds {
+    fn build(column: StrColumn, max_doc: DocId) -> Self {
+        let mut starts = Vec::with_capacity(max_doc as usize + 1);
+        let mut ords: Vec<u32> = Vec::with_capacity(max_doc as usize);
+        for doc in 0..max_doc {
+            starts.push(u32::try_from(ords.len()).unwrap_or(u32::MAX));
+            let first = ords.len();
+            ords.extend(column.term_ords(doc).filter_map(|ord| u32::try_from(ord).ok()));
+            // A dataset counts once per value, however many of its resources share it.
+            ords[first..].sort_unstable();
+            let mut kept = first;
+            for i in first..ords.len() {
+                if i == first || ords[i] != ords[kept - 1] {
+                    ords[kept] = ords[i];
+                    kept += 1;
+                }
+            }
+            ords.truncate(kept);
+        }
+        starts.push(u32::try_from(ords.len()).unwrap_or(u32::MAX));
+        Self { column, starts, ords }
+    }
+}
+
+/// The flattened facet fields of the index's segments, built when a segment is first counted.
+/// Segments never change, so an entry stays right until its segment is merged away.
+#[derive(Default)]
+pub struct FacetCache {
+    entries: Mutex<HashMap<(SegmentId, &'static str), Arc<FlatOrds>>>,
+}
+
+impl FacetCache {
+    fn get(&self, reader: &SegmentReader, field: &'static str) -> tantivy::Result<Option<Arc<FlatOrds>>> {
+        let key = (reader.segment_id(), field);
+        if let Some(found) = self.lock().get(&key) {
+            return Ok(Some(found.clone()));
+        }
+        let Some(column) = reader.fast_fields().str(field)? else { return Ok(None) };
+        let flat = Arc::new(FlatOrds::build(column, reader.max_doc()));
+        self.lock().insert(key, flat.clone());
+        Ok(Some(flat))
+    }
+
+    /// Forgets the segments `searcher` no longer has.
+    pub fn retain(&self, searcher: &Searcher) {
+        let live: Vec<SegmentId> = searcher.segment_readers().iter().map(SegmentReader::segment_id).collect();
+        self.lock().retain(|(segment, _), _| live.contains(segment));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(SegmentId, &'static str), Arc<FlatOrds>>> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Counts, per string fast field, how many matching documents hold each value.
+struct FacetCounts<'a> {
     fields: Vec<&'static str>,
+    cache: &'a FacetCache,
 }
 
 struct FacetColumn {
-    column: StrColumn,
+    flat: Arc<FlatOrds>,
     counts: Vec<u32>,
-    /// The last document counted for each value.
-    last: Vec<DocId>,
 }
 
 struct SegmentFacetCounts {
     columns: Vec<Option<FacetColumn>>,
 }
 
-impl Collector for FacetCounts {
+impl Collector for FacetCounts<'_> {
     type Fruit = Vec<HashMap<String, u64>>;
     type Child = SegmentFacetCounts;
 
@@ -137,9 +205,9 @@ impl Collector for FacetCounts {
                 columns.push(None);
                 continue;
             }
-            columns.push(reader.fast_fields().str(field)?.map(|column| {
-                let terms = column.dictionary().num_terms();
-                FacetColumn { column, counts: vec![0; terms], last: vec![DocId::MAX; terms] }
+            columns.push(self.cache.get(reader, field)?.map(|flat| {
+                let terms = flat.column.dictionary().num_terms();
+                FacetColumn { flat, counts: vec![0; terms] }
             }));
         }
         Ok(SegmentFacetCounts { columns })
@@ -171,12 +239,10 @@ impl SegmentCollector for SegmentFacetCounts {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         for facet in self.columns.iter_mut().flatten() {
-            for ord in facet.column.ords().values_for_doc(doc) {
-                let Ok(ord) = usize::try_from(ord) else { continue };
-                if facet.last[ord] != doc {
-                    facet.last[ord] = doc;
-                    facet.counts[ord] += 1;
-                }
+            let flat = &facet.flat;
+            let (from, to) = (flat.starts[doc as usize] as usize, flat.starts[doc as usize + 1] as usize);
+            for &ord in &flat.ords[from..to] {
+                facet.counts[ord as usize] += 1;
             }
         }
     }
@@ -191,7 +257,7 @@ impl SegmentCollector for SegmentFacetCounts {
                 let mut counts = HashMap::with_capacity(ords.len());
                 let mut next = ords.iter();
                 // Ords come back in order, so the dictionary is read once, front to back.
-                let _ = facet.column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                let _ = facet.flat.column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
                     if let Some(&ord) = next.next() {
                         let value = String::from_utf8_lossy(bytes).into_owned();
                         counts.insert(value, u64::from(facet.counts[ord as usize]));

@@ -145,6 +145,7 @@ pub struct SearchIndex {
     fields: Fields,
     /// Set when the index is kept on disk: what each commit records beside the position.
     disk: Option<disk::Claim>,
+    facets: collect::FacetCache,
 }
 
 struct Writer {
@@ -238,6 +239,7 @@ impl SearchIndex {
             writer: Mutex::new(Writer { inner, position, gaps: BTreeMap::new() }),
             fields,
             disk,
+            facets: collect::FacetCache::default(),
         })
     }
 
@@ -266,9 +268,16 @@ impl SearchIndex {
             }
             self.commit(&mut writer)?;
         }
-        self.reader.reload()?;
+        self.reload()?;
         log::info!("search index: {indexed} datasets indexed in {:.1?}", started.elapsed());
         self.catch_up(store)?;
+        Ok(())
+    }
+
+    /// Makes the last commit visible to searches; forgets what was kept for segments gone.
+    fn reload(&self) -> SearchResult<()> {
+        self.reader.reload()?;
+        self.facets.retain(&self.reader.searcher());
         Ok(())
     }
 
@@ -343,7 +352,7 @@ impl SearchIndex {
             writer.inner.add_document(self.fields.document(package))?;
         }
         self.commit(&mut writer)?;
-        self.reader.reload()?;
+        self.reload()?;
         Ok(ids.len())
     }
 
@@ -381,8 +390,15 @@ impl SearchIndex {
         };
         let facet_fields: Vec<&'static str> =
             request.facet_fields.iter().map(|f| fields::facet_field(f).unwrap_or("")).collect();
-        let collected =
-            collect::collect(&searcher, &query, &sort, request.start, request.rows, &facet_fields)?;
+        let collected = collect::collect(
+            &searcher,
+            &query,
+            &sort,
+            request.start,
+            request.rows,
+            &facet_fields,
+            &self.facets,
+        )?;
         let count = collected.count;
         let page = collected.page;
         let mut facets = BTreeMap::new();
@@ -405,7 +421,8 @@ impl SearchIndex {
     pub fn group_counts(&self, scope: &Scope) -> SearchResult<GroupCounts> {
         let searcher = self.reader.searcher();
         let query = self.scope_query(scope);
-        let collected = collect::collect(&searcher, query.as_ref(), &[], 0, 0, &["owner_org", "groups"])?;
+        let collected =
+            collect::collect(&searcher, query.as_ref(), &[], 0, 0, &["owner_org", "groups"], &self.facets)?;
         let mut facets = collected.facets.into_iter();
         Ok(GroupCounts {
             organizations: facets.next().unwrap_or_default(),
@@ -444,7 +461,7 @@ impl SearchIndex {
             if left == 0 {
                 break;
             }
-            let page = collect::collect(&searcher, &query, &by_name_order, 0, left, &[])?.page;
+            let page = collect::collect(&searcher, &query, &by_name_order, 0, left, &[], &self.facets)?.page;
             for address in page {
                 let reader = searcher.segment_reader(address.segment_ord);
                 let mut name = String::new();
