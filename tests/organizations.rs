@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{Reply, TestServer, keys};
+use common::errors::{assert_error, denied, message, not_found, validation};
+use common::{GROUP_SHOW_KEYS as SHOW_KEYS, Reply, TestServer, dict_names, keys, names};
 use serde_json::{Value, json};
 
 const NAME_TAKEN: &str = "Group name already exists in database";
@@ -125,57 +126,6 @@ impl Cast {
     fn dataset(&self, name: &str, org: &str, private: bool) -> Value {
         self.site("package_create", json!({"name": name, "owner_org": org, "private": private}))
     }
-}
-
-fn assert_error(reply: &Reply, status: u16, error: &Value) {
-    assert_eq!(reply.status, status, "{}", reply.text);
-    assert_eq!(&reply.error(), error, "{}", reply.text);
-}
-
-fn validation(field: &str, message: &str) -> Value {
-    json!({field: [message], "__type": "Validation Error"})
-}
-
-fn message(text: &str) -> Value {
-    json!({"message": text, "__type": "Validation Error"})
-}
-
-fn denied(text: &str) -> Value {
-    json!({"__type": "Authorization Error", "message": text})
-}
-
-fn not_found(text: &str) -> Value {
-    json!({"__type": "Not Found Error", "message": text})
-}
-
-/// The keys of an organization dict from `organization_show` with the default options (§3.3).
-const SHOW_KEYS: &[&str] = &[
-    "approval_status",
-    "created",
-    "description",
-    "display_name",
-    "id",
-    "image_display_url",
-    "image_url",
-    "is_organization",
-    "name",
-    "num_followers",
-    "package_count",
-    "state",
-    "title",
-    "type",
-    "extras",
-    "groups",
-    "users",
-];
-
-fn names(reply: &Reply) -> Vec<String> {
-    reply.result().as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
-}
-
-/// The names in a list of dicts.
-fn dict_names(value: &Value) -> Vec<String> {
-    value.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_owned()).collect()
 }
 
 // ---------------------------------------------------------------------------------------------

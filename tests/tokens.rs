@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::errors::{assert_error, denied, not_found};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::{Reply, TestServer, keys, reference};
@@ -80,19 +81,6 @@ fn assert_ckan_timestamp(value: &Value) {
         shape == "9999-99-99T99:99:99.999999" || shape == "9999-99-99T99:99:99",
         "not a CKAN timestamp: {text}"
     );
-}
-
-fn assert_error(reply: &Reply, status: u16, error: &Value) {
-    assert_eq!(reply.status, status, "{}", reply.text);
-    assert_eq!(&reply.error(), error, "{}", reply.text);
-}
-
-fn denied(message: &str) -> Value {
-    json!({"__type": "Authorization Error", "message": message})
-}
-
-fn not_found(message: &str) -> Value {
-    json!({"__type": "Not Found Error", "message": message})
 }
 
 struct Site {

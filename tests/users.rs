@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::errors::{assert_error, denied, not_found, validation};
 use common::{Options, Reply, TestServer, keys};
 use datahavn_domain::params::Params;
 use datahavn_domain::user::Actor;
@@ -123,23 +124,6 @@ fn snapshot(server: &TestServer) -> Value {
 /// The names `user_list` gives a sysadmin (deleted users are left out).
 fn names(server: &TestServer) -> Value {
     server.as_site("user_list", json!({"all_fields": false, "limit": 1000}))
-}
-
-fn assert_error(reply: &Reply, status: u16, error: &Value) {
-    assert_eq!(reply.status, status, "{}", reply.text);
-    assert_eq!(&reply.error(), error, "{}", reply.text);
-}
-
-fn validation(field: &str, message: &str) -> Value {
-    json!({field: [message], "__type": "Validation Error"})
-}
-
-fn denied(message: &str) -> Value {
-    json!({"__type": "Authorization Error", "message": message})
-}
-
-fn not_found(message: &str) -> Value {
-    json!({"__type": "Not Found Error", "message": message})
 }
 
 /// Two replies are the same answer (status and body).

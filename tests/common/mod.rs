@@ -2,6 +2,8 @@
 //! `TEST_DATABASE_URL` is set), and a plain HTTP client to talk to it.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod errors;
+
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::thread;
@@ -286,4 +288,35 @@ impl TestServer {
             })
             .unwrap()
     }
+}
+
+/// The keys of an organization or group dict from `*_show` with the default options (§3.3).
+pub const GROUP_SHOW_KEYS: &[&str] = &[
+    "approval_status",
+    "created",
+    "description",
+    "display_name",
+    "id",
+    "image_display_url",
+    "image_url",
+    "is_organization",
+    "name",
+    "num_followers",
+    "package_count",
+    "state",
+    "title",
+    "type",
+    "extras",
+    "groups",
+    "users",
+];
+
+/// The strings of a list result (`*_list` without `all_fields`).
+pub fn names(reply: &Reply) -> Vec<String> {
+    reply.result().as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+}
+
+/// The `name` of each dict in a list.
+pub fn dict_names(value: &Value) -> Vec<String> {
+    value.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_owned()).collect()
 }
