@@ -225,6 +225,27 @@ fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Ser
     Ok(Services { store, search, tokens: args.token_signer()?, site })
 }
 
+/// How often a server applies the change log to its search index by itself.
+const SEARCH_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+fn poll_search_index(services: Services) {
+    std::thread::spawn(move || {
+        let mut failing = false;
+        loop {
+            std::thread::sleep(SEARCH_POLL);
+            match services.search.get(&services.store) {
+                Ok(_) => failing = false,
+                // Said once per outage, not twice a second.
+                Err(e) if !failing => {
+                    log::warn!("search index: cannot follow the change log: {e}");
+                    failing = true;
+                }
+                Err(_) => {}
+            }
+        }
+    });
+}
+
 fn search_language(args: &StoreArgs) -> Result<datahavn_search::Language, String> {
     datahavn_search::Language::parse(&args.search_language)
         .ok_or_else(|| format!("unknown search language {:?}", args.search_language))
@@ -294,8 +315,10 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
         TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let services = services(store_args, args.site(&bound), args.migrate)?;
-    // Build the search index now, so the first search does not wait for it.
+    // Build the search index now, so the first search does not wait for it; then follow other
+    // processes' writes even while nobody searches (every search catches up first as well).
     services.search.get(&services.store).map_err(|e| e.to_string())?;
+    poll_search_index(services.clone());
     log::info!("datahavn {} on {} serving http://{bound}", env!("CARGO_PKG_VERSION"), services.store.url());
     let state = AppState {
         services,

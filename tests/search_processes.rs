@@ -97,6 +97,34 @@ fn the_index_kept_on_disk_is_reused_and_caught_up_after_a_kill() {
     assert_eq!(status["search_index"]["position"], status["search_index"]["database_position"]);
 }
 
+/// The change-log position the index kept on disk records.
+fn kept_position(site: &Site) -> i64 {
+    let meta = std::fs::read_to_string(site.dir.path().join("search-index").join("meta.json")).unwrap();
+    let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    let payload: serde_json::Value = serde_json::from_str(meta["payload"].as_str().unwrap()).unwrap();
+    payload["position"].as_i64().unwrap()
+}
+
+#[test]
+fn a_server_follows_other_processes_writes_while_nobody_asks() {
+    let site = Site::with_admin();
+    let token = site.admin_token();
+    let server = site.serve("serve.log");
+    server.call("organization_create", &json!({"name": "odense"}), &token);
+    let before = kept_position(&site);
+    // Another process writes; nothing is asked of the server afterwards.
+    let line = json!({"name": "parking-spaces", "owner_org": "odense"}).to_string();
+    let file = site.dir.path().join("one.jsonl");
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    site.run(&["load", file.to_str().unwrap()], "");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while kept_position(&site) == before {
+        assert!(Instant::now() < deadline, "the server did not apply the change log by itself");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(count(&server, "name:parking-spaces", &token), 1);
+}
+
 #[test]
 fn an_index_is_never_reused_for_another_database() {
     let mut site = Site::with_admin();

@@ -251,9 +251,17 @@ impl SearchIndex {
             store.read(|tx| Ok::<_, SearchError>((tx.last_change_seq()?, tx.package_total()?)))?;
         let total = u64::try_from(total).unwrap_or(0);
         let mut indexed = 0u64;
+        // Numbers up to `position` that have not committed yet (PostgreSQL hands them out before
+        // the commit) are watched like any gap the catch-up meets.
+        let window = (position - BATCH).max(0);
+        let committed: BTreeSet<i64> =
+            store.read(|tx| tx.changes_after(window, BATCH))?.into_iter().map(|(seq, _)| seq).collect();
         {
             let mut writer = self.lock();
             writer.position = position;
+            for seq in (window + 1..=position).filter(|seq| !committed.contains(seq)) {
+                writer.gaps.insert(seq, Instant::now());
+            }
             let mut after = String::new();
             loop {
                 let ids = store.read(|tx| tx.package_ids_page(&after, BATCH))?;
