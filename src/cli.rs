@@ -228,22 +228,37 @@ fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Ser
 /// How often a server applies the change log to its search index by itself.
 const SEARCH_POLL: std::time::Duration = std::time::Duration::from_millis(500);
 
-fn poll_search_index(services: Services) {
-    std::thread::spawn(move || {
-        let mut failing = false;
-        loop {
-            std::thread::sleep(SEARCH_POLL);
-            match services.search.get(&services.store) {
-                Ok(_) => failing = false,
-                // Said once per outage, not twice a second.
-                Err(e) if !failing => {
-                    log::warn!("search index: cannot follow the change log: {e}");
-                    failing = true;
+/// A thread that applies the change log to the search index every [`SEARCH_POLL`].
+struct SearchPoller {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl SearchPoller {
+    fn start(services: Services) -> Self {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let mut failing = false;
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(SEARCH_POLL) {
+                match services.search.get(&services.store) {
+                    Ok(_) => failing = false,
+                    // Said once per outage, not twice a second.
+                    Err(e) if !failing => {
+                        log::warn!("search index: cannot follow the change log: {e}");
+                        failing = true;
+                    }
+                    Err(_) => {}
                 }
-                Err(_) => {}
             }
-        }
-    });
+        });
+        Self { stop, thread }
+    }
+
+    /// Stops the thread and waits for it.
+    fn stop(self) {
+        drop(self.stop);
+        let _ = self.thread.join();
+    }
 }
 
 fn search_language(args: &StoreArgs) -> Result<datahavn_search::Language, String> {
@@ -318,15 +333,18 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
     // Build the search index now, so the first search does not wait for it; then follow other
     // processes' writes even while nobody searches (every search catches up first as well).
     services.search.get(&services.store).map_err(|e| e.to_string())?;
-    poll_search_index(services.clone());
+    let poller = SearchPoller::start(services.clone());
     log::info!("datahavn {} on {} serving http://{bound}", env!("CARGO_PKG_VERSION"), services.store.url());
     let state = AppState {
         services,
         http: HttpConfig { max_body_bytes: args.max_body_bytes, cors: CorsPolicy::parse(&args.cors_origins) },
     };
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
-    actix_web::rt::System::new().block_on(async move {
+    let served = actix_web::rt::System::new().block_on(async move {
         let server = datahavn_http::serve(listener, state, workers).map_err(|e| e.to_string())?;
         server.await.map_err(|e| e.to_string())
-    })
+    });
+    // No query of the poller may still run while the process exits.
+    poller.stop();
+    served
 }
