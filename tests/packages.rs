@@ -323,6 +323,24 @@ fn resource_search_and_autocomplete() {
     let matches = w.server.get("/api/3/action/package_autocomplete?q=REF-data", &[]).result();
     assert_eq!(matches[0]["name"], "ref-dataset-1");
     assert_eq!(matches[0]["match_field"], "name");
+    // A title match comes after the name matches; a private dataset, a draft and a word in the
+    // middle of a name never match (CKAN: `name ILIKE 'q%' OR title ILIKE 'q%'`, active public).
+    let create =
+        |body: Value| assert_eq!(w.server.action("package_create", body, Some(&w.editor)).status, 200);
+    create(json!({"name": "zz-titled", "title": "Ref-data by title", "owner_org": "ref-org"}));
+    create(json!({"name": "ref-data-private", "owner_org": "ref-org", "private": true}));
+    create(json!({"name": "other-ref-data", "owner_org": "ref-org"}));
+    let matches = w.server.get("/api/3/action/package_autocomplete?q=ref-data", &[]).result();
+    let found: Vec<(&str, &str)> = matches
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap(), m["match_field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found, [("ref-dataset-1", "name"), ("zz-titled", "title")]);
+    assert_eq!(matches[1]["match_displayed"], "Ref-data by title (zz-titled)");
+    let limited = w.server.get("/api/3/action/package_autocomplete?q=ref&limit=1", &[]).result();
+    assert_eq!(limited.as_array().unwrap().len(), 1);
 }
 
 #[test]

@@ -188,8 +188,7 @@ pub(crate) fn package_search_text(ctx: &Context<'_>, params: &Params) -> ActionR
     let scope = Scope { include_private, include_drafts, include_deleted, ..scope(&who) };
     let request =
         Request { q: q_ast, dismax, filters, sort, rows, start, facet_fields: facet_fields.clone(), scope };
-    let index = ctx.services.search.get(store).map_err(search_error)?;
-    let found = index.search(&request).map_err(search_error)?;
+    let found = index(ctx)?.search(&request).map_err(search_error)?;
 
     // `fl`: a list, or names separated by commas or spaces.
     let fl: Vec<String> = string_list(params.get("fl"))
@@ -253,6 +252,11 @@ pub(crate) fn package_search_text(ctx: &Context<'_>, params: &Params) -> ActionR
     ))
 }
 
+/// This process's search index, caught up with the database.
+fn index<'a>(ctx: &'a Context<'_>) -> ActionResult<&'a datahavn_search::SearchIndex> {
+    ctx.services.search.get(ctx.store()).map_err(search_error)
+}
+
 /// What the caller may find, before the `include_*` flags widen it.
 fn scope(who: &Memberships) -> Scope {
     Scope {
@@ -268,8 +272,7 @@ fn scope(who: &Memberships) -> Scope {
 /// them (CKAN counts with a search that includes private datasets): the `package_count` of
 /// organization and group dicts.
 pub(crate) fn package_counts(ctx: &Context<'_>, who: &Memberships) -> ActionResult<GroupCounts> {
-    let index = ctx.services.search.get(ctx.store()).map_err(search_error)?;
-    index.group_counts(&Scope { include_private: true, ..scope(who) }).map_err(search_error)
+    index(ctx)?.group_counts(&Scope { include_private: true, ..scope(who) }).map_err(search_error)
 }
 
 /// The active datasets, most recently modified first, from the search index: public ones, and
@@ -290,8 +293,7 @@ pub(crate) fn newest_packages(ctx: &Context<'_>, rows: usize, start: usize) -> A
         facet_fields: Vec::new(),
         scope,
     };
-    let index = ctx.services.search.get(ctx.store()).map_err(search_error)?;
-    Ok(index.search(&request).map_err(search_error)?.results)
+    Ok(index(ctx)?.search(&request).map_err(search_error)?.results)
 }
 
 /// Active public datasets whose name or title starts with `prefix`, from the search index.
@@ -300,8 +302,7 @@ pub(crate) fn autocomplete(
     prefix: &str,
     limit: usize,
 ) -> ActionResult<Vec<datahavn_search::Completion>> {
-    let index = ctx.services.search.get(ctx.store()).map_err(search_error)?;
-    index.autocomplete(prefix, limit).map_err(search_error)
+    index(ctx)?.autocomplete(prefix, limit).map_err(search_error)
 }
 
 /// Titles of the organizations and groups named in facets (their display names).
@@ -309,23 +310,12 @@ fn group_titles(
     ctx: &Context<'_>,
     facets: &std::collections::BTreeMap<String, Vec<(String, u64)>>,
 ) -> ActionResult<HashMap<String, String>> {
-    let mut titles = HashMap::new();
     let names: Vec<String> = ["organization", "groups"]
         .iter()
         .filter_map(|f| facets.get(*f))
         .flatten()
         .map(|(name, _)| name.clone())
         .collect();
-    if names.is_empty() {
-        return Ok(titles);
-    }
-    ctx.store().read(|tx| {
-        for name in &names {
-            if let Some(group) = tx.group_by_id_or_name(name)? {
-                titles.insert(name.clone(), group.display_name().to_owned());
-            }
-        }
-        Ok::<_, ActionError>(())
-    })?;
-    Ok(titles)
+    let groups = ctx.store().read(|tx| tx.groups_by_names(&names))?;
+    Ok(groups.into_iter().map(|g| (g.name.clone(), g.display_name().to_owned())).collect())
 }

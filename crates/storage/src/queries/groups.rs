@@ -153,6 +153,18 @@ impl Tx<'_> {
         rows.into_iter().map(Group::try_from).collect()
     }
 
+    /// Organizations and groups with these names (one query).
+    pub fn groups_by_names(&mut self, names: &[String]) -> StorageResult<Vec<Group>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = groups::table
+            .filter(groups::name.eq_any(names))
+            .select(GroupRow::as_select())
+            .load(self.conn())?;
+        rows.into_iter().map(Group::try_from).collect()
+    }
+
     /// Organizations or groups, by title then name.
     pub fn list_groups(&mut self, filter: &GroupFilter) -> StorageResult<Vec<Group>> {
         let mut query = groups::table
