@@ -13,6 +13,15 @@ mod binary;
 
 use binary::{Server, Site};
 
+/// `datahavn load` of one dataset, read from stdin, in a process of its own; what it logged.
+fn load(site: &Site, dataset: &serde_json::Value, flags: &[&str]) -> String {
+    let args: Vec<&str> = ["load", "-"].into_iter().chain(flags.iter().copied()).collect();
+    let output = site.output(&args, &format!("{dataset}\n"));
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{log}");
+    log
+}
+
 /// How many datasets a search finds.
 fn count(server: &Server, q: &str, token: &str) -> u64 {
     server.call("package_search", &json!({"q": q, "rows": 0}), token)["count"].as_u64().unwrap()
@@ -58,11 +67,7 @@ fn a_process_killed_after_a_write_finds_it_after_restart() {
     server.call("package_create", &json!({"name": "bike-counts", "owner_org": "odense"}), &token);
     drop(server); // SIGKILL: no shutdown, nothing flushed.
     // A write while no server runs at all (the CLI goes through the same actions).
-    let line =
-        json!({"name": "parking-spaces", "owner_org": "odense", "title": "Parking spaces"}).to_string();
-    let file = site.dir.path().join("one.jsonl");
-    std::fs::write(&file, format!("{line}\n")).unwrap();
-    site.run(&["load", file.to_str().unwrap()], "");
+    load(&site, &json!({"name": "parking-spaces", "owner_org": "odense", "title": "Parking spaces"}), &[]);
     let restarted = site.serve("restarted.log");
     assert_eq!(count(&restarted, "name:bike-counts", &token), 1);
     assert_eq!(count(&restarted, "parking", &token), 1);
@@ -82,10 +87,7 @@ fn the_index_kept_on_disk_is_reused_and_caught_up_after_a_kill() {
     drop(server); // SIGKILL
     assert!(site.dir.path().join("search-index").join("meta.json").exists(), "the index is on disk");
     // Written while no server runs: the next one must catch up from the change log.
-    let line = json!({"name": "parking-spaces", "owner_org": "odense"}).to_string();
-    let file = site.dir.path().join("one.jsonl");
-    std::fs::write(&file, format!("{line}\n")).unwrap();
-    site.run(&["load", file.to_str().unwrap()], "");
+    load(&site, &json!({"name": "parking-spaces", "owner_org": "odense"}), &[]);
 
     let restarted = site.serve("second.log");
     assert_eq!(count(&restarted, "name:bike-counts", &token), 1);
@@ -113,10 +115,7 @@ fn a_server_follows_other_processes_writes_while_nobody_asks() {
     server.call("organization_create", &json!({"name": "odense"}), &token);
     let before = kept_position(&site);
     // Another process writes; nothing is asked of the server afterwards.
-    let line = json!({"name": "parking-spaces", "owner_org": "odense"}).to_string();
-    let file = site.dir.path().join("one.jsonl");
-    std::fs::write(&file, format!("{line}\n")).unwrap();
-    site.run(&["load", file.to_str().unwrap()], "");
+    load(&site, &json!({"name": "parking-spaces", "owner_org": "odense"}), &[]);
     let deadline = Instant::now() + Duration::from_secs(2);
     while kept_position(&site) == before {
         assert!(Instant::now() < deadline, "the server did not apply the change log by itself");
@@ -152,12 +151,7 @@ fn rebuild_waits_for_no_server_and_its_index_is_what_serve_uses() {
     server.call("package_create", &json!({"name": "bike-counts", "owner_org": "odense"}), &token);
     assert_eq!(count(&server, "name:bike-counts", &token), 1);
     // A load beside the server never needs the search index (it would build one in memory).
-    let line = json!({"name": "parking-spaces", "owner_org": "aarhus"}).to_string();
-    let file = site.dir.path().join("one.jsonl");
-    std::fs::write(&file, format!("{line}\n")).unwrap();
-    let loaded = site.output(&["load", file.to_str().unwrap(), "--create-orgs"], "");
-    let log = String::from_utf8_lossy(&loaded.stderr);
-    assert!(loaded.status.success(), "{log}");
+    let log = load(&site, &json!({"name": "parking-spaces", "owner_org": "aarhus"}), &["--create-orgs"]);
     assert!(!log.contains("search index"), "load touched the search index: {log}");
     assert_eq!(count(&server, "name:parking-spaces", &token), 1);
     let refused = site.output(&["search-index", "rebuild"], "");
