@@ -6,7 +6,7 @@
 #                                         a database this benchmark EMPTIES before each load)
 #
 # load: LOAD_ROUNDS (default 3) times, an empty database gets RECORDS (default 10000) datasets
-# from `datahavn load --create-orgs` (the package dicts of shared/data/portals in turn, named
+# from `datahavn load --create-orgs` (the package dicts of tests/fixtures/portals in turn, named
 # `<name>-<n>`, without ids; bench/catalog_records.py); the median datasets/s is printed.
 # package_show: on the database of the last load round, one more dataset with 20 resources is
 # loaded and served; it is read ROUNDS times (default 3) for DURATION (default 10s) with
@@ -23,7 +23,7 @@ CONNECTIONS="${CONNECTIONS:-64}"
 LOAD_ROUNDS="${LOAD_ROUNDS:-3}"
 RECORDS="${RECORDS:-10000}"
 PORT="${PORT:-5078}"
-PORTALS="${PORTALS:-../shared/data/portals}"
+PORTALS="${PORTALS:-tests/fixtures/portals}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/datahavn-target}"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "python3 is needed to prepare the records" >&2; exit 1; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Input for bench/catalog.sh, made from the real portal records (shared/data/portals).
+"""Input for bench/catalog.sh, made from the real portal records (tests/fixtures/portals).
 
     catalog_records.py PORTALS COUNT OUTDIR
 

@@ -19,7 +19,7 @@ ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-1 16}"
 PORT="${PORT:-5079}"
-PORTALS="${PORTALS:-../shared/data/portals}"
+PORTALS="${PORTALS:-tests/fixtures/portals}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/datahavn-target}"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 

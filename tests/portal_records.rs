@@ -1,5 +1,5 @@
 //! Real portal records round trip: every dataset dict in the recorded portal files
-//! (`shared/data/portals`, described by its PROFILE.md and SOURCES.md) goes through
+//! (`tests/fixtures/portals`, described by its PROFILE.md and SOURCES.md) goes through
 //! `package_create` over HTTP as a sysadmin, then `package_show`, and must come back intact:
 //! every free-form top-level key and value as sent, every resource's own keys as sent, tags,
 //! extras, groups, name, title, notes and the other core fields as CKAN stores them.

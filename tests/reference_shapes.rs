@@ -1,4 +1,4 @@
-//! Our answers next to the ones a real CKAN 2.12 gave (../shared/ckan-reference): the same
+//! Our answers next to the ones a real CKAN 2.12 gave (tests/fixtures/ckan-reference): the same
 //! requests replayed against datahavn, compared by status, key order, value types and, where
 //! nothing site-specific is in them, the exact body.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -286,7 +286,7 @@ fn help_urls_follow_ckans_pattern() {
     let site_url = recorded_body(&reference("01_status_show.json"))["result"]["site_url"].clone();
     assert_eq!(site_url, RECORDED_SITE);
     let mut files: Vec<String> =
-        std::fs::read_dir(format!("{}/../shared/ckan-reference", env!("CARGO_MANIFEST_DIR")))
+        std::fs::read_dir(format!("{}/tests/fixtures/ckan-reference", env!("CARGO_MANIFEST_DIR")))
             .unwrap()
             .map(|entry| entry.unwrap().file_name().into_string().unwrap())
             .filter(|name| name.ends_with(".json"))

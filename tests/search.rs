@@ -1,5 +1,5 @@
 //! `package_search` from the outside: CKAN's search action (ckan-api.md §2.2, §5.1, §6) over a
-//! real port, on the real portal records in `../shared/data/portals` (loaded the way
+//! real port, on the real portal records in `tests/fixtures/portals` (loaded the way
 //! `tests/portal_records.rs` loads them) and on small hand-made worlds for visibility and
 //! read-your-writes.
 //!

@@ -13,7 +13,7 @@ use common::TestServer;
 use datahavn_storage::DatabaseUrl;
 use serde_json::{Value, json};
 
-const PORTALS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/portals");
+const PORTALS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portals");
 
 /// The ckanapi dump of open.canada.ca: four datasets of the organization `statcan`.
 fn canada_dump() -> Vec<Value> {

@@ -7,8 +7,7 @@ Environment:
     DATAHAVN_SYSADMIN_TOKEN  an API token of a sysadmin
     DATAHAVN_ORG             an organization the dataset tests load into (else one is made
                              with organization_create)
-    DATAHAVN_PORTALS         the real portal records (default: ../shared/data/portals beside
-                             the repository)
+    DATAHAVN_PORTALS         the real portal records (default: tests/fixtures/portals)
 
 Run by `cargo test --test ckanapi` (tests/ckanapi.rs); standalone:
     DATAHAVN_URL=... DATAHAVN_SYSADMIN_TOKEN=... python tests/ckanapi/test_ckanapi.py
@@ -34,7 +33,7 @@ import ckanapi  # noqa: E402
 URL = os.environ.get("DATAHAVN_URL", "").rstrip("/")
 SYSADMIN_TOKEN = os.environ.get("DATAHAVN_SYSADMIN_TOKEN", "")
 PORTALS = os.environ.get("DATAHAVN_PORTALS") or os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data", "portals"
+    os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "portals"
 )
 CLI_TIMEOUT_SECONDS = 120
 

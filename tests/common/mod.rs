@@ -199,9 +199,9 @@ impl Drop for TestServer {
     }
 }
 
-/// The recorded CKAN exchanges beside the project.
+/// The recorded CKAN 2.12 exchanges in `tests/fixtures/ckan-reference`.
 pub fn reference(file: &str) -> Value {
-    let path = format!("{}/../shared/ckan-reference/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/fixtures/ckan-reference/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).expect("reference JSON")
 }

@@ -1,4 +1,4 @@
-//! The real portal records in `../shared/data/portals`, loaded into a server the way
+//! The real portal records in `tests/fixtures/portals`, loaded into a server the way
 //! `tests/portal_records.rs` loads them (it uses this module's clean-up too): the harvester's
 //! minimal clean-up, `package_create` over HTTP as a sysadmin, and `package_update` for a
 //! record repeating an earlier one's id or name. [`load`] returns the datasets as `package_show`
@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::common::TestServer;
 
-pub(crate) const PORTALS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/portals");
+pub(crate) const PORTALS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portals");
 
 /// Core text fields of CKAN's default schema: strings (or null) on output.
 pub(crate) const CORE_TEXT: &[&str] = &[
