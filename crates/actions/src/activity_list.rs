@@ -157,6 +157,7 @@ pub const PACKAGE_ACTIVITY_LIST: Action = Action {
           :param exclude_activity_types: leave out activities of these types (optional)\n\
           :type exclude_activity_types: list\n\n:rtype: list of dictionaries",
     run: package_activity_list,
+    ..crate::UNTYPED
 };
 
 fn package_activity_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -207,6 +208,7 @@ pub const USER_ACTIVITY_LIST: Action = Action {
           :param before: only activities before this Unix timestamp (optional)\n:type before: int, str\n\n\
           :rtype: list of dictionaries",
     run: user_activity_list,
+    ..crate::UNTYPED
 };
 
 fn user_activity_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -247,6 +249,7 @@ pub const RECENTLY_CHANGED_PACKAGES_ACTIVITY_LIST: Action = Action {
           :param before: only activities before this Unix timestamp (optional)\n:type before: int, str\n\n\
           :rtype: list of dictionaries",
     run: recently_changed_packages_activity_list,
+    ..crate::UNTYPED
 };
 
 fn recently_changed_packages_activity_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -319,6 +322,7 @@ pub const ACTIVITY_SHOW: Action = Action {
           Dataset activities are shown to those who may read the dataset; others to sysadmins.\n\n\
           :param id: the id of the activity\n:type id: string\n\n:rtype: dictionary",
     run: activity_show,
+    ..crate::UNTYPED
 };
 
 fn activity_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -340,6 +344,7 @@ pub const ACTIVITY_DATA_SHOW: Action = Action {
           :param object_type: only this part of the data: ``package``, ``user``, ``group`` or \
           ``organization`` (optional)\n:type object_type: string\n\n:rtype: dictionary",
     run: activity_data_show,
+    ..crate::UNTYPED
 };
 
 fn activity_data_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -374,6 +379,7 @@ pub const ACTIVITY_DIFF: Action = Action {
           :returns: ``{diff, activities}``: the diff of the two objects printed as sorted, \
           indented JSON, and the two activities, older first\n:rtype: dictionary",
     run: activity_diff,
+    ..crate::UNTYPED
 };
 
 fn activity_diff(ctx: &Context<'_>, params: &Params) -> ActionResult {

@@ -92,6 +92,7 @@ pub const BULK_UPDATE_PRIVATE: Action = Action {
           :param datasets: the ids (or names) of the datasets; each must belong to the organization\n\
           :type datasets: list of strings\n:rtype: null",
     run: |ctx, params| bulk_update(ctx, params, "bulk_update_private", Change::Private(true)),
+    ..crate::UNTYPED
 };
 
 pub const BULK_UPDATE_PUBLIC: Action = Action {
@@ -103,6 +104,7 @@ pub const BULK_UPDATE_PUBLIC: Action = Action {
           :param datasets: the ids (or names) of the datasets; each must belong to the organization\n\
           :type datasets: list of strings\n:rtype: null",
     run: |ctx, params| bulk_update(ctx, params, "bulk_update_public", Change::Private(false)),
+    ..crate::UNTYPED
 };
 
 pub const BULK_UPDATE_DELETE: Action = Action {
@@ -114,6 +116,7 @@ pub const BULK_UPDATE_DELETE: Action = Action {
           :param datasets: the ids (or names) of the datasets; each must belong to the organization\n\
           :type datasets: list of strings\n:rtype: null",
     run: |ctx, params| bulk_update(ctx, params, "bulk_update_delete", Change::Delete),
+    ..crate::UNTYPED
 };
 
 pub const PACKAGE_OWNER_ORG_UPDATE: Action = Action {
@@ -126,6 +129,7 @@ pub const PACKAGE_OWNER_ORG_UPDATE: Action = Action {
           :param organization_id: the id or name of the new organization\n\
           :type organization_id: string\n:rtype: null",
     run: package_owner_org_update,
+    ..crate::UNTYPED
 };
 
 fn package_owner_org_update(ctx: &Context<'_>, params: &Params) -> ActionResult {

@@ -63,6 +63,7 @@ pub const PACKAGE_COLLABORATOR_CREATE: Action = Action {
           :returns: the new (or updated) collaborator `{package_id, user_id, capacity, modified}`\n\
           :rtype: dictionary",
     run: package_collaborator_create,
+    ..crate::UNTYPED
 };
 
 fn package_collaborator_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -106,6 +107,7 @@ pub const PACKAGE_COLLABORATOR_LIST: Action = Action {
           :param capacity: (optional) only collaborators with this capacity\n:type capacity: string\n\
           :returns: `[{package_id, user_id, capacity, modified}]`\n:rtype: list of dictionaries",
     run: package_collaborator_list,
+    ..crate::UNTYPED
 };
 
 fn package_collaborator_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -141,6 +143,7 @@ pub const PACKAGE_COLLABORATOR_DELETE: Action = Action {
           :param id: the id or name of the dataset\n:type id: string\n\
           :param user_id: the id or name of the user to remove\n:type user_id: string\n:rtype: null",
     run: package_collaborator_delete,
+    ..crate::UNTYPED
 };
 
 fn package_collaborator_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -180,6 +183,7 @@ pub const PACKAGE_COLLABORATOR_LIST_FOR_USER: Action = Action {
           :type capacity: string\n\
           :returns: `[{package_id, capacity, modified}]`\n:rtype: list of dictionaries",
     run: package_collaborator_list_for_user,
+    ..crate::UNTYPED
 };
 
 fn package_collaborator_list_for_user(ctx: &Context<'_>, params: &Params) -> ActionResult {

@@ -649,6 +649,7 @@ pub const ORGANIZATION_LIST: Action = Action {
           See ``group_list`` for the other parameters.\n\n\
           :rtype: list of strings",
     run: organization_list,
+    ..crate::UNTYPED
 };
 
 fn organization_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -672,6 +673,7 @@ pub const GROUP_LIST: Action = Action {
           :param include_groups: with ``all_fields``, include the parent groups (default false)\n\
           :rtype: list of strings",
     run: group_list,
+    ..crate::UNTYPED
 };
 
 fn group_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -724,6 +726,7 @@ pub const ORGANIZATION_SHOW: Action = Action {
           :param include_member_count: include the number of members (optional, default false)\n\
           :rtype: dictionary\n\n.. note:: Only its first 10 datasets are returned",
     run: organization_show,
+    ..crate::UNTYPED
 };
 
 fn organization_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -744,6 +747,7 @@ pub const GROUP_SHOW: Action = Action {
           :param include_member_count: include the number of members (optional, default false)\n\
           :rtype: dictionary",
     run: group_show,
+    ..crate::UNTYPED
 };
 
 fn group_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1206,6 +1210,7 @@ pub const ORGANIZATION_CREATE: Action = Action {
           :param users: the organization's members, ``[{name, capacity}]`` (optional)\n\
           :returns: the newly created organization\n:rtype: dictionary",
     run: organization_create,
+    ..crate::UNTYPED
 };
 
 fn organization_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1230,6 +1235,7 @@ pub const GROUP_CREATE: Action = Action {
           :param users: the group's members, ``[{name, capacity}]`` (optional)\n\
           :returns: the newly created group\n:rtype: dictionary",
     run: group_create,
+    ..crate::UNTYPED
 };
 
 fn group_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1324,6 +1330,7 @@ pub const ORGANIZATION_UPDATE: Action = Action {
           Other parameters as for ``organization_create``.\n\n\
           :returns: the updated organization\n:rtype: dictionary",
     run: organization_update,
+    ..crate::UNTYPED
 };
 
 fn organization_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1341,6 +1348,7 @@ pub const GROUP_UPDATE: Action = Action {
           Other parameters as for ``group_create``.\n\n\
           :returns: the updated group\n:rtype: dictionary",
     run: group_update,
+    ..crate::UNTYPED
 };
 
 fn group_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1391,6 +1399,7 @@ pub const ORGANIZATION_PATCH: Action = Action {
           :param id: the id or name of the organization\n\
           :returns: the updated organization\n:rtype: dictionary",
     run: organization_patch,
+    ..crate::UNTYPED
 };
 
 fn organization_patch(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1404,6 +1413,7 @@ pub const GROUP_PATCH: Action = Action {
           :param id: the id or name of the group\n\
           :returns: the updated group\n:rtype: dictionary",
     run: group_patch,
+    ..crate::UNTYPED
 };
 
 fn group_patch(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1467,6 +1477,7 @@ pub const ORGANIZATION_DELETE: Action = Action {
           datasets (not deleted ones) cannot be deleted.\n\n\
           :param id: the name or id of the organization\n:rtype: null",
     run: organization_delete,
+    ..crate::UNTYPED
 };
 
 fn organization_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1480,6 +1491,7 @@ pub const GROUP_DELETE: Action = Action {
           parent and child groups) are removed. Group admins and sysadmins only.\n\n\
           :param id: the name or id of the group\n:rtype: null",
     run: group_delete,
+    ..crate::UNTYPED
 };
 
 fn group_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1516,6 +1528,7 @@ pub const ORGANIZATION_PURGE: Action = Action {
           datasets (not deleted ones) cannot be purged.\n\n\
           :param id: the name or id of the organization\n:rtype: null",
     run: organization_purge,
+    ..crate::UNTYPED
 };
 
 fn organization_purge(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1529,6 +1542,7 @@ pub const GROUP_PURGE: Action = Action {
           the group stay, just not in the group.\n\n\
           :param id: the name or id of the group\n:rtype: null",
     run: group_purge,
+    ..crate::UNTYPED
 };
 
 fn group_purge(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1562,6 +1576,7 @@ pub const ORGANIZATION_AUTOCOMPLETE: Action = Action {
           :param limit: the maximum number of organizations to return (optional, default 20)\n\
           :rtype: a list of organization dictionaries each with keys ``'name'``, ``'title'``, and ``'id'``",
     run: organization_autocomplete,
+    ..crate::UNTYPED
 };
 
 fn organization_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1576,6 +1591,7 @@ pub const GROUP_AUTOCOMPLETE: Action = Action {
           :param limit: the maximum number of groups to return (optional, default 20)\n\
           :rtype: a list of group dictionaries each with keys ``'name'``, ``'title'``, and ``'id'``",
     run: group_autocomplete,
+    ..crate::UNTYPED
 };
 
 fn group_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1591,6 +1607,7 @@ pub const GROUP_PACKAGE_SHOW: Action = Action {
           :param limit: the maximum number of datasets to return (optional, default 10, at most 1000)\n\
           :rtype: list of dictionaries",
     run: group_package_show,
+    ..crate::UNTYPED
 };
 
 fn group_package_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1767,6 +1784,7 @@ pub const ORGANIZATION_ACTIVITY_LIST: Action = Action {
           sysadmins only (optional, default false)\n\
           :rtype: list of dictionaries",
     run: organization_activity_list,
+    ..crate::UNTYPED
 };
 
 fn organization_activity_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -1789,6 +1807,7 @@ pub const GROUP_ACTIVITY_LIST: Action = Action {
           sysadmins only (optional, default false)\n\
           :rtype: list of dictionaries",
     run: group_activity_list,
+    ..crate::UNTYPED
 };
 
 fn group_activity_list(ctx: &Context<'_>, params: &Params) -> ActionResult {

@@ -18,6 +18,7 @@ mod member;
 pub(crate) mod package;
 mod relationship;
 pub mod render;
+pub mod request;
 mod resource;
 mod resource_view;
 mod revise;
@@ -35,15 +36,53 @@ pub use secrets::TokenSigner;
 use datahavn_domain::params::Params;
 use datahavn_domain::user::Actor;
 
-/// One CKAN action.
+/// One CKAN action: its name, its documentation, its typed request and result, and the code
+/// that runs it. The OpenAPI document and `help_show` are made from this alone.
 pub struct Action {
     pub name: &'static str,
     /// Read-only actions also answer GET, with their parameters in the query string.
     pub side_effect_free: bool,
-    /// What `help_show` returns.
+    /// The OpenAPI tag: `site`, `users`, `api tokens`, `organizations`, `groups`, `members`,
+    /// `datasets`, `resources`, `tags` or `activity`.
+    pub tag: &'static str,
+    /// CKAN's docstring without its `:param` lines (those come from the request type): a
+    /// one-line summary, a description, then `:returns:`/`:rtype:` lines.
     pub doc: &'static str,
+    /// The request type ([`request::request_doc`] of it).
+    pub request: fn() -> request::RequestDoc,
+    /// The type of `result` ([`request::response_doc`] of it).
+    pub response: fn() -> request::ResponseDoc,
+    /// The failures it answers besides the transport's (400, 413): status and when.
+    pub errors: &'static [(u16, &'static str)],
     pub run: fn(&Context<'_>, &Params) -> ActionResult,
 }
+
+impl Action {
+    /// What `help_show` returns: the docstring with the request's parameters.
+    pub fn help(&self) -> String {
+        let params = request::param_lines(&(self.request)());
+        let split =
+            self.doc.find("\n:returns:").or_else(|| self.doc.find("\n:rtype:")).unwrap_or(self.doc.len());
+        let (text, tail) = self.doc.split_at(split);
+        match (params.is_empty(), tail.is_empty()) {
+            (true, _) => self.doc.to_owned(),
+            (false, true) => format!("{text}\n\n{}", params.trim_end()),
+            (false, false) => format!("{text}\n\n{params}{}", tail.trim_start_matches('\n')),
+        }
+    }
+}
+
+/// Defaults of an action not yet declared with a typed request.
+pub(crate) const UNTYPED: Action = Action {
+    name: "",
+    side_effect_free: false,
+    tag: "",
+    doc: "",
+    request: request::request_doc::<request::NoParams>,
+    response: request::response_doc::<request::Untyped>,
+    errors: &[],
+    run: |_, _| Ok(serde_json::Value::Null),
+};
 
 /// Every action datahavn serves.
 pub const ACTIONS: &[Action] = &[

@@ -169,6 +169,7 @@ pub const MEMBER_CREATE: Action = Action {
           :param capacity: the capacity of the membership: ``admin``, ``editor`` or ``member`` for users\n\
           :returns: the newly created (or updated) membership\n:rtype: dictionary",
     run: member_create,
+    ..crate::UNTYPED
 };
 
 fn member_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -224,6 +225,7 @@ pub const MEMBER_DELETE: Action = Action {
           :param object: the id or name of the object to remove\n\
           :param object_type: ``user``, ``package`` or ``group``\n:rtype: null",
     run: member_delete,
+    ..crate::UNTYPED
 };
 
 fn member_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -275,6 +277,7 @@ pub const MEMBER_LIST: Action = Action {
           ``public``, ``organization`` (optional)\n\
           :rtype: list of (id, type, capacity) triples; user roles are title-cased (``Admin``)",
     run: member_list,
+    ..crate::UNTYPED
 };
 
 fn member_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -348,6 +351,7 @@ pub const MEMBER_ROLES_LIST: Action = Action {
           the role, e.g. ``Admin``) and ``value`` (the internal name of the role, e.g. ``admin``)\n\
           :rtype: list of dictionaries",
     run: member_roles_list,
+    ..crate::UNTYPED
 };
 
 fn member_roles_list(_ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -451,6 +455,7 @@ pub const ORGANIZATION_MEMBER_CREATE: Action = Action {
           :param role: role of the user in the organization: ``member``, ``editor`` or ``admin``\n\
           :returns: the newly created (or updated) membership\n:rtype: dictionary",
     run: organization_member_create,
+    ..crate::UNTYPED
 };
 
 fn organization_member_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -466,6 +471,7 @@ pub const GROUP_MEMBER_CREATE: Action = Action {
           :param role: role of the user in the group: ``member``, ``editor`` or ``admin``\n\
           :returns: the newly created (or updated) membership\n:rtype: dictionary",
     run: group_member_create,
+    ..crate::UNTYPED
 };
 
 fn group_member_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -496,6 +502,7 @@ pub const ORGANIZATION_MEMBER_DELETE: Action = Action {
           :param username: name or id of the user to be removed (``user_id`` is accepted too)\n\
           :rtype: null",
     run: organization_member_delete,
+    ..crate::UNTYPED
 };
 
 fn organization_member_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -510,6 +517,7 @@ pub const GROUP_MEMBER_DELETE: Action = Action {
           :param username: name or id of the user to be removed (``user_id`` is accepted too)\n\
           :rtype: null",
     run: group_member_delete,
+    ..crate::UNTYPED
 };
 
 fn group_member_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -548,6 +556,7 @@ pub const ORGANIZATION_LIST_FOR_USER: Action = Action {
           :param include_dataset_count: include the package_count in each org (optional, default false)\n\
           :returns: list of organizations, each with the user's ``capacity``\n:rtype: list of dicts",
     run: organization_list_for_user,
+    ..crate::UNTYPED
 };
 
 fn organization_list_for_user(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -611,6 +620,7 @@ pub const GROUP_LIST_AUTHZ: Action = Action {
           :param include_dataset_count: include the package_count of each group (optional, default false)\n\
           :returns: list of dictized groups that the user is authorized to edit\n:rtype: list of dicts",
     run: group_list_authz,
+    ..crate::UNTYPED
 };
 
 fn group_list_authz(ctx: &Context<'_>, params: &Params) -> ActionResult {

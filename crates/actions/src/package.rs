@@ -400,6 +400,7 @@ pub const PACKAGE_SHOW: Action = Action {
           :param use_default_schema: ignored (datahavn has one schema)\n\
           :rtype: dictionary",
     run: package_show,
+    ..crate::UNTYPED
 };
 
 fn package_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -443,6 +444,7 @@ pub const PACKAGE_CREATE: Action = Action {
           :param id: (sysadmins only) a UUID for the new dataset\n\
           :returns: the new dataset, as package_show gives it\n:rtype: dictionary",
     run: package_create,
+    ..crate::UNTYPED
 };
 
 fn package_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -481,6 +483,7 @@ pub const PACKAGE_UPDATE: Action = Action {
           `state`, `type`. Use package_patch to change single fields.\n\n\
           :param id: the id or name of the dataset\n:returns: the updated dataset\n:rtype: dictionary",
     run: package_update,
+    ..crate::UNTYPED
 };
 
 fn package_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -510,6 +513,7 @@ pub const PACKAGE_PATCH: Action = Action {
           their values. (Sending `resources` still replaces the whole list.)\n\n\
           :param id: the id or name of the dataset\n:returns: the updated dataset\n:rtype: dictionary",
     run: package_patch,
+    ..crate::UNTYPED
 };
 
 fn package_patch(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -536,6 +540,7 @@ pub const PACKAGE_DELETE: Action = Action {
           collaborators. Its name may be reused. Restore it with package_patch `state=active`.\n\n\
           :param id: the id or name of the dataset\n:rtype: null",
     run: package_delete,
+    ..crate::UNTYPED
 };
 
 fn package_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -566,6 +571,7 @@ pub const DATASET_PURGE: Action = Action {
     doc: "Purge a dataset (sysadmins only): it and its resources, memberships, collaborators and \
           relationships are removed for good.\n\n:param id: the id or name of the dataset\n:rtype: null",
     run: dataset_purge,
+    ..crate::UNTYPED
 };
 
 fn dataset_purge(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -599,6 +605,7 @@ pub const PACKAGE_LIST: Action = Action {
     doc: "Return the names of the site's active public datasets, sorted.\n\n\
           :param limit: (optional) the number of names per page\n:param offset: (optional)\n:rtype: list of strings",
     run: package_list,
+    ..crate::UNTYPED
 };
 
 fn package_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -620,6 +627,7 @@ pub const CURRENT_PACKAGE_LIST_WITH_RESOURCES: Action = Action {
           :param limit: (optional, default 10, at most 1000)\n:param offset: (optional)\n\
           :param page: (optional, deprecated) pages of `limit`\n:rtype: list of dataset dicts",
     run: current_package_list_with_resources,
+    ..crate::UNTYPED
 };
 
 fn current_package_list_with_resources(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -652,6 +660,7 @@ pub const PACKAGE_AUTOCOMPLETE: Action = Action {
           :param q: the string to search for\n:param limit: (optional, default 10)\n\
           :rtype: list of dicts with `name`, `title`, `match_field`, `match_displayed`",
     run: package_autocomplete,
+    ..crate::UNTYPED
 };
 
 fn package_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {

@@ -130,6 +130,7 @@ pub const PACKAGE_RELATIONSHIP_CREATE: Action = Action {
           :returns: the relationship `{subject, type, object, comment}` in its stored (forward) \
           form, with dataset names\n:rtype: dictionary",
     run: package_relationship_create,
+    ..crate::UNTYPED
 };
 
 fn package_relationship_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -184,6 +185,7 @@ pub const PACKAGE_RELATIONSHIP_UPDATE: Action = Action {
           :param comment: (optional, default \"\")\n\
           :returns: the relationship in its stored form\n:rtype: dictionary",
     run: package_relationship_update,
+    ..crate::UNTYPED
 };
 
 fn package_relationship_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -220,6 +222,7 @@ pub const PACKAGE_RELATIONSHIP_DELETE: Action = Action {
           :param object: the id or name of the object dataset\n:param type: the relationship type\n\
           :rtype: null",
     run: package_relationship_delete,
+    ..crate::UNTYPED
 };
 
 fn package_relationship_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -266,6 +269,7 @@ pub const PACKAGE_RELATIONSHIPS_LIST: Action = Action {
           :returns: `[{subject, type, object, comment}]` with dataset names\n\
           :rtype: list of dictionaries",
     run: package_relationships_list,
+    ..crate::UNTYPED
 };
 
 fn package_relationships_list(ctx: &Context<'_>, params: &Params) -> ActionResult {

@@ -55,6 +55,7 @@ pub const RESOURCE_SHOW: Action = Action {
     side_effect_free: true,
     doc: "Return the metadata of a resource.\n\n:param id: the id of the resource\n:rtype: dictionary",
     run: resource_show,
+    ..crate::UNTYPED
 };
 
 fn resource_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -82,6 +83,7 @@ pub const RESOURCE_CREATE: Action = Action {
           :param hash:, :param mimetype:, :param size:, ... (optional; any other key is kept)\n\
           :returns: the new resource\n:rtype: dictionary",
     run: resource_create,
+    ..crate::UNTYPED
 };
 
 fn resource_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -163,6 +165,7 @@ pub const RESOURCE_UPDATE: Action = Action {
     doc: "Update a resource. Fields not given are cleared (`datastore_active` is kept).\n\n\
           :param id: the id of the resource\n:returns: the updated resource\n:rtype: dictionary",
     run: |ctx, params| change_resource(ctx, params, false),
+    ..crate::UNTYPED
 };
 
 pub const RESOURCE_PATCH: Action = Action {
@@ -171,6 +174,7 @@ pub const RESOURCE_PATCH: Action = Action {
     doc: "Patch a resource: the given fields change, the others keep their values.\n\n\
           :param id: the id of the resource\n:returns: the updated resource\n:rtype: dictionary",
     run: |ctx, params| change_resource(ctx, params, true),
+    ..crate::UNTYPED
 };
 
 pub const RESOURCE_DELETE: Action = Action {
@@ -178,6 +182,7 @@ pub const RESOURCE_DELETE: Action = Action {
     side_effect_free: false,
     doc: "Delete a resource from its dataset.\n\n:param id: the id of the resource\n:rtype: null",
     run: resource_delete,
+    ..crate::UNTYPED
 };
 
 fn resource_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -203,6 +208,7 @@ pub const PACKAGE_RESOURCE_REORDER: Action = Action {
           :param id: the id or name of the dataset\n:param order: list of resource ids\n\
           :rtype: dictionary `{id, order}`",
     run: package_resource_reorder,
+    ..crate::UNTYPED
 };
 
 fn package_resource_reorder(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -247,6 +253,7 @@ pub const RESOURCE_SEARCH: Action = Action {
           `description`, `format`, `url` (substring) and `hash` (prefix)\n\
           :param offset: (optional)\n:param limit: (optional)\n:rtype: dictionary `{count, results}`",
     run: resource_search,
+    ..crate::UNTYPED
 };
 
 fn resource_search(ctx: &Context<'_>, params: &Params) -> ActionResult {

@@ -132,6 +132,7 @@ pub const RESOURCE_VIEW_CREATE: Action = Action {
           :param id: (sysadmins only, optional) a UUID for the view\n\
           :returns: the new view\n:rtype: dictionary",
     run: resource_view_create,
+    ..crate::UNTYPED
 };
 
 fn resource_view_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -188,6 +189,7 @@ pub const RESOURCE_VIEW_SHOW: Action = Action {
     side_effect_free: true,
     doc: "Return a resource view.\n\n:param id: the id of the view\n:type id: string\n:rtype: dictionary",
     run: resource_view_show,
+    ..crate::UNTYPED
 };
 
 fn resource_view_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -208,6 +210,7 @@ pub const RESOURCE_VIEW_LIST: Action = Action {
     doc: "Return the views of a resource, in their order.\n\n\
           :param id: the id of the resource\n:type id: string\n:rtype: list of dictionaries",
     run: resource_view_list,
+    ..crate::UNTYPED
 };
 
 fn resource_view_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -228,6 +231,7 @@ pub const RESOURCE_VIEW_UPDATE: Action = Action {
           stored ones.\n\nYou must be allowed to edit the resource's dataset.\n\n\
           :param id: the id of the view\n:type id: string\n:returns: the updated view\n:rtype: dictionary",
     run: resource_view_update,
+    ..crate::UNTYPED
 };
 
 fn resource_view_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -292,6 +296,7 @@ pub const RESOURCE_VIEW_DELETE: Action = Action {
           :param id: the id of the view\n:type id: string\n\
           :returns: `{resource_id}` of the view's resource\n:rtype: dictionary",
     run: resource_view_delete,
+    ..crate::UNTYPED
 };
 
 fn resource_view_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -321,6 +326,7 @@ pub const RESOURCE_VIEW_REORDER: Action = Action {
           :param order: list of view ids\n:type order: list of strings\n\
           :returns: `{id, order}` with every view id in its new order\n:rtype: dictionary",
     run: resource_view_reorder,
+    ..crate::UNTYPED
 };
 
 fn resource_view_reorder(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -380,6 +386,7 @@ pub const RESOURCE_VIEW_CLEAR: Action = Action {
           :param view_types: (optional) the view types to delete\n:type view_types: list of strings\n\
           :rtype: null",
     run: resource_view_clear,
+    ..crate::UNTYPED
 };
 
 fn resource_view_clear(ctx: &Context<'_>, params: &Params) -> ActionResult {

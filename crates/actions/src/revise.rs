@@ -448,6 +448,7 @@ pub const PACKAGE_REVISE: Action = Action {
           JSON text are parsed.\n\n\
           :returns: `{\"package\": <the updated dataset>}`\n:rtype: dictionary",
     run: package_revise,
+    ..crate::UNTYPED
 };
 
 fn package_revise(ctx: &Context<'_>, params: &Params) -> ActionResult {

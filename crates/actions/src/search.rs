@@ -130,6 +130,7 @@ pub const PACKAGE_SEARCH: Action = Action {
           :param include_deleted: include deleted datasets the caller may read (optional, default false)\n\
           :returns: `{count, facets, results, sort, search_facets}`\n:rtype: dictionary",
     run: package_search,
+    ..crate::UNTYPED
 };
 
 fn package_search(ctx: &Context<'_>, params: &Params) -> ActionResult {

@@ -1,12 +1,14 @@
 //! Site actions: `status_show`, `site_read`, `help_show`, `license_list`.
 
-use datahavn_domain::ValidationErrors;
 use datahavn_domain::license::DEFAULT_LICENSES;
-use datahavn_domain::params::Params;
 use serde_json::Value;
 
-use crate::dto::{SearchIndexStatus, StatusShow};
+use crate::dto::{LicenseDict, SearchIndexStatus, StatusShow};
+use crate::request::{NoParams, Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
+
+/// The CKAN plugins whose actions datahavn answers (`status_show.extensions`).
+pub const EXTENSIONS: &[&str] = &["activity"];
 
 /// The CKAN release whose API datahavn answers like.
 pub const CKAN_API_VERSION: &str = "2.11.0";
@@ -14,12 +16,16 @@ pub const CKAN_API_VERSION: &str = "2.11.0";
 pub const STATUS_SHOW: Action = Action {
     name: "status_show",
     side_effect_free: true,
+    tag: "site",
     doc: "Return the site's title, description, URL, default locale, the CKAN extensions whose \
           actions it answers and the CKAN API version it is compatible with.\n\n:rtype: dictionary",
-    run: status_show,
+    request: request_doc::<NoParams>,
+    response: response_doc::<StatusShow>,
+    errors: &[],
+    run: |ctx, params| status_show(ctx, NoParams::parse(params)?),
 };
 
-fn status_show(ctx: &Context<'_>, _params: &Params) -> ActionResult {
+fn status_show(ctx: &Context<'_>, _request: NoParams) -> ActionResult {
     let site = ctx.site();
     // Fresh figures: apply what is pending first (the index is built if it was not yet).
     if let Err(error) = ctx.services.search.get(ctx.store()) {
@@ -31,7 +37,7 @@ fn status_show(ctx: &Context<'_>, _params: &Params) -> ActionResult {
         site_url: site.site_url.clone(),
         error_emails_to: site.error_emails_to.clone(),
         locale_default: site.locale_default.clone(),
-        extensions: Vec::new(),
+        extensions: EXTENSIONS.iter().map(|e| (*e).to_owned()).collect(),
         ckan_version: CKAN_API_VERSION.to_owned(),
         datahavn_version: env!("CARGO_PKG_VERSION").to_owned(),
         search_index: SearchIndexStatus {
@@ -44,34 +50,51 @@ fn status_show(ctx: &Context<'_>, _params: &Params) -> ActionResult {
 pub const SITE_READ: Action = Action {
     name: "site_read",
     side_effect_free: true,
+    tag: "site",
     doc: "Return ``True``. Kept for clients written for CKAN before 2.11.\n\n:rtype: bool",
-    run: |_, _| Ok(Value::Bool(true)),
+    request: request_doc::<NoParams>,
+    response: response_doc::<bool>,
+    errors: &[],
+    run: |_, params| NoParams::parse(params).map(|_| Value::Bool(true)),
 };
 
 pub const HELP_SHOW: Action = Action {
     name: "help_show",
     side_effect_free: true,
+    tag: "site",
     doc: "Return the help string for a particular API action.\n\n\
-          :param name: Action function name (eg `user_create`, `package_search`)\n\
-          :type name: string\n:returns: The help string for the action function\n:rtype: string",
-    run: help_show,
+          :returns: The help string for the action function\n:rtype: string",
+    request: request_doc::<HelpShow>,
+    response: response_doc::<String>,
+    errors: &[(404, "`Not found: Action function not found`"), (409, "`name` missing")],
+    run: |ctx, params| help_show(ctx, HelpShow::parse(params)?),
 };
 
-fn help_show(_ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let name = params.required_string("name", &mut errors);
-    errors.into_result()?;
-    let action = name
-        .as_deref()
-        .and_then(crate::find)
-        .ok_or_else(|| ActionError::not_found("Action function not found"))?;
-    Ok(Value::String(action.doc.to_owned()))
+request! {
+    /// The action to describe.
+    pub struct HelpShow {
+        /// Action function name (eg `user_create`, `package_search`).
+        pub name: String,
+    }
+}
+
+fn help_show(_ctx: &Context<'_>, request: HelpShow) -> ActionResult {
+    let action =
+        crate::find(&request.name).ok_or_else(|| ActionError::not_found("Action function not found"))?;
+    Ok(Value::String(action.help()))
 }
 
 pub const LICENSE_LIST: Action = Action {
     name: "license_list",
     side_effect_free: true,
+    tag: "site",
     doc: "Return the list of licenses available for datasets on the site.\n\n\
           Every value of every licence is a string, booleans included.\n\n:rtype: list of dictionaries",
-    run: |_, _| Ok(Value::Array(DEFAULT_LICENSES.iter().map(|l| Value::Object(l.to_json())).collect())),
+    request: request_doc::<NoParams>,
+    response: response_doc::<Vec<LicenseDict>>,
+    errors: &[],
+    run: |_, params| {
+        NoParams::parse(params)?;
+        Ok(Value::Array(DEFAULT_LICENSES.iter().map(|l| Value::Object(l.to_json())).collect()))
+    },
 };

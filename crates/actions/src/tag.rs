@@ -135,6 +135,7 @@ pub const TAG_LIST: Action = Action {
           :param all_fields: return tag dicts instead of names (optional, default: ``False``)\n\
           :type all_fields: bool\n\n:rtype: list of strings or of dictionaries",
     run: tag_list,
+    ..crate::UNTYPED
 };
 
 fn tag_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -185,6 +186,7 @@ pub const TAG_SHOW: Action = Action {
           :returns: ``{id, name, vocabulary_id, display_name}`` and ``packages`` when asked\n\
           :rtype: dictionary",
     run: tag_show,
+    ..crate::UNTYPED
 };
 
 fn tag_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -246,6 +248,7 @@ pub const TAG_SEARCH: Action = Action {
           :returns: ``{count, results}``: the number of matches and a page of tag dicts\n\
           :rtype: dictionary",
     run: tag_search,
+    ..crate::UNTYPED
 };
 
 fn tag_search(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -259,6 +262,7 @@ pub const TAG_AUTOCOMPLETE: Action = Action {
     doc: "Return the names of the tags that contain a given string.\n\n\
           Takes the parameters of ``tag_search``.\n\n:rtype: list of strings",
     run: tag_autocomplete,
+    ..crate::UNTYPED
 };
 
 fn tag_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -275,6 +279,7 @@ pub const FORMAT_AUTOCOMPLETE: Action = Action {
           :param limit: the maximum number of formats to return (optional, default: ``5``)\n\
           :type limit: int\n\n:rtype: list of strings",
     run: format_autocomplete,
+    ..crate::UNTYPED
 };
 
 fn format_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -298,6 +303,7 @@ pub const VOCABULARY_LIST: Action = Action {
     side_effect_free: true,
     doc: "Return the site's tag vocabularies, with their tags.\n\n:rtype: list of dictionaries",
     run: vocabulary_list,
+    ..crate::UNTYPED
 };
 
 fn vocabulary_list(ctx: &Context<'_>, _params: &Params) -> ActionResult {
@@ -335,6 +341,7 @@ pub const VOCABULARY_SHOW: Action = Action {
           :param id: the id or name of the vocabulary\n:type id: string\n\n\
           :returns: ``{id, name, tags}``\n:rtype: dictionary",
     run: vocabulary_show,
+    ..crate::UNTYPED
 };
 
 fn vocabulary_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -524,6 +531,7 @@ pub const VOCABULARY_CREATE: Action = Action {
           :type tags: list of tag dictionaries\n\n\
           :returns: the new vocabulary ``{id, name, tags}``\n:rtype: dictionary",
     run: vocabulary_create,
+    ..crate::UNTYPED
 };
 
 fn vocabulary_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -555,6 +563,7 @@ pub const VOCABULARY_UPDATE: Action = Action {
           :type tags: list of tag dictionaries\n\n\
           :returns: the updated vocabulary\n:rtype: dictionary",
     run: vocabulary_update,
+    ..crate::UNTYPED
 };
 
 fn vocabulary_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -585,6 +594,7 @@ pub const VOCABULARY_DELETE: Action = Action {
           lose them.\n\n:param id: the id or name of the vocabulary\n:type id: string\n\n\
           :rtype: null",
     run: vocabulary_delete,
+    ..crate::UNTYPED
 };
 
 fn vocabulary_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {

@@ -43,6 +43,7 @@ pub const API_TOKEN_CREATE: Action = Action {
           :param name: a name that describes the token\n\
           :returns: ``{\"token\": <JWT>, \"id\": <token id>}``\n:rtype: dictionary",
     run: api_token_create,
+    ..crate::UNTYPED
 };
 
 fn api_token_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -69,6 +70,7 @@ pub const API_TOKEN_LIST: Action = Action {
           :param user_id: the name or id of the user (``user`` is accepted too)\n\
           :rtype: list of dictionaries with ``id``, ``name``, ``user_id``, ``created_at``, ``last_access``",
     run: api_token_list,
+    ..crate::UNTYPED
 };
 
 fn api_token_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -106,6 +108,7 @@ pub const API_TOKEN_REVOKE: Action = Action {
           :param token: the token itself (optional)\n\
           :param jti: the id of the token (optional)\n:rtype: null",
     run: api_token_revoke,
+    ..crate::UNTYPED
 };
 
 fn api_token_revoke(ctx: &Context<'_>, params: &Params) -> ActionResult {

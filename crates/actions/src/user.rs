@@ -198,6 +198,7 @@ pub const USER_CREATE: Action = Action {
           :param with_apitoken: also create an API token for the user and return it as `token`\n\
           :returns: the newly created user, with `email`\n:rtype: dictionary",
     run: user_create,
+    ..crate::UNTYPED
 };
 
 fn user_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -281,6 +282,7 @@ pub const USER_SHOW: Action = Action {
           :returns: the details of the user; `email` and `apikey` only for the user themself and sysadmins\n\
           :rtype: dictionary",
     run: user_show,
+    ..crate::UNTYPED
 };
 
 fn user_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -321,6 +323,7 @@ pub const USER_LIST: Action = Action {
           :param offset: skip this many users (optional, default 0)\n\
           :rtype: list of user dictionaries, or of names with ``all_fields=false``",
     run: user_list,
+    ..crate::UNTYPED
 };
 
 fn user_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -373,6 +376,7 @@ pub const USER_UPDATE: Action = Action {
           :param state: `active`, `pending` or `deleted` (sysadmins only)\n\
           :returns: the updated user\n:rtype: dictionary",
     run: user_update,
+    ..crate::UNTYPED
 };
 
 fn user_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -455,6 +459,7 @@ pub const USER_PATCH: Action = Action {
           Takes the same parameters as `user_update`, with only `id` required.\n\n\
           :returns: the updated user\n:rtype: dictionary",
     run: user_patch,
+    ..crate::UNTYPED
 };
 
 fn user_patch(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -486,6 +491,7 @@ pub const USER_DELETE: Action = Action {
           no longer act and their API tokens stop working.\n\n\
           :param id: the id or name of the user\n:rtype: null",
     run: user_delete,
+    ..crate::UNTYPED
 };
 
 fn user_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
@@ -514,6 +520,7 @@ pub const USER_AUTOCOMPLETE: Action = Action {
           :param ignore_self: leave the caller out (optional, default false)\n\
           :rtype: a list of user dictionaries each with keys ``'id'``, ``'name'`` and ``'fullname'``",
     run: user_autocomplete,
+    ..crate::UNTYPED
 };
 
 fn user_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
