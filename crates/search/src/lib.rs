@@ -1,10 +1,13 @@
 //! datahavn's dataset search: an embedded tantivy index, derived from the database.
 //!
-//! Every write to a dataset appends to the `change_log` table in its transaction. Each process
-//! keeps its own index in memory: built from the database when the process starts, then kept
-//! current by applying the change log in order before every search ([`SearchIndex::catch_up`]),
-//! so a dataset is searchable the moment its write commits, in this process or any other on the
-//! same database. Nothing can drift: the database is the truth and the index follows it.
+//! Every write to a dataset appends to the `change_log` table in its transaction. A process
+//! keeps its index on disk in `<data dir>/search-index` (one process at a time holds that
+//! directory; another on the same data directory builds its own in memory): reused at start when
+//! it follows the same database, format and language, otherwise rebuilt. It is kept current by
+//! applying the change log in order before every search ([`SearchIndex::catch_up`]) and, in a
+//! server, every half second, so a dataset is searchable the moment its write commits, in this
+//! process or any other on the same database. Nothing can drift: the database is the truth and
+//! the index follows it.
 
 mod collect;
 mod disk;
