@@ -15,31 +15,34 @@ use datahavn_domain::catalog::Activity;
 use datahavn_domain::params::{MISSING_VALUE, Params, parse_bool};
 use datahavn_domain::{Timestamp, ValidationErrors};
 use datahavn_storage::{ActivityStream, Tx};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::access::{memberships, require_edit, require_read};
+use crate::args::required;
+use crate::dto::{ActivityDict, ActivityDiffResult};
 use crate::package::find_package;
-use crate::{Action, ActionError, ActionResult, Context};
+use crate::request::{Request, request, request_doc, response_doc};
+use crate::{Action, ActionError, ActionResult, Context, to_json};
 
 /// CKAN's `ckan.activity_list_limit` and `ckan.activity_list_limit_max` defaults.
 const DEFAULT_LIMIT: u64 = 31;
 const MAX_LIMIT: u64 = 100;
 
 /// CKAN's activity dict (2.11 keys, in its column order).
-fn activity_dict(activity: &Activity) -> Value {
-    json!({
-        "id": activity.id,
-        "timestamp": activity.timestamp.to_ckan_string(),
-        "user_id": activity.user_id,
-        "object_id": activity.object_id,
-        "activity_type": activity.activity_type,
-        "data": activity.data,
-        "permission_labels": activity.permission_labels,
-    })
+fn activity_dict(activity: &Activity) -> ActivityDict {
+    ActivityDict {
+        id: activity.id.clone(),
+        timestamp: activity.timestamp.to_ckan_string(),
+        user_id: activity.user_id.clone(),
+        object_id: activity.object_id.clone(),
+        activity_type: activity.activity_type.clone(),
+        data: activity.data.clone(),
+        permission_labels: activity.permission_labels.clone(),
+    }
 }
 
-fn activity_list(activities: &[Activity]) -> Value {
-    Value::Array(activities.iter().map(activity_dict).collect())
+fn activity_list(activities: &[Activity]) -> ActionResult {
+    to_json(&activities.iter().map(activity_dict).collect::<Vec<_>>())
 }
 
 /// The dataset labels a caller holds; `None` for sysadmins, who see everything.
@@ -58,8 +61,8 @@ fn user_labels(who: &Memberships) -> Option<Vec<String>> {
 }
 
 /// `after` / `before`: Unix timestamps, whole or fractional, as numbers or text.
-fn unix_time(params: &Params, key: &str, errors: &mut ValidationErrors) -> Option<Timestamp> {
-    let value = params.get(key)?;
+fn unix_time(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<Timestamp>> {
+    let Some(value) = params.get(key) else { return Ok(None) };
     let seconds = match value {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse::<f64>().ok(),
@@ -78,7 +81,7 @@ fn unix_time(params: &Params, key: &str, errors: &mut ValidationErrors) -> Optio
     if time.is_none() {
         errors.add(key, "Must be a float timestamp");
     }
-    time
+    Ok(time)
 }
 
 /// `limit` (31 by default, at most 100), `offset`, `after`, `before`.
@@ -89,28 +92,39 @@ struct Paging {
     before: Option<Timestamp>,
 }
 
-fn paging(params: &Params, errors: &mut ValidationErrors) -> Paging {
-    let limit = match params.natural("limit", errors) {
-        None => DEFAULT_LIMIT,
-        // CKAN reads 0 as "no limit"; the maximum is the most it would ever send otherwise.
-        Some(0) => MAX_LIMIT,
-        Some(limit) => limit.min(MAX_LIMIT),
-    };
-    let offset = params.natural("offset", errors).unwrap_or(0);
-    Paging {
-        limit: i64::try_from(limit).unwrap_or(31),
-        offset: i64::try_from(offset).unwrap_or(i64::MAX),
-        after: unix_time(params, "after", errors),
-        before: unix_time(params, "before", errors),
+impl Paging {
+    fn new(
+        limit: Option<u64>,
+        offset: Option<u64>,
+        after: Option<Timestamp>,
+        before: Option<Timestamp>,
+    ) -> Self {
+        let limit = match limit {
+            None => DEFAULT_LIMIT,
+            // CKAN reads 0 as "no limit"; the maximum is the most it would ever send otherwise.
+            Some(0) => MAX_LIMIT,
+            Some(limit) => limit.min(MAX_LIMIT),
+        };
+        Self {
+            limit: i64::try_from(limit).unwrap_or(31),
+            offset: i64::try_from(offset.unwrap_or(0)).unwrap_or(i64::MAX),
+            after,
+            before,
+        }
     }
 }
 
-/// CKAN's `list_of_strings`.
-fn string_list(params: &Params, key: &str, errors: &mut ValidationErrors) -> Option<Vec<String>> {
-    let value = params.get(key)?;
+/// CKAN's `list_of_strings`: a JSON list of strings (over GET, a repeated key); one string is
+/// not a list.
+fn string_list(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Option<Vec<String>>> {
+    let Some(value) = params.get(key) else { return Ok(None) };
     let Value::Array(items) = value else {
         errors.add(key, "Not a list");
-        return None;
+        return Ok(None);
     };
     let mut out = Vec::with_capacity(items.len());
     for item in items {
@@ -118,64 +132,82 @@ fn string_list(params: &Params, key: &str, errors: &mut ValidationErrors) -> Opt
             Value::String(s) => out.push(s.clone()),
             other => {
                 errors.add(key, format!("Not a string: {other}"));
-                return None;
+                return Ok(None);
             }
         }
     }
-    Some(out)
+    Ok(Some(out))
 }
 
-/// `include_hidden_activity`: honoured for sysadmins only, silently dropped for others; any
-/// value that is not clearly true is false (CKAN's `boolean_validator`).
-fn include_hidden(ctx: &Context<'_>, params: &Params) -> bool {
-    ctx.actor.is_sysadmin() && params.get("include_hidden_activity").and_then(parse_bool).unwrap_or(false)
+/// CKAN's `boolean_validator`: any value that is not clearly true is false, never an error.
+fn lenient_bool(params: &Params, key: &str, _errors: &mut ValidationErrors) -> ActionResult<Option<bool>> {
+    Ok(params.get(key).map(|value| parse_bool(value).unwrap_or(false)))
 }
 
 /// `id`, CKAN's `not_missing`: absent is an error, empty finds nothing.
-fn object_reference(params: &Params, errors: &mut ValidationErrors) -> String {
-    let id = params.string("id", errors);
-    if id.is_none() && !errors.contains("id") {
-        errors.add("id", MISSING_VALUE);
+fn not_missing(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<String> {
+    let id = params.string(key, errors);
+    if id.is_none() && !errors.contains(key) {
+        errors.add(key, MISSING_VALUE);
     }
-    id.unwrap_or_default()
+    Ok(id.unwrap_or_default())
 }
 
 pub const PACKAGE_ACTIVITY_LIST: Action = Action {
     name: "package_activity_list",
     side_effect_free: true,
+    tag: "activity",
     doc: "Return a dataset's activity stream, newest first.\n\n\
-          You must be allowed to read the dataset.\n\n\
-          :param id: the id or name of the dataset\n:type id: string\n\
-          :param offset: where to start (optional, default: ``0``)\n:type offset: int\n\
-          :param limit: the most activities to return (optional, default: ``31``, at most ``100``)\n\
-          :type limit: int\n\
-          :param after: only activities after this Unix timestamp (optional)\n:type after: int, str\n\
-          :param before: only activities before this Unix timestamp (optional)\n:type before: int, str\n\
-          :param include_hidden_activity: also what the site itself did (CLI loads, harvests); \
-          sysadmins only (optional, default: ``False``)\n:type include_hidden_activity: bool\n\
-          :param activity_types: only activities of these types (optional)\n:type activity_types: list\n\
-          :param exclude_activity_types: leave out activities of these types (optional)\n\
-          :type exclude_activity_types: list\n\n:rtype: list of dictionaries",
-    run: package_activity_list,
-    ..crate::UNTYPED
+          You must be allowed to read the dataset. Activities of a private dataset reach only \
+          callers holding its permission labels.\n\n:rtype: list of dictionaries",
+    request: request_doc::<PackageActivityListRequest>,
+    response: response_doc::<Vec<ActivityDict>>,
+    errors: &[
+        (403, "May not read the dataset"),
+        (404, "No such dataset"),
+        (409, "Bad paging or type filters, or `id` missing"),
+    ],
+    run: |ctx, params| package_activity_list(ctx, PackageActivityListRequest::parse(params)?),
 };
 
-fn package_activity_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let id = object_reference(params, &mut errors);
-    let page = paging(params, &mut errors);
-    let types = string_list(params, "activity_types", &mut errors);
-    let exclude_types = string_list(params, "exclude_activity_types", &mut errors);
-    errors.into_result()?;
+request! {
+    /// The dataset, the page and the types of activity.
+    pub struct PackageActivityListRequest {
+        /// The id or name of the dataset.
+        pub id: String => not_missing,
+        /// The most activities to return (default 31, at most 100; 0 is the most).
+        pub limit: Option<u64>,
+        /// Where to start (default 0).
+        pub offset: Option<u64>,
+        /// Only activities after this Unix timestamp (a number, or one as text).
+        #[schema(value_type = Option<f64>)]
+        pub after: Option<Timestamp> => unix_time,
+        /// Only activities before this Unix timestamp (a number, or one as text).
+        #[schema(value_type = Option<f64>)]
+        pub before: Option<Timestamp> => unix_time,
+        /// Only activities of these types (a JSON list; not with `exclude_activity_types`).
+        pub activity_types: Option<Vec<String>> => string_list,
+        /// Leave out activities of these types (a JSON list).
+        pub exclude_activity_types: Option<Vec<String>> => string_list,
+        /// Also what the site itself did (CLI loads, harvests); sysadmins only (default false;
+        /// anything not clearly true is false).
+        pub include_hidden_activity: Option<bool> => lenient_bool,
+    }
+}
+
+fn package_activity_list(ctx: &Context<'_>, request: PackageActivityListRequest) -> ActionResult {
+    let page = Paging::new(request.limit, request.offset, request.after, request.before);
+    let (types, exclude_types) = (request.activity_types, request.exclude_activity_types);
     if types.is_some() && exclude_types.is_some() {
         return Err(ActionError::field(
             "activity_types",
             "Cannot be used together with `exclude_activity_types",
         ));
     }
-    let hidden = include_hidden(ctx, params);
+    // Honoured for sysadmins only, silently dropped for others.
+    let hidden = ctx.actor.is_sysadmin() && request.include_hidden_activity.unwrap_or(false);
     let activities = ctx.store().read(|tx| {
-        let package = find_package(tx, &id, None)?;
+        let package = find_package(tx, &request.id, None)?;
         let who = memberships(tx, &ctx.actor)?;
         require_read(&who, &package)?;
         let stream = ActivityStream {
@@ -192,35 +224,55 @@ fn package_activity_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
         };
         Ok::<_, ActionError>(tx.activity_stream(&stream)?)
     })?;
-    Ok(activity_list(&activities))
+    activity_list(&activities)
 }
 
 pub const USER_ACTIVITY_LIST: Action = Action {
     name: "user_activity_list",
     side_effect_free: true,
-    doc: "Return a user's activity stream: what they did and what was done to their account, \
-          newest first. Activities of datasets the caller may not read are left out.\n\n\
-          :param id: the id or name of the user\n:type id: string\n\
-          :param offset: where to start (optional, default: ``0``)\n:type offset: int\n\
-          :param limit: the most activities to return (optional, default: ``31``, at most ``100``)\n\
-          :type limit: int\n\
-          :param after: only activities after this Unix timestamp (optional)\n:type after: int, str\n\
-          :param before: only activities before this Unix timestamp (optional)\n:type before: int, str\n\n\
-          :rtype: list of dictionaries",
-    run: user_activity_list,
-    ..crate::UNTYPED
+    tag: "activity",
+    doc: "Return a user's activity stream, newest first.\n\n\
+          What the user did and what was done to their account; activities of datasets the \
+          caller may not read are left out.\n\n:rtype: list of dictionaries",
+    request: request_doc::<UserActivityListRequest>,
+    response: response_doc::<Vec<ActivityDict>>,
+    errors: &[(404, "No such user"), (409, "Bad paging or type lists, or `id` missing")],
+    run: |ctx, params| user_activity_list(ctx, UserActivityListRequest::parse(params)?),
 };
 
-fn user_activity_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let id = object_reference(params, &mut errors);
-    let page = paging(params, &mut errors);
-    // Checked as CKAN's schema checks them, though a user's stream does not filter by type.
-    string_list(params, "activity_types", &mut errors);
-    string_list(params, "exclude_activity_types", &mut errors);
-    errors.into_result()?;
+request! {
+    /// The user and the page.
+    pub struct UserActivityListRequest {
+        /// The id or name of the user.
+        pub id: String => not_missing,
+        /// The most activities to return (default 31, at most 100; 0 is the most).
+        pub limit: Option<u64>,
+        /// Where to start (default 0).
+        pub offset: Option<u64>,
+        /// Only activities after this Unix timestamp (a number, or one as text).
+        #[schema(value_type = Option<f64>)]
+        pub after: Option<Timestamp> => unix_time,
+        /// Only activities before this Unix timestamp (a number, or one as text).
+        #[schema(value_type = Option<f64>)]
+        pub before: Option<Timestamp> => unix_time,
+        /// Checked to be a JSON list of strings, as CKAN checks it; a user's stream is not
+        /// filtered by type.
+        pub activity_types: Option<Vec<String>> => string_list,
+        /// Checked to be a JSON list of strings, as CKAN checks it; a user's stream is not
+        /// filtered by type.
+        pub exclude_activity_types: Option<Vec<String>> => string_list,
+    }
+}
+
+fn user_activity_list(ctx: &Context<'_>, request: UserActivityListRequest) -> ActionResult {
+    // The type lists were checked while parsing, as CKAN checks them; a user's stream does not
+    // filter by type.
+    if request.activity_types.is_some() || request.exclude_activity_types.is_some() {
+        log::debug!("user_activity_list: activity_types and exclude_activity_types do not filter");
+    }
+    let page = Paging::new(request.limit, request.offset, request.after, request.before);
     let activities = ctx.store().read(|tx| {
-        let user = tx.user_by_id_or_name(&id)?.ok_or(ActionError::NotFound(None))?;
+        let user = tx.user_by_id_or_name(&request.id)?.ok_or(ActionError::NotFound(None))?;
         let who = memberships(tx, &ctx.actor)?;
         let stream = ActivityStream {
             by_or_about_user: Some(user.id),
@@ -234,28 +286,48 @@ fn user_activity_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
         };
         Ok::<_, ActionError>(tx.activity_stream(&stream)?)
     })?;
-    Ok(activity_list(&activities))
+    activity_list(&activities)
 }
 
 pub const RECENTLY_CHANGED_PACKAGES_ACTIVITY_LIST: Action = Action {
     name: "recently_changed_packages_activity_list",
     side_effect_free: true,
-    doc: "Return the site's recent dataset activities (new, changed and deleted datasets), \
-          newest first; those of datasets the caller may not read are left out.\n\n\
-          :param offset: where to start (optional, default: ``0``)\n:type offset: int\n\
-          :param limit: the most activities to return (optional, default: ``31``, at most ``100``)\n\
-          :type limit: int\n\
-          :param after: only activities after this Unix timestamp (optional)\n:type after: int, str\n\
-          :param before: only activities before this Unix timestamp (optional)\n:type before: int, str\n\n\
-          :rtype: list of dictionaries",
-    run: recently_changed_packages_activity_list,
-    ..crate::UNTYPED
+    tag: "activity",
+    doc: "Return the site's recent dataset activities, newest first.\n\n\
+          New, changed and deleted datasets of the whole site; those of datasets the caller may \
+          not read are left out.\n\n:rtype: list of dictionaries",
+    request: request_doc::<RecentlyChangedPackagesActivityListRequest>,
+    response: response_doc::<Vec<ActivityDict>>,
+    errors: &[(409, "Bad paging")],
+    run: |ctx, params| {
+        recently_changed_packages_activity_list(
+            ctx,
+            RecentlyChangedPackagesActivityListRequest::parse(params)?,
+        )
+    },
 };
 
-fn recently_changed_packages_activity_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let page = paging(params, &mut errors);
-    errors.into_result()?;
+request! {
+    /// The page.
+    pub struct RecentlyChangedPackagesActivityListRequest {
+        /// The most activities to return (default 31, at most 100; 0 is the most).
+        pub limit: Option<u64>,
+        /// Where to start (default 0).
+        pub offset: Option<u64>,
+        /// Only activities after this Unix timestamp (a number, or one as text).
+        #[schema(value_type = Option<f64>)]
+        pub after: Option<Timestamp> => unix_time,
+        /// Only activities before this Unix timestamp (a number, or one as text).
+        #[schema(value_type = Option<f64>)]
+        pub before: Option<Timestamp> => unix_time,
+    }
+}
+
+fn recently_changed_packages_activity_list(
+    ctx: &Context<'_>,
+    request: RecentlyChangedPackagesActivityListRequest,
+) -> ActionResult {
+    let page = Paging::new(request.limit, request.offset, request.after, request.before);
     let activities = ctx.store().read(|tx| {
         let who = memberships(tx, &ctx.actor)?;
         let stream = ActivityStream {
@@ -270,7 +342,7 @@ fn recently_changed_packages_activity_list(ctx: &Context<'_>, params: &Params) -
         };
         Ok::<_, ActionError>(tx.activity_stream(&stream)?)
     })?;
-    Ok(activity_list(&activities))
+    activity_list(&activities)
 }
 
 /// What a caller must be allowed to do with the dataset to see an activity: read it
@@ -303,14 +375,6 @@ fn check_activity(ctx: &Context<'_>, tx: &mut Tx<'_>, activity: &Activity, need:
     }
 }
 
-/// `id` as CKAN's `get_or_bust` reads it.
-fn required(params: &Params, key: &str) -> ActionResult<String> {
-    let mut errors = ValidationErrors::new();
-    let value = params.required_string(key, &mut errors);
-    errors.into_result()?;
-    value.ok_or_else(|| ActionError::field(key, MISSING_VALUE))
-}
-
 fn find_activity(tx: &mut Tx<'_>, id: &str) -> ActionResult<Activity> {
     tx.activity_by_id(id)?.ok_or(ActionError::NotFound(None))
 }
@@ -318,42 +382,74 @@ fn find_activity(tx: &mut Tx<'_>, id: &str) -> ActionResult<Activity> {
 pub const ACTIVITY_SHOW: Action = Action {
     name: "activity_show",
     side_effect_free: true,
+    tag: "activity",
     doc: "Return one activity of an activity stream.\n\n\
-          Dataset activities are shown to those who may read the dataset; others to sysadmins.\n\n\
-          :param id: the id of the activity\n:type id: string\n\n:rtype: dictionary",
-    run: activity_show,
-    ..crate::UNTYPED
+          Dataset activities are shown to those who may read the dataset and hold its \
+          permission labels; others to sysadmins.\n\n:rtype: dictionary",
+    request: request_doc::<ActivityShowRequest>,
+    response: response_doc::<ActivityDict>,
+    errors: &[
+        (
+            403,
+            "`Access denied: Unauthorized to view activity data`, `Access denied: object_type not recognized`, or may not read the dataset",
+        ),
+        (404, "No such activity"),
+        (409, "`id` missing"),
+    ],
+    run: |ctx, params| activity_show(ctx, ActivityShowRequest::parse(params)?),
 };
 
-fn activity_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let id = required(params, "id")?;
+request! {
+    /// An activity.
+    pub struct ActivityShowRequest {
+        /// The id of the activity.
+        pub id: String,
+    }
+}
+
+fn activity_show(ctx: &Context<'_>, request: ActivityShowRequest) -> ActionResult {
     ctx.store().read(|tx| {
-        let activity = find_activity(tx, &id)?;
+        let activity = find_activity(tx, &request.id)?;
         check_activity(ctx, tx, &activity, Need::Read)?;
-        Ok(activity_dict(&activity))
+        to_json(&activity_dict(&activity))
     })
 }
 
 pub const ACTIVITY_DATA_SHOW: Action = Action {
     name: "activity_data_show",
     side_effect_free: true,
-    doc: "Return the data of an activity: the object as it was after the change (for a dataset \
-          activity, ``{\"package\": <dataset dict>, \"actor\": <user name>}``).\n\n\
-          You must be allowed to edit the dataset.\n\n\
-          :param id: the id of the activity\n:type id: string\n\
-          :param object_type: only this part of the data: ``package``, ``user``, ``group`` or \
-          ``organization`` (optional)\n:type object_type: string\n\n:rtype: dictionary",
-    run: activity_data_show,
-    ..crate::UNTYPED
+    tag: "activity",
+    doc: "Return the data of an activity.\n\n\
+          The object as it was after the change: for a dataset activity, \
+          ``{\"package\": <dataset dict>, \"actor\": <user name>}``, or with `object_type` only \
+          that part. You must be allowed to edit the dataset.\n\n:rtype: dictionary",
+    request: request_doc::<ActivityDataShowRequest>,
+    response: response_doc::<Value>,
+    errors: &[
+        (
+            403,
+            "`Access denied: Unauthorized to view activity data`, `Access denied: object_type not recognized`, or may not edit the dataset",
+        ),
+        (404, "No such activity, or `Not found: Could not find that object_type in the activity`"),
+        (409, "`id` missing"),
+    ],
+    run: |ctx, params| activity_data_show(ctx, ActivityDataShowRequest::parse(params)?),
 };
 
-fn activity_data_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let id = required(params, "id")?;
-    let mut errors = ValidationErrors::new();
-    let object_type = params.string("object_type", &mut errors).filter(|t| !t.is_empty());
-    errors.into_result()?;
+request! {
+    /// An activity, and which part of its data.
+    pub struct ActivityDataShowRequest {
+        /// The id of the activity.
+        pub id: String => |p, k, _| required(p, [k]).map(|[v]| v),
+        /// Only this part of the data: `package`, `user`, `group` or `organization`.
+        pub object_type: Option<String>,
+    }
+}
+
+fn activity_data_show(ctx: &Context<'_>, request: ActivityDataShowRequest) -> ActionResult {
+    let object_type = request.object_type.filter(|t| !t.is_empty());
     ctx.store().read(|tx| {
-        let activity = find_activity(tx, &id)?;
+        let activity = find_activity(tx, &request.id)?;
         check_activity(ctx, tx, &activity, Need::Edit)?;
         match object_type {
             None => Ok(activity.data),
@@ -369,27 +465,42 @@ fn activity_data_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const ACTIVITY_DIFF: Action = Action {
     name: "activity_diff",
     side_effect_free: true,
+    tag: "activity",
     doc: "Return a diff of an activity's object against the previous activity of the same \
-          object.\n\nYou must be allowed to edit the dataset.\n\n\
-          :param id: the id of the activity\n:type id: string\n\
-          :param object_type: ``package``, ``user``, ``group`` or ``organization``\n\
-          :type object_type: string\n\
-          :param diff_type: ``unified`` or ``context`` (optional, default: ``unified``; \
-          ``html`` is not supported)\n:type diff_type: string\n\n\
-          :returns: ``{diff, activities}``: the diff of the two objects printed as sorted, \
-          indented JSON, and the two activities, older first\n:rtype: dictionary",
-    run: activity_diff,
-    ..crate::UNTYPED
+          object.\n\n\
+          The two objects are printed as sorted, indented JSON and compared line by line, as \
+          Python's `difflib` does. You must be allowed to edit the dataset.\n\n\
+          :returns: ``{diff, activities}``: the diff, and the two activities, older first\n\
+          :rtype: dictionary",
+    request: request_doc::<ActivityDiffRequest>,
+    response: response_doc::<ActivityDiffResult>,
+    errors: &[
+        (
+            403,
+            "`Access denied: Unauthorized to view activity data`, `Access denied: object_type not recognized`, or may not edit the dataset",
+        ),
+        (404, "No such activity, no previous one, or no such object in them"),
+        (409, "`id` or `object_type` missing, or `{\"message\": \"diff_type not recognized\"}`"),
+    ],
+    run: |ctx, params| activity_diff(ctx, ActivityDiffRequest::parse(params)?),
 };
 
-fn activity_diff(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let id = required(params, "id")?;
-    let object_type = required(params, "object_type")?;
-    let mut errors = ValidationErrors::new();
-    let diff_type = params.string("diff_type", &mut errors).unwrap_or_else(|| "unified".to_owned());
-    errors.into_result()?;
+request! {
+    /// An activity, the object to compare and the diff's format.
+    pub struct ActivityDiffRequest {
+        /// The id of the activity.
+        pub id: String => |p, k, _| required(p, [k]).map(|[v]| v),
+        /// `package`, `user`, `group` or `organization`.
+        pub object_type: String => |p, k, _| required(p, [k]).map(|[v]| v),
+        /// `unified` (default) or `context`; `html` is not supported.
+        pub diff_type: Option<String>,
+    }
+}
+
+fn activity_diff(ctx: &Context<'_>, request: ActivityDiffRequest) -> ActionResult {
+    let diff_type = request.diff_type.unwrap_or_else(|| "unified".to_owned());
     let (previous, activity) = ctx.store().read(|tx| {
-        let activity = find_activity(tx, &id)?;
+        let activity = find_activity(tx, &request.id)?;
         check_activity(ctx, tx, &activity, Need::Edit)?;
         let previous = tx
             .previous_activity(&activity)?
@@ -397,7 +508,7 @@ fn activity_diff(ctx: &Context<'_>, params: &Params) -> ActionResult {
         Ok::<_, ActionError>((previous, activity))
     })?;
     let objects = [&previous, &activity]
-        .map(|a| a.data.get(&object_type).map(diff::python_json))
+        .map(|a| a.data.get(&request.object_type).map(diff::python_json))
         .map(|text| text.ok_or_else(|| ActionError::not_found("Could not find object in the activity data")));
     let [old, new] = objects;
     let (old, new) = (old?, new?);
@@ -412,5 +523,8 @@ fn activity_diff(ctx: &Context<'_>, params: &Params) -> ActionResult {
             return Err(ActionError::ValidationDict(dict));
         }
     };
-    Ok(json!({"diff": diff, "activities": [activity_dict(&previous), activity_dict(&activity)]}))
+    to_json(&ActivityDiffResult {
+        diff,
+        activities: vec![activity_dict(&previous), activity_dict(&activity)],
+    })
 }

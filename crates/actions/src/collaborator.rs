@@ -7,12 +7,14 @@
 use datahavn_domain::Timestamp;
 use datahavn_domain::authz::{self, Memberships};
 use datahavn_domain::catalog::{Collaborator, PackageRecord};
-use datahavn_domain::params::Params;
-use serde_json::{Value, json};
+use datahavn_domain::params::MISSING_VALUE;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::access::memberships;
-use crate::args::{authenticated, optional, plain_error, required};
-use crate::{Action, ActionError, ActionResult, Context};
+use crate::args::{authenticated, plain_error, required};
+use crate::request::{Request, request, request_doc, response_doc};
+use crate::{Action, ActionError, ActionResult, Context, to_json};
 
 const CAPACITIES: &[&str] = &["editor", "member"];
 
@@ -32,18 +34,45 @@ fn may_manage(who: &Memberships, package: &PackageRecord) -> bool {
     }
 }
 
-fn collaborator_json(c: &Collaborator) -> Value {
-    json!({
-        "package_id": c.package_id,
-        "user_id": c.user_id,
-        "capacity": c.capacity,
-        "modified": c.modified.to_ckan_string(),
-    })
+/// A collaborator of a dataset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CollaboratorDict {
+    pub package_id: String,
+    pub user_id: String,
+    /// `editor` or `member`.
+    #[schema(example = "editor")]
+    pub capacity: String,
+    /// When the collaboration was made or last changed: `YYYY-MM-DDTHH:MM:SS.ffffff`, UTC.
+    #[schema(value_type = String, example = "2026-11-26T17:49:19.123456")]
+    pub modified: Timestamp,
+}
+
+impl From<&Collaborator> for CollaboratorDict {
+    fn from(c: &Collaborator) -> Self {
+        Self {
+            package_id: c.package_id.clone(),
+            user_id: c.user_id.clone(),
+            capacity: c.capacity.clone(),
+            modified: c.modified,
+        }
+    }
+}
+
+/// A dataset a user collaborates in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserCollaborationDict {
+    pub package_id: String,
+    /// `editor` or `member`.
+    #[schema(example = "editor")]
+    pub capacity: String,
+    /// When the collaboration was made or last changed: `YYYY-MM-DDTHH:MM:SS.ffffff`, UTC.
+    #[schema(value_type = String, example = "2026-11-26T17:49:19.123456")]
+    pub modified: Timestamp,
 }
 
 /// An optional `capacity` filter, checked against the allowed ones.
-fn capacity_filter(params: &Params) -> ActionResult<Option<String>> {
-    match optional(params, "capacity")?.filter(|c| !c.is_empty()) {
+fn capacity_filter(capacity: Option<String>) -> ActionResult<Option<String>> {
+    match capacity.filter(|c| !c.is_empty()) {
         Some(c) if !CAPACITIES.contains(&c.as_str()) => {
             Err(plain_error("message", format!("Capacity must be one of \"{}\"", capacities_text())))
         }
@@ -54,20 +83,38 @@ fn capacity_filter(params: &Params) -> ActionResult<Option<String>> {
 pub const PACKAGE_COLLABORATOR_CREATE: Action = Action {
     name: "package_collaborator_create",
     side_effect_free: false,
-    doc: "Make a user a collaborator in a dataset. If the user is already a collaborator, their \
-          capacity is updated.\n\nYou must be an admin of the dataset's organization (or a \
-          sysadmin). Collaborators are always enabled in datahavn.\n\n\
-          :param id: the id or name of the dataset\n:type id: string\n\
-          :param user_id: the id or name of the user\n:type user_id: string\n\
-          :param capacity: `editor` or `member`\n:type capacity: string\n\
+    tag: "datasets",
+    doc: "Make a user a collaborator in a dataset.\n\n\
+          If the user is already a collaborator, their capacity is updated. A `member` may read \
+          the dataset while it is private or a draft; an `editor` may also edit it.\n\n\
+          You must be an admin of the dataset's organization (or, for a dataset without one, \
+          its creator) or a sysadmin. Collaborators are always enabled in datahavn.\n\n\
           :returns: the new (or updated) collaborator `{package_id, user_id, capacity, modified}`\n\
           :rtype: dictionary",
-    run: package_collaborator_create,
-    ..crate::UNTYPED
+    request: request_doc::<PackageCollaboratorCreateRequest>,
+    response: response_doc::<CollaboratorDict>,
+    errors: &[
+        (403, "Anonymous, or not an admin of the dataset's organization"),
+        (404, "`Not found: Dataset not found` or `Not found: User not found`"),
+        (409, "A key missing, or `{\"message\": \"Role must be one of \\\"editor, member\\\"\"}`"),
+    ],
+    run: |ctx, params| package_collaborator_create(ctx, PackageCollaboratorCreateRequest::parse(params)?),
 };
 
-fn package_collaborator_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [package_ref, user_ref, capacity] = required(params, ["id", "user_id", "capacity"])?;
+request! {
+    /// The dataset, the user and their capacity.
+    pub struct PackageCollaboratorCreateRequest {
+        /// The id or name of the dataset.
+        pub id: String,
+        /// The id or name of the user to add or change.
+        pub user_id: String,
+        /// `editor` or `member`.
+        pub capacity: String,
+    }
+}
+
+fn package_collaborator_create(ctx: &Context<'_>, request: PackageCollaboratorCreateRequest) -> ActionResult {
+    let PackageCollaboratorCreateRequest { id: package_ref, user_id: user_ref, capacity } = request;
     if !CAPACITIES.contains(&capacity.as_str()) {
         return Err(plain_error("message", format!("Role must be one of \"{}\"", capacities_text())));
     }
@@ -95,26 +142,41 @@ fn package_collaborator_create(ctx: &Context<'_>, params: &Params) -> ActionResu
         log::info!("user {} added as collaborator in dataset {} ({capacity})", user.name, package.id);
         Ok::<_, ActionError>(collaborator)
     })?;
-    Ok(collaborator_json(&collaborator))
+    to_json(&CollaboratorDict::from(&collaborator))
 }
 
 pub const PACKAGE_COLLABORATOR_LIST: Action = Action {
     name: "package_collaborator_list",
     side_effect_free: true,
-    doc: "Return the collaborators of a dataset.\n\nYou must be an admin of the dataset's \
-          organization (or a sysadmin).\n\n\
-          :param id: the id or name of the dataset\n:type id: string\n\
-          :param capacity: (optional) only collaborators with this capacity\n:type capacity: string\n\
+    tag: "datasets",
+    doc: "Return the collaborators of a dataset.\n\n\
+          You must be an admin of the dataset's organization (or, for a dataset without one, \
+          its creator) or a sysadmin.\n\n\
           :returns: `[{package_id, user_id, capacity, modified}]`\n:rtype: list of dictionaries",
-    run: package_collaborator_list,
-    ..crate::UNTYPED
+    request: request_doc::<PackageCollaboratorListRequest>,
+    response: response_doc::<Vec<CollaboratorDict>>,
+    errors: &[
+        (403, "Not an admin of the dataset's organization"),
+        (404, "`Not found: Package not found`"),
+        (409, "`id` missing, or `{\"message\": \"Capacity must be one of \\\"editor, member\\\"\"}`"),
+    ],
+    run: |ctx, params| package_collaborator_list(ctx, PackageCollaboratorListRequest::parse(params)?),
 };
 
-fn package_collaborator_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [package_ref] = required(params, ["id"])?;
+request! {
+    /// The dataset, and the capacity to list.
+    pub struct PackageCollaboratorListRequest {
+        /// The id or name of the dataset.
+        pub id: String => |p, k, _| required(p, [k]).map(|[v]| v),
+        /// Only collaborators with this capacity (`editor` or `member`).
+        pub capacity: Option<String>,
+    }
+}
+
+fn package_collaborator_list(ctx: &Context<'_>, request: PackageCollaboratorListRequest) -> ActionResult {
     let list = ctx.store().read(|tx| {
         let package = tx
-            .package_by_id_or_name(&package_ref)?
+            .package_by_id_or_name(&request.id)?
             .ok_or_else(|| ActionError::not_found("Package not found"))?;
         let who = memberships(tx, &ctx.actor)?;
         if !may_manage(&who, &package) {
@@ -123,31 +185,51 @@ fn package_collaborator_list(ctx: &Context<'_>, params: &Params) -> ActionResult
                 ctx.actor.name()
             )));
         }
-        let capacity = capacity_filter(params)?;
+        let capacity = capacity_filter(request.capacity)?;
         let all = tx.collaborators_of(&package.id)?;
         Ok::<_, ActionError>(
             all.iter()
                 .filter(|c| capacity.as_deref().is_none_or(|wanted| c.capacity == wanted))
-                .map(collaborator_json)
+                .map(CollaboratorDict::from)
                 .collect::<Vec<_>>(),
         )
     })?;
-    Ok(Value::Array(list))
+    to_json(&list)
 }
 
 pub const PACKAGE_COLLABORATOR_DELETE: Action = Action {
     name: "package_collaborator_delete",
     side_effect_free: false,
-    doc: "Remove a collaborator from a dataset.\n\nYou must be an admin of the dataset's \
-          organization (or a sysadmin).\n\n\
-          :param id: the id or name of the dataset\n:type id: string\n\
-          :param user_id: the id or name of the user to remove\n:type user_id: string\n:rtype: null",
-    run: package_collaborator_delete,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Remove a collaborator from a dataset.\n\n\
+          You must be an admin of the dataset's organization (or, for a dataset without one, \
+          its creator) or a sysadmin.\n\n:rtype: null",
+    request: request_doc::<PackageCollaboratorDeleteRequest>,
+    response: response_doc::<Option<String>>,
+    errors: &[
+        (403, "Anonymous, or not an admin of the dataset's organization"),
+        (
+            404,
+            "`Not found: Package not found`, `Not found: User not found` or \
+             `Not found: User <user_id> is not a collaborator on this package`",
+        ),
+        (409, "A key missing"),
+    ],
+    run: |ctx, params| package_collaborator_delete(ctx, PackageCollaboratorDeleteRequest::parse(params)?),
 };
 
-fn package_collaborator_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [package_ref, user_ref] = required(params, ["id", "user_id"])?;
+request! {
+    /// The dataset and the user to remove.
+    pub struct PackageCollaboratorDeleteRequest {
+        /// The id or name of the dataset.
+        pub id: String,
+        /// The id or name of the user to remove.
+        pub user_id: String,
+    }
+}
+
+fn package_collaborator_delete(ctx: &Context<'_>, request: PackageCollaboratorDeleteRequest) -> ActionResult {
+    let PackageCollaboratorDeleteRequest { id: package_ref, user_id: user_ref } = request;
     authenticated(ctx, "package_collaborator_delete")?;
     ctx.store().write(|tx| {
         let package = tx
@@ -170,30 +252,51 @@ fn package_collaborator_delete(ctx: &Context<'_>, params: &Params) -> ActionResu
         log::info!("user {} removed as collaborator from dataset {}", user.name, package.id);
         Ok::<_, ActionError>(())
     })?;
-    Ok(Value::Null)
+    Ok(serde_json::Value::Null)
 }
 
 pub const PACKAGE_COLLABORATOR_LIST_FOR_USER: Action = Action {
     name: "package_collaborator_list_for_user",
     side_effect_free: true,
-    doc: "Return the datasets a user is a collaborator in.\n\nOnly for the user themself (and \
-          sysadmins).\n\n\
-          :param id: the id or name of the user (`user` is accepted too)\n:type id: string\n\
-          :param capacity: (optional) only datasets where the user has this capacity\n\
-          :type capacity: string\n\
+    tag: "datasets",
+    doc: "Return the datasets a user is a collaborator in.\n\n\
+          Only for the user themself (and sysadmins).\n\n\
           :returns: `[{package_id, capacity, modified}]`\n:rtype: list of dictionaries",
-    run: package_collaborator_list_for_user,
-    ..crate::UNTYPED
+    request: request_doc::<PackageCollaboratorListForUserRequest>,
+    response: response_doc::<Vec<UserCollaborationDict>>,
+    errors: &[
+        (
+            403,
+            "Not yourself (nor a sysadmin), or `Access denied: Not allowed to retrieve collaborators` for an unknown user",
+        ),
+        (409, "`id` missing, or `{\"message\": \"Capacity must be one of \\\"editor, member\\\"\"}`"),
+    ],
+    run: |ctx, params| {
+        package_collaborator_list_for_user(ctx, PackageCollaboratorListForUserRequest::parse(params)?)
+    },
 };
 
-fn package_collaborator_list_for_user(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let user_ref = match optional(params, "id")?.filter(|v| !v.trim().is_empty()) {
-        Some(id) => id,
-        None => match optional(params, "user")?.filter(|v| !v.trim().is_empty()) {
-            Some(user) => user,
-            None => return Err(ActionError::field("id", datahavn_domain::params::MISSING_VALUE)),
-        },
-    };
+request! {
+    /// The user (`id`, or `user`), and the capacity to list.
+    pub struct PackageCollaboratorListForUserRequest {
+        /// The id or name of the user: yourself, unless you are a sysadmin. Required unless
+        /// `user` is given.
+        pub id: Option<String>,
+        /// The id or name of the user, when `id` is not given.
+        pub user: Option<String>,
+        /// Only datasets where the user has this capacity (`editor` or `member`).
+        pub capacity: Option<String>,
+    }
+}
+
+fn package_collaborator_list_for_user(
+    ctx: &Context<'_>,
+    request: PackageCollaboratorListForUserRequest,
+) -> ActionResult {
+    let given = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+    let user_ref = given(request.id)
+        .or_else(|| given(request.user))
+        .ok_or_else(|| ActionError::field("id", MISSING_VALUE))?;
     let is_self = ctx.actor.user_id().is_some_and(|id| !id.is_empty() && id == user_ref)
         || (ctx.actor.is_authenticated() && ctx.actor.name() == user_ref);
     if !ctx.actor.is_sysadmin() && !is_self {
@@ -203,20 +306,18 @@ fn package_collaborator_list_for_user(ctx: &Context<'_>, params: &Params) -> Act
         let user = tx
             .user_by_id_or_name(&user_ref)?
             .ok_or_else(|| ActionError::denied("Not allowed to retrieve collaborators"))?;
-        let capacity = capacity_filter(params)?;
+        let capacity = capacity_filter(request.capacity)?;
         let rows = tx.collaborator_rows_of_user(&user.id)?;
         Ok::<_, ActionError>(
             rows.iter()
                 .filter(|c| capacity.as_deref().is_none_or(|wanted| c.capacity == wanted))
-                .map(|c| {
-                    json!({
-                        "package_id": c.package_id,
-                        "capacity": c.capacity,
-                        "modified": c.modified.to_ckan_string(),
-                    })
+                .map(|c| UserCollaborationDict {
+                    package_id: c.package_id.clone(),
+                    capacity: c.capacity.clone(),
+                    modified: c.modified,
                 })
                 .collect::<Vec<_>>(),
         )
     })?;
-    Ok(Value::Array(list))
+    to_json(&list)
 }

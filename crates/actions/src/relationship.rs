@@ -3,14 +3,15 @@
 
 use datahavn_domain::authz::{self, Memberships};
 use datahavn_domain::catalog::{PackageRecord, Relationship};
-use datahavn_domain::params::Params;
 use datahavn_storage::Tx;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::access::memberships;
-use crate::args::{authenticated, optional, required};
+use crate::args::{authenticated, required};
 use crate::render::rerender_packages;
-use crate::{Action, ActionError, ActionResult, Context};
+use crate::request::{Request, request, request_doc, response_doc};
+use crate::{Action, ActionError, ActionResult, Context, to_json};
 
 /// (forward, reverse) pairs, as CKAN lists them.
 const TYPES: &[(&str, &str)] = &[
@@ -77,65 +78,110 @@ fn stored_between(
     }))
 }
 
+/// A relationship between two datasets, with their names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelationshipDict {
+    /// The subject dataset's name.
+    pub subject: String,
+    /// `depends_on`, `dependency_of`, `derives_from`, `has_derivation`, `links_to`,
+    /// `linked_from`, `child_of` or `parent_of`.
+    #[serde(rename = "type")]
+    #[schema(rename = "type", example = "child_of")]
+    pub relationship_type: String,
+    /// The object dataset's name.
+    pub object: String,
+    /// `""` when none was given.
+    pub comment: String,
+}
+
 /// `{subject, type, object, comment}` with dataset names, from `from`'s point of view (the
 /// stored direction when `from` is the subject or not part of it).
-fn as_dict(r: &Relationship, from: &str, names: &dyn Fn(&str) -> String) -> Value {
-    if r.object_package_id == from && r.subject_package_id != from {
-        json!({
-            "subject": names(&r.object_package_id),
-            "type": reverse_of(&r.relationship_type),
-            "object": names(&r.subject_package_id),
-            "comment": r.comment,
-        })
+fn as_dict(r: &Relationship, from: &str, names: &dyn Fn(&str) -> String) -> RelationshipDict {
+    let (subject, relationship_type, object) = if r.object_package_id == from && r.subject_package_id != from
+    {
+        (&r.object_package_id, reverse_of(&r.relationship_type), &r.subject_package_id)
     } else {
-        json!({
-            "subject": names(&r.subject_package_id),
-            "type": r.relationship_type,
-            "object": names(&r.object_package_id),
-            "comment": r.comment,
-        })
+        (&r.subject_package_id, r.relationship_type.as_str(), &r.object_package_id)
+    };
+    RelationshipDict {
+        subject: names(subject),
+        relationship_type: relationship_type.to_owned(),
+        object: names(object),
+        comment: r.comment.clone(),
     }
 }
 
-fn stored_dict(r: &Relationship, subject: &PackageRecord, object: &PackageRecord) -> Value {
+fn stored_dict(r: &Relationship, subject: &PackageRecord, object: &PackageRecord) -> ActionResult {
     let names = |id: &str| if id == subject.id { subject.name.clone() } else { object.name.clone() };
-    as_dict(r, &r.subject_package_id, &names)
+    to_json(&as_dict(r, &r.subject_package_id, &names))
 }
 
-/// The request of create, update and delete: both datasets, the type in forward form with the
-/// stored subject and object, and the comment.
-struct Request {
+/// What create, update and delete address: both datasets, the type in forward form with the
+/// stored subject and object.
+struct Resolved {
     subject: PackageRecord,
     object: PackageRecord,
     forward_type: &'static str,
 }
 
-fn resolve(tx: &mut Tx<'_>, subject_ref: &str, object_ref: &str, kind: &str) -> ActionResult<Request> {
+fn resolve(tx: &mut Tx<'_>, subject_ref: &str, object_ref: &str, kind: &str) -> ActionResult<Resolved> {
     let (first, second) = both(tx, subject_ref, object_ref)?;
     let (forward_type, reversed) = parse_type("type", kind)?;
     let (subject, object) = if reversed { (second, first) } else { (first, second) };
-    Ok(Request { subject, object, forward_type })
+    Ok(Resolved { subject, object, forward_type })
+}
+
+request! {
+    /// The two datasets, the relationship's type and its comment.
+    pub struct RelationshipRequest {
+        /// The id or name of the dataset that is the subject.
+        pub subject: String,
+        /// The id or name of the dataset that is the object.
+        pub object: String,
+        /// `depends_on`, `dependency_of`, `derives_from`, `has_derivation`, `links_to`,
+        /// `linked_from`, `child_of` or `parent_of`.
+        pub r#type: String,
+        /// A comment on the relationship (default `""`).
+        pub comment: Option<String>,
+    }
+}
+
+request! {
+    /// The two datasets and the relationship's type.
+    pub struct RelationshipIdentityRequest {
+        /// The id or name of the dataset that is the subject.
+        pub subject: String,
+        /// The id or name of the dataset that is the object.
+        pub object: String,
+        /// `depends_on`, `dependency_of`, `derives_from`, `has_derivation`, `links_to`,
+        /// `linked_from`, `child_of` or `parent_of`.
+        pub r#type: String,
+    }
 }
 
 pub const PACKAGE_RELATIONSHIP_CREATE: Action = Action {
     name: "package_relationship_create",
     side_effect_free: false,
+    tag: "datasets",
     doc: "Create a relationship between two datasets (or update the comment of an existing \
-          one).\n\nYou must be allowed to edit both datasets.\n\n\
-          :param subject: the id or name of the dataset that is the subject\n:type subject: string\n\
-          :param object: the id or name of the dataset that is the object\n:type object: string\n\
-          :param type: `depends_on`, `dependency_of`, `derives_from`, `has_derivation`, \
-          `links_to`, `linked_from`, `child_of` or `parent_of`\n:type type: string\n\
-          :param comment: (optional)\n:type comment: string\n\
+          one).\n\n\
+          The relationship is stored in its forward form (`child_of`, never `parent_of`). You \
+          must be allowed to edit both datasets.\n\n\
           :returns: the relationship `{subject, type, object, comment}` in its stored (forward) \
           form, with dataset names\n:rtype: dictionary",
-    run: package_relationship_create,
-    ..crate::UNTYPED
+    request: request_doc::<RelationshipRequest>,
+    response: response_doc::<RelationshipDict>,
+    errors: &[
+        (403, "Anonymous, or not allowed to edit both datasets"),
+        (404, "`Not found: Subject package '<subject>' was not found.` (or object)"),
+        (409, "A key missing or an unknown type"),
+    ],
+    run: |ctx, params| package_relationship_create(ctx, RelationshipRequest::parse(params)?),
 };
 
-fn package_relationship_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [subject_ref, object_ref, kind] = required(params, ["subject", "object", "type"])?;
-    let comment = optional(params, "comment")?.unwrap_or_default();
+fn package_relationship_create(ctx: &Context<'_>, request: RelationshipRequest) -> ActionResult {
+    let RelationshipRequest { subject: subject_ref, object: object_ref, r#type: kind, comment } = request;
+    let comment = comment.unwrap_or_default();
     ctx.store().write(|tx| {
         let request = resolve(tx, &subject_ref, &object_ref, &kind)?;
         authenticated(ctx, "package_relationship_create")?;
@@ -171,26 +217,35 @@ fn package_relationship_create(ctx: &Context<'_>, params: &Params) -> ActionResu
             request.object.name,
             ctx.actor.name()
         );
-        Ok(stored_dict(&relationship, &request.subject, &request.object))
+        stored_dict(&relationship, &request.subject, &request.object)
     })
 }
 
 pub const PACKAGE_RELATIONSHIP_UPDATE: Action = Action {
     name: "package_relationship_update",
     side_effect_free: false,
-    doc: "Update the comment of a relationship between two datasets. `subject`, `object` and \
-          `type` identify it; only the comment changes.\n\nYou must be allowed to edit both \
-          datasets.\n\n:param subject: the id or name of the subject dataset\n\
-          :param object: the id or name of the object dataset\n:param type: the relationship type\n\
-          :param comment: (optional, default \"\")\n\
+    tag: "datasets",
+    doc: "Update the comment of a relationship between two datasets.\n\n\
+          `subject`, `object` and `type` identify it; only the comment changes (to `\"\"` when \
+          none is given). You must be allowed to edit both datasets.\n\n\
           :returns: the relationship in its stored form\n:rtype: dictionary",
-    run: package_relationship_update,
-    ..crate::UNTYPED
+    request: request_doc::<RelationshipRequest>,
+    response: response_doc::<RelationshipDict>,
+    errors: &[
+        (403, "Anonymous, or not allowed to edit both datasets"),
+        (
+            404,
+            "`Not found: Subject package '<subject>' was not found.` (or object), or \
+             `Not found: This relationship between the packages was not found.`",
+        ),
+        (409, "A key missing or an unknown type"),
+    ],
+    run: |ctx, params| package_relationship_update(ctx, RelationshipRequest::parse(params)?),
 };
 
-fn package_relationship_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [subject_ref, object_ref, kind] = required(params, ["subject", "object", "type"])?;
-    let comment = optional(params, "comment")?.unwrap_or_default();
+fn package_relationship_update(ctx: &Context<'_>, request: RelationshipRequest) -> ActionResult {
+    let RelationshipRequest { subject: subject_ref, object: object_ref, r#type: kind, comment } = request;
+    let comment = comment.unwrap_or_default();
     ctx.store().write(|tx| {
         let request = resolve(tx, &subject_ref, &object_ref, &kind)?;
         authenticated(ctx, "package_relationship_update")?;
@@ -210,23 +265,32 @@ fn package_relationship_update(ctx: &Context<'_>, params: &Params) -> ActionResu
             &[request.subject.id.clone(), request.object.id.clone()],
             &ctx.site().site_url,
         )?;
-        Ok(stored_dict(&relationship, &request.subject, &request.object))
+        stored_dict(&relationship, &request.subject, &request.object)
     })
 }
 
 pub const PACKAGE_RELATIONSHIP_DELETE: Action = Action {
     name: "package_relationship_delete",
     side_effect_free: false,
-    doc: "Delete a relationship between two datasets.\n\nYou must be allowed to edit both \
-          datasets.\n\n:param subject: the id or name of the subject dataset\n\
-          :param object: the id or name of the object dataset\n:param type: the relationship type\n\
-          :rtype: null",
-    run: package_relationship_delete,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Delete a relationship between two datasets.\n\n\
+          You must be allowed to edit both datasets.\n\n:rtype: null",
+    request: request_doc::<RelationshipIdentityRequest>,
+    response: response_doc::<Option<String>>,
+    errors: &[
+        (403, "Anonymous, or not allowed to edit both datasets"),
+        (
+            404,
+            "`Not found: Subject package '<subject>' was not found.` (or object), or `Not found` \
+             for no such relationship",
+        ),
+        (409, "A key missing or an unknown type"),
+    ],
+    run: |ctx, params| package_relationship_delete(ctx, RelationshipIdentityRequest::parse(params)?),
 };
 
-fn package_relationship_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [subject_ref, object_ref, kind] = required(params, ["subject", "object", "type"])?;
+fn package_relationship_delete(ctx: &Context<'_>, request: RelationshipIdentityRequest) -> ActionResult {
+    let RelationshipIdentityRequest { subject: subject_ref, object: object_ref, r#type: kind } = request;
     ctx.store().write(|tx| {
         let request = resolve(tx, &subject_ref, &object_ref, &kind)?;
         let existing = stored_between(tx, &request.subject, &request.object, request.forward_type)?
@@ -255,27 +319,48 @@ fn package_relationship_delete(ctx: &Context<'_>, params: &Params) -> ActionResu
         );
         Ok::<_, ActionError>(())
     })?;
-    Ok(Value::Null)
+    Ok(serde_json::Value::Null)
 }
 
 pub const PACKAGE_RELATIONSHIPS_LIST: Action = Action {
     name: "package_relationships_list",
     side_effect_free: true,
-    doc: "Return a dataset's relationships, from its point of view (a stored `B child_of A` is \
-          listed for A as `A parent_of B`). Relationships with datasets you may not read are left \
-          out.\n\n:param id: the id or name of the dataset\n:type id: string\n\
-          :param id2: (optional) only relationships with this dataset\n:type id2: string\n\
-          :param rel: (optional) only relationships of this type\n:type rel: string\n\
+    tag: "datasets",
+    doc: "Return a dataset's relationships, from its point of view.\n\n\
+          A stored `B child_of A` is listed for A as `A parent_of B`. Relationships with \
+          datasets you may not read are left out.\n\n\
           :returns: `[{subject, type, object, comment}]` with dataset names\n\
           :rtype: list of dictionaries",
-    run: package_relationships_list,
-    ..crate::UNTYPED
+    request: request_doc::<PackageRelationshipsListRequest>,
+    response: response_doc::<Vec<RelationshipDict>>,
+    errors: &[
+        (403, "A dataset you may not read"),
+        (
+            404,
+            "`Not found: First package named in request was not found.` (or second), or no \
+             relationship of type `rel`",
+        ),
+        (409, "`id` missing or an unknown `rel`"),
+    ],
+    run: |ctx, params| package_relationships_list(ctx, PackageRelationshipsListRequest::parse(params)?),
 };
 
-fn package_relationships_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [id] = required(params, ["id"])?;
-    let id2 = optional(params, "id2")?.filter(|v| !v.is_empty());
-    let rel = optional(params, "rel")?.filter(|r| !r.is_empty() && r != "relationships");
+request! {
+    /// The dataset, and which of its relationships to list.
+    pub struct PackageRelationshipsListRequest {
+        /// The id or name of the dataset.
+        pub id: String => |p, k, _| required(p, [k]).map(|[v]| v),
+        /// Only relationships with this dataset (id or name).
+        pub id2: Option<String>,
+        /// Only relationships of this type, as seen from `id` (`relationships`: every type).
+        pub rel: Option<String>,
+    }
+}
+
+fn package_relationships_list(ctx: &Context<'_>, request: PackageRelationshipsListRequest) -> ActionResult {
+    let id = request.id;
+    let id2 = request.id2.filter(|v| !v.is_empty());
+    let rel = request.rel.filter(|r| !r.is_empty() && r != "relationships");
     ctx.store().read(|tx| {
         let first = tx
             .package_by_id_or_name(&id)?
@@ -351,6 +436,6 @@ fn package_relationships_list(ctx: &Context<'_>, params: &Params) -> ActionResul
                 others.iter().find(|o| o.id == pid).map_or_else(|| pid.to_owned(), |o| o.name.clone())
             }
         };
-        Ok(Value::Array(found.iter().map(|r| as_dict(r, &first.id, &names)).collect()))
+        to_json(&found.iter().map(|r| as_dict(r, &first.id, &names)).collect::<Vec<_>>())
     })
 }

@@ -12,22 +12,23 @@ use datahavn_domain::authz;
 use datahavn_domain::catalog::{PackageRecord, ResourceRecord, ResourceView};
 use datahavn_domain::params::{MISSING_VALUE, Params};
 use datahavn_storage::Tx;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::access::memberships;
 use crate::args::{authenticated, plain_error, required};
+use crate::dto::{ViewDeleteResult, ViewDict, ViewReorderResult};
 use crate::package::find_package;
-use crate::{Action, ActionError, ActionResult, Context};
+use crate::request::{Request, request, request_doc, response_doc};
+use crate::{Action, ActionError, ActionResult, Context, to_json};
 
 /// Keys that are columns of a view (or computed), never configuration.
 const COLUMNS: &[&str] =
     &["id", "resource_id", "title", "description", "view_type", "order", "config", "package_id"];
 
-/// The configuration keys of a request: every non-column key, and the entries of a `config`
-/// dict (or of a JSON text holding one).
-fn config_of(params: &Params) -> Map<String, Value> {
-    let mut config = Map::new();
-    let embedded = match params.get("config") {
+/// The configuration keys of a request: the entries of a `config` dict (or of a JSON text
+/// holding one), then every other key; column names are never configuration.
+fn config_of(embedded: Option<&Value>, others: &Map<String, Value>) -> Map<String, Value> {
+    let embedded = match embedded {
         Some(Value::Object(map)) => Some(map.clone()),
         Some(Value::String(text)) => match serde_json::from_str(text) {
             Ok(Value::Object(map)) => Some(map),
@@ -35,27 +36,30 @@ fn config_of(params: &Params) -> Map<String, Value> {
         },
         _ => None,
     };
-    for (key, value) in embedded.into_iter().flatten() {
-        config.insert(key, value);
-    }
-    for (key, value) in params.as_map() {
-        if !COLUMNS.contains(&key.as_str()) {
-            config.insert(key.clone(), value.clone());
-        }
-    }
-    config
+    embedded
+        .into_iter()
+        .flatten()
+        .chain(others.iter().map(|(key, value)| (key.clone(), value.clone())))
+        .filter(|(key, _)| !COLUMNS.contains(&key.as_str()))
+        .collect()
 }
 
 /// The view dict, in CKAN's key order.
-fn render(view: &ResourceView, package_id: &str) -> Value {
-    let mut out = Map::new();
-    out.insert("id".into(), view.id.clone().into());
-    out.insert("resource_id".into(), view.resource_id.clone().into());
-    for (key, value) in &view.document {
-        out.insert(key.clone(), value.clone());
+fn render(view: &ResourceView, package_id: &str) -> ViewDict {
+    let mut config = view.document.clone();
+    let mut text = |key: &str| match config.shift_remove(key) {
+        Some(Value::String(text)) => Some(text),
+        _ => None,
+    };
+    ViewDict {
+        id: view.id.clone(),
+        resource_id: view.resource_id.clone(),
+        title: text("title").unwrap_or_default(),
+        description: text("description"),
+        view_type: text("view_type").unwrap_or_default(),
+        config,
+        package_id: package_id.to_owned(),
     }
-    out.insert("package_id".into(), package_id.into());
-    Value::Object(out)
 }
 
 fn document(
@@ -114,34 +118,65 @@ fn require_edit(
     if authz::can_edit_package(&who, &package.access()) { Ok(()) } else { Err(ActionError::denied(reason)) }
 }
 
-fn text_field(params: &Params, key: &str, errors: &mut ValidationErrors) -> Option<Value> {
-    params.string(key, errors).map(Value::String)
+/// Text that may be blank or absent (`""`): the action reports it missing together with the
+/// checks it makes against the database.
+fn text_or_empty(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<String> {
+    Ok(params.string(key, errors).unwrap_or_default())
+}
+
+/// Any value, which must be present (`Missing value`); the action reads it.
+fn present(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Value> {
+    Ok(params.get(key).cloned().unwrap_or_else(|| {
+        errors.add(key, MISSING_VALUE);
+        Value::Null
+    }))
 }
 
 pub const RESOURCE_VIEW_CREATE: Action = Action {
     name: "resource_view_create",
     side_effect_free: false,
-    doc: "Create a resource view. Keys beyond the listed ones are the view's configuration and \
-          are returned as sent (a `config` dict is merged into them).\n\n\
-          You must be allowed to edit the resource's dataset.\n\n\
-          :param resource_id: the id of the resource\n:type resource_id: string\n\
-          :param title: the title of the view\n:type title: string\n\
-          :param description: (optional)\n:type description: string\n\
-          :param view_type: the type of view (any name; datahavn renders none itself)\n\
-          :type view_type: string\n\
-          :param id: (sysadmins only, optional) a UUID for the view\n\
+    tag: "resources",
+    doc: "Create a resource view.\n\n\
+          Keys beyond the listed ones are the view's configuration and are returned as sent (a \
+          `config` dict is merged into them). You must be allowed to edit the resource's \
+          dataset.\n\n\
           :returns: the new view\n:rtype: dictionary",
-    run: resource_view_create,
-    ..crate::UNTYPED
+    request: request_doc::<ResourceViewCreateRequest>,
+    response: response_doc::<ViewDict>,
+    errors: &[
+        (403, "Anonymous, or not allowed to edit the dataset"),
+        (409, "Field errors (`resource_id`, `view_type`, `title`, `id`)"),
+    ],
+    run: |ctx, params| resource_view_create(ctx, ResourceViewCreateRequest::parse(params)?),
 };
 
-fn resource_view_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [resource_id] = required(params, ["resource_id"])?;
-    let [view_type] = required(params, ["view_type"])?;
-    let mut errors = ValidationErrors::new();
-    let wanted_id = params.string("id", &mut errors).filter(|id| !id.is_empty());
-    let config = config_of(params);
+request! {
+    /// The view: its resource, title, description and type, and its configuration keys.
+    pub struct ResourceViewCreateRequest {
+        /// The id of the resource.
+        pub resource_id: String => |p, k, _| required(p, [k]).map(|[v]| v),
+        /// The type of view (any name; datahavn renders none itself).
+        pub view_type: String => |p, k, _| required(p, [k]).map(|[v]| v),
+        /// A UUID for the view (sysadmins only).
+        pub id: Option<String>,
+        /// The title of the view.
+        pub title: String => text_or_empty,
+        /// A description of the view.
+        pub description: Option<String>,
+        /// Configuration keys, as a dict or as JSON text of one; merged with the other keys.
+        #[schema(value_type = Option<Object>)]
+        pub config: Option<Value>;
+        /// Any other key is the view's configuration, returned as sent.
+        ..extra
+    }
+}
+
+fn resource_view_create(ctx: &Context<'_>, request: ResourceViewCreateRequest) -> ActionResult {
+    let ResourceViewCreateRequest { resource_id, view_type, id, title, description, config, extra } = request;
+    let wanted_id = id.filter(|id| !id.is_empty());
+    let config = config_of(config.as_ref(), &extra);
     ctx.store().write(|tx| {
+        let mut errors = ValidationErrors::new();
         if let Some(id) = &wanted_id {
             if !ctx.actor.is_sysadmin() {
                 errors.add("id", "The input field id was not expected.");
@@ -155,8 +190,9 @@ fn resource_view_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
         if resource.is_none() {
             errors.add("resource_id", format!("Resource not found: {resource_id}"));
         }
-        let title = params.required_string("title", &mut errors);
-        let description = text_field(params, "description", &mut errors);
+        if title.trim().is_empty() {
+            errors.add("title", MISSING_VALUE);
+        }
         errors.into_result()?;
         let resource = resource.ok_or(ActionError::NotFound(None))?;
         authenticated(ctx, "resource_view_create")?;
@@ -168,89 +204,138 @@ fn resource_view_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
             format!("User {} not authorized to create resources on dataset {}", ctx.actor.name(), package.id),
         )?;
         let view = ResourceView {
-            id: wanted_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            id: wanted_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             resource_id: resource.id.clone(),
             position: tx.next_resource_view_position(&resource.id)?,
             document: document(
-                title.map_or(Value::Null, Value::String),
-                description.unwrap_or(Value::Null),
+                Value::String(title),
+                description.map_or(Value::Null, Value::String),
                 Value::String(view_type.clone()),
                 config,
             ),
         };
         tx.insert_resource_view(&view)?;
         log::info!("resource view {} ({view_type}) created on resource {}", view.id, resource.id);
-        Ok(render(&view, &package.id))
+        to_json(&render(&view, &package.id))
     })
 }
 
 pub const RESOURCE_VIEW_SHOW: Action = Action {
     name: "resource_view_show",
     side_effect_free: true,
-    doc: "Return a resource view.\n\n:param id: the id of the view\n:type id: string\n:rtype: dictionary",
-    run: resource_view_show,
-    ..crate::UNTYPED
+    tag: "resources",
+    doc: "Return a resource view.\n\nThe dataset's read rules apply.\n\n:rtype: dictionary",
+    request: request_doc::<ResourceViewIdRequest>,
+    response: response_doc::<ViewDict>,
+    errors: &[
+        (403, "Its dataset is not readable"),
+        (404, "`Not found: Resource view not found, cannot check auth.`"),
+        (409, "`id` missing"),
+    ],
+    run: |ctx, params| resource_view_show(ctx, ResourceViewIdRequest::parse(params)?),
 };
 
-fn resource_view_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [id] = required(params, ["id"])?;
+request! {
+    /// A view.
+    pub struct ResourceViewIdRequest {
+        /// The id of the view.
+        pub id: String,
+    }
+}
+
+fn resource_view_show(ctx: &Context<'_>, request: ResourceViewIdRequest) -> ActionResult {
     ctx.store().read(|tx| {
         let view = tx
-            .resource_view_by_id(&id)?
+            .resource_view_by_id(&request.id)?
             .ok_or_else(|| ActionError::not_found("Resource view not found, cannot check auth."))?;
         let (resource, package) = resource_and_package(tx, &view.resource_id, None)?;
         require_read(ctx, tx, &package, &resource.id)?;
-        Ok(render(&view, &package.id))
+        to_json(&render(&view, &package.id))
     })
 }
 
 pub const RESOURCE_VIEW_LIST: Action = Action {
     name: "resource_view_list",
     side_effect_free: true,
+    tag: "resources",
     doc: "Return the views of a resource, in their order.\n\n\
-          :param id: the id of the resource\n:type id: string\n:rtype: list of dictionaries",
-    run: resource_view_list,
-    ..crate::UNTYPED
+          The dataset's read rules apply.\n\n:rtype: list of dictionaries",
+    request: request_doc::<ResourceViewListRequest>,
+    response: response_doc::<Vec<ViewDict>>,
+    errors: &[(403, "Its dataset is not readable"), (404, "No such resource"), (409, "`id` missing")],
+    run: |ctx, params| resource_view_list(ctx, ResourceViewListRequest::parse(params)?),
 };
 
-fn resource_view_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [id] = required(params, ["id"])?;
+request! {
+    /// A resource.
+    pub struct ResourceViewListRequest {
+        /// The id of the resource.
+        pub id: String,
+    }
+}
+
+fn resource_view_list(ctx: &Context<'_>, request: ResourceViewListRequest) -> ActionResult {
     ctx.store().read(|tx| {
-        let (resource, package) = resource_and_package(tx, &id, None)?;
+        let (resource, package) = resource_and_package(tx, &request.id, None)?;
         require_read(ctx, tx, &package, &resource.id)?;
         let views = tx.resource_views_of(&resource.id)?;
-        Ok(Value::Array(views.iter().map(|v| render(v, &package.id)).collect()))
+        to_json(&views.iter().map(|v| render(v, &package.id)).collect::<Vec<_>>())
     })
 }
 
 pub const RESOURCE_VIEW_UPDATE: Action = Action {
     name: "resource_view_update",
     side_effect_free: false,
-    doc: "Update a resource view. `title`, `description` and `resource_id` keep their values \
-          when not given; `view_type` cannot change; the configuration keys sent replace the \
-          stored ones.\n\nYou must be allowed to edit the resource's dataset.\n\n\
-          :param id: the id of the view\n:type id: string\n:returns: the updated view\n:rtype: dictionary",
-    run: resource_view_update,
-    ..crate::UNTYPED
+    tag: "resources",
+    doc: "Update a resource view.\n\n\
+          `title`, `description` and `resource_id` keep their values when not given; \
+          `view_type` cannot change; the configuration keys sent replace the stored ones. You \
+          must be allowed to edit the resource's dataset (and the dataset of the resource it \
+          moves to).\n\n\
+          :returns: the updated view\n:rtype: dictionary",
+    request: request_doc::<ResourceViewUpdateRequest>,
+    response: response_doc::<ViewDict>,
+    errors: &[
+        (403, "Anonymous, or not allowed to edit the dataset"),
+        (404, "`Not found: Resource view was not found.` or `Not found: Resource was not found.`"),
+        (409, "`id` missing, a value that is not text, or `resource_id` not found"),
+    ],
+    run: |ctx, params| resource_view_update(ctx, ResourceViewUpdateRequest::parse(params)?),
 };
 
-fn resource_view_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [id] = required(params, ["id"])?;
-    let config = config_of(params);
+request! {
+    /// The view, what changes, and its new configuration keys.
+    pub struct ResourceViewUpdateRequest {
+        /// The id of the view.
+        pub id: String => |p, k, _| required(p, [k]).map(|[v]| v),
+        /// The id of a resource to move the view to.
+        pub resource_id: Option<String>,
+        /// The title of the view.
+        pub title: Option<String>,
+        /// A description of the view.
+        pub description: Option<String>,
+        /// Configuration keys, as a dict or as JSON text of one; merged with the other keys.
+        #[schema(value_type = Option<Object>)]
+        pub config: Option<Value>;
+        /// Any other key is the view's configuration (replacing the stored one), returned as
+        /// sent; `view_type` is ignored.
+        ..extra
+    }
+}
+
+fn resource_view_update(ctx: &Context<'_>, request: ResourceViewUpdateRequest) -> ActionResult {
+    let ResourceViewUpdateRequest { id, resource_id, title, description, config, extra } = request;
+    let config = config_of(config.as_ref(), &extra);
     ctx.store().write(|tx| {
         let stored = tx
             .resource_view_by_id(&id)?
             .ok_or_else(|| ActionError::not_found("Resource view was not found."))?;
-        let mut errors = ValidationErrors::new();
-        let target = params.string("resource_id", &mut errors).filter(|r| !r.is_empty());
+        let target = resource_id.filter(|r| !r.is_empty());
         if let Some(target) = &target
             && tx.resource_by_id(target)?.is_none()
         {
-            errors.add("resource_id", format!("Resource not found: {target}"));
+            return Err(ActionError::field("resource_id", format!("Resource not found: {target}")));
         }
-        let title = text_field(params, "title", &mut errors);
-        let description = text_field(params, "description", &mut errors);
-        errors.into_result()?;
         let (resource, package) =
             resource_and_package(tx, &stored.resource_id, Some("Resource was not found."))?;
         authenticated(ctx, "resource_view_update")?;
@@ -265,8 +350,8 @@ fn resource_view_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
                 (other, other_package)
             }
         };
-        let field = |key: &str, given: Option<Value>| {
-            given.unwrap_or_else(|| stored.document.get(key).cloned().unwrap_or(Value::Null))
+        let field = |key: &str, given: Option<String>| {
+            given.map_or_else(|| stored.document.get(key).cloned().unwrap_or(Value::Null), Value::String)
         };
         let position = if resource.id == stored.resource_id {
             stored.position
@@ -285,24 +370,30 @@ fn resource_view_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
             ),
         };
         tx.update_resource_view(&view)?;
-        Ok(render(&view, &package.id))
+        to_json(&render(&view, &package.id))
     })
 }
 
 pub const RESOURCE_VIEW_DELETE: Action = Action {
     name: "resource_view_delete",
     side_effect_free: false,
-    doc: "Delete a resource view.\n\nYou must be allowed to edit the resource's dataset.\n\n\
-          :param id: the id of the view\n:type id: string\n\
+    tag: "resources",
+    doc: "Delete a resource view.\n\n\
+          You must be allowed to edit the resource's dataset.\n\n\
           :returns: `{resource_id}` of the view's resource\n:rtype: dictionary",
-    run: resource_view_delete,
-    ..crate::UNTYPED
+    request: request_doc::<ResourceViewIdRequest>,
+    response: response_doc::<ViewDeleteResult>,
+    errors: &[
+        (403, "Anonymous, or not allowed to edit the dataset"),
+        (404, "No such view"),
+        (409, "`id` missing"),
+    ],
+    run: |ctx, params| resource_view_delete(ctx, ResourceViewIdRequest::parse(params)?),
 };
 
-fn resource_view_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let [id] = required(params, ["id"])?;
+fn resource_view_delete(ctx: &Context<'_>, request: ResourceViewIdRequest) -> ActionResult {
     ctx.store().write(|tx| {
-        let view = tx.resource_view_by_id(&id)?.ok_or(ActionError::NotFound(None))?;
+        let view = tx.resource_view_by_id(&request.id)?.ok_or(ActionError::NotFound(None))?;
         authenticated(ctx, "resource_view_delete")?;
         let (resource, package) = resource_and_package(tx, &view.resource_id, None)?;
         require_edit(
@@ -313,47 +404,60 @@ fn resource_view_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
         )?;
         tx.delete_resource_view(&view.id)?;
         log::info!("resource view {} deleted from resource {}", view.id, resource.id);
-        Ok(json!({"resource_id": resource.id}))
+        to_json(&ViewDeleteResult { resource_id: resource.id })
     })
 }
 
 pub const RESOURCE_VIEW_REORDER: Action = Action {
     name: "resource_view_reorder",
     side_effect_free: false,
-    doc: "Reorder the views of a resource: the listed ids go first, in that order; the others \
-          follow in their current order.\n\nYou must be allowed to edit the resource's dataset.\n\n\
-          :param id: the id of the resource\n:type id: string\n\
-          :param order: list of view ids\n:type order: list of strings\n\
+    tag: "resources",
+    doc: "Reorder the views of a resource.\n\n\
+          The listed ids go first, in that order; the others follow in their current order. You \
+          must be allowed to edit the resource's dataset.\n\n\
           :returns: `{id, order}` with every view id in its new order\n:rtype: dictionary",
-    run: resource_view_reorder,
-    ..crate::UNTYPED
+    request: request_doc::<ResourceViewReorderRequest>,
+    response: response_doc::<ViewReorderResult>,
+    errors: &[
+        (403, "Anonymous, or not allowed to edit the dataset"),
+        (404, "`Not found: Resource was not found.`"),
+        (409, "A key missing, `order` not a list, duplicates, or an unknown view"),
+    ],
+    run: |ctx, params| resource_view_reorder(ctx, ResourceViewReorderRequest::parse(params)?),
 };
 
-fn resource_view_reorder(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let id = params.required_string("id", &mut errors);
-    if !params.contains("order") {
-        errors.add("order", MISSING_VALUE);
+request! {
+    /// The resource and the order of its views.
+    pub struct ResourceViewReorderRequest {
+        /// The id of the resource.
+        pub id: String,
+        /// View ids that go first, in that order (a JSON list).
+        #[schema(value_type = Vec<String>)]
+        pub order: Value => present,
     }
-    errors.into_result()?;
-    let id = id.ok_or_else(|| ActionError::field("id", MISSING_VALUE))?;
-    let order: Vec<String> = match params.get("order") {
-        Some(Value::Array(items)) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                match item {
-                    Value::String(s) => out.push(s.clone()),
-                    Value::Number(n) => out.push(n.to_string()),
-                    _ => return Err(plain_error("order", "Must supply order as a list")),
-                }
-            }
-            out
-        }
-        _ => return Err(plain_error("order", "Must supply order as a list")),
-    };
-    if order.iter().collect::<HashSet<_>>().len() != order.len() {
+}
+
+/// `order`: a list of view ids without duplicates, as CKAN's plain-text errors say.
+fn view_order(order: &Value) -> ActionResult<Vec<String>> {
+    let not_a_list = || plain_error("order", "Must supply order as a list");
+    let Value::Array(items) = order else { return Err(not_a_list()) };
+    let ids = items
+        .iter()
+        .map(|item| match item {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) => Ok(n.to_string()),
+            _ => Err(not_a_list()),
+        })
+        .collect::<ActionResult<Vec<String>>>()?;
+    if ids.iter().collect::<HashSet<_>>().len() != ids.len() {
         return Err(plain_error("order", "No duplicates allowed in order"));
     }
+    Ok(ids)
+}
+
+fn resource_view_reorder(ctx: &Context<'_>, request: ResourceViewReorderRequest) -> ActionResult {
+    let order = view_order(&request.order)?;
+    let id = request.id;
     ctx.store().write(|tx| {
         let (resource, package) = resource_and_package(tx, &id, Some("Resource was not found."))?;
         authenticated(ctx, "resource_view_reorder")?;
@@ -375,32 +479,49 @@ fn resource_view_reorder(ctx: &Context<'_>, params: &Params) -> ActionResult {
         for (position, view_id) in ordered.iter().enumerate() {
             tx.set_resource_view_position(view_id, i32::try_from(position + 1).unwrap_or(i32::MAX))?;
         }
-        Ok(json!({"id": id, "order": ordered}))
+        to_json(&ViewReorderResult { id, order: ordered })
     })
 }
 
 pub const RESOURCE_VIEW_CLEAR: Action = Action {
     name: "resource_view_clear",
     side_effect_free: false,
-    doc: "Delete every resource view of the site, or those of the given types (sysadmins only).\n\n\
-          :param view_types: (optional) the view types to delete\n:type view_types: list of strings\n\
-          :rtype: null",
-    run: resource_view_clear,
-    ..crate::UNTYPED
+    tag: "resources",
+    doc: "Delete every resource view of the site, or those of the given types.\n\n\
+          Sysadmins only.\n\n:rtype: null",
+    request: request_doc::<ResourceViewClearRequest>,
+    response: response_doc::<Option<String>>,
+    errors: &[(403, "Not a sysadmin"), (409, "`view_types` neither a list nor a string")],
+    run: |ctx, params| resource_view_clear(ctx, ResourceViewClearRequest::parse(params)?),
 };
 
-fn resource_view_clear(ctx: &Context<'_>, params: &Params) -> ActionResult {
+request! {
+    /// The view types to delete.
+    pub struct ResourceViewClearRequest {
+        /// Only views of these types (a list, or one type as a string; default: every view).
+        /// Read after the sysadmin check.
+        #[schema(value_type = Option<Vec<String>>)]
+        pub view_types: Option<Value>,
+    }
+}
+
+/// `view_types`: a list (its strings), one type as a string, or none.
+fn view_types(value: Option<&Value>) -> ActionResult<Vec<String>> {
+    match value {
+        None => Ok(Vec::new()),
+        Some(Value::String(one)) if one.is_empty() => Ok(Vec::new()),
+        Some(Value::String(one)) => Ok(vec![one.clone()]),
+        Some(Value::Array(items)) => Ok(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()),
+        Some(_) => Err(ActionError::field("view_types", "Not a list")),
+    }
+}
+
+fn resource_view_clear(ctx: &Context<'_>, request: ResourceViewClearRequest) -> ActionResult {
     authenticated(ctx, "resource_view_clear")?;
     if !ctx.actor.is_sysadmin() {
         return Err(ActionError::NotAuthorized(None));
     }
-    let types: Vec<String> = match params.get("view_types") {
-        None => Vec::new(),
-        Some(Value::String(one)) if one.is_empty() => Vec::new(),
-        Some(Value::String(one)) => vec![one.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
-        Some(_) => return Err(ActionError::field("view_types", "Not a list")),
-    };
+    let types = view_types(request.view_types.as_ref())?;
     let removed = ctx.store().write(|tx| {
         let ids: Vec<String> = tx
             .all_resource_views()?

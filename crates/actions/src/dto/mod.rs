@@ -1,9 +1,13 @@
 //! Wire shapes, as CKAN's JSON has them (key order included), documented for OpenAPI.
 
+mod activity;
 mod group;
 mod site;
 mod user;
+mod views;
 
+pub use activity::ActivityDiffResult;
 pub use group::{ActivityDict, ExtraDict, GroupAutocompleteItem, GroupDict, MemberDict, MemberRole};
 pub use site::{LicenseDict, SearchIndexStatus, StatusShow};
 pub use user::{ApiTokenCreated, ApiTokenDict, PrivateUserFields, UserAutocompleteItem, UserDict};
+pub use views::{ViewDeleteResult, ViewDict, ViewReorderResult};

@@ -1,0 +1,16 @@
+//! Activity stream shapes besides the activity dict itself ([`super::ActivityDict`]).
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::ActivityDict;
+
+/// `activity_diff`: the change an activity made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityDiffResult {
+    /// The lines of Python's `difflib` (`unified_diff` or `context_diff`) for the two objects
+    /// printed as sorted, indented JSON.
+    pub diff: String,
+    /// The previous activity of the same object and this one, older first.
+    pub activities: Vec<ActivityDict>,
+}
