@@ -8,26 +8,36 @@ use datahavn_domain::{ValidationErrors, catalog::PackageRecord};
 use serde_json::Value;
 
 use crate::access::{memberships, require_edit};
-use crate::args::{authenticated, optional, required};
-use crate::package::{Write, as_input, write_package};
+use crate::args::{authenticated, optional};
+use crate::package::{Write, as_input, required_now, write_package};
+use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context};
 
-/// The `datasets` list: ids (or names), as a list or a single string.
-fn dataset_refs(params: &Params) -> ActionResult<Vec<String>> {
-    match params.get("datasets") {
-        None => Err(ActionError::field("datasets", MISSING_VALUE)),
-        Some(Value::String(one)) if one.trim().is_empty() => {
-            Err(ActionError::field("datasets", MISSING_VALUE))
-        }
+/// The `datasets` list: ids (or names), as a list or a single string; a bad one is a 409 at
+/// once.
+fn dataset_refs(params: &Params, key: &str, _errors: &mut ValidationErrors) -> ActionResult<Vec<String>> {
+    match params.get(key) {
+        None => Err(ActionError::field(key, MISSING_VALUE)),
+        Some(Value::String(one)) if one.trim().is_empty() => Err(ActionError::field(key, MISSING_VALUE)),
         Some(Value::String(one)) => Ok(vec![one.clone()]),
         Some(Value::Array(items)) => items
             .iter()
             .map(|item| match item {
                 Value::String(s) => Ok(s.clone()),
-                _ => Err(ActionError::field("datasets", "Not a list of strings")),
+                _ => Err(ActionError::field(key, "Not a list of strings")),
             })
             .collect(),
-        Some(_) => Err(ActionError::field("datasets", "Not a list of strings")),
+        Some(_) => Err(ActionError::field(key, "Not a list of strings")),
+    }
+}
+
+request! {
+    /// The organization and the datasets of it to change.
+    pub struct BulkUpdateRequest {
+        /// The id or name of the organization.
+        pub org_id: String => required_now,
+        /// The ids (or names) of the datasets; each must belong to the organization.
+        pub datasets: Vec<String> => dataset_refs,
     }
 }
 
@@ -38,13 +48,17 @@ enum Change {
     Delete,
 }
 
-fn bulk_update(ctx: &Context<'_>, params: &Params, action: &str, change: Change) -> ActionResult {
+/// CKAN refuses anonymous callers before it reads the request.
+fn bulk(ctx: &Context<'_>, params: &Params, action: &str, change: Change) -> ActionResult {
     authenticated(ctx, action)?;
-    let [org_ref] = required(params, ["org_id"])?;
-    let refs = dataset_refs(params)?;
+    bulk_update(ctx, BulkUpdateRequest::parse(params)?, action, change)
+}
+
+fn bulk_update(ctx: &Context<'_>, request: BulkUpdateRequest, action: &str, change: Change) -> ActionResult {
+    let BulkUpdateRequest { org_id, datasets } = request;
     ctx.store().write(|tx| {
         let org = tx
-            .group_by_id_or_name(&org_ref)?
+            .group_by_id_or_name(&org_id)?
             .filter(Group::is_active)
             .filter(|g| g.is_organization)
             .ok_or_else(|| ActionError::not_found("Organization was not found."))?;
@@ -53,8 +67,8 @@ fn bulk_update(ctx: &Context<'_>, params: &Params, action: &str, change: Change)
             return Err(ActionError::NotAuthorized(None));
         }
         let mut errors = ValidationErrors::new();
-        let mut records: Vec<PackageRecord> = Vec::with_capacity(refs.len());
-        for reference in &refs {
+        let mut records: Vec<PackageRecord> = Vec::with_capacity(datasets.len());
+        for reference in &datasets {
             match tx.package_by_id_or_name(reference)? {
                 Some(record) if record.owner_org.as_deref() == Some(org.id.as_str()) => {
                     if !records.iter().any(|r| r.id == record.id) {
@@ -83,59 +97,91 @@ fn bulk_update(ctx: &Context<'_>, params: &Params, action: &str, change: Change)
     Ok(Value::Null)
 }
 
+/// The failures of the bulk actions.
+const BULK_ERRORS: &[(u16, &str)] = &[
+    (403, "Not logged in, or not an admin of the organization"),
+    (404, "`Not found: Organization was not found.`"),
+    (409, "A key missing, or a dataset not found or not of that organization"),
+];
+
 pub const BULK_UPDATE_PRIVATE: Action = Action {
     name: "bulk_update_private",
     side_effect_free: false,
-    doc: "Make datasets of an organization private, in one transaction.\n\nYou must be an \
-          admin of the organization (or a sysadmin).\n\n\
-          :param org_id: the id or name of the organization\n:type org_id: string\n\
-          :param datasets: the ids (or names) of the datasets; each must belong to the organization\n\
-          :type datasets: list of strings\n:rtype: null",
-    run: |ctx, params| bulk_update(ctx, params, "bulk_update_private", Change::Private(true)),
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Make a list of datasets private.\n\n\
+          The datasets of an organization change in one transaction. You must be an admin of \
+          the organization (or a sysadmin).\n\n:rtype: null",
+    request: request_doc::<BulkUpdateRequest>,
+    response: response_doc::<Option<String>>,
+    errors: BULK_ERRORS,
+    run: |ctx, params| bulk(ctx, params, "bulk_update_private", Change::Private(true)),
 };
 
 pub const BULK_UPDATE_PUBLIC: Action = Action {
     name: "bulk_update_public",
     side_effect_free: false,
-    doc: "Make datasets of an organization public, in one transaction.\n\nYou must be an \
-          admin of the organization (or a sysadmin).\n\n\
-          :param org_id: the id or name of the organization\n:type org_id: string\n\
-          :param datasets: the ids (or names) of the datasets; each must belong to the organization\n\
-          :type datasets: list of strings\n:rtype: null",
-    run: |ctx, params| bulk_update(ctx, params, "bulk_update_public", Change::Private(false)),
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Make a list of datasets public.\n\n\
+          The datasets of an organization change in one transaction. You must be an admin of \
+          the organization (or a sysadmin).\n\n:rtype: null",
+    request: request_doc::<BulkUpdateRequest>,
+    response: response_doc::<Option<String>>,
+    errors: BULK_ERRORS,
+    run: |ctx, params| bulk(ctx, params, "bulk_update_public", Change::Private(false)),
 };
 
 pub const BULK_UPDATE_DELETE: Action = Action {
     name: "bulk_update_delete",
     side_effect_free: false,
-    doc: "Delete datasets of an organization (state `deleted`), in one transaction.\n\nYou must \
-          be an admin of the organization (or a sysadmin).\n\n\
-          :param org_id: the id or name of the organization\n:type org_id: string\n\
-          :param datasets: the ids (or names) of the datasets; each must belong to the organization\n\
-          :type datasets: list of strings\n:rtype: null",
-    run: |ctx, params| bulk_update(ctx, params, "bulk_update_delete", Change::Delete),
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Make a list of datasets deleted.\n\n\
+          Their state becomes `deleted`, in one transaction. You must be an admin of the \
+          organization (or a sysadmin).\n\n:rtype: null",
+    request: request_doc::<BulkUpdateRequest>,
+    response: response_doc::<Option<String>>,
+    errors: BULK_ERRORS,
+    run: |ctx, params| bulk(ctx, params, "bulk_update_delete", Change::Delete),
 };
 
 pub const PACKAGE_OWNER_ORG_UPDATE: Action = Action {
     name: "package_owner_org_update",
     side_effect_free: false,
-    doc: "Move a dataset to another organization.\n\nYou must be allowed to edit the dataset \
-          and to add datasets to the new organization. Every dataset in datahavn belongs to an \
-          organization, so `organization_id` cannot be removed.\n\n\
-          :param id: the id or name of the dataset\n:type id: string\n\
-          :param organization_id: the id or name of the new organization\n\
-          :type organization_id: string\n:rtype: null",
-    run: package_owner_org_update,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Update the owning organization of a dataset.\n\n\
+          You must be allowed to edit the dataset and to add datasets to the new organization. \
+          Every dataset in datahavn belongs to an organization, so `organization_id` cannot be \
+          removed.\n\n:rtype: null",
+    request: request_doc::<OwnerOrgUpdateRequest>,
+    response: response_doc::<Option<String>>,
+    errors: &[
+        (403, "Not logged in, or not allowed to edit the dataset or to add datasets to the organization"),
+        (404, "`Not found: Package was not found.` or `Not found: Organization was not found.`"),
+        (409, "`organization_id` missing or empty, or a key that is not text"),
+    ],
+    run: |ctx, params| {
+        authenticated(ctx, "package_owner_org_update")?;
+        package_owner_org_update(ctx, OwnerOrgUpdateRequest::parse(params)?)
+    },
 };
 
-fn package_owner_org_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    authenticated(ctx, "package_owner_org_update")?;
-    let id = optional(params, "id")?.unwrap_or_default();
-    let org_ref = optional(params, "organization_id")?.filter(|o| !o.trim().is_empty());
+/// Optional text; a list or dict is a 409 at once.
+fn text_now(params: &Params, key: &str, _errors: &mut ValidationErrors) -> ActionResult<Option<String>> {
+    optional(params, key)
+}
+
+request! {
+    /// The dataset and its new organization.
+    pub struct OwnerOrgUpdateRequest {
+        /// The id or name of the dataset.
+        pub id: Option<String> => text_now,
+        /// The id or name of the new organization.
+        pub organization_id: Option<String> => text_now,
+    }
+}
+
+fn package_owner_org_update(ctx: &Context<'_>, request: OwnerOrgUpdateRequest) -> ActionResult {
+    let id = request.id.unwrap_or_default();
+    let org_ref = request.organization_id.filter(|o| !o.trim().is_empty());
     ctx.store().write(|tx| {
         let record = tx
             .package_by_id_or_name(&id)?

@@ -11,8 +11,11 @@ use datahavn_storage::Tx;
 use serde_json::{Map, Value, json};
 
 use crate::access::{memberships, require_edit, require_read};
+use crate::args::plain_error;
+use crate::dto::{PackageAutocompleteItem, PackageDict};
 use crate::render::render_in_tx;
-use crate::{Action, ActionError, ActionResult, Context, activity};
+use crate::request::{Request, request, request_doc, response_doc};
+use crate::{Action, ActionError, ActionResult, Context, activity, to_json};
 
 /// How a write reached the dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,6 +388,8 @@ pub(crate) fn as_input(record: &PackageRecord) -> Map<String, Value> {
     input
 }
 
+/// CKAN's `get_or_bust` for a dataset: the first of `keys` given as text; a wrong type, or
+/// none given, is a 409 before any other key is read.
 fn required_id(params: &Params, keys: &[&str]) -> ActionResult<String> {
     let mut errors = ValidationErrors::new();
     let id = params.first_string(keys, &mut errors);
@@ -392,25 +397,200 @@ fn required_id(params: &Params, keys: &[&str]) -> ActionResult<String> {
     id.ok_or_else(|| ActionError::field(keys.first().copied().unwrap_or("id"), MISSING_VALUE))
 }
 
+/// A dataset's `id` (or name), read as [`required_id`] reads it.
+fn dataset_id(params: &Params, key: &str, _errors: &mut ValidationErrors) -> ActionResult<String> {
+    required_id(params, &[key])
+}
+
+/// `name_or_id`, which CKAN reads only when `id` is not given: its errors count only then.
+fn alias_of_id(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<String>> {
+    let mut ignored = ValidationErrors::new();
+    if params.string("id", &mut ignored).is_some() {
+        return Ok(params.string(key, &mut ignored));
+    }
+    Ok(params.string(key, errors))
+}
+
+/// The dataset named by `id`, or by `name_or_id` when `id` is not given.
+fn id_or_alias(id: Option<String>, alias: Option<String>) -> ActionResult<String> {
+    id.or(alias).filter(|id| !id.is_empty()).ok_or_else(|| ActionError::field("id", MISSING_VALUE))
+}
+
+/// CKAN's `get_or_bust`: a key missing, blank or not text is a 409 at once, before any other
+/// key is read.
+pub(crate) fn required_now(
+    params: &Params,
+    key: &str,
+    _errors: &mut ValidationErrors,
+) -> ActionResult<String> {
+    let [value] = crate::args::required(params, [key])?;
+    Ok(value)
+}
+
+/// A key as it was sent, `null` included (the dataset and resource validations tell `null`
+/// from absent).
+pub(crate) fn sent(
+    params: &Params,
+    key: &str,
+    _errors: &mut ValidationErrors,
+) -> ActionResult<Option<Value>> {
+    Ok(params.as_map().get(key).cloned())
+}
+
+/// Declares a dataset request: the action's own keys, then the keys of CKAN's default dataset
+/// schema as they were sent (the dataset validation reads them), then every other key.
+macro_rules! dataset_request {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $($(#[$fmeta:meta])* pub $field:ident : $ty:ty $(=> $reader:expr)?,)*
+        }
+    ) => {
+        request! {
+            $(#[$meta])*
+            pub struct $name {
+                $($(#[$fmeta])* pub $field: $ty $(=> $reader)?,)*
+                /// The URL name: 2-100 characters of lowercase letters, digits, `-` and `_`.
+                #[schema(value_type = Option<String>)]
+                pub name: Option<Value> => sent,
+                /// The title (default: the name).
+                #[schema(value_type = Option<String>)]
+                pub title: Option<Value> => sent,
+                /// The id or name of the owning organization (on update: kept when not given as
+                /// text).
+                pub owner_org: Option<Value> => sent,
+                /// Whether only the organization's members may see it (default false).
+                #[schema(value_type = Option<bool>)]
+                pub private: Option<Value> => sent,
+                /// A description, in Markdown.
+                #[schema(value_type = Option<String>)]
+                pub notes: Option<Value> => sent,
+                /// The author's name.
+                #[schema(value_type = Option<String>)]
+                pub author: Option<Value> => sent,
+                /// The author's email address.
+                #[schema(value_type = Option<String>)]
+                pub author_email: Option<Value> => sent,
+                /// The maintainer's name.
+                #[schema(value_type = Option<String>)]
+                pub maintainer: Option<Value> => sent,
+                /// The maintainer's email address.
+                #[schema(value_type = Option<String>)]
+                pub maintainer_email: Option<Value> => sent,
+                /// The id of its licence (see `license_list`).
+                #[schema(value_type = Option<String>)]
+                pub license_id: Option<Value> => sent,
+                /// A URL for the dataset's source.
+                #[schema(value_type = Option<String>)]
+                pub url: Option<Value> => sent,
+                /// At most 100 characters.
+                #[schema(value_type = Option<String>)]
+                pub version: Option<Value> => sent,
+                /// `active` or `draft`; editors of the dataset may also set `deleted`. Ignored
+                /// from others, and when not text.
+                pub state: Option<Value> => sent,
+                /// The dataset type (default `dataset`); ignored when not text.
+                pub r#type: Option<Value> => sent,
+                /// Resource dicts (see `resource_create`); on update and patch the list replaces
+                /// the current one, kept when not given.
+                #[schema(value_type = Option<Vec<Object>>)]
+                pub resources: Option<Value> => sent,
+                /// Tag dicts `{name, vocabulary_id}`.
+                #[schema(value_type = Option<Vec<Object>>)]
+                pub tags: Option<Value> => sent,
+                /// Comma-separated tag names, read when `tags` is not given.
+                pub tag_string: Option<Value> => sent,
+                /// `{key, value}` dicts; values are kept as text.
+                #[schema(value_type = Option<Vec<Object>>)]
+                pub extras: Option<Value> => sent,
+                /// `{id}` or `{name}` dicts of the groups it belongs to; kept when not given.
+                #[schema(value_type = Option<Vec<Object>>)]
+                pub groups: Option<Value> => sent,
+                /// Sysadmins only: the time of its last change (`YYYY-MM-DDTHH:MM:SS[.ffffff]`),
+                /// as a dump carries it. Ignored from others.
+                pub metadata_modified: Option<Value> => sent;
+                /// Any other key is kept and returned as sent.
+                ..rest
+            }
+        }
+
+        impl $name {
+            /// The dataset dict the validation reads: the schema's keys as sent, then the others.
+            fn into_dataset(self) -> Map<String, Value> {
+                let schema_keys = [
+                    ("name", self.name),
+                    ("title", self.title),
+                    ("owner_org", self.owner_org),
+                    ("private", self.private),
+                    ("notes", self.notes),
+                    ("author", self.author),
+                    ("author_email", self.author_email),
+                    ("maintainer", self.maintainer),
+                    ("maintainer_email", self.maintainer_email),
+                    ("license_id", self.license_id),
+                    ("url", self.url),
+                    ("version", self.version),
+                    ("state", self.state),
+                    ("type", self.r#type),
+                    ("resources", self.resources),
+                    ("tags", self.tags),
+                    ("tag_string", self.tag_string),
+                    ("extras", self.extras),
+                    ("groups", self.groups),
+                    ("metadata_modified", self.metadata_modified),
+                ];
+                let mut dataset: Map<String, Value> = schema_keys
+                    .into_iter()
+                    .filter_map(|(key, value)| Some((key.to_owned(), value?)))
+                    .collect();
+                dataset.extend(self.rest);
+                dataset
+            }
+        }
+    };
+}
+
 pub const PACKAGE_SHOW: Action = Action {
     name: "package_show",
     side_effect_free: true,
+    tag: "datasets",
     doc: "Return the metadata of a dataset (package) and its resources.\n\n\
-          :param id: the id or name of the dataset\n:type id: string\n\
-          :param use_default_schema: ignored (datahavn has one schema)\n\
-          :rtype: dictionary",
-    run: package_show,
-    ..crate::UNTYPED
+          The dataset dict with its resources, organization, tags, groups, extras and \
+          relationships, as it was rendered when the dataset was last written. Private, draft \
+          and deleted datasets are shown to those who may read them. `use_default_schema` is \
+          accepted and ignored (datahavn has one schema).\n\n:rtype: dictionary",
+    request: request_doc::<PackageShowRequest>,
+    response: response_doc::<PackageDict>,
+    errors: &[
+        (403, "Private, draft or deleted, and the caller may not read it"),
+        (404, "No such dataset"),
+        (409, "`id` missing, or not text"),
+    ],
+    run: |ctx, params| package_show(ctx, PackageShowRequest::parse(params)?),
 };
 
-fn package_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let rendered = package_show_text(ctx, params)?;
+request! {
+    /// The dataset to show.
+    pub struct PackageShowRequest {
+        /// The id or name of the dataset.
+        pub id: Option<String>,
+        /// The id or name of the dataset, when `id` is not given.
+        pub name_or_id: Option<String> => alias_of_id,
+    }
+}
+
+fn package_show(ctx: &Context<'_>, request: PackageShowRequest) -> ActionResult {
+    let rendered = show_text(ctx, request)?;
     serde_json::from_str(&rendered).map_err(|e| ActionError::Internal(format!("stored package: {e}")))
 }
 
 /// `package_show`'s result as the stored JSON text, without parsing it (the hot path).
 pub(crate) fn package_show_text(ctx: &Context<'_>, params: &Params) -> ActionResult<String> {
-    let id = required_id(params, &["id", "name_or_id"])?;
+    show_text(ctx, PackageShowRequest::parse(params)?)
+}
+
+fn show_text(ctx: &Context<'_>, request: PackageShowRequest) -> ActionResult<String> {
+    let id = id_or_alias(request.id, request.name_or_id)?;
     ctx.store().read(|tx| {
         let (access, rendered) = tx.package_access_and_rendered(&id)?.ok_or(ActionError::NotFound(None))?;
         let public = access.state == PackageState::Active && !access.private;
@@ -431,23 +611,38 @@ pub(crate) fn package_show_text(ctx: &Context<'_>, params: &Params) -> ActionRes
 pub const PACKAGE_CREATE: Action = Action {
     name: "package_create",
     side_effect_free: false,
-    doc: "Create a new dataset (package).\n\nYou must be an editor or admin of the organization \
-          (or a sysadmin). Any top-level key beyond CKAN's schema is kept and returned as sent.\n\n\
-          :param name: the URL name: 2-100 characters of lowercase alphanumerics, `-` and `_`\n\
-          :param title: (optional, default: name)\n:param owner_org: the id or name of the organization\n\
-          :param private: (optional, default false)\n:param author:, :param author_email:, \
-          :param maintainer:, :param maintainer_email:, :param license_id:, :param notes:, \
-          :param url:, :param version: (optional)\n\
-          :param state: `active` or `draft` (sysadmins may set any)\n:param type: (optional, default `dataset`)\n\
-          :param resources: list of resource dicts\n:param tags: list of tag dicts (or `tag_string`)\n\
-          :param extras: list of `{key, value}` dicts\n:param groups: list of `{id}` or `{name}` dicts\n\
-          :param id: (sysadmins only) a UUID for the new dataset\n\
-          :returns: the new dataset, as package_show gives it\n:rtype: dictionary",
-    run: package_create,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Create a new dataset (package).\n\n\
+          You must be an editor or admin of the organization (or a sysadmin); adding it to \
+          groups needs membership of them. Any top-level key beyond CKAN's schema is kept and \
+          returned as sent.\n\n\
+          :returns: the newly created dataset, as package_show gives it\n:rtype: dictionary",
+    request: request_doc::<PackageCreateRequest>,
+    response: response_doc::<PackageDict>,
+    errors: &[
+        (400, "`resources`, `tags`, `extras` or `groups` not a list of dicts (`Integrity Error`)"),
+        (403, "Not allowed to create datasets, in that organization, or in those groups"),
+        (404, "`Not found: Group was not found.`"),
+        (409, "Field errors"),
+    ],
+    run: |ctx, params| package_create(ctx, PackageCreateRequest::parse(params)?),
 };
 
-fn package_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
+dataset_request! {
+    /// A new dataset (CKAN's default schema); any other top-level key is kept as sent.
+    pub struct PackageCreateRequest {
+        /// Sysadmins only: a UUID for the new dataset.
+        pub id: Option<Value> => sent,
+    }
+}
+
+fn package_create(ctx: &Context<'_>, request: PackageCreateRequest) -> ActionResult {
+    let id = request.id.clone();
+    let owner_org = request.owner_org.as_ref().and_then(text);
+    let mut input = request.into_dataset();
+    if let Some(id) = id {
+        input.insert("id".into(), id);
+    }
     let (_, rendered) = ctx.store().write(|tx| {
         let who = memberships(tx, &ctx.actor)?;
         let orgs: Vec<String> = who.groups.keys().cloned().collect();
@@ -459,8 +654,8 @@ fn package_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
         }
         // CKAN's auth function refuses an organization the caller cannot add datasets to
         // before validation runs (an unknown one is left to validation's 409).
-        if let Some(reference) = params.get("owner_org").and_then(text)
-            && let Some(org) = tx.group_by_id_or_name(&reference)?
+        if let Some(reference) = &owner_org
+            && let Some(org) = tx.group_by_id_or_name(reference)?
             && org.is_organization
             && !authz::can_create_dataset_in(&who, &org.id)
         {
@@ -469,7 +664,7 @@ fn package_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
                 ctx.actor.name()
             )));
         }
-        write_package(ctx, tx, &who, params.as_map(), None, Write::Create)
+        write_package(ctx, tx, &who, &input, None, Write::Create)
     })?;
     log::info!("dataset {} created by {:?}", rendered["name"], ctx.actor.name());
     Ok(rendered)
@@ -478,26 +673,48 @@ fn package_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const PACKAGE_UPDATE: Action = Action {
     name: "package_update",
     side_effect_free: false,
-    doc: "Update a dataset (package). The dict replaces the stored one: fields not given are \
-          cleared, except `resources` and `groups` (kept when absent) and `private`, `owner_org`, \
-          `state`, `type`. Use package_patch to change single fields.\n\n\
-          :param id: the id or name of the dataset\n:returns: the updated dataset\n:rtype: dictionary",
-    run: package_update,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Update a dataset (package).\n\n\
+          The dict replaces the stored one: fields not given are cleared, except `resources` and \
+          `groups` (kept when absent) and `private`, `owner_org`, `state` and `type`. Use \
+          package_patch to change single fields. When nothing changes, the stored dict is \
+          returned untouched. You must be allowed to edit the dataset.\n\n\
+          :returns: the updated dataset\n:rtype: dictionary",
+    request: request_doc::<PackageUpdateRequest>,
+    response: response_doc::<PackageDict>,
+    errors: &[
+        (400, "`resources`, `tags`, `extras` or `groups` not a list of dicts (`Integrity Error`)"),
+        (403, "Not allowed to edit it, or to add it to those groups"),
+        (404, "`Not found: Package was not found.`, or `Not found: Group was not found.`"),
+        (409, "`{\"id\": \"Missing value\"}`, or field errors"),
+    ],
+    run: |ctx, params| package_update(ctx, PackageUpdateRequest::parse(params)?),
 };
 
-fn package_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let Some(id) = params.first_string(&["id", "name"], &mut errors) else {
-        let mut dict = Map::new();
-        dict.insert("id".into(), MISSING_VALUE.into());
-        return Err(ActionError::ValidationDict(dict));
-    };
+/// `id`, or `name` when `id` is not given: the dataset to update. Neither is CKAN's
+/// `{"id": "Missing value"}` (a plain string), before any other key is read.
+fn id_or_name(params: &Params, key: &str, _errors: &mut ValidationErrors) -> ActionResult<String> {
+    params
+        .first_string(&[key, "name"], &mut ValidationErrors::new())
+        .ok_or_else(|| plain_error(key, MISSING_VALUE))
+}
+
+dataset_request! {
+    /// The dataset's new dict (CKAN's default schema); any other top-level key is kept as sent.
+    pub struct PackageUpdateRequest {
+        /// The id or name of the dataset (default: `name`).
+        #[schema(required = false)]
+        pub id: String => id_or_name,
+    }
+}
+
+fn package_update(ctx: &Context<'_>, request: PackageUpdateRequest) -> ActionResult {
+    let id = request.id.clone();
+    let mut input = request.into_dataset();
     let (_, rendered) = ctx.store().write(|tx| {
         let existing = find_package(tx, &id, Some("Package was not found."))?;
         let who = memberships(tx, &ctx.actor)?;
         require_edit(&who, &existing)?;
-        let mut input = params.as_map().clone();
         if !input.contains_key("name") {
             input.insert("name".into(), existing.name.clone().into());
         }
@@ -509,25 +726,45 @@ fn package_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const PACKAGE_PATCH: Action = Action {
     name: "package_patch",
     side_effect_free: false,
-    doc: "Patch a dataset: the given top-level fields replace the stored ones, the others keep \
-          their values. (Sending `resources` still replaces the whole list.)\n\n\
-          :param id: the id or name of the dataset\n:returns: the updated dataset\n:rtype: dictionary",
-    run: package_patch,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Patch a dataset (package).\n\n\
+          The given top-level fields replace the stored ones, the others keep their values \
+          (sending `resources` still replaces the whole list). You must be allowed to edit the \
+          dataset.\n\n:returns: the updated dataset\n:rtype: dictionary",
+    request: request_doc::<PackagePatchRequest>,
+    response: response_doc::<PackageDict>,
+    errors: &[
+        (400, "`resources`, `tags`, `extras` or `groups` not a list of dicts (`Integrity Error`)"),
+        (403, "Not allowed to edit it, or to add it to those groups"),
+        (404, "No such dataset, or `Not found: Group was not found.`"),
+        (409, "`id` missing, or field errors"),
+    ],
+    run: |ctx, params| package_patch(ctx, PackagePatchRequest::parse(params)?),
 };
 
-fn package_patch(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let id = required_id(params, &["id", "name_or_id"])?;
+dataset_request! {
+    /// The fields to change (CKAN's default schema); any other top-level key is kept as sent.
+    pub struct PackagePatchRequest {
+        /// The id or name of the dataset.
+        pub id: Option<String>,
+        /// The id or name of the dataset, when `id` is not given.
+        pub name_or_id: Option<String> => alias_of_id,
+    }
+}
+
+fn package_patch(ctx: &Context<'_>, mut request: PackagePatchRequest) -> ActionResult {
+    let alias = request.name_or_id.take();
+    let id = id_or_alias(request.id.take(), alias.clone())?;
+    let mut changes = request.into_dataset();
+    if let Some(alias) = alias {
+        changes.insert("name_or_id".into(), alias.into());
+    }
     let (_, rendered) = ctx.store().write(|tx| {
         let existing = find_package(tx, &id, None)?;
         let who = memberships(tx, &ctx.actor)?;
         require_edit(&who, &existing)?;
         let mut input = as_input(&existing);
-        for (key, value) in params.as_map() {
-            if key != "id" {
-                input.insert(key.clone(), value.clone());
-            }
-        }
+        input.extend(changes.clone());
         write_package(ctx, tx, &who, &input, Some(&existing), Write::Update)
     })?;
     Ok(rendered)
@@ -536,17 +773,28 @@ fn package_patch(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const PACKAGE_DELETE: Action = Action {
     name: "package_delete",
     side_effect_free: false,
-    doc: "Delete a dataset: its state becomes `deleted`, it leaves its groups and loses its \
-          collaborators. Its name may be reused. Restore it with package_patch `state=active`.\n\n\
-          :param id: the id or name of the dataset\n:rtype: null",
-    run: package_delete,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Delete a dataset (package).\n\n\
+          Its state becomes `deleted`, it leaves its groups and loses its collaborators; its \
+          name may be reused. Restore it with package_patch `state=active`. You must be allowed \
+          to edit the dataset.\n\n:rtype: null",
+    request: request_doc::<PackageDeleteRequest>,
+    response: response_doc::<Option<String>>,
+    errors: &[(403, "Not allowed to edit it"), (404, "No such dataset"), (409, "`id` missing")],
+    run: |ctx, params| package_delete(ctx, PackageDeleteRequest::parse(params)?),
 };
 
-fn package_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let id = required_id(params, &["id"])?;
+request! {
+    /// The dataset to delete.
+    pub struct PackageDeleteRequest {
+        /// The id or name of the dataset.
+        pub id: String => dataset_id,
+    }
+}
+
+fn package_delete(ctx: &Context<'_>, request: PackageDeleteRequest) -> ActionResult {
     ctx.store().write(|tx| {
-        let existing = find_package(tx, &id, None)?;
+        let existing = find_package(tx, &request.id, None)?;
         let who = memberships(tx, &ctx.actor)?;
         require_edit(&who, &existing)?;
         tx.delete_memberships_of("package", &existing.id)?;
@@ -568,14 +816,26 @@ fn package_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const DATASET_PURGE: Action = Action {
     name: "dataset_purge",
     side_effect_free: false,
-    doc: "Purge a dataset (sysadmins only): it and its resources, memberships, collaborators and \
-          relationships are removed for good.\n\n:param id: the id or name of the dataset\n:rtype: null",
-    run: dataset_purge,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Purge a dataset (package).\n\n\
+          Sysadmins only. The dataset and its resources, memberships, collaborators and \
+          relationships are removed for good.\n\n:rtype: null",
+    request: request_doc::<DatasetPurgeRequest>,
+    response: response_doc::<Option<String>>,
+    errors: &[(403, "Not a sysadmin"), (404, "`Not found: Dataset was not found`"), (409, "`id` missing")],
+    run: |ctx, params| dataset_purge(ctx, DatasetPurgeRequest::parse(params)?),
 };
 
-fn dataset_purge(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let id = required_id(params, &["id"])?;
+request! {
+    /// The dataset to purge.
+    pub struct DatasetPurgeRequest {
+        /// The id or name of the dataset.
+        pub id: String => dataset_id,
+    }
+}
+
+fn dataset_purge(ctx: &Context<'_>, request: DatasetPurgeRequest) -> ActionResult {
+    let id = request.id;
     if !ctx.actor.is_sysadmin() {
         return Err(ActionError::denied(format!(
             "User {} not authorized to purge package {id}",
@@ -602,45 +862,78 @@ fn dataset_purge(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const PACKAGE_LIST: Action = Action {
     name: "package_list",
     side_effect_free: true,
-    doc: "Return the names of the site's active public datasets, sorted.\n\n\
-          :param limit: (optional) the number of names per page\n:param offset: (optional)\n:rtype: list of strings",
-    run: package_list,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Return a list of the names of the site's datasets (packages).\n\n\
+          Active public datasets only, sorted by name.\n\n:rtype: list of strings",
+    request: request_doc::<PackageListRequest>,
+    response: response_doc::<Vec<String>>,
+    errors: &[(409, "`limit` or `offset` not a natural number")],
+    run: |ctx, params| package_list(ctx, PackageListRequest::parse(params)?),
 };
 
-fn package_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let limit = params.natural("limit", &mut errors);
-    let offset = params.natural("offset", &mut errors).unwrap_or(0);
-    errors.into_result()?;
-    let limit = limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
-    let names =
-        ctx.store().read(|tx| tx.public_package_names(limit, i64::try_from(offset).unwrap_or(i64::MAX)))?;
+request! {
+    /// A page of dataset names.
+    pub struct PackageListRequest {
+        /// If given, the list of datasets will be broken into pages of at most `limit`
+        /// datasets per page and only one page will be returned at a time (default: all).
+        pub limit: Option<u64>,
+        /// When `limit` is given, the offset to start returning datasets from.
+        pub offset: Option<u64>,
+    }
+}
+
+fn package_list(ctx: &Context<'_>, request: PackageListRequest) -> ActionResult {
+    let limit = request.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
+    let offset = i64::try_from(request.offset.unwrap_or(0)).unwrap_or(i64::MAX);
+    let names = ctx.store().read(|tx| tx.public_package_names(limit, offset))?;
     Ok(Value::Array(names.into_iter().map(Value::String).collect()))
 }
 
 pub const CURRENT_PACKAGE_LIST_WITH_RESOURCES: Action = Action {
     name: "current_package_list_with_resources",
     side_effect_free: true,
-    doc: "Return the site's datasets with their resources, most recently modified first. \
-          Private datasets are included for sysadmins only.\n\n\
-          :param limit: (optional, default 10, at most 1000)\n:param offset: (optional)\n\
-          :param page: (optional, deprecated) pages of `limit`\n:rtype: list of dataset dicts",
-    run: current_package_list_with_resources,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Return a list of the site's datasets (packages) and their resources.\n\n\
+          The list is sorted most-recently-modified first. Private datasets are included for \
+          sysadmins only.\n\n:rtype: list of dictionaries",
+    request: request_doc::<CurrentPackageListRequest>,
+    response: response_doc::<Vec<PackageDict>>,
+    errors: &[(409, "`limit`, `offset` or `page` not a natural number, or `page` 0")],
+    run: |ctx, params| current_package_list_with_resources(ctx, CurrentPackageListRequest::parse(params)?),
 };
 
-fn current_package_list_with_resources(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let limit = params.natural("limit", &mut errors).unwrap_or(10).min(1000);
-    let mut offset = params.natural("offset", &mut errors).unwrap_or(0);
-    if let Some(page) = params.natural("page", &mut errors) {
-        if page == 0 {
-            errors.add("page", "Must be larger than 0");
-        }
-        offset = page.saturating_sub(1) * limit;
+/// `page`: a natural number larger than 0.
+fn page_number(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<u64>> {
+    let page = params.natural(key, errors);
+    if page == Some(0) {
+        errors.add(key, "Must be larger than 0");
     }
-    errors.into_result()?;
+    Ok(page)
+}
+
+request! {
+    /// A page of datasets.
+    pub struct CurrentPackageListRequest {
+        /// If given, the list of datasets will be broken into pages of at most `limit`
+        /// datasets per page and only one page will be returned at a time (default 10, at
+        /// most 1000).
+        pub limit: Option<u64>,
+        /// The offset to start returning datasets from.
+        pub offset: Option<u64>,
+        /// Deprecated: the page of `limit` datasets to return (from 1), instead of `offset`.
+        pub page: Option<u64> => page_number,
+    }
+}
+
+fn current_package_list_with_resources(
+    ctx: &Context<'_>,
+    request: CurrentPackageListRequest,
+) -> ActionResult {
+    let limit = request.limit.unwrap_or(10).min(1000);
+    let offset = match request.page {
+        Some(page) => page.saturating_sub(1) * limit,
+        None => request.offset.unwrap_or(0),
+    };
     let found = crate::search::newest_packages(
         ctx,
         usize::try_from(limit).unwrap_or(10),
@@ -656,31 +949,47 @@ fn current_package_list_with_resources(ctx: &Context<'_>, params: &Params) -> Ac
 pub const PACKAGE_AUTOCOMPLETE: Action = Action {
     name: "package_autocomplete",
     side_effect_free: true,
-    doc: "Return active public datasets whose name or title starts with a string (case-insensitive).\n\n\
-          :param q: the string to search for\n:param limit: (optional, default 10)\n\
-          :rtype: list of dicts with `name`, `title`, `match_field`, `match_displayed`",
-    run: package_autocomplete,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Return a list of datasets (packages) that match a string.\n\n\
+          Active public datasets whose name or title starts with the string (case-insensitive): \
+          name matches first, then title matches, each in name order.\n\n\
+          :returns: `{name, title, match_field, match_displayed}` dicts\n:rtype: list of dictionaries",
+    request: request_doc::<PackageAutocompleteRequest>,
+    response: response_doc::<Vec<PackageAutocompleteItem>>,
+    errors: &[(409, "`q` missing, or `limit` not a natural number")],
+    run: |ctx, params| package_autocomplete(ctx, PackageAutocompleteRequest::parse(params)?),
 };
 
-fn package_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let q = params.required_string("q", &mut errors).unwrap_or_default();
-    let limit = params.natural("limit", &mut errors).unwrap_or(10).min(1000);
-    errors.into_result()?;
-    let found = crate::search::autocomplete(ctx, &q, usize::try_from(limit).unwrap_or(10))?;
-    let matches = found
+request! {
+    /// The string to complete.
+    pub struct PackageAutocompleteRequest {
+        /// The string to search for.
+        pub q: String,
+        /// The maximum number of datasets to return (default 10, at most 1000).
+        pub limit: Option<u64>,
+    }
+}
+
+fn package_autocomplete(ctx: &Context<'_>, request: PackageAutocompleteRequest) -> ActionResult {
+    let limit = request.limit.unwrap_or(10).min(1000);
+    let found = crate::search::autocomplete(ctx, &request.q, usize::try_from(limit).unwrap_or(10))?;
+    let matches: Vec<PackageAutocompleteItem> = found
         .into_iter()
         .map(|c| {
-            if c.by_name {
-                json!({"name": c.name, "title": c.title, "match_field": "name", "match_displayed": c.name})
+            let (match_field, match_displayed) = if c.by_name {
+                ("name", c.name.clone())
             } else {
-                let shown = format!("{} ({})", c.title, c.name);
-                json!({"name": c.name, "title": c.title, "match_field": "title", "match_displayed": shown})
+                ("title", format!("{} ({})", c.title, c.name))
+            };
+            PackageAutocompleteItem {
+                name: c.name,
+                title: c.title,
+                match_field: match_field.to_owned(),
+                match_displayed,
             }
         })
         .collect();
-    Ok(Value::Array(matches))
+    to_json(&matches)
 }
 
 /// `package_show`'s read check, shared with the resource actions.

@@ -134,14 +134,16 @@ pub const fn key(name: &'static str) -> &'static str {
 ///
 /// Each field is read by its type's [`Field`] reader, or by `=> reader` — a function
 /// `fn(&Params, &str, &mut ValidationErrors) -> ActionResult<T>` for keys CKAN reads in its own
-/// way. `..rest` after the fields collects every other key (free-form dicts).
+/// way. A key that is not a Rust name (`facet.field`) is given after the field's name:
+/// `pub facet_field as "facet.field": T`. `..rest` after the fields collects every other key
+/// (free-form dicts).
 macro_rules! request {
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
             $(
                 $(#[$fmeta:meta])*
-                pub $field:ident : $ty:ty $(=> $reader:expr)?
+                pub $field:ident $(as $fkey:literal)? : $ty:ty $(=> $reader:expr)?
             ),* $(,)?
             $(; $(#[$rmeta:meta])* ..$rest:ident)?
         }
@@ -149,7 +151,7 @@ macro_rules! request {
         $(#[$meta])*
         #[derive(Debug, Clone, utoipa::ToSchema)]
         pub struct $name {
-            $( $(#[$fmeta])* pub $field: $ty, )*
+            $( $(#[$fmeta])* $(#[schema(rename = $fkey)])? pub $field: $ty, )*
             $(
                 $(#[$rmeta])*
                 #[schema(ignore)]
@@ -158,7 +160,8 @@ macro_rules! request {
         }
 
         impl $crate::request::Request for $name {
-            const FIELDS: &'static [&'static str] = &[$($crate::request::key(stringify!($field))),*];
+            const FIELDS: &'static [&'static str] =
+                &[$($crate::request::request!(@key $field $($fkey)?)),*];
             const FREE_FORM: bool = $crate::request::request!(@free $($rest)?);
 
             #[allow(unused_variables)]
@@ -166,7 +169,7 @@ macro_rules! request {
                 let mut errors = datahavn_domain::ValidationErrors::new();
                 $(
                     let $field: $ty = $crate::request::request!(
-                        @read $($reader)?; $ty, params, $crate::request::key(stringify!($field)), &mut errors
+                        @read $($reader)?; $ty, params, $crate::request::request!(@key $field $($fkey)?), &mut errors
                     );
                 )*
                 errors.into_result()?;
@@ -177,6 +180,8 @@ macro_rules! request {
             }
         }
     };
+    (@key $field:ident) => { $crate::request::key(stringify!($field)) };
+    (@key $field:ident $fkey:literal) => { $fkey };
     (@free) => { false };
     (@free $rest:ident) => { true };
     (@read ; $ty:ty, $params:expr, $key:expr, $errors:expr) => {
@@ -263,27 +268,43 @@ pub fn response_doc<T: ToSchema>() -> ResponseDoc {
 }
 
 /// Rewrites the schema of each property to what its reader takes: booleans in CKAN's spellings,
-/// naturals as digits too, text from numbers and booleans, lists as JSON text or one
+/// integers as digits too (naturals: the unsigned types, whose schema has a minimum), text from numbers and booleans, lists as JSON text or one
 /// comma-separated string. Descriptions and required-ness are kept.
 pub fn loosen(schema: &mut RefOr<Schema>) {
     let RefOr::T(Schema::Object(object)) = schema else { return };
     for property in object.properties.values_mut() {
-        let RefOr::T(Schema::Object(field)) = property else { continue };
-        let loose = match kind(&field.schema_type) {
-            Some(Type::Boolean) => Some(loose_bool()),
-            Some(Type::Integer) => Some(loose_natural()),
-            Some(Type::String) => Some(loose_text()),
-            Some(Type::Array) => Some(loose_list()),
-            _ => None,
+        let (loose, description) = match property {
+            RefOr::T(Schema::Object(field)) => (loose_scalar(field), field.description.clone()),
+            // Lists of names; lists of dicts are read as they are.
+            RefOr::T(Schema::Array(list)) if scalar_items(list) => {
+                (Some(loose_list()), list.description.clone())
+            }
+            _ => continue,
         };
         if let Some(loose) = loose {
-            let description = field.description.clone();
             *property = RefOr::T(loose);
             if let RefOr::T(Schema::OneOf(one_of)) = property {
                 one_of.description = description;
             }
         }
     }
+}
+
+fn loose_scalar(field: &schema::Object) -> Option<Schema> {
+    match kind(&field.schema_type)? {
+        Type::Boolean => Some(loose_bool()),
+        Type::Integer if field.minimum.is_some() => Some(loose_natural()),
+        Type::Integer => Some(loose_integer()),
+        Type::String => Some(loose_text()),
+        _ => None,
+    }
+}
+
+/// Whether a list's items are text or numbers.
+fn scalar_items(list: &schema::Array) -> bool {
+    let schema::ArrayItems::RefOrSchema(item) = &list.items else { return false };
+    let RefOr::T(Schema::Object(item)) = item.as_ref() else { return false };
+    matches!(kind(&item.schema_type), Some(Type::String | Type::Integer | Type::Number))
 }
 
 /// The non-null type of a schema type (`[string, null]` is `string`).
@@ -336,6 +357,15 @@ fn loose_natural() -> Schema {
         .into()
 }
 
+/// A signed integer (`facet.limit`: negative for no limit), as a number or as digits.
+fn loose_integer() -> Schema {
+    OneOfBuilder::new()
+        .item(typed(Type::Integer))
+        .item(typed(Type::String).pattern(Some("^\\s*[-+]?[0-9]*\\s*$")))
+        .item(typed(Type::Null))
+        .into()
+}
+
 fn loose_text() -> Schema {
     OneOfBuilder::new()
         .item(typed(Type::String))
@@ -365,6 +395,7 @@ pub fn param_lines(doc: &RequestDoc) -> String {
         let description = match property {
             RefOr::T(Schema::Object(o)) => o.description.clone(),
             RefOr::T(Schema::OneOf(o)) => o.description.clone(),
+            RefOr::T(Schema::Array(a)) => a.description.clone(),
             RefOr::Ref(r) => Some(r.description.clone()).filter(|d| !d.is_empty()),
             _ => None,
         };
@@ -404,6 +435,31 @@ mod tests {
             /// Everything else.
             ..extra
         }
+    }
+
+    request! {
+        /// Keys that are not Rust names.
+        pub struct Dotted {
+            /// Fields to count.
+            pub facet_field as "facet.field": Option<Vec<String>>,
+            /// Values per field, negative for all.
+            pub facet_limit as "facet.limit": Option<i64> => signed,
+        }
+    }
+
+    request! {
+        /// Lists.
+        pub struct Lists {
+            /// Names.
+            pub names: Option<Vec<String>>,
+            #[schema(value_type = Option<Vec<Object>>)]
+            pub dicts: Option<Value>,
+        }
+    }
+
+    fn signed(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<i64>> {
+        let text = params.string(key, errors);
+        Ok(text.and_then(|t| t.parse().ok()))
     }
 
     fn params(value: Value) -> Params {
@@ -457,6 +513,44 @@ mod tests {
         assert_eq!(names, Example::FIELDS);
         let help = param_lines(&doc);
         assert!(help.starts_with(":param id: The id.\n:param all_fields: A flag. (optional)\n"), "{help}");
+    }
+
+    #[test]
+    fn fields_may_name_their_key() {
+        let parsed = Dotted::parse(&params(json!({"facet.field": ["tags"], "facet.limit": "-1"})))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.facet_field, Some(vec!["tags".to_owned()]));
+        assert_eq!(parsed.facet_limit, Some(-1));
+        assert_eq!(Dotted::FIELDS, ["facet.field", "facet.limit"]);
+        let doc = request_doc::<Dotted>();
+        let RefOr::T(Schema::Object(object)) = &doc.schema else { panic!("not an object") };
+        let names: Vec<&str> = object.properties.keys().map(String::as_str).collect();
+        assert_eq!(names, Dotted::FIELDS);
+        assert!(param_lines(&doc).starts_with(":param facet.field: Fields to count. (optional)\n"));
+    }
+
+    #[test]
+    fn lists_of_names_are_loose_and_lists_of_dicts_are_not() {
+        let parsed = Lists::parse(&params(json!({"names": "a, b", "dicts": [{"a": 1}]})))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.names, Some(vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!(parsed.dicts, Some(json!([{"a": 1}])));
+        let schema = serde_json::to_value(request_doc::<Lists>().schema).unwrap_or_default();
+        assert_eq!(schema["properties"]["names"]["oneOf"][1], json!({"type": "string"}));
+        assert_eq!(schema["properties"]["names"]["description"], "Names.");
+        assert_eq!(schema["properties"]["dicts"]["items"], json!({"type": "object"}));
+    }
+
+    #[test]
+    fn signed_integers_may_be_negative() {
+        let doc = request_doc::<Dotted>();
+        let RefOr::T(Schema::Object(object)) = &doc.schema else { panic!("not an object") };
+        let limit = serde_json::to_value(&object.properties["facet.limit"]).unwrap_or_default();
+        assert_eq!(limit["oneOf"][0], json!({"type": "integer"}));
+        let natural = request_doc::<Example>();
+        let RefOr::T(Schema::Object(object)) = &natural.schema else { panic!("not an object") };
+        let limit = serde_json::to_value(&object.properties["limit"]).unwrap_or_default();
+        assert_eq!(limit["oneOf"][0], json!({"type": "integer", "minimum": 0}));
     }
 
     #[test]

@@ -3,20 +3,15 @@
 
 use datahavn_domain::ValidationErrors;
 use datahavn_domain::package::{self as rules};
-use datahavn_domain::params::{MISSING_VALUE, Params};
-use serde_json::{Map, Value, json};
+use datahavn_domain::params::Params;
+use serde_json::{Map, Value};
 
 use crate::access::{memberships, require_edit};
-use crate::package::{Write, as_input, find_package, readable, write_package};
+use crate::dto::{ResourceDict, ResourceOrder, ResourceSearchResult};
+use crate::package::{Write, as_input, find_package, readable, required_now, sent, write_package};
 use crate::render::render_resource;
-use crate::{Action, ActionError, ActionResult, Context};
-
-fn required(params: &Params, key: &str) -> ActionResult<String> {
-    let mut errors = ValidationErrors::new();
-    let value = params.required_string(key, &mut errors);
-    errors.into_result()?;
-    value.ok_or_else(|| ActionError::field(key, MISSING_VALUE))
-}
+use crate::request::{Request, request, request_doc, response_doc};
+use crate::{Action, ActionError, ActionResult, Context, to_json};
 
 fn resources_of(input: &Map<String, Value>) -> Vec<Value> {
     input.get("resources").and_then(Value::as_array).cloned().unwrap_or_default()
@@ -50,16 +45,114 @@ fn check_resource(resource: &Map<String, Value>) -> ActionResult<Map<String, Val
     Err(unwrapped.into())
 }
 
+/// Declares a resource request: the action's own keys, then the keys of CKAN's resource
+/// schema as they were sent (the resource validation reads them), then every other key.
+macro_rules! resource_request {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $($(#[$fmeta:meta])* pub $field:ident : $ty:ty $(=> $reader:expr)?,)*
+        }
+    ) => {
+        request! {
+            $(#[$meta])*
+            pub struct $name {
+                $($(#[$fmeta])* pub $field: $ty $(=> $reader)?,)*
+                /// The resource's URL (default `""`); `http://` is added when it has no scheme.
+                #[schema(value_type = Option<String>)]
+                pub url: Option<Value> => sent,
+                /// Text, or a dict of translations (`{"de": ..}`).
+                pub name: Option<Value> => sent,
+                /// Text, or a dict of translations.
+                pub description: Option<Value> => sent,
+                /// The format (`CSV`, `JSON`, ...); guessed from the URL when empty.
+                pub format: Option<Value> => sent,
+                /// A hash of the file's content.
+                pub hash: Option<Value> => sent,
+                /// The MIME type; on create, guessed from the format or URL when not given.
+                pub mimetype: Option<Value> => sent,
+                /// The MIME type of the content of an archive.
+                pub mimetype_inner: Option<Value> => sent,
+                /// The size in bytes.
+                #[schema(value_type = Option<i64>)]
+                pub size: Option<Value> => sent,
+                /// The kind of resource (`file`, `api`, ...).
+                pub resource_type: Option<Value> => sent,
+                /// `upload` for an uploaded file (its URL is kept as given).
+                pub url_type: Option<Value> => sent,
+                /// When the file last changed; kept as sent.
+                pub last_modified: Option<Value> => sent,
+                /// Kept as sent.
+                pub cache_url: Option<Value> => sent,
+                /// Kept as sent.
+                pub cache_last_updated: Option<Value> => sent,
+                /// When it was added (default: now; kept on update when not given).
+                pub created: Option<Value> => sent,
+                /// When it last changed (default: now).
+                pub metadata_modified: Option<Value> => sent,
+                /// Whether the DataStore holds its data (default false; kept on update when not
+                /// given).
+                pub datastore_active: Option<Value> => sent;
+                /// Any other key is kept and returned as sent.
+                ..rest
+            }
+        }
+
+        impl $name {
+            /// The resource dict the validation reads: the schema's keys as sent, then the
+            /// others.
+            fn into_resource(self) -> Map<String, Value> {
+                let schema_keys = [
+                    ("url", self.url),
+                    ("name", self.name),
+                    ("description", self.description),
+                    ("format", self.format),
+                    ("hash", self.hash),
+                    ("mimetype", self.mimetype),
+                    ("mimetype_inner", self.mimetype_inner),
+                    ("size", self.size),
+                    ("resource_type", self.resource_type),
+                    ("url_type", self.url_type),
+                    ("last_modified", self.last_modified),
+                    ("cache_url", self.cache_url),
+                    ("cache_last_updated", self.cache_last_updated),
+                    ("created", self.created),
+                    ("metadata_modified", self.metadata_modified),
+                    ("datastore_active", self.datastore_active),
+                ];
+                let mut resource: Map<String, Value> = schema_keys
+                    .into_iter()
+                    .filter_map(|(key, value)| Some((key.to_owned(), value?)))
+                    .collect();
+                resource.extend(self.rest);
+                resource
+            }
+        }
+    };
+}
+
 pub const RESOURCE_SHOW: Action = Action {
     name: "resource_show",
     side_effect_free: true,
-    doc: "Return the metadata of a resource.\n\n:param id: the id of the resource\n:rtype: dictionary",
-    run: resource_show,
-    ..crate::UNTYPED
+    tag: "resources",
+    doc: "Return the metadata of a resource.\n\n\
+          Taken from its dataset; the dataset's read rules apply.\n\n:rtype: dictionary",
+    request: request_doc::<ResourceShowRequest>,
+    response: response_doc::<ResourceDict>,
+    errors: &[(403, "Its dataset is not readable"), (404, "No such resource"), (409, "`id` missing")],
+    run: |ctx, params| resource_show(ctx, ResourceShowRequest::parse(params)?),
 };
 
-fn resource_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let id = required(params, "id")?;
+request! {
+    /// The resource to show.
+    pub struct ResourceShowRequest {
+        /// The id of the resource.
+        pub id: String,
+    }
+}
+
+fn resource_show(ctx: &Context<'_>, request: ResourceShowRequest) -> ActionResult {
+    let id = request.id;
     ctx.store().read(|tx| {
         let resource = tx.resource_by_id(&id)?.ok_or(ActionError::NotFound(None))?;
         let record = readable(ctx, tx, &resource.package_id)?;
@@ -77,19 +170,39 @@ fn resource_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const RESOURCE_CREATE: Action = Action {
     name: "resource_create",
     side_effect_free: false,
-    doc: "Append a new resource to a dataset.\n\n\
-          :param package_id: the id or name of the dataset\n:param url: (optional, default \"\")\n\
-          :param name:, :param description:, :param format: (guessed from the URL when empty), \
-          :param hash:, :param mimetype:, :param size:, ... (optional; any other key is kept)\n\
-          :returns: the new resource\n:rtype: dictionary",
-    run: resource_create,
-    ..crate::UNTYPED
+    tag: "resources",
+    doc: "Appends a new resource to a dataset.\n\n\
+          The format is guessed from the URL when empty, the MIME type from the format or URL \
+          when not given. Any other key is kept and returned as sent. You must be allowed to \
+          edit the dataset.\n\n:returns: the newly created resource\n:rtype: dictionary",
+    request: request_doc::<ResourceCreateRequest>,
+    response: response_doc::<ResourceDict>,
+    errors: &[
+        (403, "Not allowed to edit the dataset"),
+        (404, "No such dataset"),
+        (409, "`package_id` missing, an id already used, or field errors"),
+    ],
+    run: |ctx, params| resource_create(ctx, ResourceCreateRequest::parse(params)?),
 };
 
-fn resource_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let package_ref = required(params, "package_id")?;
-    let mut resource = params.as_map().clone();
-    resource.remove("package_id");
+resource_request! {
+    /// A new resource; any other key is kept as sent.
+    pub struct ResourceCreateRequest {
+        /// The id or name of the dataset to add it to.
+        pub package_id: String,
+        /// An id for the new resource (default: a new UUID).
+        #[schema(value_type = Option<String>)]
+        pub id: Option<Value> => sent,
+    }
+}
+
+fn resource_create(ctx: &Context<'_>, mut request: ResourceCreateRequest) -> ActionResult {
+    let package_ref = std::mem::take(&mut request.package_id);
+    let id = request.id.take();
+    let mut resource = request.into_resource();
+    if let Some(id) = id {
+        resource.insert("id".into(), id);
+    }
     let mut valid = check_resource(&resource)?;
     if valid.get("mimetype").is_none_or(Value::is_null) {
         let format = valid.get("format").and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -115,16 +228,31 @@ fn resource_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
         }
         let mut input = as_input(&record);
         let mut list = resources_of(&input);
-        list.push(Value::Object(valid));
+        list.push(Value::Object(valid.clone()));
         input.insert("resources".into(), Value::Array(list));
         write_package(ctx, tx, &who, &input, Some(&record), Write::Update)
     })?;
     pick(&rendered, &id)
 }
 
+resource_request! {
+    /// The resource's new dict (update) or the fields to change (patch); any other key is
+    /// kept as sent.
+    pub struct ResourceChangeRequest {
+        /// The id of the resource.
+        pub id: String,
+        /// Ignored: a resource stays in its dataset.
+        #[schema(value_type = Option<String>)]
+        pub package_id: Option<Value> => sent,
+    }
+}
+
 /// Replaces (update) or overlays (patch) one resource.
-fn change_resource(ctx: &Context<'_>, params: &Params, patch: bool) -> ActionResult {
-    let id = required(params, "id")?;
+fn change_resource(ctx: &Context<'_>, mut request: ResourceChangeRequest, patch: bool) -> ActionResult {
+    let id = std::mem::take(&mut request.id);
+    // The dataset is the one the resource is in, whatever `package_id` says.
+    request.package_id = None;
+    let sent = request.into_resource();
     let (_, rendered) = ctx.store().write(|tx| {
         let index =
             tx.resource_by_id(&id)?.ok_or_else(|| ActionError::not_found("Resource was not found."))?;
@@ -139,11 +267,7 @@ fn change_resource(ctx: &Context<'_>, params: &Params, patch: bool) -> ActionRes
             .ok_or_else(|| ActionError::not_found("Resource was not found."))?;
         let previous = slot.as_object().cloned().unwrap_or_default();
         let mut changed = if patch { previous.clone() } else { Map::new() };
-        for (key, value) in params.as_map() {
-            if key != "package_id" {
-                changed.insert(key.clone(), value.clone());
-            }
-        }
+        changed.extend(sent.clone());
         changed.insert("id".into(), id.clone().into());
         for kept in ["created", "datastore_active"] {
             if let Some(value) = previous.get(kept)
@@ -162,31 +286,60 @@ fn change_resource(ctx: &Context<'_>, params: &Params, patch: bool) -> ActionRes
 pub const RESOURCE_UPDATE: Action = Action {
     name: "resource_update",
     side_effect_free: false,
-    doc: "Update a resource. Fields not given are cleared (`datastore_active` is kept).\n\n\
-          :param id: the id of the resource\n:returns: the updated resource\n:rtype: dictionary",
-    run: |ctx, params| change_resource(ctx, params, false),
-    ..crate::UNTYPED
+    tag: "resources",
+    doc: "Update a resource.\n\n\
+          The dict replaces the stored one: fields not given are cleared (`created` and \
+          `datastore_active` are kept). To change single fields use resource_patch. You must be \
+          allowed to edit the dataset.\n\n:returns: the updated resource\n:rtype: dictionary",
+    request: request_doc::<ResourceChangeRequest>,
+    response: response_doc::<ResourceDict>,
+    errors: &[
+        (403, "Not allowed to edit the dataset"),
+        (404, "`Not found: Resource was not found.`"),
+        (409, "`id` missing, or field errors"),
+    ],
+    run: |ctx, params| change_resource(ctx, ResourceChangeRequest::parse(params)?, false),
 };
 
 pub const RESOURCE_PATCH: Action = Action {
     name: "resource_patch",
     side_effect_free: false,
-    doc: "Patch a resource: the given fields change, the others keep their values.\n\n\
-          :param id: the id of the resource\n:returns: the updated resource\n:rtype: dictionary",
-    run: |ctx, params| change_resource(ctx, params, true),
-    ..crate::UNTYPED
+    tag: "resources",
+    doc: "Patch a resource.\n\n\
+          The given fields change, the others keep their values. You must be allowed to edit \
+          the dataset.\n\n:returns: the updated resource\n:rtype: dictionary",
+    request: request_doc::<ResourceChangeRequest>,
+    response: response_doc::<ResourceDict>,
+    errors: &[
+        (403, "Not allowed to edit the dataset"),
+        (404, "`Not found: Resource was not found.`"),
+        (409, "`id` missing, or field errors"),
+    ],
+    run: |ctx, params| change_resource(ctx, ResourceChangeRequest::parse(params)?, true),
 };
 
 pub const RESOURCE_DELETE: Action = Action {
     name: "resource_delete",
     side_effect_free: false,
-    doc: "Delete a resource from its dataset.\n\n:param id: the id of the resource\n:rtype: null",
-    run: resource_delete,
-    ..crate::UNTYPED
+    tag: "resources",
+    doc: "Delete a resource from a dataset.\n\n\
+          You must be allowed to edit the dataset.\n\n:rtype: null",
+    request: request_doc::<ResourceDeleteRequest>,
+    response: response_doc::<Option<String>>,
+    errors: &[(403, "Not allowed to edit the dataset"), (404, "No such resource"), (409, "`id` missing")],
+    run: |ctx, params| resource_delete(ctx, ResourceDeleteRequest::parse(params)?),
 };
 
-fn resource_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let id = required(params, "id")?;
+request! {
+    /// The resource to delete.
+    pub struct ResourceDeleteRequest {
+        /// The id of the resource.
+        pub id: String,
+    }
+}
+
+fn resource_delete(ctx: &Context<'_>, request: ResourceDeleteRequest) -> ActionResult {
+    let id = request.id;
     ctx.store().write(|tx| {
         let index = tx.resource_by_id(&id)?.ok_or(ActionError::NotFound(None))?;
         let record = find_package(tx, &index.package_id, None)?;
@@ -204,20 +357,42 @@ fn resource_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const PACKAGE_RESOURCE_REORDER: Action = Action {
     name: "package_resource_reorder",
     side_effect_free: false,
-    doc: "Reorder a dataset's resources: the listed ids go first, in that order.\n\n\
-          :param id: the id or name of the dataset\n:param order: list of resource ids\n\
-          :rtype: dictionary `{id, order}`",
-    run: package_resource_reorder,
-    ..crate::UNTYPED
+    tag: "resources",
+    doc: "Reorder resources against datasets.\n\n\
+          The listed resource ids go first, in that order; the others follow as they were. You \
+          must be allowed to edit the dataset.\n\n\
+          :returns: `{id, order}` as given\n:rtype: dictionary",
+    request: request_doc::<ResourceReorderRequest>,
+    response: response_doc::<ResourceOrder>,
+    errors: &[
+        (403, "Not allowed to edit the dataset"),
+        (404, "No such dataset"),
+        (409, "`id` or `order` missing, or an id that is not one of the dataset's resources"),
+    ],
+    run: |ctx, params| package_resource_reorder(ctx, ResourceReorderRequest::parse(params)?),
 };
 
-fn package_resource_reorder(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let id = required(params, "id")?;
-    let order: Vec<String> = match params.get("order") {
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
-        Some(Value::String(one)) => vec![one.clone()],
-        _ => return Err(ActionError::field("order", "Missing value")),
-    };
+/// `order`: a list of ids (its other items are skipped) or one id; anything else is missing.
+fn resource_ids(params: &Params, key: &str, _errors: &mut ValidationErrors) -> ActionResult<Vec<String>> {
+    match params.get(key) {
+        Some(Value::Array(items)) => Ok(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()),
+        Some(Value::String(one)) => Ok(vec![one.clone()]),
+        _ => Err(ActionError::field(key, "Missing value")),
+    }
+}
+
+request! {
+    /// The dataset and the resources that go first.
+    pub struct ResourceReorderRequest {
+        /// The id or name of the dataset.
+        pub id: String => required_now,
+        /// The ids of its resources, in the new order.
+        pub order: Vec<String> => resource_ids,
+    }
+}
+
+fn package_resource_reorder(ctx: &Context<'_>, request: ResourceReorderRequest) -> ActionResult {
+    let ResourceReorderRequest { id, order } = request;
     ctx.store().write(|tx| {
         let record = find_package(tx, &id, None)?;
         let who = memberships(tx, &ctx.actor)?;
@@ -242,46 +417,76 @@ fn package_resource_reorder(ctx: &Context<'_>, params: &Params) -> ActionResult 
         write_package(ctx, tx, &who, &input, Some(&record), Write::Update)?;
         Ok::<_, ActionError>(())
     })?;
-    Ok(json!({"id": id, "order": order}))
+    to_json(&ResourceOrder { id, order })
 }
 
 pub const RESOURCE_SEARCH: Action = Action {
     name: "resource_search",
     side_effect_free: true,
-    doc: "Search the resources of active public datasets.\n\n\
-          :param query: `field:term` or a list of them (all must match); fields `name`, \
-          `description`, `format`, `url` (substring) and `hash` (prefix)\n\
-          :param offset: (optional)\n:param limit: (optional)\n:rtype: dictionary `{count, results}`",
-    run: resource_search,
-    ..crate::UNTYPED
+    tag: "resources",
+    doc: "Searches for resources in public datasets satisfying the search criteria.\n\n\
+          Each query is a `field:term` string; all must match. The fields are `name`, \
+          `description`, `format` and `url` (the term is a substring) and `hash` (a \
+          prefix).\n\n\
+          :returns: `{count, results}`: the number of matches and one page of resource dicts\n\
+          :rtype: dictionary",
+    request: request_doc::<ResourceSearchRequest>,
+    response: response_doc::<ResourceSearchResult>,
+    errors: &[(409, "A query not of the form `field:term`, an unknown field, or a bad `limit`/`offset`")],
+    run: |ctx, params| resource_search(ctx, ResourceSearchRequest::parse(params)?),
 };
 
-fn resource_search(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let queries: Vec<String> = match params.get("query") {
-        None => Vec::new(),
+const SEARCHABLE: &[&str] = &["name", "description", "format", "url", "hash"];
+
+/// `query`: one `field:term` string or a list of them (other items are skipped), each checked.
+fn field_terms(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Option<Vec<String>>> {
+    let queries: Vec<String> = match params.get(key) {
+        None => return Ok(None),
         Some(Value::String(q)) => vec![q.clone()],
         Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
         Some(_) => {
-            errors.add("query", "Must be a string or a list of strings");
-            Vec::new()
+            errors.add(key, "Must be a string or a list of strings");
+            return Ok(None);
         }
     };
-    let limit = params.natural("limit", &mut errors).unwrap_or(1000).min(1000);
-    let offset = params.natural("offset", &mut errors).unwrap_or(0);
-    let mut terms = Vec::new();
     for query in &queries {
         match query.split_once(':') {
-            Some((field, term)) if ["name", "description", "format", "url", "hash"].contains(&field) => {
-                terms.push((field.to_owned(), term.to_owned()));
-            }
+            Some((field, _)) if SEARCHABLE.contains(&field) => {}
             Some((field, _)) => {
-                errors.add("query", format!("Field \"{field}\" not recognised in resource_search."))
+                errors.add(key, format!("Field \"{field}\" not recognised in resource_search."))
             }
-            None => errors.add("query", "Search query must be of the form \"field:term\""),
+            None => errors.add(key, "Search query must be of the form \"field:term\""),
         }
     }
-    errors.into_result()?;
+    Ok(Some(queries))
+}
+
+request! {
+    /// The search criteria.
+    pub struct ResourceSearchRequest {
+        /// The search criteria: `field:term` or a list of them (default: every resource).
+        pub query: Option<Vec<String>> => field_terms,
+        /// The maximum number of resources to return (default and at most 1000).
+        pub limit: Option<u64>,
+        /// The number of resources to skip.
+        pub offset: Option<u64>,
+    }
+}
+
+fn resource_search(ctx: &Context<'_>, request: ResourceSearchRequest) -> ActionResult {
+    let terms: Vec<(String, String)> = request
+        .query
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|q| q.split_once(':'))
+        .map(|(field, term)| (field.to_owned(), term.to_owned()))
+        .collect();
+    let limit = request.limit.unwrap_or(1000).min(1000);
+    let offset = request.offset.unwrap_or(0);
     let (count, found) = ctx.store().read(|tx| {
         tx.search_resources(&terms, i64::try_from(limit).unwrap_or(1000), i64::try_from(offset).unwrap_or(0))
     })?;
@@ -301,5 +506,5 @@ fn resource_search(ctx: &Context<'_>, params: &Params) -> ActionResult {
         }
         Ok::<_, ActionError>(out)
     })?;
-    Ok(json!({"count": count, "results": results}))
+    to_json(&ResourceSearchResult { count: u64::try_from(count).unwrap_or(0), results })
 }

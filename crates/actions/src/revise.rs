@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 
 use crate::access::{memberships, require_edit, require_read};
 use crate::args::authenticated;
+use crate::dto::PackageReviseResult;
 use crate::package::{Write, find_package, write_package};
+use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context};
 
 /// A failure to follow or merge a key (CKAN's `DataError`).
@@ -63,46 +65,37 @@ fn dict_only(key: &str, value: Value, errors: &mut ValidationErrors) -> Option<M
     }
 }
 
-/// The parsed request.
-#[derive(Default)]
-struct Revision {
-    matching: Option<Map<String, Value>>,
-    match_keys: Vec<(String, Value)>,
-    filter: Option<Vec<String>>,
-    update: Option<Map<String, Value>>,
-    update_keys: Vec<(String, Value)>,
-    include: Option<Vec<String>>,
+/// `match` and `update`: a dict, or its JSON text.
+fn dict(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Option<Map<String, Value>>> {
+    Ok(params.get(key).and_then(|value| dict_only(key, json_or_string(value), errors)))
 }
 
-fn parse(params: &Params) -> ActionResult<Revision> {
-    let mut errors = ValidationErrors::new();
-    let mut revision = Revision::default();
-    if let Some(value) = params.get("match") {
-        revision.matching = dict_only("match", json_or_string(value), &mut errors);
-    }
-    if let Some(value) = params.get("filter") {
-        revision.filter = Some(list_of_strings("filter", &json_list_or_string(value), &mut errors));
-    }
-    if let Some(value) = params.get("update") {
-        revision.update = dict_only("update", json_or_string(value), &mut errors);
-    }
-    if let Some(value) = params.get("include") {
-        revision.include = Some(list_of_strings("include", &json_list_or_string(value), &mut errors));
-    }
-    for (key, value) in params.as_map() {
+/// `filter` and `include`: a list of patterns, its JSON text, or comma-separated patterns.
+fn patterns(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<Vec<String>>> {
+    Ok(params.get(key).map(|value| list_of_strings(key, &json_list_or_string(value), errors)))
+}
+
+/// The flattened keys, `__` joining the levels: `match__<key>` by key, and `update__<key>` by
+/// key with the `__extend` ones first (so later keys may address the items they add).
+type Flattened = (Vec<(String, Value)>, Vec<(String, Value)>);
+
+fn flattened(rest: &Map<String, Value>) -> Flattened {
+    let mut match_keys = Vec::new();
+    let mut update_keys = Vec::new();
+    for (key, value) in rest {
         if let Some(rest) = key.strip_prefix("match__") {
-            revision.match_keys.push((rest.to_owned(), json_or_string(value)));
+            match_keys.push((rest.to_owned(), json_or_string(value)));
         } else if let Some(rest) = key.strip_prefix("update__") {
-            revision.update_keys.push((rest.to_owned(), json_or_string(value)));
+            update_keys.push((rest.to_owned(), json_or_string(value)));
         }
     }
-    revision.match_keys.sort_by(|a, b| a.0.cmp(&b.0));
-    // `__extend` keys first, so later keys may address the items they add.
-    revision
-        .update_keys
-        .sort_by(|a, b| (!a.0.ends_with("extend"), &a.0).cmp(&(!b.0.ends_with("extend"), &b.0)));
-    errors.into_result()?;
-    Ok(revision)
+    match_keys.sort_by(|a, b| a.0.cmp(&b.0));
+    update_keys.sort_by(|a, b| (!a.0.ends_with("extend"), &a.0).cmp(&(!b.0.ends_with("extend"), &b.0)));
+    (match_keys, update_keys)
 }
 
 /// One step of a resolved key: a dict key or a list position.
@@ -428,38 +421,68 @@ fn text(value: &Value) -> Option<String> {
 pub const PACKAGE_REVISE: Action = Action {
     name: "package_revise",
     side_effect_free: false,
-    doc: "Revise a dataset selectively with match, filter and update parameters.\n\n\
-          You must be allowed to edit the dataset.\n\n\
-          :param match: a dict with the dataset's `id` or `name`; every value given must equal \
-          the current one, else nothing changes (409 listing the keys that differ)\n:type match: dict\n\
-          :param filter: patterns of fields to remove before the update: `-key` removes, `+key` \
-          protects (the first matching pattern wins), `*` matches every key at its level, `__` \
-          goes down a level (`-resources__1` removes the second resource)\n\
-          :type filter: list of strings (or comma-separated)\n\
-          :param update: a dict merged into the dataset: dicts merge key by key, lists item by \
-          item (`{\"resources\": [{\"description\": \"x\"}]}` changes the first resource)\n\
-          :type update: dict\n\
-          :param include: patterns (as `filter`) applied to the answer `{\"package\": ...}`, e.g. \
-          `[\"-package__resources\"]`\n:type include: list of strings\n\n\
-          `match` and `update` may also be sent as flattened keys: `match__name=x`, \
+    tag: "datasets",
+    doc: "Revise a dataset (package) selectively with match, filter, and update parameters.\n\n\
+          `match` guards the change: every value it gives must equal the current one, else \
+          nothing changes (409 listing the keys that differ). `filter` then removes fields, \
+          `update` merges new values in, and the dataset is written; `include` trims the \
+          answer. `match` and `update` may also be sent as flattened keys: `match__name=x`, \
           `update__notes=y`, `update__resources__-1__name=z` (last resource), \
           `update__resources__1f9ab__url=...` (the resource whose id starts with `1f9ab`; at \
-          least five characters), `update__resources__extend=[{...}]` (append). Values that are \
-          JSON text are parsed.\n\n\
+          least five characters), `update__resources__extend=[{...}]` (append). Values that \
+          are JSON text are parsed. You must be allowed to edit the dataset.\n\n\
           :returns: `{\"package\": <the updated dataset>}`\n:rtype: dictionary",
-    run: package_revise,
-    ..crate::UNTYPED
+    request: request_doc::<PackageReviseRequest>,
+    response: response_doc::<PackageReviseResult>,
+    errors: &[
+        (
+            400,
+            "A `match__` key that addresses nothing (`Integrity Error`), or lists in the result that are not lists of dicts",
+        ),
+        (403, "Not allowed to read or edit the dataset"),
+        (404, "No such dataset, or `Not found: Group was not found.`"),
+        (
+            409,
+            "`{\"match\": [keys that differ]}`, `{\"match__id\": \"Missing value\"}`, a bad `update` key, or field errors",
+        ),
+    ],
+    run: |ctx, params| package_revise(ctx, PackageReviseRequest::parse(params)?),
 };
 
-fn package_revise(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let revision = parse(params)?;
+request! {
+    /// The revision: `match`, `filter`, `update` and `include`, and flattened `match__<key>` /
+    /// `update__<key>` keys.
+    pub struct PackageReviseRequest {
+        /// A dict (or its JSON text) with the dataset's `id` or `name`; every value given must
+        /// equal the current one, else nothing changes.
+        #[schema(value_type = Option<Object>)]
+        pub r#match: Option<Map<String, Value>> => dict,
+        /// Patterns of fields to remove before the update: `-key` removes, `+key` protects
+        /// (the first matching pattern wins), `*` matches every key at its level, `__` goes
+        /// down a level (`-resources__1` removes the second resource). A list, its JSON text,
+        /// or comma-separated.
+        pub filter: Option<Vec<String>> => patterns,
+        /// A dict (or its JSON text) merged into the dataset: dicts merge key by key, lists
+        /// item by item (`{"resources": [{"description": "x"}]}` changes the first resource).
+        #[schema(value_type = Option<Object>)]
+        pub update: Option<Map<String, Value>> => dict,
+        /// Patterns (as `filter`) applied to the answer `{"package": ...}`, e.g.
+        /// `["-package__resources"]`.
+        pub include: Option<Vec<String>> => patterns;
+        /// `match__<key>` and `update__<key>`: `match` and `update` flattened, `__` joining
+        /// the levels (other keys are ignored).
+        ..flattened
+    }
+}
+
+fn package_revise(ctx: &Context<'_>, request: PackageReviseRequest) -> ActionResult {
+    let (match_keys, update_keys) = flattened(&request.flattened);
     let reference = ["id", "name"].iter().find_map(|key| {
-        revision
-            .match_keys
+        match_keys
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v)
-            .or_else(|| revision.matching.as_ref().and_then(|m| m.get(*key)))
+            .or_else(|| request.r#match.as_ref().and_then(|m| m.get(*key)))
             .and_then(text)
     });
     let Some(reference) = reference else {
@@ -473,10 +496,10 @@ fn package_revise(ctx: &Context<'_>, params: &Params) -> ActionResult {
             .map_err(|e| ActionError::Internal(format!("stored package {}: {e}", record.id)))?;
 
         let mut unmatched = Vec::new();
-        if let Some(matching) = &revision.matching {
+        if let Some(matching) = &request.r#match {
             check_dict(&original, matching, &[], &mut unmatched);
         }
-        for (key, wanted) in &revision.match_keys {
+        for (key, wanted) in &match_keys {
             unmatched.extend(check_string_key(&original, key, wanted).map_err(ActionError::Integrity)?);
         }
         if !unmatched.is_empty() {
@@ -491,19 +514,19 @@ fn package_revise(ctx: &Context<'_>, params: &Params) -> ActionResult {
         if let Value::Object(map) = &mut revised {
             map.shift_remove("metadata_modified");
         }
-        if let Some(filter) = &revision.filter {
+        if let Some(filter) = &request.filter {
             filter_glob_match(&mut revised, &parse_globs(filter));
             if let Value::Object(map) = &mut revised {
                 map.insert("id".into(), record.id.clone().into());
             }
         }
-        if let Some(update) = &revision.update
+        if let Some(update) = &request.update
             && let Value::Object(map) = &mut revised
         {
             update_merge_dict(map, &Value::Object(update.clone()), &[])
                 .map_err(|message| ActionError::field("update", message))?;
         }
-        for (key, value) in &revision.update_keys {
+        for (key, value) in &update_keys {
             update_merge_string_key(&mut revised, key, value)
                 .map_err(|message| ActionError::field(key, message))?;
         }
@@ -518,7 +541,7 @@ fn package_revise(ctx: &Context<'_>, params: &Params) -> ActionResult {
         }
         let (_, rendered) = write_package(ctx, tx, &who, &input, Some(&record), Write::Update)?;
         let mut answer = Value::Object(Map::from_iter([("package".to_owned(), rendered)]));
-        if let Some(include) = &revision.include {
+        if let Some(include) = &request.include {
             filter_glob_match(&mut answer, &parse_globs(include));
         }
         Ok(answer)

@@ -11,37 +11,10 @@ use datahavn_search::{GroupCounts, Request, Scope, SearchError, SortField};
 use serde_json::{Map, Value, json};
 
 use crate::access::memberships;
-use crate::{Action, ActionError, ActionResult, Context};
+use crate::dto::{FacetItem, PackageSearchResult, SearchFacet};
+use crate::request::{Request as _, request, request_doc, response_doc};
+use crate::{Action, ActionError, ActionResult, Context, to_json};
 
-/// Parameters `package_search` accepts; anything else is CKAN's 400.
-const KNOWN: &[&str] = &[
-    "q",
-    "fq",
-    "fq_list",
-    "sort",
-    "rows",
-    "start",
-    "facet",
-    "facet.field",
-    "facet.limit",
-    "facet.mincount",
-    "fl",
-    "include_private",
-    "include_drafts",
-    "include_deleted",
-    "use_default_schema",
-    "qf",
-    "bf",
-    "boost",
-    "tie",
-    "defType",
-    "mm",
-    "df",
-    "wt",
-    "facet.sort",
-    "hl",
-    "indent",
-];
 pub const DEFAULT_SORT: &str = "score desc, metadata_modified desc";
 pub const ROWS_MAX: u64 = 1000;
 
@@ -97,81 +70,192 @@ fn string_list(value: Option<&Value>) -> Vec<String> {
     }
 }
 
-fn integer(params: &Params, key: &str, errors: &mut ValidationErrors) -> Option<i64> {
-    match params.get(key)? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) if s.trim().is_empty() => None,
-        Value::String(s) => s.trim().parse().ok().or_else(|| {
+/// A list of names as [`string_list`] reads it (`None` when not given); never an error.
+fn names(params: &Params, key: &str, _errors: &mut ValidationErrors) -> ActionResult<Option<Vec<String>>> {
+    Ok(params.get(key).map(|value| string_list(Some(value))))
+}
+
+/// An integer, as a number or as digits (a fraction counts as not given).
+fn integer(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<i64>> {
+    Ok(match params.get(key) {
+        None => None,
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) => s.trim().parse().ok().or_else(|| {
             errors.add(key, "Invalid integer");
             None
         }),
-        _ => {
+        Some(_) => {
             errors.add(key, "Invalid integer");
             None
         }
+    })
+}
+
+/// `rows` and `start`: an [`integer`] that is not negative.
+fn natural(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<u64>> {
+    let value = integer(params, key, errors)?;
+    if value.is_some_and(|v| v < 0) {
+        errors.add(key, "Must be a natural number");
     }
+    Ok(value.and_then(|v| u64::try_from(v).ok()))
+}
+
+/// `q`, read first: a key `package_search` does not know (but `ext_*`) is CKAN's 400 before
+/// any field is checked.
+fn query_of_known_keys(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Option<String>> {
+    let known = <PackageSearchRequest as crate::request::Request>::FIELDS;
+    let mut unknown: Vec<&String> =
+        params.as_map().keys().filter(|k| !known.contains(&k.as_str()) && !k.starts_with("ext_")).collect();
+    unknown.sort();
+    if !unknown.is_empty() {
+        let listed: Vec<String> = unknown.iter().map(|k| format!("'{k}'")).collect();
+        return Err(ActionError::SearchQuery(format!("Invalid search parameters: [{}]", listed.join(", "))));
+    }
+    Ok(params.string(key, errors))
 }
 
 pub const PACKAGE_SEARCH: Action = Action {
     name: "package_search",
     side_effect_free: true,
-    doc: "Search for datasets, with CKAN's (Solr) query syntax.\n\n\
-          :param q: the query: free text, or `field:value` clauses with `AND`/`OR`/`NOT`, `+`/`-`, \
-          quoted phrases, ranges `[a TO b]`, trailing wildcards (optional, default `*:*`)\n\
-          :param fq: filter query, same syntax (optional)\n:param fq_list: more filter queries (optional)\n\
-          :param sort: comma-separated `field asc|desc`: score, metadata_modified, metadata_created, name, \
-          title_string, id (optional, default `score desc, metadata_modified desc`)\n\
-          :param rows: results per page (optional, default 10, at most 1000)\n:param start: offset (optional)\n\
-          :param facet.field: fields to count values of: tags, groups, organization, res_format, license_id, ...\n\
-          :param facet.limit: values per facet (optional, default 50, negative for all)\n\
-          :param facet.mincount: (optional, default 1)\n\
-          :param include_private: include private datasets the caller may read (optional, default false)\n\
-          :param include_drafts: include drafts the caller may read (optional, default false)\n\
-          :param include_deleted: include deleted datasets the caller may read (optional, default false)\n\
-          :returns: `{count, facets, results, sort, search_facets}`\n:rtype: dictionary",
-    run: package_search,
-    ..crate::UNTYPED
+    tag: "datasets",
+    doc: "Searches for datasets (packages) satisfying a given search query.\n\n\
+          CKAN's (Solr) query syntax, answered from the embedded search index: free text, or \
+          `field:value` clauses with `AND`/`OR`/`NOT`, `+`/`-`, quoted phrases, ranges \
+          `[a TO b]` and trailing wildcards. Private, draft and deleted datasets are found only \
+          when asked for and readable by the caller. Keys starting with `ext_` are accepted (for \
+          extensions) and ignored; any other unknown key is a `Search Query Error`.\n\n\
+          :returns: `{count, facets, results, sort, search_facets}`: the number of matches, \
+          the facet counts (deprecated form), one page of dataset dicts, the sort used and the \
+          facets in their display form\n:rtype: dictionary",
+    request: request_doc::<PackageSearchRequest>,
+    response: response_doc::<PackageSearchResult>,
+    errors: &[
+        (400, "Unknown parameter, bad sort or unparseable query (`Search Query Error`)"),
+        (409, "Bad `rows`, `start`, `facet.limit`, `facet.mincount`, a flag or a text value"),
+    ],
+    run: |ctx, params| package_search(ctx, PackageSearchRequest::parse(params)?),
 };
 
-fn package_search(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let text = package_search_text(ctx, params)?;
+request! {
+    /// CKAN's search parameters.
+    pub struct PackageSearchRequest {
+        /// The query: free text (most words must match), or `field:value` clauses (default
+        /// `*:*`, every dataset).
+        pub q: Option<String> => query_of_known_keys,
+        /// A filter query, in the same syntax.
+        pub fq: Option<String>,
+        /// More filter queries.
+        pub fq_list: Option<Vec<String>> => names,
+        /// Comma-separated `field asc|desc`: `score`, `metadata_modified`, `metadata_created`,
+        /// `name`, `title_string`, `id` (default `score desc, metadata_modified desc`; `rank`
+        /// means the default).
+        pub sort: Option<String>,
+        /// The maximum number of matching rows (datasets) to return (default 10, at most 1000).
+        pub rows: Option<u64> => natural,
+        /// The offset in the complete result for where the set of returned datasets should
+        /// begin.
+        pub start: Option<u64> => natural,
+        /// Whether to count facets (default true).
+        pub facet: Option<bool>,
+        /// The fields to count values of: `tags`, `groups`, `organization`, `res_format`,
+        /// `license_id`, ... (a list, or a JSON list as text).
+        pub facet_field as "facet.field": Option<Vec<String>> => names,
+        /// The maximum number of values per facet (default 50, negative for all).
+        pub facet_limit as "facet.limit": Option<i64> => integer,
+        /// The minimum count a facet value needs to be returned (default 1).
+        pub facet_mincount as "facet.mincount": Option<i64> => integer,
+        /// The keys of each result to return: a list, or names separated by commas or spaces
+        /// (default: the whole dataset dict).
+        pub fl: Option<Vec<String>> => names,
+        /// Include private datasets the caller may read (default false).
+        pub include_private: Option<bool>,
+        /// Include draft datasets the caller may read (default false).
+        pub include_drafts: Option<bool>,
+        /// Include deleted datasets the caller may read (default false).
+        pub include_deleted: Option<bool>,
+        /// Accepted and ignored (datahavn has one schema).
+        pub use_default_schema: Option<Value>,
+        /// Solr tuning CKAN passes on: accepted and ignored.
+        pub qf: Option<Value>,
+        /// Solr tuning CKAN passes on: accepted and ignored.
+        pub bf: Option<Value>,
+        /// Solr tuning CKAN passes on: accepted and ignored.
+        pub boost: Option<Value>,
+        /// Solr tuning CKAN passes on: accepted and ignored.
+        pub tie: Option<Value>,
+        /// Solr tuning CKAN passes on: accepted and ignored.
+        pub def_type as "defType": Option<Value>,
+        /// Solr tuning CKAN passes on: accepted and ignored.
+        pub mm: Option<Value>,
+        /// Solr tuning CKAN passes on: accepted and ignored.
+        pub df: Option<Value>,
+        /// Solr tuning CKAN passes on: accepted and ignored.
+        pub wt: Option<Value>,
+        /// Solr tuning CKAN passes on: accepted and ignored.
+        pub facet_sort as "facet.sort": Option<Value>,
+        /// Solr tuning CKAN passes on: accepted and ignored.
+        pub hl: Option<Value>,
+        /// Solr tuning CKAN passes on: accepted and ignored.
+        pub indent: Option<Value>,
+    }
+}
+
+fn package_search(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult {
+    let text = search_text(ctx, request)?;
     serde_json::from_str(&text).map_err(|e| ActionError::Internal(format!("package_search result: {e}")))
 }
 
 /// `package_search` as JSON text: the stored dicts of the results are copied in as they are,
 /// never parsed (unless `fl` picks fields of them).
 pub(crate) fn package_search_text(ctx: &Context<'_>, params: &Params) -> ActionResult<String> {
-    let mut unknown: Vec<&String> =
-        params.as_map().keys().filter(|k| !KNOWN.contains(&k.as_str()) && !k.starts_with("ext_")).collect();
-    unknown.sort();
-    if !unknown.is_empty() {
-        let listed: Vec<String> = unknown.iter().map(|k| format!("'{k}'")).collect();
-        return Err(ActionError::SearchQuery(format!("Invalid search parameters: [{}]", listed.join(", "))));
+    search_text(ctx, PackageSearchRequest::parse(params)?)
+}
+
+/// The parameters CKAN passes on to Solr, which the embedded index has no use for: logged,
+/// not applied.
+fn log_ignored(request: &PackageSearchRequest) {
+    let given: Vec<&str> = [
+        ("use_default_schema", &request.use_default_schema),
+        ("qf", &request.qf),
+        ("bf", &request.bf),
+        ("boost", &request.boost),
+        ("tie", &request.tie),
+        ("defType", &request.def_type),
+        ("mm", &request.mm),
+        ("df", &request.df),
+        ("wt", &request.wt),
+        ("facet.sort", &request.facet_sort),
+        ("hl", &request.hl),
+        ("indent", &request.indent),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.as_ref().map(|_| key))
+    .collect();
+    if !given.is_empty() {
+        log::debug!("package_search ignores {}", given.join(", "));
     }
-    let mut errors = ValidationErrors::new();
-    let rows = integer(params, "rows", &mut errors);
-    let start = integer(params, "start", &mut errors);
-    for (key, value) in [("rows", rows), ("start", start)] {
-        if value.is_some_and(|v| v < 0) {
-            errors.add(key, "Must be a natural number");
-        }
-    }
-    let facet_limit = integer(params, "facet.limit", &mut errors).unwrap_or(50);
-    let facet_mincount = integer(params, "facet.mincount", &mut errors).unwrap_or(1).max(0);
-    let include_private = params.bool("include_private", false, &mut errors);
-    let include_drafts = params.bool("include_drafts", false, &mut errors);
-    let include_deleted = params.bool("include_deleted", false, &mut errors);
-    let faceting = params.bool("facet", true, &mut errors);
-    let q = params.string("q", &mut errors).unwrap_or_default();
-    let fq = params.string("fq", &mut errors).unwrap_or_default();
-    let sort_text = params.string("sort", &mut errors).filter(|s| !s.trim().is_empty() && s.trim() != "rank");
-    errors.into_result()?;
-    let rows =
-        usize::try_from(rows.unwrap_or(10).clamp(0, i64::try_from(ROWS_MAX).unwrap_or(1000))).unwrap_or(10);
-    let start = usize::try_from(start.unwrap_or(0).max(0)).unwrap_or(0);
-    let sort_used = sort_text.clone().unwrap_or_else(|| DEFAULT_SORT.to_owned());
+}
+
+fn search_text(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult<String> {
+    log_ignored(&request);
+    let rows = usize::try_from(request.rows.unwrap_or(10).min(ROWS_MAX)).unwrap_or(10);
+    let start = usize::try_from(request.start.unwrap_or(0)).unwrap_or(0);
+    let facet_limit = request.facet_limit.unwrap_or(50);
+    let facet_mincount = request.facet_mincount.unwrap_or(1).max(0);
+    let q = request.q.unwrap_or_default();
+    let fq = request.fq.unwrap_or_default();
+    let sort_used = request
+        .sort
+        .filter(|s| !s.trim().is_empty() && s.trim() != "rank")
+        .unwrap_or_else(|| DEFAULT_SORT.to_owned());
     let sort = sort_spec(&sort_used)?;
-    let facet_fields = if faceting { string_list(params.get("facet.field")) } else { Vec::new() };
+    let facet_fields =
+        if request.facet.unwrap_or(true) { request.facet_field.unwrap_or_default() } else { Vec::new() };
 
     // Without a colon, `q` is CKAN's dismax: optional words, most of which must match.
     let dismax = !q.contains(':');
@@ -180,19 +264,26 @@ pub(crate) fn package_search_text(ctx: &Context<'_>, params: &Params) -> ActionR
     if !fq.trim().is_empty() {
         filters.push(parse(&fq, Operator::And)?);
     }
-    for extra in string_list(params.get("fq_list")) {
+    for extra in request.fq_list.unwrap_or_default() {
         filters.push(parse(&extra, Operator::And)?);
     }
 
     let store = ctx.store();
     let who = store.read(|tx| memberships(tx, &ctx.actor))?;
-    let scope = Scope { include_private, include_drafts, include_deleted, ..scope(&who) };
-    let request =
+    let scope = Scope {
+        include_private: request.include_private.unwrap_or(false),
+        include_drafts: request.include_drafts.unwrap_or(false),
+        include_deleted: request.include_deleted.unwrap_or(false),
+        ..scope(&who)
+    };
+    let search =
         Request { q: q_ast, dismax, filters, sort, rows, start, facet_fields: facet_fields.clone(), scope };
-    let found = index(ctx)?.search(&request).map_err(search_error)?;
+    let found = index(ctx)?.search(&search).map_err(search_error)?;
 
     // `fl`: a list, or names separated by commas or spaces.
-    let fl: Vec<String> = string_list(params.get("fl"))
+    let fl: Vec<String> = request
+        .fl
+        .unwrap_or_default()
         .iter()
         .flat_map(|f| f.split([',', ' ']).map(str::to_owned).collect::<Vec<_>>())
         .filter(|f| !f.is_empty())
@@ -226,21 +317,12 @@ pub(crate) fn package_search_text(ctx: &Context<'_>, params: &Params) -> ActionR
             .collect();
         facets
             .insert(field.clone(), Value::Object(kept.iter().map(|(v, n)| (v.clone(), json!(n))).collect()));
-        let mut items: Vec<Value> = kept
-            .iter()
-            .map(|(value, count)| {
-                let display = match field.as_str() {
-                    "organization" | "groups" => titles.get(value).cloned().unwrap_or_else(|| value.clone()),
-                    "license_id" => {
-                        license::find(value).map_or_else(|| value.clone(), |l| l.title.to_owned())
-                    }
-                    _ => value.clone(),
-                };
-                json!({"name": value, "display_name": display, "count": count})
-            })
+        let mut items: Vec<FacetItem> = kept
+            .into_iter()
+            .map(|(name, count)| FacetItem { display_name: display_name(field, &name, &titles), name, count })
             .collect();
-        items.sort_by(|a, b| b["display_name"].as_str().cmp(&a["display_name"].as_str()));
-        search_facets.insert(field.clone(), json!({"title": field, "items": items}));
+        items.sort_by(|a, b| b.display_name.cmp(&a.display_name));
+        search_facets.insert(field.clone(), to_json(&SearchFacet { title: field.clone(), items })?);
     }
     // CKAN's key order: count, facets, results, sort, search_facets.
     Ok(format!(
@@ -251,6 +333,16 @@ pub(crate) fn package_search_text(ctx: &Context<'_>, params: &Params) -> ActionR
         Value::String(sort_used),
         Value::Object(search_facets),
     ))
+}
+
+/// How `search_facets` shows a facet value: organizations and groups by title, licences by
+/// title, other values as they are.
+fn display_name(field: &str, value: &str, titles: &HashMap<String, String>) -> String {
+    match field {
+        "organization" | "groups" => titles.get(value).cloned().unwrap_or_else(|| value.to_owned()),
+        "license_id" => license::find(value).map_or_else(|| value.to_owned(), |l| l.title.to_owned()),
+        _ => value.to_owned(),
+    }
 }
 
 /// This process's search index, caught up with the database.

@@ -2,12 +2,18 @@
 
 mod activity;
 mod group;
+mod package;
 mod site;
 mod user;
 mod views;
 
 pub use activity::ActivityDiffResult;
 pub use group::{ActivityDict, ExtraDict, GroupAutocompleteItem, GroupDict, MemberDict, MemberRole};
+pub use package::{
+    FacetItem, PackageAutocompleteItem, PackageDict, PackageGroup, PackageOrganization, PackageRelationship,
+    PackageReviseResult, PackageSearchResult, PackageTag, ResourceDict, ResourceOrder, ResourceSearchResult,
+    SearchFacet, TextOrTranslations,
+};
 pub use site::{LicenseDict, SearchIndexStatus, StatusShow};
 pub use user::{ApiTokenCreated, ApiTokenDict, PrivateUserFields, UserAutocompleteItem, UserDict};
 pub use views::{ViewDeleteResult, ViewDict, ViewReorderResult};
