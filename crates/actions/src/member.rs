@@ -1,23 +1,20 @@
 //! Membership actions: `member_create`, `member_delete`, `member_list`, `member_roles_list`,
-//! `organization_member_create|delete`, `group_member_create|delete`,
-//! `organization_list_for_user` and `group_list_authz`.
+//! `organization_member_create|delete` and `group_member_create|delete`.
 
-use std::collections::HashMap;
-
-use datahavn_domain::authz::{self, Memberships};
+use datahavn_domain::ValidationErrors;
+use datahavn_domain::authz::{self, Memberships, PackageAccess};
 use datahavn_domain::group::{Capacity, Group, Member};
-use datahavn_domain::params::Params;
-use datahavn_domain::{ValidationErrors, authz::PackageAccess};
-use datahavn_storage::{GroupFilter, GroupPackages, Tx};
+use datahavn_domain::params::MISSING_VALUE;
+use datahavn_storage::{GroupPackages, Tx};
 use serde_json::Value;
 
 use crate::access::memberships;
-use crate::dto::MemberRole;
+use crate::dto::{MemberDict, MemberRole};
 use crate::group::{
-    GROUP_NOT_FOUND, Kind, Permission, descendants, find, has_permission, list_dicts, message_error,
-    require_user, required, required_id, text_of,
+    GROUP_NOT_FOUND, Kind, Permission, descendants, find, has_permission, message_error, present,
+    require_user, scalar, text_of,
 };
-use crate::search::package_counts;
+use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, render, to_json};
 
 const OWN_ADMIN: &str = "Administrators cannot revoke their own admin status";
@@ -156,35 +153,43 @@ fn role(capacity: &str) -> Option<&'static str> {
 // ---------------------------------------------------------------------------------------------
 // member_create / member_delete
 
+request! {
+    /// The membership to add or change.
+    pub struct MemberCreate {
+        /// The id or name of the group or organization.
+        pub id: String => present,
+        /// The id or name of the user, dataset or (parent) group to add.
+        pub object: String => present,
+        /// `user`, `package` or `group` (a group member is a parent group).
+        pub object_type: String => present,
+        /// The capacity of the membership: `admin`, `editor` or `member` for users; datasets
+        /// usually `public`; groups `parent`.
+        pub capacity: String => present,
+    }
+}
+
 pub const MEMBER_CREATE: Action = Action {
     name: "member_create",
     side_effect_free: false,
-    doc: "Make an object (a user, dataset or group) a member of a group. If the object is \
-          already a member, its capacity is updated.\n\n\
-          Group admins and sysadmins may add members; any member of a (non-organization) group \
-          may add datasets to it. Administrators cannot revoke their own admin status.\n\n\
-          :param id: the id or name of the group\n\
-          :param object: the id or name of the object to add\n\
-          :param object_type: ``user``, ``package`` or ``group`` (a group member is a parent group)\n\
-          :param capacity: the capacity of the membership: ``admin``, ``editor`` or ``member`` for users\n\
+    tag: "members",
+    doc: "Make an object (e.g. a user, dataset or group) a member of a group.\n\n\
+          If the object is already a member of the group then the capacity of the membership \
+          will be updated. Group admins and sysadmins may add members; any member of a \
+          (non-organization) group may add datasets to it. Administrators cannot revoke their \
+          own admin status.\n\n\
           :returns: the newly created (or updated) membership\n:rtype: dictionary",
-    run: member_create,
-    ..crate::UNTYPED
+    request: request_doc::<MemberCreate>,
+    response: response_doc::<MemberDict>,
+    errors: &[
+        (403, "Anonymous, not allowed to edit the group, or demoting oneself"),
+        (404, "No such group or object"),
+        (409, "Missing parameters, unknown `object_type` or role, or a loop in the hierarchy"),
+    ],
+    run: |ctx, params| member_create(ctx, MemberCreate::parse(params)?),
 };
 
-fn member_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let group_ref = required(params, "id", &mut errors);
-    let object_ref = required(params, "object", &mut errors);
-    let type_name = required(params, "object_type", &mut errors);
-    let capacity = required(params, "capacity", &mut errors);
-    errors.into_result()?;
-    let (group_ref, object_ref, type_name, capacity) = (
-        group_ref.unwrap_or_default(),
-        object_ref.unwrap_or_default(),
-        type_name.unwrap_or_default(),
-        capacity.unwrap_or_default(),
-    );
+fn member_create(ctx: &Context<'_>, request: MemberCreate) -> ActionResult {
+    let MemberCreate { id: group_ref, object: object_ref, object_type: type_name, capacity } = request;
     let member = ctx.store().write(|tx| {
         let group = find(tx, &group_ref)?.ok_or_else(|| ActionError::not_found(GROUP_NOT_FOUND))?;
         let object_type = object_type(&type_name)?;
@@ -196,7 +201,7 @@ fn member_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
             ObjectType::User => {
                 role(&capacity).ok_or_else(|| ActionError::field("capacity", NO_ROLE))?.to_owned()
             }
-            _ if capacity.trim().is_empty() => return Err(ActionError::field("capacity", "Missing value")),
+            _ if capacity.trim().is_empty() => return Err(ActionError::field("capacity", MISSING_VALUE)),
             _ => capacity.clone(),
         };
         if object_type == ObjectType::Group
@@ -213,29 +218,39 @@ fn member_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
         member.capacity,
         member.group_id
     );
-    Ok(member.to_json())
+    to_json(&MemberDict::from(member))
+}
+
+request! {
+    /// The membership to remove.
+    pub struct MemberDelete {
+        /// The id or name of the group or organization.
+        pub id: String => present,
+        /// The id or name of the user, dataset or group to remove.
+        pub object: String => present,
+        /// `user`, `package` or `group`.
+        pub object_type: String => present,
+    }
 }
 
 pub const MEMBER_DELETE: Action = Action {
     name: "member_delete",
     side_effect_free: false,
-    doc: "Remove an object (a user, dataset or group) from a group.\n\n\
-          The same users as for ``member_create`` may remove members.\n\n\
-          :param id: the id or name of the group\n\
-          :param object: the id or name of the object to remove\n\
-          :param object_type: ``user``, ``package`` or ``group``\n:rtype: null",
-    run: member_delete,
-    ..crate::UNTYPED
+    tag: "members",
+    doc: "Remove an object (e.g. a user, dataset or group) from a group.\n\n\
+          The same callers as for ``member_create`` may remove members.\n\n:rtype: null",
+    request: request_doc::<MemberDelete>,
+    response: response_doc::<Option<String>>,
+    errors: &[
+        (403, "Anonymous, or not allowed to edit the group"),
+        (404, "No such group or object"),
+        (409, "Missing parameters or unknown `object_type`"),
+    ],
+    run: |ctx, params| member_delete(ctx, MemberDelete::parse(params)?),
 };
 
-fn member_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let group_ref = required(params, "id", &mut errors);
-    let object_ref = required(params, "object", &mut errors);
-    let type_name = required(params, "object_type", &mut errors);
-    errors.into_result()?;
-    let (group_ref, object_ref, type_name) =
-        (group_ref.unwrap_or_default(), object_ref.unwrap_or_default(), type_name.unwrap_or_default());
+fn member_delete(ctx: &Context<'_>, request: MemberDelete) -> ActionResult {
+    let MemberDelete { id: group_ref, object: object_ref, object_type: type_name } = request;
     ctx.store().write(|tx| {
         let group = find(tx, &group_ref)?.ok_or_else(|| ActionError::not_found(GROUP_NOT_FOUND))?;
         let object_type = object_type(&type_name)?;
@@ -267,27 +282,41 @@ fn remove_member(
 // ---------------------------------------------------------------------------------------------
 // member_list / member_roles_list
 
+request! {
+    /// The group whose members to list, and which.
+    pub struct MemberList {
+        /// The id or name of the group or organization.
+        pub id: String => present,
+        /// Only members of this type: `user`, `package` or `group`.
+        pub object_type: Option<String>,
+        /// Only members with this capacity, e.g. `member`, `editor`, `admin`, `public`,
+        /// `organization`.
+        pub capacity: Option<String>,
+    }
+}
+
 pub const MEMBER_LIST: Action = Action {
     name: "member_list",
     side_effect_free: true,
+    tag: "members",
     doc: "Return the members of a group.\n\n\
-          :param id: the id or name of the group\n\
-          :param object_type: only members of this type, ``user``, ``package`` or ``group`` (optional)\n\
-          :param capacity: only members with this capacity, e.g. ``member``, ``editor``, ``admin``, \
-          ``public``, ``organization`` (optional)\n\
-          :rtype: list of (id, type, capacity) triples; user roles are title-cased (``Admin``)",
-    run: member_list,
-    ..crate::UNTYPED
+          An organization's datasets appear with capacity ``organization``; private datasets \
+          only for those who may read them.\n\n\
+          :rtype: list of (id, type, capacity) tuples; user roles are title-cased (``Admin``)",
+    request: request_doc::<MemberList>,
+    response: response_doc::<Vec<Vec<String>>>,
+    errors: &[
+        (404, "No such group (or deleted and not yours)"),
+        (409, "`id` missing or not text, or `object_type` or `capacity` not text"),
+    ],
+    run: |ctx, params| member_list(ctx, MemberList::parse(params)?),
 };
 
-fn member_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let id = required_id(params)?;
-    let mut errors = ValidationErrors::new();
-    let wanted_type = params.string("object_type", &mut errors).filter(|t| !t.is_empty());
-    let wanted_capacity = params.string("capacity", &mut errors).filter(|c| !c.is_empty());
-    errors.into_result()?;
+fn member_list(ctx: &Context<'_>, request: MemberList) -> ActionResult {
+    let wanted_type = request.object_type.filter(|t| !t.is_empty());
+    let wanted_capacity = request.capacity.filter(|c| !c.is_empty());
     ctx.store().read(|tx| {
-        let group = find(tx, &id)?.ok_or(ActionError::NotFound(None))?;
+        let group = find(tx, &request.id)?.ok_or(ActionError::NotFound(None))?;
         let who = memberships(tx, &ctx.actor)?;
         if !group.is_active() && !has_permission(tx, &who, &group, Permission::Read)? {
             return Err(ActionError::NotFound(None));
@@ -342,22 +371,31 @@ fn package_visible(tx: &mut Tx<'_>, who: &Memberships, package_id: &str) -> Acti
     }))
 }
 
+request! {
+    /// The kind of group whose roles to list.
+    pub struct MemberRolesList {
+        /// `organization` (default) or `group`; groups have no `editor`.
+        pub group_type: Option<String>,
+    }
+}
+
 pub const MEMBER_ROLES_LIST: Action = Action {
     name: "member_roles_list",
     side_effect_free: true,
+    tag: "members",
     doc: "Return the possible roles for members of groups and organizations.\n\n\
-          :param group_type: ``organization`` (default) or ``group``; groups have no ``editor``\n\
+          ``admin``, ``editor`` and ``member``; groups have no ``editor``.\n\n\
           :returns: a list of dictionaries each with two keys: ``text`` (the display name of \
           the role, e.g. ``Admin``) and ``value`` (the internal name of the role, e.g. ``admin``)\n\
           :rtype: list of dictionaries",
-    run: member_roles_list,
-    ..crate::UNTYPED
+    request: request_doc::<MemberRolesList>,
+    response: response_doc::<Vec<MemberRole>>,
+    errors: &[(409, "`group_type` not text")],
+    run: |ctx, params| member_roles_list(ctx, MemberRolesList::parse(params)?),
 };
 
-fn member_roles_list(_ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let group_type = params.string("group_type", &mut errors).unwrap_or_else(|| "organization".to_owned());
-    errors.into_result()?;
+fn member_roles_list(_ctx: &Context<'_>, request: MemberRolesList) -> ActionResult {
+    let group_type = request.group_type.unwrap_or_else(|| "organization".to_owned());
     let roles: Vec<MemberRole> = [Capacity::Admin, Capacity::Editor, Capacity::Member]
         .into_iter()
         .filter(|c| !(group_type == "group" && *c == Capacity::Editor))
@@ -369,62 +407,113 @@ fn member_roles_list(_ctx: &Context<'_>, params: &Params) -> ActionResult {
 // ---------------------------------------------------------------------------------------------
 // organization_member_create / group_member_create and their delete
 
-fn member_create_for(ctx: &Context<'_>, params: &Params, kind: Kind) -> ActionResult {
-    let action = format!("{}_member_create", kind.word());
-    require_user(ctx, &action)?;
-    let given = |key: &str| params.get(key).and_then(text_of);
-    let group_ref = given("id");
-    // CKAN's member_schema: all three are needed, and must name things that exist.
-    let check = |tx: &mut Tx<'_>| -> ActionResult<(Group, String, &'static str)> {
-        let mut errors = ValidationErrors::new();
-        let group = match &group_ref {
-            None => {
-                errors.add("id", "Missing value");
-                None
+request! {
+    /// The user to add to an organization or group, and their role.
+    pub struct GroupMemberCreate {
+        /// The id or name of the organization or group.
+        #[schema(value_type = String)]
+        pub id: Option<String> => scalar,
+        /// The name or id of the user to be made member.
+        #[schema(value_type = String)]
+        pub username: Option<String> => scalar,
+        /// The role of the user: `member`, `editor` or `admin`.
+        #[schema(value_type = String)]
+        pub role: Option<String> => scalar,
+    }
+}
+
+const MEMBER_CREATE_ERRORS: &[(u16, &str)] = &[
+    (403, "Anonymous, not an admin of it, or demoting oneself"),
+    (404, "`id` names a group of neither kind"),
+    (409, "Field errors: `id`, `username`, `role`"),
+];
+
+pub const ORGANIZATION_MEMBER_CREATE: Action = Action {
+    name: "organization_member_create",
+    side_effect_free: false,
+    tag: "members",
+    doc: "Make a user a member of an organization.\n\n\
+          Organization admins and sysadmins only. Adds the user with ``role``, or changes their \
+          role. Administrators cannot revoke their own admin status.\n\n\
+          :returns: the newly created (or updated) membership\n:rtype: dictionary",
+    request: request_doc::<GroupMemberCreate>,
+    response: response_doc::<MemberDict>,
+    errors: MEMBER_CREATE_ERRORS,
+    run: |ctx, params| group_member_create(ctx, Kind::Organization, GroupMemberCreate::parse(params)?),
+};
+
+pub const GROUP_MEMBER_CREATE: Action = Action {
+    name: "group_member_create",
+    side_effect_free: false,
+    tag: "members",
+    doc: "Make a user a member of a group.\n\n\
+          Group admins and sysadmins only. Adds the user with ``role``, or changes their role. \
+          Administrators cannot revoke their own admin status.\n\n\
+          :returns: the newly created (or updated) membership\n:rtype: dictionary",
+    request: request_doc::<GroupMemberCreate>,
+    response: response_doc::<MemberDict>,
+    errors: MEMBER_CREATE_ERRORS,
+    run: |ctx, params| group_member_create(ctx, Kind::Group, GroupMemberCreate::parse(params)?),
+};
+
+/// CKAN's member_schema: the group, the user and the role are all needed, and must name things
+/// that exist; every missing or unknown one is reported at once.
+fn checked_member(
+    tx: &mut Tx<'_>,
+    request: &GroupMemberCreate,
+) -> ActionResult<(Group, String, &'static str)> {
+    let mut errors = ValidationErrors::new();
+    let group = match &request.id {
+        None => {
+            errors.add("id", MISSING_VALUE);
+            None
+        }
+        Some(reference) => {
+            let group = find(tx, reference)?;
+            if group.is_none() {
+                errors.add("id", "That group name or ID does not exist.");
             }
-            Some(reference) => {
-                let group = find(tx, reference)?;
-                if group.is_none() {
-                    errors.add("id", "That group name or ID does not exist.");
-                }
-                group
-            }
-        };
-        let user = match given("username") {
-            None => {
-                errors.add("username", "Missing value");
-                None
-            }
-            Some(reference) => {
-                let user = if reference.is_empty() { None } else { tx.user_by_id_or_name(&reference)? };
-                if user.is_none() {
-                    errors.add("username", "User not found");
-                }
-                user
-            }
-        };
-        let capacity = match given("role") {
-            None => {
-                errors.add("role", "Missing value");
-                None
-            }
-            Some(value) => {
-                let capacity = role(&value);
-                if capacity.is_none() {
-                    errors.add("role", NO_ROLE);
-                }
-                capacity
-            }
-        };
-        errors.into_result()?;
-        match (group, user, capacity) {
-            (Some(group), Some(user), Some(capacity)) => Ok((group, user.id, capacity)),
-            _ => Err(ActionError::Internal("member_schema passed without values".into())),
+            group
         }
     };
+    let user = match &request.username {
+        None => {
+            errors.add("username", MISSING_VALUE);
+            None
+        }
+        Some(reference) => {
+            let user = if reference.is_empty() { None } else { tx.user_by_id_or_name(reference)? };
+            if user.is_none() {
+                errors.add("username", "User not found");
+            }
+            user
+        }
+    };
+    let capacity = match &request.role {
+        None => {
+            errors.add("role", MISSING_VALUE);
+            None
+        }
+        Some(value) => {
+            let capacity = role(value);
+            if capacity.is_none() {
+                errors.add("role", NO_ROLE);
+            }
+            capacity
+        }
+    };
+    errors.into_result()?;
+    match (group, user, capacity) {
+        (Some(group), Some(user), Some(capacity)) => Ok((group, user.id, capacity)),
+        _ => Err(ActionError::Internal("member_schema passed without values".into())),
+    }
+}
+
+fn group_member_create(ctx: &Context<'_>, kind: Kind, request: GroupMemberCreate) -> ActionResult {
+    require_user(ctx, &kind.action("member_create"))?;
     let member = ctx.store().write(|tx| {
         let who = memberships(tx, &ctx.actor)?;
-        if let Some(reference) = &group_ref
+        if let Some(reference) = &request.id
             && !who.sysadmin
         {
             let allowed = match find(tx, reference)? {
@@ -438,52 +527,57 @@ fn member_create_for(ctx: &Context<'_>, params: &Params, kind: Kind) -> ActionRe
                 )));
             }
         }
-        let (group, user_id, capacity) = check(tx)?;
+        let (group, user_id, capacity) = checked_member(tx, &request)?;
         require_member_edit(ctx, tx, &who, &group, ObjectType::User)?;
         write_member(ctx, tx, &group, ObjectType::User, &user_id, capacity)
     })?;
     log::info!("user {} is now {} of {} {}", member.table_id, member.capacity, kind.word(), member.group_id);
-    Ok(member.to_json())
+    to_json(&MemberDict::from(member))
 }
 
-pub const ORGANIZATION_MEMBER_CREATE: Action = Action {
-    name: "organization_member_create",
+request! {
+    /// The user to remove from an organization or group.
+    pub struct GroupMemberDelete {
+        /// The id or name of the organization or group.
+        #[schema(value_type = String)]
+        pub id: Option<String> => scalar,
+        /// The name or id of the user to be removed.
+        #[schema(value_type = Option<String>)]
+        pub username: Option<Value>,
+        /// Read as `username` when that is not given.
+        #[schema(value_type = Option<String>)]
+        pub user_id: Option<Value>,
+    }
+}
+
+pub const ORGANIZATION_MEMBER_DELETE: Action = Action {
+    name: "organization_member_delete",
     side_effect_free: false,
-    doc: "Make a user a member of an organization. Organization admins and sysadmins only.\n\n\
-          :param id: the id or name of the organization\n\
-          :param username: name or id of the user to be made member of the organization\n\
-          :param role: role of the user in the organization: ``member``, ``editor`` or ``admin``\n\
-          :returns: the newly created (or updated) membership\n:rtype: dictionary",
-    run: organization_member_create,
-    ..crate::UNTYPED
+    tag: "members",
+    doc: "Remove a user from an organization.\n\n\
+          Organization admins and sysadmins only.\n\n:rtype: null",
+    request: request_doc::<GroupMemberDelete>,
+    response: response_doc::<Option<String>>,
+    errors: &[(403, "Anonymous, or not an admin of it"), (404, "No such organization or user")],
+    run: |ctx, params| group_member_delete(ctx, Kind::Organization, GroupMemberDelete::parse(params)?),
 };
 
-fn organization_member_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    member_create_for(ctx, params, Kind::Organization)
-}
-
-pub const GROUP_MEMBER_CREATE: Action = Action {
-    name: "group_member_create",
+pub const GROUP_MEMBER_DELETE: Action = Action {
+    name: "group_member_delete",
     side_effect_free: false,
-    doc: "Make a user a member of a group. Group admins and sysadmins only.\n\n\
-          :param id: the id or name of the group\n\
-          :param username: name or id of the user to be made member of the group\n\
-          :param role: role of the user in the group: ``member``, ``editor`` or ``admin``\n\
-          :returns: the newly created (or updated) membership\n:rtype: dictionary",
-    run: group_member_create,
-    ..crate::UNTYPED
+    tag: "members",
+    doc: "Remove a user from a group.\n\n\
+          Group admins and sysadmins only.\n\n:rtype: null",
+    request: request_doc::<GroupMemberDelete>,
+    response: response_doc::<Option<String>>,
+    errors: &[(403, "Anonymous, or not an admin of it"), (404, "No such group or user")],
+    run: |ctx, params| group_member_delete(ctx, Kind::Group, GroupMemberDelete::parse(params)?),
 };
 
-fn group_member_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    member_create_for(ctx, params, Kind::Group)
-}
-
-fn member_delete_for(ctx: &Context<'_>, params: &Params, kind: Kind) -> ActionResult {
-    let action = format!("{}_member_delete", kind.word());
-    require_user(ctx, &action)?;
-    let group_ref = params.get("id").and_then(text_of).unwrap_or_default();
-    let user_ref =
-        params.get("username").or_else(|| params.get("user_id")).and_then(text_of).unwrap_or_default();
+fn group_member_delete(ctx: &Context<'_>, kind: Kind, request: GroupMemberDelete) -> ActionResult {
+    require_user(ctx, &kind.action("member_delete"))?;
+    let group_ref = request.id.unwrap_or_default();
+    let user_ref = request.username.or(request.user_id).as_ref().and_then(text_of).unwrap_or_default();
     ctx.store().write(|tx| {
         let group = find(tx, &group_ref)?.ok_or_else(|| ActionError::not_found(GROUP_NOT_FOUND))?;
         let user_id = object_id(tx, ObjectType::User, &user_ref, "user")?;
@@ -492,156 +586,4 @@ fn member_delete_for(ctx: &Context<'_>, params: &Params, kind: Kind) -> ActionRe
         remove_member(ctx, tx, &group, ObjectType::User, &user_id)
     })?;
     Ok(Value::Null)
-}
-
-pub const ORGANIZATION_MEMBER_DELETE: Action = Action {
-    name: "organization_member_delete",
-    side_effect_free: false,
-    doc: "Remove a user from an organization. Organization admins and sysadmins only.\n\n\
-          :param id: the id or name of the organization\n\
-          :param username: name or id of the user to be removed (``user_id`` is accepted too)\n\
-          :rtype: null",
-    run: organization_member_delete,
-    ..crate::UNTYPED
-};
-
-fn organization_member_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    member_delete_for(ctx, params, Kind::Organization)
-}
-
-pub const GROUP_MEMBER_DELETE: Action = Action {
-    name: "group_member_delete",
-    side_effect_free: false,
-    doc: "Remove a user from a group. Group admins and sysadmins only.\n\n\
-          :param id: the id or name of the group\n\
-          :param username: name or id of the user to be removed (``user_id`` is accepted too)\n\
-          :rtype: null",
-    run: group_member_delete,
-    ..crate::UNTYPED
-};
-
-fn group_member_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    member_delete_for(ctx, params, Kind::Group)
-}
-
-// ---------------------------------------------------------------------------------------------
-// organization_list_for_user / group_list_authz
-
-/// The roles that grant a permission (admins hold every permission).
-fn roles_with(permission: &str) -> Vec<Capacity> {
-    let mut roles = vec![Capacity::Admin];
-    if matches!(permission, "read" | "delete_dataset" | "create_dataset" | "update_dataset" | "manage_group")
-    {
-        roles.push(Capacity::Editor);
-    }
-    if matches!(permission, "read" | "manage_group") {
-        roles.push(Capacity::Member);
-    }
-    roles
-}
-
-fn active_groups(tx: &mut Tx<'_>, organizations: bool) -> ActionResult<Vec<Group>> {
-    Ok(tx.list_groups(&GroupFilter { organizations, ..GroupFilter::default() })?)
-}
-
-pub const ORGANIZATION_LIST_FOR_USER: Action = Action {
-    name: "organization_list_for_user",
-    side_effect_free: true,
-    doc: "Return the organizations that a user has a given permission for.\n\n\
-          By default the organizations the caller is a member of, in any capacity. Sysadmins \
-          get every organization, as ``admin``. Admin rights cascade to sub-organizations.\n\n\
-          :param id: the name or id of the user (optional, default: the caller)\n\
-          :param permission: the permission the user has against the returned organizations, \
-          e.g. ``read`` or ``create_dataset`` (optional, default ``manage_group``)\n\
-          :param include_dataset_count: include the package_count in each org (optional, default false)\n\
-          :returns: list of organizations, each with the user's ``capacity``\n:rtype: list of dicts",
-    run: organization_list_for_user,
-    ..crate::UNTYPED
-};
-
-fn organization_list_for_user(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let target = params.string("id", &mut errors).filter(|id| !id.is_empty());
-    let permission = params.string("permission", &mut errors).unwrap_or_else(|| "manage_group".to_owned());
-    let with_counts = params.bool("include_dataset_count", false, &mut errors);
-    let with_members = params.bool("include_member_count", false, &mut errors);
-    errors.into_result()?;
-    let who = ctx.store().read(|tx| memberships(tx, &ctx.actor))?;
-    let counts = if with_counts { Some(package_counts(ctx, &who)?) } else { None };
-    ctx.store().read(|tx| {
-        let (user_id, sysadmin) = match &target {
-            Some(reference) => {
-                let user = tx.user_by_id_or_name(reference)?.ok_or(ActionError::NotFound(None))?;
-                (Some(user.id), user.sysadmin)
-            }
-            None => {
-                (ctx.actor.user_id().filter(|id| !id.is_empty()).map(str::to_owned), ctx.actor.is_sysadmin())
-            }
-        };
-        let orgs = active_groups(tx, true)?;
-        let chosen: Vec<(Group, Option<String>)> = if sysadmin {
-            orgs.into_iter().map(|org| (org, Some(Capacity::Admin.as_str().to_owned()))).collect()
-        } else {
-            let Some(user_id) = user_id else { return Ok(Value::Array(Vec::new())) };
-            let roles = roles_with(&permission);
-            let mut capacities: HashMap<String, Capacity> = HashMap::new();
-            for member in tx.memberships_of("user", &user_id)? {
-                let Some(capacity) = Capacity::parse(&member.capacity).filter(|c| roles.contains(c)) else {
-                    continue;
-                };
-                let mut reached = vec![member.group_id.clone()];
-                if capacity == Capacity::Admin {
-                    reached.extend(descendants(tx, &member.group_id)?);
-                }
-                for group_id in reached {
-                    let entry = capacities.entry(group_id).or_insert(capacity);
-                    *entry = (*entry).max(capacity);
-                }
-            }
-            orgs.into_iter()
-                .filter_map(|org| {
-                    let capacity = capacities.get(&org.id)?;
-                    Some((org, Some(capacity.as_str().to_owned())))
-                })
-                .collect()
-        };
-        list_dicts(ctx, tx, &who, &chosen, counts.as_ref(), with_members)
-    })
-}
-
-pub const GROUP_LIST_AUTHZ: Action = Action {
-    name: "group_list_authz",
-    side_effect_free: true,
-    doc: "Return the list of groups that the user is authorized to edit (add datasets to).\n\n\
-          :param available_only: remove the existing groups in the package (optional, default false; \
-          has no effect through the API)\n\
-          :param am_member: if true, only the groups the caller is a member of, even for \
-          sysadmins (optional, default false)\n\
-          :param include_dataset_count: include the package_count of each group (optional, default false)\n\
-          :returns: list of dictized groups that the user is authorized to edit\n:rtype: list of dicts",
-    run: group_list_authz,
-    ..crate::UNTYPED
-};
-
-fn group_list_authz(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    params.bool("available_only", false, &mut errors);
-    let am_member = params.bool("am_member", false, &mut errors);
-    let with_counts = params.bool("include_dataset_count", false, &mut errors);
-    let with_members = params.bool("include_member_count", false, &mut errors);
-    errors.into_result()?;
-    if ctx.actor.user_id().is_none_or(str::is_empty) {
-        return Ok(Value::Array(Vec::new()));
-    }
-    let who = ctx.store().read(|tx| memberships(tx, &ctx.actor))?;
-    let counts = if with_counts { Some(package_counts(ctx, &who)?) } else { None };
-    ctx.store().read(|tx| {
-        let groups = active_groups(tx, false)?;
-        let chosen: Vec<(Group, Option<String>)> = groups
-            .into_iter()
-            .filter(|g| (who.sysadmin && !am_member) || who.capacity_in(&g.id).is_some())
-            .map(|g| (g, None))
-            .collect();
-        list_dicts(ctx, tx, &who, &chosen, counts.as_ref(), with_members)
-    })
 }

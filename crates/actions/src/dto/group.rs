@@ -1,6 +1,9 @@
 //! Organization, group and membership shapes. The group dict is built as a JSON map (it keeps
-//! free-form keys), so [`GroupDict`] documents it; the small dicts are serialized from here.
+//! free-form keys, sorted among its own), so [`GroupDict`] documents it; the other dicts are
+//! serialized from here.
 
+use datahavn_domain::catalog::Activity;
+use datahavn_domain::group::Member;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -60,6 +63,14 @@ pub struct GroupDict {
     pub users: Option<Vec<serde_json::Value>>,
 }
 
+/// One entry of `organization_list` / `group_list`: a name, or with `all_fields` a dict.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum GroupListEntry {
+    Name(String),
+    Dict(Box<GroupDict>),
+}
+
 /// One extra: `{key, value}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExtraDict {
@@ -81,6 +92,19 @@ pub struct MemberDict {
     pub capacity: String,
     #[schema(example = "active")]
     pub state: String,
+}
+
+impl From<Member> for MemberDict {
+    fn from(member: Member) -> Self {
+        Self {
+            id: member.id,
+            table_name: member.table_name,
+            table_id: member.table_id,
+            group_id: member.group_id,
+            capacity: member.capacity,
+            state: member.state,
+        }
+    }
 }
 
 /// One entry of `member_roles_list`.
@@ -115,4 +139,18 @@ pub struct ActivityDict {
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     pub permission_labels: Vec<String>,
+}
+
+impl From<Activity> for ActivityDict {
+    fn from(activity: Activity) -> Self {
+        Self {
+            id: activity.id,
+            timestamp: activity.timestamp.to_ckan_string(),
+            user_id: activity.user_id,
+            object_id: activity.object_id,
+            activity_type: activity.activity_type,
+            data: activity.data,
+            permission_labels: activity.permission_labels,
+        }
+    }
 }

@@ -8,7 +8,9 @@ mod user;
 mod views;
 
 pub use activity::ActivityDiffResult;
-pub use group::{ActivityDict, ExtraDict, GroupAutocompleteItem, GroupDict, MemberDict, MemberRole};
+pub use group::{
+    ActivityDict, ExtraDict, GroupAutocompleteItem, GroupDict, GroupListEntry, MemberDict, MemberRole,
+};
 pub use package::{
     FacetItem, PackageAutocompleteItem, PackageDict, PackageGroup, PackageOrganization, PackageRelationship,
     PackageReviseResult, PackageSearchResult, PackageTag, ResourceDict, ResourceOrder, ResourceSearchResult,
