@@ -1,5 +1,5 @@
-//! Small readers shared by the dataset-extra actions: CKAN's `get_or_bust` and the
-//! "requires an authenticated user" check its write actions make first.
+//! Small helpers shared by the action modules: CKAN's `get_or_bust`, the "requires an
+//! authenticated user" check its write actions make first, and its plain-string error dicts.
 
 use datahavn_domain::ValidationErrors;
 use datahavn_domain::authz;

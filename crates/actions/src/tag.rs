@@ -4,16 +4,18 @@
 //! Tags carried only by private, draft or deleted datasets are left out for everyone but
 //! sysadmins (see `datahavn_storage::TagSearch`); CKAN lists every free tag in use.
 
+use datahavn_domain::ValidationErrors;
 use datahavn_domain::catalog::{TagRecord, Vocabulary};
 use datahavn_domain::package::validate_tag;
 use datahavn_domain::params::{MISSING_VALUE, Params};
-use datahavn_domain::{ValidationErrors, authz};
 use datahavn_storage::{TagSearch, Tx};
 use serde_json::{Map, Value, json};
 
-use crate::error::authorize;
+use crate::args::{authenticated, plain_error};
+use crate::dto::{TagDict, TagListEntry, TagRow, TagSearchResult, VocabularyDict, VocabularyTagInput};
 use crate::render::render_in_tx;
-use crate::{Action, ActionError, ActionResult, Context};
+use crate::request::{NoParams, Request, request, request_doc, response_doc};
+use crate::{Action, ActionError, ActionResult, Context, to_json};
 
 /// Most datasets `tag_show` embeds with `include_datasets`.
 const TAG_SHOW_MAX_DATASETS: usize = 1000;
@@ -21,136 +23,94 @@ const VOCABULARY_NAME_MIN: usize = 2;
 const VOCABULARY_NAME_MAX: usize = 100;
 
 /// CKAN's tag dict: `{id, name, vocabulary_id, display_name}`.
-fn tag_dict(tag: &TagRecord) -> Value {
-    json!({
-        "id": tag.id,
-        "name": tag.name,
-        "vocabulary_id": tag.vocabulary_id,
-        "display_name": tag.name,
-    })
+fn tag_dict(tag: &TagRecord) -> TagDict {
+    TagDict {
+        id: tag.id.clone(),
+        name: tag.name.clone(),
+        vocabulary_id: tag.vocabulary_id.clone(),
+        display_name: tag.name.clone(),
+        packages: None,
+    }
 }
 
 /// The bare tag row `tag_search` returns: `{id, name, vocabulary_id}`.
-fn tag_row(tag: &TagRecord) -> Value {
-    json!({"id": tag.id, "name": tag.name, "vocabulary_id": tag.vocabulary_id})
+fn tag_row(tag: TagRecord) -> TagRow {
+    TagRow { id: tag.id, name: tag.name, vocabulary_id: tag.vocabulary_id }
 }
 
 /// `{id, name, tags}`, with the tags the caller may see.
-fn vocabulary_dict(ctx: &Context<'_>, tx: &mut Tx<'_>, vocabulary: &Vocabulary) -> ActionResult {
+fn vocabulary_dict(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    vocabulary: &Vocabulary,
+) -> ActionResult<VocabularyDict> {
     let search = TagSearch {
         vocabulary_id: Some(vocabulary.id.clone()),
         everything: ctx.actor.is_sysadmin(),
         ..TagSearch::default()
     };
     let (_, tags) = tx.search_tags(&search)?;
-    Ok(json!({
-        "id": vocabulary.id,
-        "name": vocabulary.name,
-        "tags": tags.iter().map(tag_dict).collect::<Vec<_>>(),
-    }))
-}
-
-fn limit_and_offset(params: &Params, errors: &mut ValidationErrors) -> (Option<i64>, i64) {
-    let limit = params.natural("limit", errors).map(|l| i64::try_from(l).unwrap_or(i64::MAX));
-    let offset = params.natural("offset", errors).map_or(0, |o| i64::try_from(o).unwrap_or(i64::MAX));
-    (limit, offset)
-}
-
-/// `vocabulary_id` as the search actions read it: when the key is sent it must name something.
-fn searched_vocabulary(params: &Params, errors: &mut ValidationErrors) -> Option<String> {
-    if !params.as_map().contains_key("vocabulary_id") {
-        return None;
-    }
-    match params.string("vocabulary_id", errors) {
-        Some(v) if !v.trim().is_empty() => Some(v),
-        _ => {
-            if !errors.contains("vocabulary_id") {
-                errors.add("vocabulary_id", MISSING_VALUE);
-            }
-            None
-        }
-    }
-}
-
-/// The search terms of `query` (or `q`): a string or a list of strings, blanks dropped; and
-/// the deprecated `fields: {"tags": ...}`.
-fn search_terms(params: &Params, errors: &mut ValidationErrors) -> Vec<String> {
-    let key = if params.contains("query") { "query" } else { "q" };
-    let mut terms = Vec::new();
-    match params.get(key) {
-        None => {}
-        Some(Value::Array(items)) => {
-            for item in items {
-                match item {
-                    Value::String(s) => terms.push(s.clone()),
-                    _ => errors.add(key, "Must be a string"),
-                }
-            }
-        }
-        Some(_) => terms.extend(params.string(key, errors)),
-    }
-    if let Some(Value::Object(fields)) = params.get("fields") {
-        for field in ["tag", "tags"] {
-            if let Some(Value::String(term)) = fields.get(field) {
-                terms.push(term.clone());
-            }
-        }
-    }
-    terms.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect()
-}
-
-/// The shared search of `tag_search` and `tag_autocomplete`: total and one page.
-fn run_tag_search(ctx: &Context<'_>, params: &Params) -> ActionResult<(i64, Vec<TagRecord>)> {
-    let mut errors = ValidationErrors::new();
-    let terms = search_terms(params, &mut errors);
-    let vocabulary = searched_vocabulary(params, &mut errors);
-    let (limit, offset) = limit_and_offset(params, &mut errors);
-    errors.into_result()?;
-    if terms.is_empty() {
-        return Ok((0, Vec::new()));
-    }
-    ctx.store().read(|tx| {
-        let vocabulary_id = match vocabulary {
-            None => None,
-            Some(reference) => match tx.vocabulary_by_id_or_name(&reference)? {
-                Some(vocabulary) => Some(vocabulary.id),
-                None => return Ok((0, Vec::new())),
-            },
-        };
-        let search = TagSearch { terms, vocabulary_id, everything: ctx.actor.is_sysadmin(), limit, offset };
-        Ok(tx.search_tags(&search)?)
+    Ok(VocabularyDict {
+        id: vocabulary.id.clone(),
+        name: vocabulary.name.clone(),
+        tags: tags.iter().map(tag_dict).collect(),
     })
+}
+
+/// A `limit` or `offset` as the storage layer takes it.
+fn signed(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 pub const TAG_LIST: Action = Action {
     name: "tag_list",
     side_effect_free: true,
+    tag: "tags",
     doc: "Return a list of the site's tags.\n\n\
           By default only free tags (tags that belong to no vocabulary) that active public \
           datasets carry are returned. With ``vocabulary_id`` the tags of that vocabulary are \
-          returned instead.\n\n\
-          :param query: only tags whose names contain this string (optional; ``q`` also works)\n\
-          :type query: string\n\
-          :param vocabulary_id: the id or name of a vocabulary (optional)\n:type vocabulary_id: string\n\
-          :param all_fields: return tag dicts instead of names (optional, default: ``False``)\n\
-          :type all_fields: bool\n\n:rtype: list of strings or of dictionaries",
-    run: tag_list,
-    ..crate::UNTYPED
+          returned instead.\n\n:rtype: list of strings or of dictionaries",
+    request: request_doc::<TagListRequest>,
+    response: response_doc::<Vec<TagListEntry>>,
+    errors: &[
+        (404, "`Not found: could not find vocabulary '<id>'` (without a query)"),
+        (409, "A parameter of the wrong type"),
+    ],
+    run: |ctx, params| tag_list(ctx, TagListRequest::parse(params)?),
 };
 
-fn tag_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let query = params
-        .first_string(&["query", "q"], &mut errors)
-        .map(|q| q.trim().to_owned())
-        .filter(|q| !q.is_empty());
-    let vocabulary = params.string("vocabulary_id", &mut errors).filter(|v| !v.is_empty());
-    let all_fields = params.bool("all_fields", false, &mut errors);
-    // As in CKAN, paging applies to the query path only.
-    let (limit, offset) = if query.is_some() { limit_and_offset(params, &mut errors) } else { (None, 0) };
-    errors.into_result()?;
+request! {
+    /// Which tags to list.
+    pub struct TagListRequest {
+        /// Only tags whose names contain this string (``q`` also works).
+        pub query: Option<String> => list_query,
+        /// The id or name of a vocabulary: its tags instead of free tags.
+        pub vocabulary_id: Option<String>,
+        /// Return tag dicts instead of names (default: false).
+        pub all_fields: Option<bool>,
+        /// With ``query``: the maximum number of tags to return (without one: ignored).
+        pub limit: Option<u64> => query_page,
+        /// With ``query``: the number of tags to skip (without one: ignored).
+        pub offset: Option<u64> => query_page,
+    }
+}
+
+/// `tag_list`'s `query` (or `q`), trimmed; blank is none.
+fn list_query(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<String>> {
+    let query = params.first_string(&[key, "q"], errors);
+    Ok(query.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()))
+}
+
+/// `tag_list`'s `limit` and `offset`: read only with a query, as CKAN pages its query path only.
+fn query_page(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<u64>> {
+    let with_query = list_query(params, "query", &mut ValidationErrors::new())?.is_some();
+    Ok(if with_query { params.natural(key, errors) } else { None })
+}
+
+fn tag_list(ctx: &Context<'_>, request: TagListRequest) -> ActionResult {
+    let TagListRequest { query, vocabulary_id, all_fields, limit, offset } = request;
     let tags = ctx.store().read(|tx| {
-        let vocabulary_id = match vocabulary {
+        let vocabulary_id = match vocabulary_id.filter(|v| !v.is_empty()) {
             None => None,
             Some(reference) => match tx.vocabulary_by_id_or_name(&reference)? {
                 Some(vocabulary) => Some(vocabulary.id),
@@ -164,40 +124,53 @@ fn tag_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
             terms: query.into_iter().collect(),
             vocabulary_id,
             everything: ctx.actor.is_sysadmin(),
-            limit,
-            offset,
+            limit: limit.map(signed),
+            offset: offset.map_or(0, signed),
         };
         Ok(tx.search_tags(&search)?.1)
     })?;
-    Ok(Value::Array(
-        tags.iter().map(|t| if all_fields { tag_dict(t) } else { Value::String(t.name.clone()) }).collect(),
-    ))
+    let all_fields = all_fields.unwrap_or(false);
+    let entries: Vec<TagListEntry> = tags
+        .iter()
+        .map(|t| if all_fields { TagListEntry::Tag(tag_dict(t)) } else { TagListEntry::Name(t.name.clone()) })
+        .collect();
+    to_json(&entries)
 }
 
 pub const TAG_SHOW: Action = Action {
     name: "tag_show",
     side_effect_free: true,
+    tag: "tags",
     doc: "Return the details of a tag and, if asked, its datasets.\n\n\
-          :param id: the name or id of the tag\n:type id: string\n\
-          :param vocabulary_id: the id or name of the tag's vocabulary; without it the tag is \
-          taken to be a free tag (optional)\n:type vocabulary_id: string\n\
-          :param include_datasets: include the active public datasets carrying the tag, up to \
-          1000 (optional, default: ``False``)\n:type include_datasets: bool\n\n\
+          A tag is found by id in any vocabulary, else by name among the free tags or those of \
+          ``vocabulary_id``. Tags that only private datasets carry are shown to sysadmins only.\n\n\
           :returns: ``{id, name, vocabulary_id, display_name}`` and ``packages`` when asked\n\
           :rtype: dictionary",
-    run: tag_show,
-    ..crate::UNTYPED
+    request: request_doc::<TagShowRequest>,
+    response: response_doc::<TagDict>,
+    errors: &[
+        (404, "No such tag or vocabulary (or only private datasets carry the tag)"),
+        (409, "`id` missing, or a parameter of the wrong type"),
+    ],
+    run: |ctx, params| tag_show(ctx, TagShowRequest::parse(params)?),
 };
 
-fn tag_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let id = params.required_string("id", &mut errors);
-    let vocabulary = params.string("vocabulary_id", &mut errors).filter(|v| !v.is_empty());
-    let include_datasets = params.bool("include_datasets", false, &mut errors);
-    errors.into_result()?;
-    let id = id.unwrap_or_default();
+request! {
+    /// The tag to show.
+    pub struct TagShowRequest {
+        /// The name or id of the tag.
+        pub id: String,
+        /// The id or name of the tag's vocabulary; without it the tag is taken to be a free tag.
+        pub vocabulary_id: Option<String>,
+        /// Include the active public datasets carrying the tag, up to 1000 (default: false).
+        pub include_datasets: Option<bool>,
+    }
+}
+
+fn tag_show(ctx: &Context<'_>, request: TagShowRequest) -> ActionResult {
+    let TagShowRequest { id, vocabulary_id, include_datasets } = request;
     ctx.store().read(|tx| {
-        let vocabulary_id = match vocabulary {
+        let vocabulary_id = match vocabulary_id.filter(|v| !v.is_empty()) {
             None => None,
             Some(reference) => {
                 Some(tx.vocabulary_by_id_or_name(&reference)?.ok_or(ActionError::NotFound(None))?.id)
@@ -215,118 +188,221 @@ fn tag_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
             return Err(ActionError::NotFound(None));
         }
         let mut dict = tag_dict(&tag);
-        if include_datasets {
-            let mut ids = tx.package_ids_with_tag(&tag.id)?;
-            ids.truncate(TAG_SHOW_MAX_DATASETS);
-            let mut records = tx.packages_by_ids(&ids)?;
-            records.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-            let mut packages = Vec::with_capacity(records.len());
-            for record in records {
-                packages.push(
-                    serde_json::from_str::<Value>(&record.rendered)
-                        .map_err(|e| ActionError::Internal(format!("stored package {}: {e}", record.id)))?,
-                );
-            }
-            dict["packages"] = Value::Array(packages);
+        if include_datasets.unwrap_or(false) {
+            dict.packages = Some(tag_packages(tx, &tag.id)?);
         }
-        Ok(dict)
+        to_json(&dict)
     })
+}
+
+/// The dicts of the datasets carrying a tag, as stored, up to [`TAG_SHOW_MAX_DATASETS`].
+fn tag_packages(tx: &mut Tx<'_>, tag_id: &str) -> ActionResult<Vec<Value>> {
+    let mut ids = tx.package_ids_with_tag(tag_id)?;
+    ids.truncate(TAG_SHOW_MAX_DATASETS);
+    let mut records = tx.packages_by_ids(&ids)?;
+    records.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    records
+        .into_iter()
+        .map(|record| {
+            serde_json::from_str::<Value>(&record.rendered)
+                .map_err(|e| ActionError::Internal(format!("stored package {}: {e}", record.id)))
+        })
+        .collect()
 }
 
 pub const TAG_SEARCH: Action = Action {
     name: "tag_search",
     side_effect_free: true,
+    tag: "tags",
     doc: "Return the tags whose names contain a given string.\n\n\
           Free tags of active public datasets are searched, or with ``vocabulary_id`` the tags \
-          of that vocabulary.\n\n\
-          :param query: the string(s) to search for (every one must match)\n\
-          :type query: string or list of strings\n\
-          :param vocabulary_id: the id or name of the vocabulary to search in (optional)\n\
-          :type vocabulary_id: string\n:param fields: deprecated (``{\"tags\": <query>}``)\n\
-          :param limit: the maximum number of tags to return (optional)\n:type limit: int\n\
-          :param offset: the offset to start from (optional)\n:type offset: int\n\n\
-          :returns: ``{count, results}``: the number of matches and a page of tag dicts\n\
+          of that vocabulary; an unknown vocabulary matches nothing.\n\n\
+          :returns: ``{count, results}``: the number of matches and a page of tag dicts, by name\n\
           :rtype: dictionary",
-    run: tag_search,
-    ..crate::UNTYPED
+    request: request_doc::<TagSearchRequest>,
+    response: response_doc::<TagSearchResult>,
+    errors: &[(409, "Bad `limit` or `offset`, blank `vocabulary_id`, or a query that is not text")],
+    run: |ctx, params| tag_search(ctx, TagSearchRequest::parse(params)?),
 };
 
-fn tag_search(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let (count, tags) = run_tag_search(ctx, params)?;
-    Ok(json!({"count": count, "results": tags.iter().map(tag_row).collect::<Vec<_>>()}))
+request! {
+    /// What `tag_search` and `tag_autocomplete` look for.
+    pub struct TagSearchRequest {
+        /// The string, or list of strings, to search for: every one must match (``q`` also
+        /// works).
+        pub query: Option<Vec<String>> => search_query,
+        /// The id or name of the vocabulary to search in (default: free tags); not blank when
+        /// sent.
+        pub vocabulary_id: Option<String> => searched_vocabulary,
+        /// Deprecated: ``{"tags": <string>}`` adds a string to search for.
+        #[schema(value_type = Option<Object>)]
+        pub fields: Option<Value>,
+        /// The maximum number of tags to return.
+        pub limit: Option<u64>,
+        /// The number of tags to skip.
+        pub offset: Option<u64>,
+    }
+}
+
+/// The search strings of `query` (or `q`): a string or a list of strings, as sent.
+fn search_query(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Option<Vec<String>>> {
+    let key = if params.contains(key) { key } else { "q" };
+    Ok(match params.get(key) {
+        None => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .filter_map(|item| match item {
+                    Value::String(s) => Some(s.clone()),
+                    _ => {
+                        errors.add(key, "Must be a string");
+                        None
+                    }
+                })
+                .collect(),
+        ),
+        Some(_) => Some(params.string(key, errors).into_iter().collect()),
+    })
+}
+
+/// `vocabulary_id` as the search actions read it: when the key is sent it must name something.
+fn searched_vocabulary(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Option<String>> {
+    if !params.as_map().contains_key(key) {
+        return Ok(None);
+    }
+    Ok(match params.string(key, errors) {
+        Some(v) if !v.trim().is_empty() => Some(v),
+        _ => {
+            if !errors.contains(key) {
+                errors.add(key, MISSING_VALUE);
+            }
+            None
+        }
+    })
+}
+
+/// The search terms: `query`'s and the deprecated `fields: {"tags": ...}`'s, trimmed, blanks
+/// dropped.
+fn search_terms(request: &TagSearchRequest) -> Vec<String> {
+    let from_fields = request.fields.as_ref().and_then(Value::as_object).into_iter().flat_map(|fields| {
+        ["tag", "tags"].into_iter().filter_map(|field| fields.get(field).and_then(Value::as_str))
+    });
+    let from_query = request.query.iter().flatten().map(String::as_str);
+    from_query.chain(from_fields).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()
+}
+
+/// The shared search of `tag_search` and `tag_autocomplete`: total and one page.
+fn run_tag_search(ctx: &Context<'_>, request: TagSearchRequest) -> ActionResult<(i64, Vec<TagRecord>)> {
+    let terms = search_terms(&request);
+    if terms.is_empty() {
+        return Ok((0, Vec::new()));
+    }
+    ctx.store().read(|tx| {
+        let vocabulary_id = match request.vocabulary_id {
+            None => None,
+            Some(reference) => match tx.vocabulary_by_id_or_name(&reference)? {
+                Some(vocabulary) => Some(vocabulary.id),
+                None => return Ok((0, Vec::new())),
+            },
+        };
+        let search = TagSearch {
+            terms,
+            vocabulary_id,
+            everything: ctx.actor.is_sysadmin(),
+            limit: request.limit.map(signed),
+            offset: request.offset.map_or(0, signed),
+        };
+        Ok(tx.search_tags(&search)?)
+    })
+}
+
+fn tag_search(ctx: &Context<'_>, request: TagSearchRequest) -> ActionResult {
+    let (count, tags) = run_tag_search(ctx, request)?;
+    to_json(&TagSearchResult { count, results: tags.into_iter().map(tag_row).collect() })
 }
 
 pub const TAG_AUTOCOMPLETE: Action = Action {
     name: "tag_autocomplete",
     side_effect_free: true,
+    tag: "tags",
     doc: "Return the names of the tags that contain a given string.\n\n\
           Takes the parameters of ``tag_search``.\n\n:rtype: list of strings",
-    run: tag_autocomplete,
-    ..crate::UNTYPED
+    request: request_doc::<TagSearchRequest>,
+    response: response_doc::<Vec<String>>,
+    errors: &[(409, "Bad `limit` or `offset`, blank `vocabulary_id`, or a query that is not text")],
+    run: |ctx, params| tag_autocomplete(ctx, TagSearchRequest::parse(params)?),
 };
 
-fn tag_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let (_, tags) = run_tag_search(ctx, params)?;
+fn tag_autocomplete(ctx: &Context<'_>, request: TagSearchRequest) -> ActionResult {
+    let (_, tags) = run_tag_search(ctx, request)?;
     Ok(Value::Array(tags.into_iter().map(|t| Value::String(t.name)).collect()))
 }
 
 pub const FORMAT_AUTOCOMPLETE: Action = Action {
     name: "format_autocomplete",
     side_effect_free: true,
-    doc: "Return the resource formats whose names contain a string, lowercased, most used first \
-          (among the resources of active public datasets).\n\n\
-          :param q: the string to search for\n:type q: string\n\
-          :param limit: the maximum number of formats to return (optional, default: ``5``)\n\
-          :type limit: int\n\n:rtype: list of strings",
-    run: format_autocomplete,
-    ..crate::UNTYPED
+    tag: "tags",
+    doc: "Return the resource formats whose names contain a string.\n\n\
+          The formats are lowercased, most used first, among the resources of active public \
+          datasets.\n\n:rtype: list of strings",
+    request: request_doc::<FormatAutocompleteRequest>,
+    response: response_doc::<Vec<String>>,
+    errors: &[(409, "`q` missing, or a bad `limit`")],
+    run: |ctx, params| format_autocomplete(ctx, FormatAutocompleteRequest::parse(params)?),
 };
 
-fn format_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let q = params.required_string("q", &mut errors);
-    let limit = params.natural("limit", &mut errors).unwrap_or(5);
-    errors.into_result()?;
-    let q = q.unwrap_or_default();
-    let formats = ctx.store().read(|tx| tx.resource_format_counts(q.trim()))?;
-    Ok(Value::Array(
-        formats
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(|(format, _)| Value::String(format))
-            .collect(),
-    ))
+request! {
+    /// The formats to look for.
+    pub struct FormatAutocompleteRequest {
+        /// The string to search for.
+        pub q: String,
+        /// The maximum number of formats to return (default: 5).
+        pub limit: Option<u64>,
+    }
+}
+
+fn format_autocomplete(ctx: &Context<'_>, request: FormatAutocompleteRequest) -> ActionResult {
+    let limit = usize::try_from(request.limit.unwrap_or(5)).unwrap_or(usize::MAX);
+    let formats = ctx.store().read(|tx| tx.resource_format_counts(request.q.trim()))?;
+    Ok(Value::Array(formats.into_iter().take(limit).map(|(format, _)| Value::String(format)).collect()))
 }
 
 pub const VOCABULARY_LIST: Action = Action {
     name: "vocabulary_list",
     side_effect_free: true,
+    tag: "tags",
     doc: "Return the site's tag vocabularies, with their tags.\n\n:rtype: list of dictionaries",
-    run: vocabulary_list,
-    ..crate::UNTYPED
+    request: request_doc::<NoParams>,
+    response: response_doc::<Vec<VocabularyDict>>,
+    errors: &[],
+    run: |ctx, params| vocabulary_list(ctx, NoParams::parse(params)?),
 };
 
-fn vocabulary_list(ctx: &Context<'_>, _params: &Params) -> ActionResult {
+fn vocabulary_list(ctx: &Context<'_>, _request: NoParams) -> ActionResult {
     ctx.store().read(|tx| {
         let mut out = Vec::new();
         for vocabulary in tx.vocabularies()? {
             out.push(vocabulary_dict(ctx, tx, &vocabulary)?);
         }
-        Ok(Value::Array(out))
+        to_json(&out)
     })
 }
 
-/// `id`, which the vocabulary actions report missing in CKAN's own words (a string, no list).
-fn vocabulary_reference(params: &Params) -> ActionResult<String> {
-    let mut errors = ValidationErrors::new();
-    match params.string("id", &mut errors).filter(|id| !id.is_empty()) {
-        Some(id) => Ok(id),
-        None => {
-            let mut dict = Map::new();
-            dict.insert("id".into(), "id not in data".into());
-            Err(ActionError::ValidationDict(dict))
-        }
-    }
+/// `id`, which the vocabulary actions report missing first and in CKAN's own words (a string,
+/// no list).
+fn vocabulary_reference(params: &Params, key: &str, _errors: &mut ValidationErrors) -> ActionResult<String> {
+    params
+        .string(key, &mut ValidationErrors::new())
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| plain_error(key, format!("{key} not in data")))
 }
 
 fn find_vocabulary(tx: &mut Tx<'_>, reference: &str) -> ActionResult<Vocabulary> {
@@ -337,24 +413,35 @@ fn find_vocabulary(tx: &mut Tx<'_>, reference: &str) -> ActionResult<Vocabulary>
 pub const VOCABULARY_SHOW: Action = Action {
     name: "vocabulary_show",
     side_effect_free: true,
-    doc: "Return a tag vocabulary with its tags.\n\n\
-          :param id: the id or name of the vocabulary\n:type id: string\n\n\
-          :returns: ``{id, name, tags}``\n:rtype: dictionary",
-    run: vocabulary_show,
-    ..crate::UNTYPED
+    tag: "tags",
+    doc: "Return a tag vocabulary with its tags.\n\n:returns: ``{id, name, tags}``\n:rtype: dictionary",
+    request: request_doc::<VocabularyIdRequest>,
+    response: response_doc::<VocabularyDict>,
+    errors: &[
+        (404, "`Not found: Could not find vocabulary \"<id>\"`"),
+        (409, "`{\"id\": \"id not in data\"}`"),
+    ],
+    run: |ctx, params| vocabulary_show(ctx, VocabularyIdRequest::parse(params)?),
 };
 
-fn vocabulary_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let reference = vocabulary_reference(params)?;
+request! {
+    /// The vocabulary to show or delete.
+    pub struct VocabularyIdRequest {
+        /// The id or name of the vocabulary.
+        pub id: String => vocabulary_reference,
+    }
+}
+
+fn vocabulary_show(ctx: &Context<'_>, request: VocabularyIdRequest) -> ActionResult {
     ctx.store().read(|tx| {
-        let vocabulary = find_vocabulary(tx, &reference)?;
-        vocabulary_dict(ctx, tx, &vocabulary)
+        let vocabulary = find_vocabulary(tx, &request.id)?;
+        to_json(&vocabulary_dict(ctx, tx, &vocabulary)?)
     })
 }
 
 /// Vocabulary writes are for sysadmins; anonymous callers hear that they must log in.
 fn require_sysadmin(ctx: &Context<'_>, action: &str) -> ActionResult<()> {
-    authorize(authz::authenticated(&ctx.actor, action))?;
+    authenticated(ctx, action)?;
     if ctx.actor.is_sysadmin() { Ok(()) } else { Err(ActionError::NotAuthorized(None)) }
 }
 
@@ -389,19 +476,14 @@ impl VocabularyErrors {
 /// (on create) also refuses a missing or empty name.
 fn check_vocabulary_name(
     tx: &mut Tx<'_>,
-    params: &Params,
+    name: Option<String>,
     required: bool,
     errors: &mut VocabularyErrors,
 ) -> ActionResult<Option<String>> {
-    let mut type_errors = ValidationErrors::new();
-    let name = params.string("name", &mut type_errors);
-    for message in type_errors.messages("name") {
-        errors.add("name", message.clone());
-    }
     let name = match name {
         Some(name) if !(required && name.is_empty()) => name,
         _ => {
-            if required && type_errors.is_empty() {
+            if required {
                 errors.add("name", MISSING_VALUE);
             }
             return Ok(None);
@@ -424,10 +506,10 @@ fn check_vocabulary_name(
 /// `tags` was not sent.
 fn check_vocabulary_tags(
     tx: &mut Tx<'_>,
-    params: &Params,
+    tags: Option<&Value>,
     errors: &mut VocabularyErrors,
 ) -> ActionResult<Option<Vec<String>>> {
-    let Some(value) = params.get("tags") else { return Ok(None) };
+    let Some(value) = tags else { return Ok(None) };
     let not_dicts = |kind: &str| {
         ActionError::Integrity(format!(
             "Only lists of dicts can be placed against subschema ('tags',), not <class '{kind}'>"
@@ -524,57 +606,97 @@ fn replace_vocabulary_tags(
 pub const VOCABULARY_CREATE: Action = Action {
     name: "vocabulary_create",
     side_effect_free: false,
-    doc: "Create a tag vocabulary (sysadmins only).\n\n\
-          :param name: the name of the new vocabulary, 2-100 characters, e.g. ``'Genre'``\n\
-          :type name: string\n\
-          :param tags: the tags of the new vocabulary, ``[{\"name\": ...}]`` (optional)\n\
-          :type tags: list of tag dictionaries\n\n\
+    tag: "tags",
+    doc: "Create a tag vocabulary (sysadmins only).\n\nThe new vocabulary may bring its tags along.\n\n\
           :returns: the new vocabulary ``{id, name, tags}``\n:rtype: dictionary",
-    run: vocabulary_create,
-    ..crate::UNTYPED
+    request: request_doc::<VocabularyCreateRequest>,
+    response: response_doc::<VocabularyDict>,
+    errors: &[
+        (400, "`tags` is not a list of dicts"),
+        (403, "Anonymous, or not a sysadmin"),
+        (409, "Field errors: `name` missing, too short or long, or taken; `id` given; bad tags"),
+    ],
+    run: |ctx, params| {
+        // Refused before anything is read, as CKAN checks access first.
+        require_sysadmin(ctx, "vocabulary_create")?;
+        vocabulary_create(ctx, VocabularyCreateRequest::parse(params)?)
+    },
 };
 
-fn vocabulary_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    require_sysadmin(ctx, "vocabulary_create")?;
+request! {
+    /// A new tag vocabulary.
+    pub struct VocabularyCreateRequest {
+        /// Not accepted: the site chooses the id (`The input field id was not expected.`).
+        #[schema(value_type = Option<String>)]
+        pub id: Option<Value>,
+        /// The name of the new vocabulary, 2–100 characters, e.g. ``Genre``.
+        #[schema(required = true)]
+        pub name: Option<String>,
+        /// The tags of the new vocabulary, ``[{"name": ...}]``.
+        #[schema(value_type = Option<Vec<VocabularyTagInput>>)]
+        pub tags: Option<Value>,
+    }
+}
+
+fn vocabulary_create(ctx: &Context<'_>, request: VocabularyCreateRequest) -> ActionResult {
     ctx.store().write(|tx| {
         let mut errors = VocabularyErrors::default();
-        if params.get("id").is_some_and(|id| id.as_str() != Some("")) {
+        if request.id.as_ref().is_some_and(|id| id.as_str() != Some("")) {
             errors.add("id", "The input field id was not expected.");
         }
-        let name = check_vocabulary_name(tx, params, true, &mut errors)?;
-        let tags = check_vocabulary_tags(tx, params, &mut errors)?;
+        let name = check_vocabulary_name(tx, request.name.clone(), true, &mut errors)?;
+        let tags = check_vocabulary_tags(tx, request.tags.as_ref(), &mut errors)?;
         errors.into_result()?;
         let vocabulary = Vocabulary { id: uuid::Uuid::new_v4().to_string(), name: name.unwrap_or_default() };
         tx.insert_vocabulary(&vocabulary)?;
         replace_vocabulary_tags(ctx, tx, &vocabulary.id, &tags.unwrap_or_default())?;
         log::info!("vocabulary {} created by {:?}", vocabulary.name, ctx.actor.name());
-        vocabulary_dict(ctx, tx, &vocabulary)
+        to_json(&vocabulary_dict(ctx, tx, &vocabulary)?)
     })
 }
 
 pub const VOCABULARY_UPDATE: Action = Action {
     name: "vocabulary_update",
     side_effect_free: false,
-    doc: "Update a tag vocabulary (sysadmins only): rename it, and with ``tags`` replace its \
-          tags (tags left out are deleted, also from the datasets that carried them).\n\n\
-          :param id: the id or name of the vocabulary\n:type id: string\n\
-          :param name: the new name (optional)\n:type name: string\n\
-          :param tags: the vocabulary's tags, ``[{\"name\": ...}]`` (optional)\n\
-          :type tags: list of tag dictionaries\n\n\
+    tag: "tags",
+    doc: "Update a tag vocabulary (sysadmins only).\n\nRenames it and, with ``tags``, replaces its \
+          tags: tags left out are deleted, also from the datasets that carried them.\n\n\
           :returns: the updated vocabulary\n:rtype: dictionary",
-    run: vocabulary_update,
-    ..crate::UNTYPED
+    request: request_doc::<VocabularyUpdateRequest>,
+    response: response_doc::<VocabularyDict>,
+    errors: &[
+        (400, "`tags` is not a list of dicts"),
+        (403, "Anonymous, or not a sysadmin"),
+        (404, "`Not found: Could not find vocabulary \"<id>\"`"),
+        (409, "`{\"id\": \"id not in data\"}`, or field errors (name too short or long, or taken; bad tags)"),
+    ],
+    run: |ctx, params| vocabulary_update(ctx, VocabularyUpdateRequest::parse(params)?),
 };
 
-fn vocabulary_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let reference = vocabulary_reference(params)?;
+request! {
+    /// A vocabulary's new name or tags.
+    pub struct VocabularyUpdateRequest {
+        /// The id or name of the vocabulary.
+        pub id: String => vocabulary_reference,
+        /// The new name, 2–100 characters.
+        pub name: Option<String>,
+        /// The vocabulary's tags from now on, ``[{"name": ...}]``; tags left out are deleted.
+        #[schema(value_type = Option<Vec<VocabularyTagInput>>)]
+        pub tags: Option<Value>,
+    }
+}
+
+fn vocabulary_update(ctx: &Context<'_>, request: VocabularyUpdateRequest) -> ActionResult {
     ctx.store().write(|tx| {
-        let mut vocabulary = find_vocabulary(tx, &reference)?;
+        let mut vocabulary = find_vocabulary(tx, &request.id)?;
         require_sysadmin(ctx, "vocabulary_update")?;
         let mut errors = VocabularyErrors::default();
-        let renaming = params.get("name").is_some_and(|n| n.as_str() != Some(vocabulary.name.as_str()));
-        let name = if renaming { check_vocabulary_name(tx, params, false, &mut errors)? } else { None };
-        let tags = check_vocabulary_tags(tx, params, &mut errors)?;
+        let renamed = request.name.clone().filter(|name| *name != vocabulary.name);
+        let name = match renamed {
+            Some(name) => check_vocabulary_name(tx, Some(name), false, &mut errors)?,
+            None => None,
+        };
+        let tags = check_vocabulary_tags(tx, request.tags.as_ref(), &mut errors)?;
         errors.into_result()?;
         if let Some(name) = name {
             tx.rename_vocabulary(&vocabulary.id, &name)?;
@@ -583,24 +705,29 @@ fn vocabulary_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
         if let Some(tags) = tags {
             replace_vocabulary_tags(ctx, tx, &vocabulary.id, &tags)?;
         }
-        vocabulary_dict(ctx, tx, &vocabulary)
+        to_json(&vocabulary_dict(ctx, tx, &vocabulary)?)
     })
 }
 
 pub const VOCABULARY_DELETE: Action = Action {
     name: "vocabulary_delete",
     side_effect_free: false,
-    doc: "Delete a tag vocabulary and its tags (sysadmins only). Datasets carrying its tags \
-          lose them.\n\n:param id: the id or name of the vocabulary\n:type id: string\n\n\
-          :rtype: null",
-    run: vocabulary_delete,
-    ..crate::UNTYPED
+    tag: "tags",
+    doc: "Delete a tag vocabulary and its tags (sysadmins only).\n\nDatasets carrying its tags \
+          lose them.\n\n:rtype: null",
+    request: request_doc::<VocabularyIdRequest>,
+    response: response_doc::<Option<String>>,
+    errors: &[
+        (403, "Anonymous, or not a sysadmin"),
+        (404, "`Not found: Could not find vocabulary \"<id>\"`"),
+        (409, "`{\"id\": \"id not in data\"}`"),
+    ],
+    run: |ctx, params| vocabulary_delete(ctx, VocabularyIdRequest::parse(params)?),
 };
 
-fn vocabulary_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let reference = vocabulary_reference(params)?;
+fn vocabulary_delete(ctx: &Context<'_>, request: VocabularyIdRequest) -> ActionResult {
     ctx.store().write(|tx| {
-        let vocabulary = find_vocabulary(tx, &reference)?;
+        let vocabulary = find_vocabulary(tx, &request.id)?;
         require_sysadmin(ctx, "vocabulary_delete")?;
         let tag_ids: Vec<String> = tx.tags_of_vocabulary(&vocabulary.id)?.into_iter().map(|t| t.id).collect();
         delete_tags(ctx, tx, &tag_ids)?;

@@ -6,8 +6,10 @@ use datahavn_domain::{Timestamp, ValidationErrors, authz};
 use datahavn_storage::Tx;
 use serde_json::Value;
 
+use crate::args::authenticated;
 use crate::dto::{ApiTokenCreated, ApiTokenDict};
 use crate::error::authorize;
+use crate::request::{Request, request, request_doc, response_doc};
 use crate::secrets::TokenSigner;
 use crate::{Action, ActionError, ActionResult, Context, to_json};
 
@@ -37,26 +39,36 @@ fn owner(tx: &mut Tx<'_>, id: &str) -> ActionResult<User> {
 pub const API_TOKEN_CREATE: Action = Action {
     name: "api_token_create",
     side_effect_free: false,
-    doc: "Create a new API token for a user. Users may create tokens for themselves; sysadmins \
-          for anyone.\n\nThe token is shown only in this response: it is not stored.\n\n\
-          :param user: the name or id of the user who owns the token\n\
-          :param name: a name that describes the token\n\
+    tag: "api tokens",
+    doc: "Create a new API token for a user.\n\nUsers may create tokens for themselves; sysadmins \
+          for anyone. The token is shown only in this response: it is not stored.\n\n\
           :returns: ``{\"token\": <JWT>, \"id\": <token id>}``\n:rtype: dictionary",
-    run: api_token_create,
-    ..crate::UNTYPED
+    request: request_doc::<ApiTokenCreateRequest>,
+    response: response_doc::<ApiTokenCreated>,
+    errors: &[
+        (403, "Anonymous, or neither the user nor a sysadmin"),
+        (404, "`Not found: User not found` (no such active user)"),
+        (409, "`user` or `name` missing"),
+    ],
+    run: |ctx, params| api_token_create(ctx, ApiTokenCreateRequest::parse(params)?),
 };
 
-fn api_token_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let user = params.required_string("user", &mut errors);
-    let name = params.required_string("name", &mut errors);
-    errors.into_result()?;
-    let (user, name) = (user.unwrap_or_default(), name.unwrap_or_default());
+request! {
+    /// The owner and the name of a new API token.
+    pub struct ApiTokenCreateRequest {
+        /// The name or id of the user who owns the token.
+        pub user: String,
+        /// A name that describes the token.
+        pub name: String,
+    }
+}
+
+fn api_token_create(ctx: &Context<'_>, request: ApiTokenCreateRequest) -> ActionResult {
     let created = ctx.store().write(|tx| {
-        let owner = owner(tx, &user)?;
-        authorize(authz::authenticated(&ctx.actor, "api_token_create"))?;
+        let owner = owner(tx, &request.user)?;
+        authenticated(ctx, "api_token_create")?;
         authorize(authz::api_token_manage(&ctx.actor, &owner.id))?;
-        let created = issue(ctx, tx, &owner, &name)?;
+        let created = issue(ctx, tx, &owner, &request.name)?;
         log::info!("API token {} created for user {}", created.id, owner.name);
         Ok::<_, ActionError>(created)
     })?;
@@ -66,27 +78,43 @@ fn api_token_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const API_TOKEN_LIST: Action = Action {
     name: "api_token_list",
     side_effect_free: true,
-    doc: "Return the API tokens of a user, oldest first. Users see their own; sysadmins anyone's.\n\n\
-          :param user_id: the name or id of the user (``user`` is accepted too)\n\
+    tag: "api tokens",
+    doc: "Return the API tokens of a user, oldest first.\n\nUsers see their own; sysadmins \
+          anyone's. The tokens themselves are never shown, only what describes them.\n\n\
           :rtype: list of dictionaries with ``id``, ``name``, ``user_id``, ``created_at``, ``last_access``",
-    run: api_token_list,
-    ..crate::UNTYPED
+    request: request_doc::<ApiTokenListRequest>,
+    response: response_doc::<Vec<ApiTokenDict>>,
+    errors: &[
+        (403, "Neither the user nor a sysadmin"),
+        (404, "`Not found: User not found` (no such active user)"),
+        (409, "`user_id` missing"),
+    ],
+    run: |ctx, params| api_token_list(ctx, ApiTokenListRequest::parse(params)?),
 };
 
-fn api_token_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let user = params.first_string(&["user_id", "user"], &mut errors);
-    let Some(user) = user else {
-        errors.add("user_id", MISSING_VALUE);
-        return Err(errors.into());
-    };
-    errors.into_result()?;
+request! {
+    /// Whose API tokens to list.
+    pub struct ApiTokenListRequest {
+        /// The name or id of the user (``user`` is accepted too).
+        pub user_id: String => token_owner,
+    }
+}
+
+/// `user_id`, or `user` when it is not given.
+fn token_owner(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<String> {
+    let owner = params.first_string(&[key, "user"], errors);
+    if owner.is_none() {
+        errors.add(key, MISSING_VALUE);
+    }
+    Ok(owner.unwrap_or_default())
+}
+
+fn api_token_list(ctx: &Context<'_>, request: ApiTokenListRequest) -> ActionResult {
     let tokens = ctx.store().read(|tx| {
-        let owner = owner(tx, &user)?;
+        let owner = owner(tx, &request.user_id)?;
         authorize(authz::api_token_manage(&ctx.actor, &owner.id))?;
         Ok::<_, ActionError>(tx.api_tokens_of(&owner.id)?)
-    });
-    let tokens = tokens?;
+    })?;
     let dicts: Vec<ApiTokenDict> = tokens
         .into_iter()
         .map(|t| ApiTokenDict {
@@ -103,24 +131,38 @@ fn api_token_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const API_TOKEN_REVOKE: Action = Action {
     name: "api_token_revoke",
     side_effect_free: false,
-    doc: "Delete an API token. The next request made with it is anonymous.\n\n\
-          Either ``token`` or ``jti`` must be given. Owners may revoke their tokens; sysadmins any.\n\n\
-          :param token: the token itself (optional)\n\
-          :param jti: the id of the token (optional)\n:rtype: null",
-    run: api_token_revoke,
-    ..crate::UNTYPED
+    tag: "api tokens",
+    doc: "Delete an API token.\n\nEither ``token`` or ``jti`` must be given. Owners may revoke \
+          their tokens; sysadmins any. The next request made with the token is anonymous.\n\n\
+          :rtype: null",
+    request: request_doc::<ApiTokenRevokeRequest>,
+    response: response_doc::<Option<String>>,
+    errors: &[
+        (403, "Anonymous, or neither the owner nor a sysadmin"),
+        (404, "`Not found: API token not found`"),
+        (409, "Neither `token` nor `jti` given: `token` missing"),
+    ],
+    run: |ctx, params| api_token_revoke(ctx, ApiTokenRevokeRequest::parse(params)?),
 };
 
-fn api_token_revoke(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let token = params.string("token", &mut errors).filter(|t| !t.is_empty());
-    let jti = params.string("jti", &mut errors).filter(|t| !t.is_empty());
-    errors.into_result()?;
+request! {
+    /// The token to revoke: itself or its id.
+    pub struct ApiTokenRevokeRequest {
+        /// The token itself.
+        pub token: Option<String>,
+        /// The id of the token (its ``jti`` claim).
+        pub jti: Option<String>,
+    }
+}
+
+fn api_token_revoke(ctx: &Context<'_>, request: ApiTokenRevokeRequest) -> ActionResult {
+    let token = request.token.filter(|t| !t.is_empty());
+    let jti = request.jti.filter(|t| !t.is_empty());
     if jti.is_none() && token.is_none() {
         // CKAN asks for `token` (`get_or_bust`) when there is no `jti`.
         return Err(ValidationErrors::single("token", MISSING_VALUE).into());
     }
-    authorize(authz::authenticated(&ctx.actor, "api_token_revoke"))?;
+    authenticated(ctx, "api_token_revoke")?;
     let jti = match jti {
         Some(jti) => jti,
         None => token

@@ -7,8 +7,10 @@ use datahavn_domain::{Timestamp, ValidationErrors, authz};
 use datahavn_storage::{Tx, UserFilter, UserOrder};
 use serde_json::Value;
 
-use crate::dto::{ApiTokenCreated, PrivateUserFields, UserAutocompleteItem, UserDict};
+use crate::args::authenticated;
+use crate::dto::{ApiTokenCreated, PrivateUserFields, UserAutocompleteItem, UserDict, UserListEntry};
 use crate::error::authorize;
+use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json, token};
 
 const NAME_TAKEN: &str =
@@ -45,6 +47,7 @@ pub(crate) fn user_dict(ctx: &Context<'_>, user: &User) -> UserDict {
         password_hash: None,
         plugin_extras: None,
         token: None,
+        datasets: None,
     }
 }
 
@@ -69,76 +72,101 @@ fn existing_user(tx: &mut Tx<'_>, id: &str, reason: Option<String>) -> ActionRes
     tx.user_by_id_or_name(id)?.ok_or(ActionError::NotFound(reason))
 }
 
-/// Fields that `user_create` and `user_update` read the same way.
-struct UserFields {
-    name: Option<String>,
-    email: Option<String>,
-    fullname: Option<String>,
-    about: Option<String>,
-    image_url: Option<String>,
-    password: Option<String>,
-}
-
-fn read_name(params: &Params, errors: &mut ValidationErrors) -> Option<String> {
-    match params.get("name") {
-        None => None,
-        Some(Value::String(name)) => match Name::parse(name) {
-            Ok(name) => Some(name.into_string()),
-            Err(message) => {
-                errors.add("name", message);
-                None
-            }
-        },
-        Some(_) => {
-            errors.add("name", "User names must be strings");
+/// A user name as sent: text, or the error CKAN gives for anything else.
+fn read_user_name(params: &Params, key: &str, errors: &mut ValidationErrors) -> Option<String> {
+    match params.get(key)? {
+        Value::String(name) => Some(name.clone()),
+        _ => {
+            errors.add(key, "User names must be strings");
             None
         }
     }
 }
 
-fn read_fields(params: &Params, errors: &mut ValidationErrors) -> UserFields {
-    let name = read_name(params, errors);
-    let email = params.string("email", errors).and_then(|email| {
-        if email.trim().is_empty() {
-            return None;
-        }
-        rules::validate_email(&email).map_err(|message| errors.add("email", message)).ok()
-    });
-    let about = params.string("about", errors);
-    if let Some(about) = &about
+fn user_name(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<String>> {
+    Ok(read_user_name(params, key, errors))
+}
+
+/// A key whose explicit `null` means something: `None` when it is not sent at all.
+fn sent<T>(params: &Params, key: &str, read: impl FnOnce() -> Option<T>) -> Option<Option<T>> {
+    params.as_map().contains_key(key).then(read)
+}
+
+/// Text that `null` clears: `None` when not sent, `Some(None)` for `null`.
+fn nullable_text(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Option<Option<String>>> {
+    Ok(sent(params, key, || params.string(key, errors)))
+}
+
+/// A user name where `null` means the current one: `None` when not sent, `Some(None)` for `null`.
+fn nullable_user_name(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Option<Option<String>>> {
+    Ok(sent(params, key, || read_user_name(params, key, errors)))
+}
+
+/// A flag that, once sent, is `false` unless it says true (CKAN's `boolean_validator`: `""`
+/// is false).
+fn sent_flag(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<bool>> {
+    Ok(params.contains(key).then(|| params.bool(key, false, errors)))
+}
+
+/// The user to change: when it is missing, that alone is reported, before any other key is read.
+fn user_to_change(params: &Params, key: &str, _errors: &mut ValidationErrors) -> ActionResult<String> {
+    let mut errors = ValidationErrors::new();
+    params.first_string(&[key], &mut errors).ok_or_else(|| {
+        errors.add(key, MISSING_VALUE);
+        errors.into()
+    })
+}
+
+/// The checked name (CKAN's name rules).
+fn check_name(name: Option<String>, errors: &mut ValidationErrors) -> Option<String> {
+    Name::parse(&name?).map(Name::into_string).map_err(|message| errors.add("name", message)).ok()
+}
+
+/// The checked email address; a blank one is none.
+fn check_email(email: Option<String>, errors: &mut ValidationErrors) -> Option<String> {
+    let email = email.filter(|email| !email.trim().is_empty())?;
+    rules::validate_email(&email).map_err(|message| errors.add("email", message)).ok()
+}
+
+fn check_about(about: Option<&str>, errors: &mut ValidationErrors) {
+    if let Some(about) = about
         && let Err(message) = rules::validate_about(about)
     {
         errors.add("about", message);
     }
-    let password = params.string("password", errors).filter(|p| !p.is_empty());
+}
+
+/// The new password, checked; an empty one is none.
+fn check_password(password: Option<String>, errors: &mut ValidationErrors) -> Option<String> {
+    let password = password.filter(|p| !p.is_empty());
     if let Some(password) = &password
         && let Err(message) = rules::validate_password(password)
     {
         errors.add("password", message);
     }
-    UserFields {
-        name,
-        email,
-        fullname: params.string("fullname", errors),
-        about,
-        image_url: params.string("image_url", errors),
-        password,
-    }
+    password
 }
 
-fn read_state(params: &Params, errors: &mut ValidationErrors) -> Option<UserState> {
-    let state = params.string("state", errors)?;
+fn check_state(state: Option<String>, errors: &mut ValidationErrors) -> Option<UserState> {
+    let state = state?;
     UserState::parse(&state).or_else(|| {
         errors.add("state", format!("State must be one of: active, pending, deleted, not {state:?}"));
         None
     })
 }
 
-fn read_plugin_extras(params: &Params, errors: &mut ValidationErrors) -> Option<Value> {
-    match params.get("plugin_extras") {
-        None => None,
-        Some(value @ Value::Object(_)) => Some(value.clone()),
-        Some(_) => {
+fn check_plugin_extras(extras: Option<Value>, errors: &mut ValidationErrors) -> Option<Value> {
+    match extras? {
+        extras @ Value::Object(_) => Some(extras),
+        _ => {
             errors.add("plugin_extras", "Must be an object");
             None
         }
@@ -182,73 +210,114 @@ fn conflict_message(error: ActionError, email: &str) -> ActionError {
 pub const USER_CREATE: Action = Action {
     name: "user_create",
     side_effect_free: false,
+    tag: "users",
     doc: "Create a new user.\n\nOnly sysadmins may create users, unless the site lets anyone \
-          register through the API.\n\n\
-          :param name: the name of the new user, 2-100 characters of lowercase alphanumerics, `-` and `_`\n\
-          :param email: the email address of the new user, unique on the site\n\
-          :param password: the password of the new user, at least 8 characters\n\
-          :param id: the id of the new user (sysadmins only, optional)\n\
-          :param fullname: the full name of the new user (optional)\n\
-          :param about: a description of the new user, without links (optional)\n\
-          :param image_url: the URL to an image to be displayed on the user's page (optional)\n\
-          :param sysadmin: make the new user a sysadmin (sysadmins only, optional)\n\
-          :param password_hash: an argon2 or other PHC password hash instead of `password` (sysadmins only)\n\
-          :param state: `active` (default), `pending` or `deleted` (sysadmins only)\n\
-          :param plugin_extras: private data stored with the user (sysadmins only)\n\
-          :param with_apitoken: also create an API token for the user and return it as `token`\n\
-          :returns: the newly created user, with `email`\n:rtype: dictionary",
-    run: user_create,
-    ..crate::UNTYPED
+          register through the API. Parameters for sysadmins only are ignored for others, except \
+          `id`, which they may not give.\n\n\
+          :returns: the newly created user, with `email` (and `token` with `with_apitoken`)\n\
+          :rtype: dictionary",
+    request: request_doc::<UserCreateRequest>,
+    response: response_doc::<UserDict>,
+    errors: &[
+        (403, "Not a sysadmin (unless the site lets anyone register)"),
+        (
+            409,
+            "Field errors: name, email or password missing or invalid, about with links, id not \
+             expected or taken, bad state or plugin_extras; name or email taken",
+        ),
+    ],
+    run: |ctx, params| {
+        // Refused before anything is read, as CKAN checks access first.
+        authorize(authz::user_create(&ctx.actor, ctx.site().create_user_via_api))?;
+        user_create(ctx, UserCreateRequest::parse(params)?)
+    },
 };
 
-fn user_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    authorize(authz::user_create(&ctx.actor, ctx.site().create_user_via_api))?;
+request! {
+    /// A new user account.
+    pub struct UserCreateRequest {
+        /// The name of the new user, 2–100 characters of lowercase alphanumerics, `-` and `_`.
+        #[schema(required = true)]
+        pub name: Option<String> => user_name,
+        /// The email address of the new user, unique on the site.
+        #[schema(required = true)]
+        pub email: Option<String>,
+        /// A description of the new user, without links.
+        pub about: Option<String>,
+        /// The password of the new user, at least 8 characters (required unless a sysadmin gives
+        /// `password_hash`).
+        pub password: Option<String>,
+        /// The full name of the new user.
+        pub fullname: Option<String>,
+        /// The URL to an image to be displayed on the user's page.
+        pub image_url: Option<String>,
+        /// The id of the new user (sysadmins only).
+        pub id: Option<String>,
+        /// A PHC password hash (argon2 or other) instead of `password` (sysadmins only).
+        pub password_hash: Option<String>,
+        /// `active` (default), `pending` or `deleted` (sysadmins only).
+        pub state: Option<String>,
+        /// Make the new user a sysadmin (sysadmins only; default: false).
+        pub sysadmin: Option<bool>,
+        /// Private data stored with the user (sysadmins only).
+        #[schema(value_type = Option<Object>)]
+        pub plugin_extras: Option<Value>,
+        /// Also create an API token for the user and return it as `token` (default: false).
+        pub with_apitoken: Option<bool>,
+    }
+}
+
+fn user_create(ctx: &Context<'_>, request: UserCreateRequest) -> ActionResult {
     let sysadmin = ctx.actor.is_sysadmin();
     let mut errors = ValidationErrors::new();
-    let fields = read_fields(params, &mut errors);
-    if !params.contains("name") {
+    let name_sent = request.name.is_some();
+    let name = check_name(request.name, &mut errors);
+    let email = check_email(request.email, &mut errors);
+    check_about(request.about.as_deref(), &mut errors);
+    let password = check_password(request.password, &mut errors);
+    if !name_sent {
         errors.add("name", MISSING_VALUE);
     }
     // Absent, empty and blank addresses alike (a blank one used to reach the insert as a 500).
-    if fields.email.is_none() && !errors.contains("email") {
+    if email.is_none() && !errors.contains("email") {
         errors.add("email", MISSING_VALUE);
     }
-    let id = params.string("id", &mut errors).filter(|id| !id.is_empty());
+    let id = request.id.filter(|id| !id.is_empty());
     if id.is_some() && !sysadmin {
         errors.add("id", ID_NOT_EXPECTED);
     }
-    let password_hash = if sysadmin { params.string("password_hash", &mut errors) } else { None };
-    if fields.password.is_none() && password_hash.is_none() && !errors.contains("password") {
+    let password_hash = request.password_hash.filter(|_| sysadmin);
+    if password.is_none() && password_hash.is_none() && !errors.contains("password") {
         errors.add("password", MISSING_VALUE);
     }
-    let state = if sysadmin { read_state(params, &mut errors) } else { None };
-    let make_sysadmin = sysadmin && params.bool("sysadmin", false, &mut errors);
-    let plugin_extras = if sysadmin { read_plugin_extras(params, &mut errors) } else { None };
-    let with_apitoken = params.bool("with_apitoken", false, &mut errors);
-    let password_hash = match (password_hash, &fields.password) {
+    let state = if sysadmin { check_state(request.state, &mut errors) } else { None };
+    let make_sysadmin = sysadmin && request.sysadmin.unwrap_or(false);
+    let plugin_extras = if sysadmin { check_plugin_extras(request.plugin_extras, &mut errors) } else { None };
+    let with_apitoken = request.with_apitoken.unwrap_or(false);
+    let password_hash = match (password_hash, &password) {
         (Some(hash), _) => hash,
         (None, Some(password)) if errors.is_empty() => crate::secrets::hash_password(password)?,
         _ => String::new(),
     };
 
     let (user, token) = ctx.store().write(|tx| {
-        check_unique(tx, None, fields.name.as_deref(), fields.email.as_deref(), &mut errors)?;
+        check_unique(tx, None, name.as_deref(), email.as_deref(), &mut errors)?;
         if let Some(id) = &id
             && tx.user_by_id_or_name(id)?.is_some()
         {
             errors.add("id", "User id already exists");
         }
         std::mem::take(&mut errors).into_result()?;
-        let (Some(name), Some(email)) = (fields.name.clone(), fields.email.clone()) else {
+        let (Some(name), Some(email)) = (name.clone(), email.clone()) else {
             return Err(ActionError::Internal("validated user without name or email".into()));
         };
         let user = User {
             id: id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             name,
             email: email.clone(),
-            fullname: fields.fullname.clone(),
-            about: fields.about.clone(),
-            image_url: fields.image_url.clone(),
+            fullname: request.fullname.clone(),
+            about: request.about.clone(),
+            image_url: request.image_url.clone(),
             password_hash: password_hash.clone(),
             sysadmin: make_sysadmin,
             state: state.unwrap_or(UserState::Active),
@@ -273,26 +342,41 @@ fn user_create(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const USER_SHOW: Action = Action {
     name: "user_show",
     side_effect_free: true,
+    tag: "users",
     doc: "Return a user account.\n\nEither the ``id`` should be passed or the caller should be \
-          logged in (then their own account is returned).\n\n\
-          :param id: the id or name of the user (optional)\n\
-          :param include_datasets: include a list of datasets the user has created (optional, default false)\n\
-          :param include_password_hash: include the stored password hash (sysadmins only, optional)\n\
-          :param include_plugin_extras: include the user's plugin_extras (sysadmins only, optional)\n\
-          :returns: the details of the user; `email` and `apikey` only for the user themself and sysadmins\n\
-          :rtype: dictionary",
-    run: user_show,
-    ..crate::UNTYPED
+          logged in (then their own account is returned). `email` and `apikey` are shown only to \
+          the user themself and sysadmins; a deleted user is shown to sysadmins only.\n\n\
+          :returns: the details of the user\n:rtype: dictionary",
+    request: request_doc::<UserShowRequest>,
+    response: response_doc::<UserDict>,
+    errors: &[
+        (404, "`Not found`: no such user, a deleted one, or no `id` from an anonymous caller"),
+        (409, "A parameter of the wrong type"),
+    ],
+    run: |ctx, params| user_show(ctx, UserShowRequest::parse(params)?),
 };
 
-fn user_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let id = params.first_string(&["id", "user_obj"], &mut errors);
-    let include_datasets = params.bool("include_datasets", false, &mut errors);
-    let include_hash = params.bool("include_password_hash", false, &mut errors);
-    let include_extras = params.bool("include_plugin_extras", false, &mut errors);
-    errors.into_result()?;
-    let Some(id) = id.or_else(|| ctx.actor.user_id().map(str::to_owned)) else {
+request! {
+    /// The user to show, and what to include.
+    pub struct UserShowRequest {
+        /// The id or name of the user (default: the caller; ``user_obj`` is accepted too).
+        pub id: Option<String> => shown_user,
+        /// Include a list of the datasets the user created (default: false).
+        pub include_datasets: Option<bool>,
+        /// Include the stored password hash (sysadmins only; default: false).
+        pub include_password_hash: Option<bool>,
+        /// Include the user's plugin_extras (sysadmins only; default: false).
+        pub include_plugin_extras: Option<bool>,
+    }
+}
+
+/// `id`, or `user_obj` when it is not given; empty is none.
+fn shown_user(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<String>> {
+    Ok(params.first_string(&[key, "user_obj"], errors))
+}
+
+fn user_show(ctx: &Context<'_>, request: UserShowRequest) -> ActionResult {
+    let Some(id) = request.id.or_else(|| ctx.actor.user_id().map(str::to_owned)) else {
         return Err(ActionError::NotFound(None));
     };
     let user = ctx.store().read(|tx| tx.user_by_id_or_name(&id))?.ok_or(ActionError::NotFound(None))?;
@@ -301,106 +385,169 @@ fn user_show(ctx: &Context<'_>, params: &Params) -> ActionResult {
     }
     let mut dict = user_dict(ctx, &user);
     if ctx.actor.is_sysadmin() {
-        dict.password_hash = include_hash.then(|| user.password_hash.clone());
-        dict.plugin_extras = include_extras.then(|| user.plugin_extras.clone().unwrap_or(Value::Null));
+        dict.password_hash =
+            request.include_password_hash.unwrap_or(false).then(|| user.password_hash.clone());
+        dict.plugin_extras = request
+            .include_plugin_extras
+            .unwrap_or(false)
+            .then(|| user.plugin_extras.clone().unwrap_or(Value::Null));
     }
-    let mut json = to_json(&dict)?;
-    if include_datasets && let Value::Object(map) = &mut json {
-        map.insert("datasets".into(), Value::Array(Vec::new()));
-    }
-    Ok(json)
+    dict.datasets = request.include_datasets.unwrap_or(false).then(Vec::new);
+    to_json(&dict)
 }
 
 pub const USER_LIST: Action = Action {
     name: "user_list",
     side_effect_free: true,
-    doc: "Return a list of the site's users. Deleted users are left out.\n\n\
-          :param q: only users whose name, full name or email contain this text (optional)\n\
-          :param email: only the user with this email address (sysadmins only, optional)\n\
-          :param order_by: `display_name` (default), `name` or `created` (optional)\n\
-          :param all_fields: return user dicts (default) rather than just names (optional)\n\
-          :param limit: at most this many users (optional, default: all)\n\
-          :param offset: skip this many users (optional, default 0)\n\
+    tag: "users",
+    doc: "Return a list of the site's users.\n\nDeleted users are left out; every user is listed \
+          unless a `limit` is given.\n\n\
           :rtype: list of user dictionaries, or of names with ``all_fields=false``",
-    run: user_list,
-    ..crate::UNTYPED
+    request: request_doc::<UserListRequest>,
+    response: response_doc::<Vec<UserListEntry>>,
+    errors: &[(409, "Bad `limit`, `offset` or `order_by`, or a parameter of the wrong type")],
+    run: |ctx, params| user_list(ctx, UserListRequest::parse(params)?),
 };
 
-fn user_list(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let q = params.string("q", &mut errors);
-    let email = params.string("email", &mut errors).filter(|_| ctx.actor.is_sysadmin());
-    let all_fields = params.bool("all_fields", true, &mut errors);
-    // As CKAN's action: every user unless a limit is asked for.
-    let limit = params.natural("limit", &mut errors);
-    let offset = params.natural("offset", &mut errors).unwrap_or(0);
-    let order_by = match params.string("order_by", &mut errors).as_deref() {
-        None | Some("" | "display_name") => UserOrder::DisplayName,
-        Some("name") => UserOrder::Name,
-        Some("created") => UserOrder::Created,
-        Some(other) => {
-            errors.add("order_by", format!("Cannot order by {other:?}: use display_name, name or created"));
-            UserOrder::DisplayName
-        }
-    };
-    errors.into_result()?;
+request! {
+    /// Which users to list, in which order.
+    pub struct UserListRequest {
+        /// Only users whose name or full name (and email, for sysadmins) contain this text.
+        pub q: Option<String>,
+        /// Only the user with this email address (sysadmins only).
+        pub email: Option<String>,
+        /// Return user dicts (default) rather than just names.
+        pub all_fields: Option<bool>,
+        /// At most this many users (default: all).
+        pub limit: Option<u64>,
+        /// Skip this many users (default: 0).
+        pub offset: Option<u64>,
+        /// `display_name` (default), `name` or `created`.
+        pub order_by: Option<String> => order_by,
+    }
+}
+
+/// The order `user_list` sorts by; `None` for an unknown one.
+fn user_order(order_by: Option<&str>) -> Option<UserOrder> {
+    match order_by {
+        None | Some("" | "display_name") => Some(UserOrder::DisplayName),
+        Some("name") => Some(UserOrder::Name),
+        Some("created") => Some(UserOrder::Created),
+        Some(_) => None,
+    }
+}
+
+fn order_by(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<String>> {
+    let order_by = params.string(key, errors);
+    if let Some(other) = order_by.as_deref()
+        && user_order(Some(other)).is_none()
+    {
+        errors.add(key, format!("Cannot order by {other:?}: use display_name, name or created"));
+    }
+    Ok(order_by)
+}
+
+fn user_list(ctx: &Context<'_>, request: UserListRequest) -> ActionResult {
     let filter = UserFilter {
-        q,
+        q: request.q,
         q_matches_email: ctx.actor.is_sysadmin(),
-        email,
+        email: request.email.filter(|_| ctx.actor.is_sysadmin()),
         active_only: true,
-        order_by,
-        limit: limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX)),
-        offset: i64::try_from(offset).unwrap_or(i64::MAX),
+        order_by: user_order(request.order_by.as_deref()).unwrap_or_default(),
+        // As CKAN's action: every user unless a limit is asked for.
+        limit: request.limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX)),
+        offset: i64::try_from(request.offset.unwrap_or(0)).unwrap_or(i64::MAX),
     };
     let users = ctx.store().read(|tx| tx.list_users(&filter))?;
-    if all_fields {
-        let dicts: Vec<UserDict> = users.iter().map(|u| user_dict(ctx, u)).collect();
-        to_json(&dicts)
-    } else {
-        Ok(Value::Array(users.into_iter().map(|u| Value::String(u.name)).collect()))
-    }
+    let all_fields = request.all_fields.unwrap_or(true);
+    let entries: Vec<UserListEntry> = users
+        .into_iter()
+        .map(|u| {
+            if all_fields {
+                UserListEntry::User(Box::new(user_dict(ctx, &u)))
+            } else {
+                UserListEntry::Name(u.name)
+            }
+        })
+        .collect();
+    to_json(&entries)
 }
 
 pub const USER_UPDATE: Action = Action {
     name: "user_update",
     side_effect_free: false,
-    doc: "Update a user account. Users may update only themselves; sysadmins anyone.\n\n\
-          `email` is required; fields not given keep their values.\n\n\
-          :param id: the id or name of the user\n\
-          :param email: the user's email address (required)\n\
-          :param name: a new name (sysadmins only)\n\
-          :param password: a new password, at least 8 characters (optional)\n\
-          :param fullname: (optional)\n:param about: (optional)\n:param image_url: (optional)\n\
-          :param sysadmin: grant or revoke sysadmin rights (sysadmins only, not on themselves)\n\
-          :param state: `active`, `pending` or `deleted` (sysadmins only)\n\
-          :returns: the updated user\n:rtype: dictionary",
-    run: user_update,
-    ..crate::UNTYPED
+    tag: "users",
+    doc: "Update a user account.\n\nUsers may update only themselves; sysadmins anyone. `email` \
+          is required; fields not sent keep their values, and `null` clears `fullname`, `about` \
+          and `image_url`.\n\n:returns: the updated user\n:rtype: dictionary",
+    request: request_doc::<UserUpdateRequest>,
+    response: response_doc::<UserDict>,
+    errors: &[
+        (403, "Neither the user nor a sysadmin"),
+        (404, "`Not found: User was not found.`"),
+        (409, "`id` missing, or field errors: email, name, password, about, state, sysadmin, plugin_extras"),
+    ],
+    run: |ctx, params| user_update(ctx, UserUpdateRequest::parse(params)?),
 };
 
-fn user_update(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let id = params.first_string(&["id"], &mut errors);
-    let Some(id) = id else {
-        errors.add("id", MISSING_VALUE);
-        return Err(errors.into());
-    };
-    let user = ctx.store().read(|tx| existing_user(tx, &id, Some("User was not found.".into())))?;
+request! {
+    /// A user account's new values.
+    pub struct UserUpdateRequest {
+        /// The id or name of the user.
+        pub id: String => user_to_change,
+        /// A new name (sysadmins only).
+        pub name: Option<String> => user_name,
+        /// The user's email address.
+        #[schema(required = true)]
+        pub email: Option<String>,
+        /// A description of the user, without links; `null` clears it.
+        #[schema(value_type = Option<String>)]
+        pub about: Option<Option<String>> => nullable_text,
+        /// A new password, at least 8 characters.
+        pub password: Option<String>,
+        /// The user's full name; `null` clears it.
+        #[schema(value_type = Option<String>)]
+        pub fullname: Option<Option<String>> => nullable_text,
+        /// The URL to an image to be displayed on the user's page; `null` clears it.
+        #[schema(value_type = Option<String>)]
+        pub image_url: Option<Option<String>> => nullable_text,
+        /// `active`, `pending` or `deleted` (sysadmins only).
+        pub state: Option<String>,
+        /// Grant or revoke sysadmin rights (sysadmins only, not on themselves).
+        pub sysadmin: Option<bool>,
+        /// Private data stored with the user (sysadmins only).
+        #[schema(value_type = Option<Object>)]
+        pub plugin_extras: Option<Value>,
+        /// Whether the user gets activity emails.
+        pub activity_streams_email_notifications: Option<bool> => sent_flag,
+    }
+}
+
+/// The user of an update, as `NotFound` when there is none, and whether the caller may change it.
+fn user_to_update(ctx: &Context<'_>, id: &str) -> ActionResult<User> {
+    let user = ctx.store().read(|tx| existing_user(tx, id, Some("User was not found.".into())))?;
     authorize(authz::user_update(&ctx.actor, &user.id, &user.name))?;
-    let updated = apply_update(ctx, &user, params)?;
+    Ok(user)
+}
+
+fn user_update(ctx: &Context<'_>, request: UserUpdateRequest) -> ActionResult {
+    let user = user_to_update(ctx, &request.id)?;
+    let updated = apply_update(ctx, &user, request)?;
     to_json(&user_dict(ctx, &updated))
 }
 
 /// `user_update`'s checks and write, shared with `user_patch`.
-fn apply_update(ctx: &Context<'_>, user: &User, params: &Params) -> ActionResult<User> {
+fn apply_update(ctx: &Context<'_>, user: &User, request: UserUpdateRequest) -> ActionResult<User> {
     let sysadmin = ctx.actor.is_sysadmin();
     let mut errors = ValidationErrors::new();
-    let fields = read_fields(params, &mut errors);
-    if fields.email.is_none() && !errors.contains("email") {
+    let name = check_name(request.name, &mut errors);
+    let email = check_email(request.email, &mut errors);
+    check_about(request.about.as_ref().and_then(Option::as_deref), &mut errors);
+    let password = check_password(request.password, &mut errors);
+    if email.is_none() && !errors.contains("email") {
         errors.add("email", MISSING_VALUE);
     }
-    if let Some(name) = &fields.name
+    if let Some(name) = &name
         && name != &user.name
         && !sysadmin
     {
@@ -408,38 +555,36 @@ fn apply_update(ctx: &Context<'_>, user: &User, params: &Params) -> ActionResult
     }
     let mut updated = user.clone();
     if sysadmin {
-        if let Some(state) = read_state(params, &mut errors) {
+        if let Some(state) = check_state(request.state, &mut errors) {
             updated.state = state;
         }
-        if params.contains("sysadmin") {
-            let wanted = params.bool("sysadmin", user.sysadmin, &mut errors);
+        if let Some(wanted) = request.sysadmin {
             if wanted != user.sysadmin && ctx.actor.is_user(&user.id) {
                 errors.add("sysadmin", "You cannot change your own sysadmin privileges");
             }
             updated.sysadmin = wanted;
         }
-        if let Some(extras) = read_plugin_extras(params, &mut errors) {
+        if let Some(extras) = check_plugin_extras(request.plugin_extras, &mut errors) {
             updated.plugin_extras = Some(extras);
         }
     }
-    if params.contains("activity_streams_email_notifications") {
-        updated.activity_streams_email_notifications =
-            params.bool("activity_streams_email_notifications", false, &mut errors);
+    if let Some(notify) = request.activity_streams_email_notifications {
+        updated.activity_streams_email_notifications = notify;
     }
-    if let Some(password) = fields.password.as_deref().filter(|_| errors.is_empty()) {
+    if let Some(password) = password.as_deref().filter(|_| errors.is_empty()) {
         updated.password_hash = crate::secrets::hash_password(password)?;
     }
-    updated.name = fields.name.clone().unwrap_or_else(|| user.name.clone());
-    updated.email = fields.email.clone().unwrap_or_else(|| user.email.clone());
+    updated.name = name.unwrap_or_else(|| user.name.clone());
+    updated.email = email.unwrap_or_else(|| user.email.clone());
     // As in CKAN, user fields that are not sent keep their values; an explicit null clears.
-    if params.as_map().contains_key("fullname") {
-        updated.fullname = fields.fullname;
+    if let Some(fullname) = request.fullname {
+        updated.fullname = fullname;
     }
-    if params.as_map().contains_key("about") {
-        updated.about = fields.about;
+    if let Some(about) = request.about {
+        updated.about = about;
     }
-    if params.as_map().contains_key("image_url") {
-        updated.image_url = fields.image_url;
+    if let Some(image_url) = request.image_url {
+        updated.image_url = image_url;
     }
 
     ctx.store().write(|tx| {
@@ -455,51 +600,104 @@ fn apply_update(ctx: &Context<'_>, user: &User, params: &Params) -> ActionResult
 pub const USER_PATCH: Action = Action {
     name: "user_patch",
     side_effect_free: false,
-    doc: "Update some fields of a user account; fields not given keep their values.\n\n\
-          Takes the same parameters as `user_update`, with only `id` required.\n\n\
-          :returns: the updated user\n:rtype: dictionary",
-    run: user_patch,
-    ..crate::UNTYPED
+    tag: "users",
+    doc: "Update some fields of a user account.\n\nLike `user_update`, but only `id` is \
+          required: fields not sent keep their values.\n\n:returns: the updated user\n:rtype: dictionary",
+    request: request_doc::<UserPatchRequest>,
+    response: response_doc::<UserDict>,
+    errors: &[
+        (403, "Neither the user nor a sysadmin"),
+        (404, "`Not found: User was not found.`"),
+        (409, "`id` missing, or field errors: email, name, password, about, state, sysadmin, plugin_extras"),
+    ],
+    run: |ctx, params| user_patch(ctx, UserPatchRequest::parse(params)?),
 };
 
-fn user_patch(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let Some(id) = params.first_string(&["id"], &mut errors) else {
-        errors.add("id", MISSING_VALUE);
-        return Err(errors.into());
+request! {
+    /// The user account values to change.
+    pub struct UserPatchRequest {
+        /// The id or name of the user.
+        pub id: String => user_to_change,
+        /// A new name (sysadmins only).
+        #[schema(value_type = Option<String>)]
+        pub name: Option<Option<String>> => nullable_user_name,
+        /// A new email address.
+        #[schema(value_type = Option<String>)]
+        pub email: Option<Option<String>> => nullable_text,
+        /// A description of the user, without links; `null` clears it.
+        #[schema(value_type = Option<String>)]
+        pub about: Option<Option<String>> => nullable_text,
+        /// A new password, at least 8 characters.
+        pub password: Option<String>,
+        /// The user's full name; `null` clears it.
+        #[schema(value_type = Option<String>)]
+        pub fullname: Option<Option<String>> => nullable_text,
+        /// The URL to an image to be displayed on the user's page; `null` clears it.
+        #[schema(value_type = Option<String>)]
+        pub image_url: Option<Option<String>> => nullable_text,
+        /// `active`, `pending` or `deleted` (sysadmins only).
+        pub state: Option<String>,
+        /// Grant or revoke sysadmin rights (sysadmins only, not on themselves).
+        pub sysadmin: Option<bool>,
+        /// Private data stored with the user (sysadmins only).
+        #[schema(value_type = Option<Object>)]
+        pub plugin_extras: Option<Value>,
+        /// Whether the user gets activity emails.
+        pub activity_streams_email_notifications: Option<bool> => sent_flag,
+    }
+}
+
+fn user_patch(ctx: &Context<'_>, request: UserPatchRequest) -> ActionResult {
+    let user = user_to_update(ctx, &request.id)?;
+    // The user's current values, with what was sent over them.
+    let update = UserUpdateRequest {
+        id: request.id,
+        name: request.name.unwrap_or_else(|| Some(user.name.clone())),
+        email: request.email.unwrap_or_else(|| Some(user.email.clone())),
+        about: Some(request.about.unwrap_or_else(|| user.about.clone())),
+        password: request.password,
+        fullname: Some(request.fullname.unwrap_or_else(|| user.fullname.clone())),
+        image_url: Some(request.image_url.unwrap_or_else(|| user.image_url.clone())),
+        state: request.state,
+        sysadmin: request.sysadmin,
+        plugin_extras: request.plugin_extras,
+        activity_streams_email_notifications: request.activity_streams_email_notifications,
     };
-    let user = ctx.store().read(|tx| existing_user(tx, &id, Some("User was not found.".into())))?;
-    authorize(authz::user_update(&ctx.actor, &user.id, &user.name))?;
-    let mut merged = serde_json::Map::new();
-    merged.insert("name".into(), user.name.clone().into());
-    merged.insert("email".into(), user.email.clone().into());
-    for (key, value) in [("fullname", &user.fullname), ("about", &user.about), ("image_url", &user.image_url)]
-    {
-        merged.insert(key.into(), value.clone().map_or(Value::Null, Value::String));
-    }
-    for (key, value) in params.as_map() {
-        merged.insert(key.clone(), value.clone());
-    }
-    let updated = apply_update(ctx, &user, &Params::new(merged))?;
+    let updated = apply_update(ctx, &user, update)?;
     to_json(&user_dict(ctx, &updated))
 }
 
 pub const USER_DELETE: Action = Action {
     name: "user_delete",
     side_effect_free: false,
-    doc: "Delete a user (sysadmins only). The account is kept with state `deleted`; the user can \
-          no longer act and their API tokens stop working.\n\n\
-          :param id: the id or name of the user\n:rtype: null",
-    run: user_delete,
-    ..crate::UNTYPED
+    tag: "users",
+    doc: "Delete a user (sysadmins only).\n\nThe account is kept with state `deleted`: the user \
+          can no longer act, their API tokens stop working, and their name and email address stay \
+          taken.\n\n:rtype: null",
+    request: request_doc::<UserDeleteRequest>,
+    response: response_doc::<Option<String>>,
+    errors: &[
+        (403, "Anonymous, or not a sysadmin"),
+        (404, "`Not found: User \"<id>\" was not found.`"),
+        (409, "`id` missing"),
+    ],
+    run: |ctx, params| {
+        // Anonymous callers are refused before anything is read, as in CKAN.
+        authenticated(ctx, "user_delete")?;
+        user_delete(ctx, UserDeleteRequest::parse(params)?)
+    },
 };
 
-fn user_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    authorize(authz::authenticated(&ctx.actor, "user_delete"))?;
-    let mut errors = ValidationErrors::new();
-    let id = params.required_string("id", &mut errors);
-    errors.into_result()?;
-    let id = id.unwrap_or_default();
+request! {
+    /// The user to delete.
+    pub struct UserDeleteRequest {
+        /// The id or name of the user.
+        pub id: String,
+    }
+}
+
+fn user_delete(ctx: &Context<'_>, request: UserDeleteRequest) -> ActionResult {
+    let id = request.id;
     ctx.store().write(|tx| {
         let mut user = existing_user(tx, &id, Some(format!("User \"{id}\" was not found.")))?;
         authorize(authz::user_delete(&ctx.actor, &user.name))?;
@@ -514,24 +712,33 @@ fn user_delete(ctx: &Context<'_>, params: &Params) -> ActionResult {
 pub const USER_AUTOCOMPLETE: Action = Action {
     name: "user_autocomplete",
     side_effect_free: true,
-    doc: "Return a list of active users whose names contain a string.\n\n\
-          :param q: the string to search for\n\
-          :param limit: the maximum number of users to return (optional, default 20)\n\
-          :param ignore_self: leave the caller out (optional, default false)\n\
+    tag: "users",
+    doc: "Return a list of active users whose names contain a string.\n\nThe name, the full name \
+          and, for sysadmins, the email address are searched, case-insensitively.\n\n\
           :rtype: a list of user dictionaries each with keys ``'id'``, ``'name'`` and ``'fullname'``",
-    run: user_autocomplete,
-    ..crate::UNTYPED
+    request: request_doc::<UserAutocompleteRequest>,
+    response: response_doc::<Vec<UserAutocompleteItem>>,
+    errors: &[(409, "`q` missing, or a bad `limit`")],
+    run: |ctx, params| user_autocomplete(ctx, UserAutocompleteRequest::parse(params)?),
 };
 
-fn user_autocomplete(ctx: &Context<'_>, params: &Params) -> ActionResult {
-    let mut errors = ValidationErrors::new();
-    let q = params.required_string("q", &mut errors);
-    let limit = params.natural("limit", &mut errors).unwrap_or(20).min(USER_LIST_MAX_LIMIT);
-    let ignore_self = params.bool("ignore_self", false, &mut errors);
-    errors.into_result()?;
-    let q = q.unwrap_or_default();
+request! {
+    /// The users to look for.
+    pub struct UserAutocompleteRequest {
+        /// The string to search for.
+        pub q: String,
+        /// The maximum number of users to return (default: 20, at most 1000).
+        pub limit: Option<u64>,
+        /// Leave the caller out (default: false).
+        pub ignore_self: Option<bool>,
+    }
+}
+
+fn user_autocomplete(ctx: &Context<'_>, request: UserAutocompleteRequest) -> ActionResult {
+    let limit = request.limit.unwrap_or(20).min(USER_LIST_MAX_LIMIT);
+    let ignore_self = request.ignore_self.unwrap_or(false);
     let users = ctx.store().read(|tx| {
-        tx.autocomplete_users(&q, ctx.actor.is_sysadmin(), i64::try_from(limit).unwrap_or(20) + 1)
+        tx.autocomplete_users(&request.q, ctx.actor.is_sysadmin(), i64::try_from(limit).unwrap_or(20) + 1)
     })?;
     let items: Vec<UserAutocompleteItem> = users
         .into_iter()

@@ -4,6 +4,7 @@ mod activity;
 mod group;
 mod package;
 mod site;
+mod tag;
 mod user;
 mod views;
 
@@ -17,5 +18,8 @@ pub use package::{
     SearchFacet, TextOrTranslations,
 };
 pub use site::{LicenseDict, SearchIndexStatus, StatusShow};
-pub use user::{ApiTokenCreated, ApiTokenDict, PrivateUserFields, UserAutocompleteItem, UserDict};
+pub use tag::{TagDict, TagListEntry, TagRow, TagSearchResult, VocabularyDict, VocabularyTagInput};
+pub use user::{
+    ApiTokenCreated, ApiTokenDict, PrivateUserFields, UserAutocompleteItem, UserDict, UserListEntry,
+};
 pub use views::{ViewDeleteResult, ViewDict, ViewReorderResult};

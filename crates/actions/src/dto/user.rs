@@ -27,7 +27,7 @@ pub struct UserDict {
     pub number_created_packages: i64,
     /// Only for the user themself and sysadmins.
     #[serde(flatten)]
-    #[schema(inline)]
+    #[schema(inline, nullable = false)]
     pub private: Option<PrivateUserFields>,
     pub image_display_url: Option<String>,
     /// Only for sysadmins asking with `include_password_hash`.
@@ -40,6 +40,19 @@ pub struct UserDict {
     /// Only from `user_create` with `with_apitoken`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// Only from `user_show` with `include_datasets`: the datasets the user created (datahavn
+    /// lists none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub datasets: Option<Vec<serde_json::Value>>,
+}
+
+/// One entry of `user_list`: a user dict, or with `all_fields=false` a name.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum UserListEntry {
+    User(Box<UserDict>),
+    Name(String),
 }
 
 /// Fields a user dict carries only for the user themself and sysadmins.
@@ -47,6 +60,8 @@ pub struct UserDict {
 pub struct PrivateUserFields {
     /// Legacy API key; always null (datahavn issues JWT API tokens).
     pub apikey: Option<String>,
+    /// Not marked required: the dicts of other users carry neither key.
+    #[schema(required = false)]
     pub email: String,
 }
 
