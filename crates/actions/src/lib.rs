@@ -64,6 +64,7 @@ impl Action {
         let split =
             self.doc.find("\n:returns:").or_else(|| self.doc.find("\n:rtype:")).unwrap_or(self.doc.len());
         let (text, tail) = self.doc.split_at(split);
+        let text = text.trim_end();
         match (params.is_empty(), tail.is_empty()) {
             (true, _) => self.doc.to_owned(),
             (false, true) => format!("{text}\n\n{}", params.trim_end()),
@@ -71,18 +72,6 @@ impl Action {
         }
     }
 }
-
-/// Defaults of an action not yet declared with a typed request.
-pub(crate) const UNTYPED: Action = Action {
-    name: "",
-    side_effect_free: false,
-    tag: "",
-    doc: "",
-    request: request::request_doc::<request::NoParams>,
-    response: request::response_doc::<request::Untyped>,
-    errors: &[],
-    run: |_, _| Ok(serde_json::Value::Null),
-};
 
 /// Every action datahavn serves.
 pub const ACTIONS: &[Action] = &[

@@ -206,17 +206,6 @@ impl Request for NoParams {
     }
 }
 
-/// A result described by its action's documentation only.
-pub struct Untyped;
-
-impl utoipa::PartialSchema for Untyped {
-    fn schema() -> RefOr<Schema> {
-        RefOr::T(schema::empty())
-    }
-}
-
-impl ToSchema for Untyped {}
-
 /// Schemas a document needs besides the ones it names.
 pub type Components = Vec<(String, RefOr<Schema>)>;
 
