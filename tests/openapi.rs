@@ -73,7 +73,8 @@ fn help_openapi_and_parser_name_the_same_parameters() {
         assert_eq!(help_params(help), parsed, "{}: help_show and the parser differ\n{help}", action.name);
 
         let item = &spec["paths"][format!("/api/3/action/{}", action.name)];
-        let body = item["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap();
+        let body =
+            item["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap();
         let schema = &spec["components"]["schemas"][body.rsplit('/').next().unwrap()];
         let documented: BTreeSet<String> =
             schema["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default();
@@ -96,7 +97,8 @@ fn help_openapi_and_parser_name_the_same_parameters() {
 
 #[test]
 fn help_params_reads_docstrings() {
-    let help = "Show it.\n\n:param id: the id\n:param all_fields: yes (optional)\n:param ...: any\n:rtype: dict";
+    let help =
+        "Show it.\n\n:param id: the id\n:param all_fields: yes (optional)\n:param ...: any\n:rtype: dict";
     let names: Vec<String> = help_params(help).into_iter().collect();
     assert_eq!(names, ["all_fields", "id"]);
 }

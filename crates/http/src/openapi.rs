@@ -64,7 +64,8 @@ pub fn document() -> OpenApi {
         .build();
     let mut paths = Paths::new();
     for action in ACTIONS {
-        let request = (action.request)();
+        let mut request = (action.request)();
+        request.schema = required_not_blank(request.schema);
         let response = (action.response)();
         let mut extra: Components = request.components.clone();
         extra.extend(response.components.iter().cloned());
@@ -131,6 +132,9 @@ fn operation(action: &Action, request: &RequestDoc, response: &ResponseDoc, get:
     );
     let mut errors: Vec<(u16, String)> =
         action.errors.iter().map(|(status, text)| (*status, (*text).to_owned())).collect();
+    if !action.side_effect_free && !errors.iter().any(|(status, _)| *status == 403) {
+        errors.push((403, "Not permitted (anonymous callers included)".into()));
+    }
     if !request.fields.is_empty() && !errors.iter().any(|(status, _)| *status == 409) {
         errors.push((
             409,
@@ -159,6 +163,23 @@ fn split_doc(doc: &str) -> (String, String) {
     let summary = first.trim().trim_end_matches('.').to_owned();
     let description = format!("{}\n\n{}", first.trim(), rest[..end].trim()).trim().to_owned();
     (summary, description)
+}
+
+/// Required text must hold something besides blanks (else `Missing value`).
+fn required_not_blank(mut schema: RefOr<Schema>) -> RefOr<Schema> {
+    let RefOr::T(Schema::Object(object)) = &mut schema else { return schema };
+    for name in object.required.clone() {
+        let Some(RefOr::T(Schema::OneOf(one_of))) = object.properties.get_mut(&name) else { continue };
+        for item in &mut one_of.items {
+            if let RefOr::T(Schema::Object(text)) = item
+                && text.schema_type == SchemaType::Type(Type::String)
+                && text.pattern.is_none()
+            {
+                text.pattern = Some("\\S".into());
+            }
+        }
+    }
+    schema
 }
 
 fn has_required_fields(request: &RequestDoc) -> bool {
