@@ -49,7 +49,9 @@ fn unknown_action_is_a_bare_string_400() {
 fn get_on_a_write_action_asks_for_post() {
     let server = TestServer::start();
     let reply = server.get("/api/3/action/user_create?name=via-get", &[]);
-    assert_eq!(reply.status, 400);
+    // 405 with `Allow` (CKAN answers 400), with CKAN's message.
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.header("allow"), Some("POST"));
     assert_eq!(
         reply.json(),
         json!("Bad request: JSON Error: Invalid request. Please use POST method for your request")
@@ -174,8 +176,16 @@ fn other_paths_and_methods() {
     let server = TestServer::start();
     assert_eq!(server.get("/api/2/action/site_read", &[]).status, 404);
     assert_eq!(server.get("/api/3/action/", &[]).status, 404);
-    assert_eq!(server.request("PUT", "/api/3/action/site_read", &[]).status, 405);
-    assert_eq!(server.request("DELETE", "/api/3/action/user_show", &[]).status, 405);
+    for (method, action, allow) in [
+        ("PUT", "site_read", "GET, HEAD, POST"),
+        ("DELETE", "user_show", "GET, HEAD, POST"),
+        ("PATCH", "package_create", "POST"),
+        ("HEAD", "package_update", "POST"),
+    ] {
+        let reply = server.request(method, &format!("/api/3/action/{action}"), &[]);
+        assert_eq!(reply.status, 405, "{method} {action}");
+        assert_eq!(reply.header("allow"), Some(allow), "{method} {action}");
+    }
     let head = server.request("HEAD", "/api/3/action/site_read", &[]);
     assert_eq!(head.status, 200);
     assert!(head.text.is_empty());

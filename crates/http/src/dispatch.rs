@@ -1,8 +1,8 @@
 //! One action call over HTTP: read the body, decode the dict, find the actor, run the action
 //! off the async executor, wrap the outcome.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use datahavn_actions::{ActionError, authenticate};
 use datahavn_domain::params::Params;
@@ -61,20 +61,43 @@ fn token_header(request: &HttpRequest) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Runs the named action for this request.
-pub async fn dispatch(
+/// `/api/3/action/{name}`: the action of that name, if it takes the request's method. Read-only
+/// actions take GET, HEAD and POST; the others POST only; anything else is 405 with `Allow`.
+pub async fn action(
     state: web::Data<AppState>,
     request: HttpRequest,
     payload: web::Payload,
-    name: &'static str,
+    path: web::Path<String>,
 ) -> HttpResponse {
-    let Some(action) = datahavn_actions::find(name) else {
+    let name = path.into_inner();
+    let Some(action) = datahavn_actions::find(&name) else {
         return bare_string(StatusCode::BAD_REQUEST, &format!("Bad request: Action name not known: {name}"));
     };
-    let is_get = matches!(request.method().as_str(), "GET" | "HEAD");
-    if is_get && !action.side_effect_free {
-        return decode_failure(&DecodeError::UsePost);
+    let allowed = match *request.method() {
+        Method::POST => true,
+        Method::GET | Method::HEAD => action.side_effect_free,
+        _ => false,
+    };
+    if !allowed {
+        let allow = if action.side_effect_free { "GET, HEAD, POST" } else { "POST" };
+        let message =
+            if action.side_effect_free { "Method Not Allowed" } else { &DecodeError::UsePost.message() };
+        let mut response = bare_string(StatusCode::METHOD_NOT_ALLOWED, message);
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
+        return response;
     }
+    dispatch(state, request, payload, action).await
+}
+
+/// Runs an action for this request.
+async fn dispatch(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+    action: &'static datahavn_actions::Action,
+) -> HttpResponse {
+    let name = action.name;
+    let is_get = matches!(request.method().as_str(), "GET" | "HEAD");
     let body = match read_body(payload, state.http.max_body_bytes).await {
         Ok(body) => body,
         Err(error) => return decode_failure(&error),
@@ -128,15 +151,4 @@ pub async fn dispatch(
         }
     }
     json_response(status, &body)
-}
-
-/// `/api/3/action/{name}` for names that have no route: CKAN's 400, or 405 for a known action
-/// asked with a method it does not take.
-pub async fn unknown_action(request: HttpRequest, path: web::Path<String>) -> HttpResponse {
-    let name = path.into_inner();
-    if datahavn_actions::find(&name).is_some() {
-        log::debug!("{} on {name}", request.method());
-        return bare_string(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
-    }
-    bare_string(StatusCode::BAD_REQUEST, &format!("Bad request: Action name not known: {name}"))
 }

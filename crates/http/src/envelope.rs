@@ -4,44 +4,11 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use datahavn_actions::ActionError;
-use serde::Serialize;
 use serde_json::{Map, Value};
-use utoipa::ToSchema;
 
 pub const JSON: &str = "application/json;charset=utf-8";
 pub const JAVASCRIPT: &str = "application/javascript;charset=utf-8";
 pub const CACHE: &str = "public, max-age=0, must-revalidate";
-
-/// A successful action call.
-#[derive(Serialize, ToSchema)]
-pub struct Success<T> {
-    /// `<site_url>/api/3/action/help_show?name=<action>`
-    pub help: String,
-    /// Always true.
-    pub success: bool,
-    pub result: T,
-}
-
-/// A failed action call (403, 404, 409, 500).
-#[derive(Serialize, ToSchema)]
-pub struct Failure {
-    pub help: String,
-    pub error: ErrorDict,
-    /// Always false.
-    pub success: bool,
-}
-
-/// `__type` is `Validation Error` (409; the field errors sit beside it, no `message`),
-/// `Authorization Error` (403), `Not Found Error` (404), `Integrity Error` (400) or
-/// `Internal Server Error` (500).
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDict {
-    #[serde(rename = "__type")]
-    #[schema(example = "Not Found Error")]
-    pub error_type: String,
-    #[schema(example = "Not found")]
-    pub message: Option<String>,
-}
 
 pub fn help_url(site_url: &str, action: &str) -> String {
     format!("{site_url}/api/3/action/help_show?name={action}")

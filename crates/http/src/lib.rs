@@ -4,7 +4,6 @@ mod decode;
 mod dispatch;
 mod envelope;
 mod openapi;
-mod routes;
 mod util;
 
 use std::net::TcpListener;
@@ -17,8 +16,6 @@ use actix_web::middleware::Logger;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use datahavn_actions::Services;
 use futures_util::future::{Either, ready};
-use utoipa::OpenApi;
-use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use envelope::{bare_string, json_response};
@@ -83,12 +80,7 @@ pub struct AppState {
 
 /// The OpenAPI document the server serves at `/api/3/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new()
-        .into_utoipa_app()
-        .openapi(openapi::ApiDoc::openapi())
-        .service(utoipa_actix_web::scope("/api/3/action").configure(routes::configure))
-        .split_for_parts();
-    openapi::split_get_and_post(api)
+    openapi::document()
 }
 
 /// The whole application, for the server and for tests.
@@ -104,23 +96,15 @@ pub fn build_app(
     >,
 > {
     let cors = state.http.cors.clone();
-    let (app, api) = App::new()
-        .into_utoipa_app()
-        .openapi(openapi::ApiDoc::openapi())
+    App::new()
         .app_data(state)
-        .service(
-            utoipa_actix_web::scope("/api/3/action")
-                .configure(routes::configure)
-                .route("/{name}", web::route().to(dispatch::unknown_action)),
-        )
-        .split_for_parts();
-    let api = openapi::split_get_and_post(api);
-    app.route("/api", web::get().to(|| version_document(1)))
+        .route("/api/3/action/{name}", web::route().to(dispatch::action))
+        .route("/api", web::get().to(|| version_document(1)))
         .route("/api/{version:[123]}", web::get().to(version_path))
         .route("/api/util/{kind}/{what}", web::get().to(util::util))
         .route("/api/2/util/{kind}/{what}", web::get().to(util::util))
         .route("/api/docs", web::get().to(|| async { redirect("/api/docs/") }))
-        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/3/openapi.json", api))
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/3/openapi.json", openapi::document()))
         .default_service(web::to(|| async { bare_string(StatusCode::NOT_FOUND, "Not found") }))
         .wrap_fn(move |request, service| {
             let origin = request
