@@ -385,7 +385,7 @@ fn only_sysadmins_write_vocabularies() {
     // Writes are POST only.
     assert_eq!(
         w.server.get("/api/3/action/vocabulary_create?name=xy", &[("Authorization", &w.admin)]).status,
-        400
+        405
     );
 }
 
