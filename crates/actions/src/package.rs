@@ -931,7 +931,7 @@ fn current_package_list_with_resources(
 ) -> ActionResult {
     let limit = request.limit.unwrap_or(10).min(1000);
     let offset = match request.page {
-        Some(page) => page.saturating_sub(1) * limit,
+        Some(page) => page.saturating_sub(1).saturating_mul(limit),
         None => request.offset.unwrap_or(0),
     };
     let found = crate::search::newest_packages(

@@ -284,7 +284,7 @@ fn loose_scalar(field: &schema::Object) -> Option<Schema> {
         Type::Boolean => Some(loose_bool()),
         Type::Integer if field.minimum.is_some() => Some(loose_natural()),
         Type::Integer => Some(loose_integer()),
-        Type::String => Some(loose_text()),
+        Type::String => Some(loose_text(field.min_length)),
         _ => None,
     }
 }
@@ -355,9 +355,11 @@ fn loose_integer() -> Schema {
         .into()
 }
 
-fn loose_text() -> Schema {
+/// Text, or a number or boolean read as text. `min_length` 0 (`#[schema(min_length = 0)]`)
+/// marks a required field that may be empty.
+fn loose_text(min_length: Option<usize>) -> Schema {
     OneOfBuilder::new()
-        .item(typed(Type::String))
+        .item(typed(Type::String).min_length(min_length))
         .item(typed(Type::Number))
         .item(typed(Type::Boolean))
         .item(typed(Type::Null))

@@ -447,7 +447,9 @@ fn field_terms(
     let queries: Vec<String> = match params.get(key) {
         None => return Ok(None),
         Some(Value::String(q)) => vec![q.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+        }
         Some(_) => {
             errors.add(key, "Must be a string or a list of strings");
             return Ok(None);

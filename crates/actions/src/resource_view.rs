@@ -511,7 +511,10 @@ fn view_types(value: Option<&Value>) -> ActionResult<Vec<String>> {
         None => Ok(Vec::new()),
         Some(Value::String(one)) if one.is_empty() => Ok(Vec::new()),
         Some(Value::String(one)) => Ok(vec![one.clone()]),
-        Some(Value::Array(items)) => Ok(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            Ok(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        }
+        Some(Value::Array(_)) => Err(ActionError::field("view_types", "Not a list of strings")),
         Some(_) => Err(ActionError::field("view_types", "Not a list")),
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::access::memberships;
 use crate::dto::{FacetItem, PackageSearchResult, SearchFacet};
-use crate::request::{Request as _, request, request_doc, response_doc};
+use crate::request::{Request as _, RequestDoc, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
 
 pub const DEFAULT_SORT: &str = "score desc, metadata_modified desc";
@@ -71,8 +71,32 @@ fn string_list(value: Option<&Value>) -> Vec<String> {
 }
 
 /// A list of names as [`string_list`] reads it (`None` when not given); never an error.
-fn names(params: &Params, key: &str, _errors: &mut ValidationErrors) -> ActionResult<Option<Vec<String>>> {
-    Ok(params.get(key).map(|value| string_list(Some(value))))
+/// The request's document: CKAN refuses keys it does not know besides `ext_*` (which
+/// extensions read), so the schema says which names a key may have.
+fn package_search_doc() -> RequestDoc {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+    let mut doc = request_doc::<PackageSearchRequest>();
+    let known: Vec<String> = PackageSearchRequest::FIELDS.iter().map(|f| f.replace('.', "\\.")).collect();
+    let pattern = format!("^(?:{})$|^ext_", known.join("|"));
+    if let utoipa::openapi::RefOr::T(Schema::Object(object)) = &mut doc.schema {
+        let names = ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)).pattern(Some(pattern));
+        object.property_names = Some(Box::new(names.into()));
+    }
+    doc
+}
+
+fn names(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<Vec<String>>> {
+    match params.get(key) {
+        Some(Value::Object(_)) => {
+            errors.add(key, "Not a list of strings");
+            Ok(None)
+        }
+        Some(Value::Array(items)) if !items.iter().all(Value::is_string) => {
+            errors.add(key, "Not a list of strings");
+            Ok(None)
+        }
+        value => Ok(value.map(|value| string_list(Some(value)))),
+    }
 }
 
 /// An integer, as a number or as digits (a fraction counts as not given).
@@ -132,7 +156,7 @@ pub const PACKAGE_SEARCH: Action = Action {
           :returns: `{count, facets, results, sort, search_facets}`: the number of matches, \
           the facet counts (deprecated form), one page of dataset dicts, the sort used and the \
           facets in their display form\n:rtype: dictionary",
-    request: request_doc::<PackageSearchRequest>,
+    request: package_search_doc,
     response: response_doc::<PackageSearchResult>,
     errors: &[
         (400, "Unknown parameter, bad sort or unparseable query (`Search Query Error`)"),

@@ -88,9 +88,12 @@ request! {
         pub vocabulary_id: Option<String>,
         /// Return tag dicts instead of names (default: false).
         pub all_fields: Option<bool>,
-        /// With ``query``: the maximum number of tags to return (without one: ignored).
+        /// With ``query``: the maximum number of tags to return, a natural number (without
+        /// one: not read).
+        #[schema(value_type = Option<serde_json::Value>)]
         pub limit: Option<u64> => query_page,
-        /// With ``query``: the number of tags to skip (without one: ignored).
+        /// With ``query``: the number of tags to skip, a natural number (without one: not read).
+        #[schema(value_type = Option<serde_json::Value>)]
         pub offset: Option<u64> => query_page,
     }
 }
@@ -229,13 +232,14 @@ request! {
     /// What `tag_search` and `tag_autocomplete` look for.
     pub struct TagSearchRequest {
         /// The string, or list of strings, to search for: every one must match (``q`` also
-        /// works).
+        /// works). A number or boolean is read as text.
+        #[schema(value_type = Option<serde_json::Value>)]
         pub query: Option<Vec<String>> => search_query,
         /// The id or name of the vocabulary to search in (default: free tags); not blank when
         /// sent.
         pub vocabulary_id: Option<String> => searched_vocabulary,
         /// Deprecated: ``{"tags": <string>}`` adds a string to search for.
-        #[schema(value_type = Option<Object>)]
+        #[schema(value_type = Option<serde_json::Value>)]
         pub fields: Option<Value>,
         /// The maximum number of tags to return.
         pub limit: Option<u64>,

@@ -108,7 +108,8 @@ pub fn decode(request: &RawRequest<'_>, side_effect_free: bool) -> Result<Map<St
     if side_effect_free && !request.query.is_empty() {
         return Ok(mixed(parse_pairs(request.query)?));
     }
-    if request.body.iter().all(u8::is_ascii_whitespace) {
+    // Only an empty body is an empty dict; blanks alone are JSON that does not decode (CKAN).
+    if request.body.is_empty() {
         return Ok(Map::new());
     }
     json_object(request.body)

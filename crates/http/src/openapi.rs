@@ -165,7 +165,8 @@ fn split_doc(doc: &str) -> (String, String) {
     (summary, description)
 }
 
-/// Required text must hold something besides blanks (else `Missing value`).
+/// Required text must hold something besides blanks (else `Missing value`), unless the field
+/// says it may be empty (`min_length` 0).
 fn required_not_blank(mut schema: RefOr<Schema>) -> RefOr<Schema> {
     let RefOr::T(Schema::Object(object)) = &mut schema else { return schema };
     for name in object.required.clone() {
@@ -174,6 +175,7 @@ fn required_not_blank(mut schema: RefOr<Schema>) -> RefOr<Schema> {
             if let RefOr::T(Schema::Object(text)) = item
                 && text.schema_type == SchemaType::Type(Type::String)
                 && text.pattern.is_none()
+                && text.min_length.is_none()
             {
                 text.pattern = Some("\\S".into());
             }

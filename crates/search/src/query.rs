@@ -95,7 +95,8 @@ fn extra_term(fields: &Fields, key: &str, token: &str) -> Term {
 pub(crate) fn regex_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if "\\.+*?()|[]{}^$#&-~\"@<>".contains(c) {
+        // `<` and `>` stay bare: escaped they are word-boundary assertions.
+        if "\\.+*?()|[]{}^$#&-~\"@".contains(c) {
             out.push('\\');
         }
         out.push(c);
@@ -254,4 +255,24 @@ pub fn translate(ast: &Ast, fields: &Fields, index: &Index) -> SearchResult<Box<
             Box::new(BooleanQuery::new(clauses))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::schema::{STRING, Schema};
+
+    use super::*;
+
+    #[test]
+    fn escaped_text_is_always_a_valid_literal_pattern() {
+        let mut builder = Schema::builder();
+        let field = builder.add_text_field("name", STRING);
+        let mut text: String = (0u8..128).map(char::from).collect();
+        text.push_str("é€😀\u{85}\u{2028}");
+        for start in 0..text.chars().count() {
+            let piece: String = text.chars().skip(start).take(5).collect();
+            let pattern = format!("{}.*", regex_escape(&piece));
+            assert!(RegexQuery::from_pattern(&pattern, field).is_ok(), "{piece:?} -> {pattern:?}");
+        }
+    }
 }

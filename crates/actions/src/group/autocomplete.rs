@@ -9,7 +9,8 @@ use super::{Kind, present};
 request! {
     /// The text to complete.
     pub struct GroupAutocomplete {
-        /// The string to search for in names and titles.
+        /// The string to search for in names and titles (empty: every one).
+        #[schema(min_length = 0)]
         pub q: String => present,
         /// The maximum number of results (default 20).
         pub limit: Option<u64>,

@@ -40,8 +40,11 @@ macro_rules! list_request {
                 pub order_by: Option<String> => scalar,
                 /// The maximum number of entries (default and most 1000 names, or 25 dicts with
                 /// `all_fields`; 0 is no limit).
+                #[schema(value_type = Option<serde_json::Value>)]
                 pub limit: Option<u64> => paging,
-                /// Skip this many entries (default 0).
+                /// Skip this many entries (default 0). As CKAN reads them, `limit` and `offset`
+                /// are natural numbers, and `false` or `""` count as not given.
+                #[schema(value_type = Option<serde_json::Value>)]
                 pub offset: Option<u64> => paging,
                 /// Only those whose name, title or description contains this text.
                 pub q: Option<String>,
@@ -49,24 +52,24 @@ macro_rules! list_request {
                 pub r#type: Option<String>,
                 /// Return dicts instead of names (default false).
                 pub all_fields: Option<bool>,
-                /// With `all_fields`: include `package_count` (default true).
-                #[schema(value_type = Option<bool>)]
+                /// A boolean read only with `all_fields`: include `package_count` (default true).
+                #[schema(value_type = Option<serde_json::Value>)]
                 pub include_dataset_count: Flag => Flag::read,
-                /// With `all_fields`: include the first 10 datasets the caller may see (default
+                /// A boolean read only with `all_fields`: include the first 10 datasets the caller may see (default
                 /// false).
-                #[schema(value_type = Option<bool>)]
+                #[schema(value_type = Option<serde_json::Value>)]
                 pub include_datasets: Flag => Flag::read,
-                /// With `all_fields`: include the extra fields (default false).
-                #[schema(value_type = Option<bool>)]
+                /// A boolean read only with `all_fields`: include the extra fields (default false).
+                #[schema(value_type = Option<serde_json::Value>)]
                 pub include_extras: Flag => Flag::read,
-                /// With `all_fields`: include the users (default false).
-                #[schema(value_type = Option<bool>)]
+                /// A boolean read only with `all_fields`: include the users (default false).
+                #[schema(value_type = Option<serde_json::Value>)]
                 pub include_users: Flag => Flag::read,
-                /// With `all_fields`: include the parent groups (default false).
-                #[schema(value_type = Option<bool>)]
+                /// A boolean read only with `all_fields`: include the parent groups (default false).
+                #[schema(value_type = Option<serde_json::Value>)]
                 pub include_groups: Flag => Flag::read,
-                /// With `all_fields`: include `member_count`, the number of users (default false).
-                #[schema(value_type = Option<bool>)]
+                /// A boolean read only with `all_fields`: include `member_count`, the number of users (default false).
+                #[schema(value_type = Option<serde_json::Value>)]
                 pub include_member_count: Flag => Flag::read,
             }
         }
