@@ -70,7 +70,6 @@ fn string_list(value: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// A list of names as [`string_list`] reads it (`None` when not given); never an error.
 /// The request's document: CKAN refuses keys it does not know besides `ext_*` (which
 /// extensions read), so the schema says which names a key may have.
 fn package_search_doc() -> RequestDoc {
@@ -85,17 +84,18 @@ fn package_search_doc() -> RequestDoc {
     doc
 }
 
+/// A list of names as [`string_list`] reads it (`None` when not given); anything but text or a
+/// list of text is an error.
 fn names(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<Vec<String>>> {
     match params.get(key) {
-        Some(Value::Object(_)) => {
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            Ok(Some(string_list(params.get(key))))
+        }
+        Some(Value::String(_)) | None => Ok(params.get(key).map(|value| string_list(Some(value)))),
+        Some(_) => {
             errors.add(key, "Not a list of strings");
             Ok(None)
         }
-        Some(Value::Array(items)) if !items.iter().all(Value::is_string) => {
-            errors.add(key, "Not a list of strings");
-            Ok(None)
-        }
-        value => Ok(value.map(|value| string_list(Some(value)))),
     }
 }
 

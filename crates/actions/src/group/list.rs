@@ -35,8 +35,11 @@ macro_rules! list_request {
                 /// `name`, `title` or `package_count`, optionally followed by `asc` or `desc`
                 /// (default `title asc`; `packages` or `package_count` alone mean
                 /// `package_count desc`).
+                #[schema(value_type = Option<serde_json::Value>)]
                 pub sort: Option<String> => scalar,
-                /// The older name of `sort`, read when `sort` is not given.
+                /// The older name of `sort`, read when `sort` is not given. A value other than
+                /// text (in either) counts as not given.
+                #[schema(value_type = Option<serde_json::Value>)]
                 pub order_by: Option<String> => scalar,
                 /// The maximum number of entries (default and most 1000 names, or 25 dicts with
                 /// `all_fields`; 0 is no limit).
