@@ -188,7 +188,7 @@ pub fn run() -> Result<(), String> {
             }
             let services = services(&cli.store, site, false)?;
             quiet_actions();
-            let summary = crate::transfer::load(&services, &site_actor(), &file, create_orgs)?;
+            let summary = crate::transfer::load(&services, &Actor::Site, &file, create_orgs)?;
             print!("{}", summary.report());
             match summary.failed() {
                 0 => Ok(()),
@@ -198,7 +198,7 @@ pub fn run() -> Result<(), String> {
         Command::Dump { file, all_states } => {
             let services = services(&cli.store, SiteConfig::default(), false)?;
             quiet_actions();
-            let count = crate::transfer::dump(&services, &site_actor(), &file, all_states)?;
+            let count = crate::transfer::dump(&services, &Actor::Site, &file, all_states)?;
             eprintln!("dumped {count} dataset(s)");
             Ok(())
         }
@@ -274,16 +274,13 @@ fn quiet_actions() {
     }
 }
 
-/// The CLI acts as the site itself: a sysadmin.
-fn site_actor() -> Actor {
-    Actor::User { id: String::new(), name: "datahavn".into(), sysadmin: true }
-}
-
+/// Runs an action as the site itself (`Actor::Site`, a sysadmin with no user), as every
+/// command does.
 fn run_action(services: &Services, name: &str, params: Value) -> Result<Value, String> {
     let Value::Object(map) = params else {
         return Err("parameters must be an object".into());
     };
-    datahavn_actions::call(services, site_actor(), name, &Params::new(map)).map_err(|e| describe(&e))
+    datahavn_actions::call(services, Actor::Site, name, &Params::new(map)).map_err(|e| describe(&e))
 }
 
 fn describe(error: &ActionError) -> String {

@@ -232,3 +232,95 @@ fn moving_needs_edit_rights_here_and_create_rights_there() {
     }
     assert_eq!(w.state(&["stay"]), before);
 }
+
+#[test]
+fn admins_of_organizations_above_change_in_bulk() {
+    let w = World::new();
+    let above = w.organizations_above();
+    w.dataset("one", false, json!([]));
+    w.dataset("two", false, json!([]));
+    // Admin cascades down the hierarchy, from the parent and from the parent's parent.
+    for token in [&above.parent_admin, &above.top_admin] {
+        let bulk = |action: &str, datasets: Value| {
+            w.call_as(action, json!({"org_id": "org", "datasets": datasets}), token).result()
+        };
+        assert_eq!(bulk("bulk_update_private", json!(["one", "two"])), Value::Null);
+        assert_eq!(w.show("one")["private"], true);
+        assert_eq!(w.show("two")["private"], true);
+        assert_eq!(listed(&w), json!([]));
+        assert_eq!(bulk("bulk_update_public", json!(["one", "two"])), Value::Null);
+        assert_eq!(listed(&w), json!(["one", "two"]));
+        assert_eq!(bulk("bulk_update_delete", json!(["two"])), Value::Null);
+        assert_eq!(w.show("two")["state"], "deleted");
+        assert_eq!(listed(&w), json!(["one"]));
+        w.call("package_patch", json!({"id": "two", "state": "active"}), Persona::Sysadmin).result();
+    }
+
+    // Editors and members above hold nothing below.
+    let before = w.state(&["one", "two"]);
+    for token in [&above.parent_editor, &above.parent_member] {
+        for action in ["bulk_update_private", "bulk_update_public", "bulk_update_delete"] {
+            let reply = w.call_as(action, json!({"org_id": "org", "datasets": ["one"]}), token);
+            assert_error(&reply, 403, "Access denied");
+        }
+    }
+    assert_eq!(w.state(&["one", "two"]), before);
+
+    // Nor does admin reach up: org's admin cannot change the parent's datasets.
+    w.server.as_site("package_create", json!({"name": "upper", "owner_org": "parent-org"}));
+    let before = w.state(&["upper"]);
+    let reply = w.call(
+        "bulk_update_private",
+        json!({"org_id": "parent-org", "datasets": ["upper"]}),
+        Persona::OrgAdmin,
+    );
+    assert_error(&reply, 403, "Access denied");
+    assert_eq!(w.state(&["upper"]), before);
+    // The parent's admin changes its own datasets as ever.
+    let reply = w.call_as(
+        "bulk_update_private",
+        json!({"org_id": "parent-org", "datasets": ["upper"]}),
+        &above.parent_admin,
+    );
+    assert_eq!(reply.result(), Value::Null);
+    assert_eq!(w.show("upper")["private"], true);
+}
+
+#[test]
+fn admins_above_move_datasets_between_their_organizations() {
+    let w = World::new();
+    let above = w.organizations_above();
+    let dataset = w.dataset("below", false, json!([]));
+    let id = dataset["id"].as_str().unwrap();
+    let move_to = |org: &str, token: &str| {
+        w.call_as("package_owner_org_update", json!({"id": "below", "organization_id": org}), token)
+    };
+    // Up to the parent (editing the dataset through the hierarchy), and back down (adding to
+    // the sub-organization through it).
+    assert_eq!(move_to("parent-org", &above.parent_admin).result(), Value::Null);
+    assert_eq!(w.show("below")["organization"]["name"], "parent-org");
+    assert_eq!(move_to("org", &above.parent_admin).result(), Value::Null);
+    assert_eq!(w.show("below")["organization"]["name"], "org");
+    assert_eq!(move_to("parent-org", &above.top_admin).result(), Value::Null);
+    assert_eq!(move_to("org", &above.top_admin).result(), Value::Null);
+    assert_eq!(w.show("below")["owner_org"], w.org_id.as_str());
+
+    let before = w.state(&["below"]);
+    // An editor of the parent may add datasets there, but edits nothing below it.
+    assert_error(
+        &move_to("parent-org", &above.parent_editor),
+        403,
+        &format!("Access denied: User parenteditor not authorized to edit package {id}"),
+    );
+    // The sub-organization's editor edits the dataset, but may not add datasets above.
+    assert_error(
+        &w.call(
+            "package_owner_org_update",
+            json!({"id": "below", "organization_id": "parent-org"}),
+            Persona::Editor,
+        ),
+        403,
+        "Access denied: User editor not authorized to add dataset to this organization",
+    );
+    assert_eq!(w.state(&["below"]), before);
+}

@@ -308,3 +308,78 @@ fn collaborators_see_private_datasets_and_nothing_else() {
     let reply = w.call("package_collaborator_list_for_user", json!({"id": "collab"}), Persona::Outsider);
     assert_error(&reply, 403, "Access denied");
 }
+
+#[test]
+fn admins_of_organizations_above_manage_collaborators() {
+    let w = World::new();
+    let above = w.organizations_above();
+    let dataset = w.dataset("secret", true, json!([]));
+    // Admin cascades down the hierarchy, from the parent and from the parent's parent.
+    for token in [&above.parent_admin, &above.top_admin] {
+        let created = w
+            .call_as(
+                "package_collaborator_create",
+                json!({"id": "secret", "user_id": "collab", "capacity": "member"}),
+                token,
+            )
+            .result();
+        assert_eq!(created["package_id"], dataset["id"]);
+        assert_eq!(created["capacity"], "member");
+        let listed = w.call_as("package_collaborator_list", json!({"id": "secret"}), token).result();
+        assert_eq!(listed, json!([created]));
+        assert_eq!(w.call("package_show", json!({"id": "secret"}), Persona::Collaborator).status, 200);
+        let removed =
+            w.call_as("package_collaborator_delete", json!({"id": "secret", "user_id": "collab"}), token);
+        assert_eq!(removed.result(), Value::Null);
+        assert_eq!(w.call("package_show", json!({"id": "secret"}), Persona::Collaborator).status, 403);
+    }
+
+    // Editors and members above hold nothing below.
+    w.collaborate("secret", "editor");
+    let before = w.state(&["secret"]);
+    for (token, name) in [(&above.parent_editor, "parenteditor"), (&above.parent_member, "parentmember")] {
+        let create = w.call_as(
+            "package_collaborator_create",
+            json!({"id": "secret", "user_id": "member", "capacity": "editor"}),
+            token,
+        );
+        assert_error(
+            &create,
+            403,
+            &format!("Access denied: User {name} not authorized to add collaborators to this dataset"),
+        );
+        let list = w.call_as("package_collaborator_list", json!({"id": "secret"}), token);
+        assert_error(
+            &list,
+            403,
+            &format!("Access denied: User {name} not authorized to list collaborators from this dataset"),
+        );
+        let delete =
+            w.call_as("package_collaborator_delete", json!({"id": "secret", "user_id": "collab"}), token);
+        assert_error(
+            &delete,
+            403,
+            &format!("Access denied: User {name} not authorized to remove collaborators from this dataset"),
+        );
+    }
+    assert_eq!(w.state(&["secret"]), before);
+
+    // Nor does admin reach up: org's admin cannot manage the parent's datasets' collaborators.
+    w.server.as_site("package_create", json!({"name": "upper", "owner_org": "parent-org", "private": true}));
+    let reply = w.call(
+        "package_collaborator_create",
+        json!({"id": "upper", "user_id": "collab", "capacity": "member"}),
+        Persona::OrgAdmin,
+    );
+    assert_error(
+        &reply,
+        403,
+        "Access denied: User orgadmin not authorized to add collaborators to this dataset",
+    );
+    let reply = w.call_as(
+        "package_collaborator_create",
+        json!({"id": "upper", "user_id": "collab", "capacity": "member"}),
+        &above.parent_admin,
+    );
+    assert_eq!(reply.result()["capacity"], "member");
+}

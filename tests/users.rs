@@ -91,7 +91,7 @@ impl Cast {
 /// An action run directly as the site, or `None` when it fails.
 fn try_as_site(server: &TestServer, action: &str, body: Value) -> Option<Value> {
     let Value::Object(map) = body else { panic!("object expected") };
-    let actor = Actor::User { id: String::new(), name: "site".into(), sysadmin: true };
+    let actor = Actor::Site;
     datahavn_actions::call(&server.services, actor, action, &Params::new(map)).ok()
 }
 

@@ -175,7 +175,7 @@ impl TestServer {
     /// Runs an action directly as the site (a sysadmin), for setting up a test.
     pub fn as_site(&self, name: &str, body: Value) -> Value {
         let Value::Object(map) = body else { panic!("object expected") };
-        let actor = Actor::User { id: String::new(), name: "site".into(), sysadmin: true };
+        let actor = Actor::Site;
         datahavn_actions::call(&self.services, actor, name, &Params::new(map))
             .unwrap_or_else(|e| panic!("{name} failed: {e:?}"))
     }
@@ -225,7 +225,7 @@ impl TestServer {
 
     fn group_row(&self, name: &str, is_organization: bool, members: &[(&str, &str)]) -> String {
         use datahavn_domain::Timestamp;
-        use datahavn_domain::group::{Group, GroupState, Member};
+        use datahavn_domain::group::{Group, GroupState, Member, MemberCapacity, MemberKind};
         let id = uuid::Uuid::new_v4().to_string();
         let group = Group {
             id: id.clone(),
@@ -247,14 +247,13 @@ impl TestServer {
                 tx.insert_group(&group)?;
                 for (user, capacity) in members {
                     let user = tx.user_by_id_or_name(user)?.expect("member exists");
-                    tx.upsert_member(&Member {
-                        id: uuid::Uuid::new_v4().to_string(),
-                        group_id: id.clone(),
-                        table_name: "user".into(),
-                        table_id: user.id,
-                        capacity: (*capacity).to_owned(),
-                        state: "active".into(),
-                    })?;
+                    tx.upsert_member(&Member::active(
+                        uuid::Uuid::new_v4().to_string(),
+                        &id,
+                        MemberKind::User,
+                        &user.id,
+                        MemberCapacity::parse(capacity),
+                    ))?;
                 }
                 Ok::<_, datahavn_storage::StorageError>(())
             })

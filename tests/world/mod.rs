@@ -170,6 +170,60 @@ impl World {
     }
 }
 
+/// Organizations above `org` and their people: `parent-org` is its parent, made so with
+/// `member_create` (`object_type: group`), and `top-org` the parent's parent, named in the
+/// `groups` of `parent-org`'s `organization_create`.
+pub struct Above {
+    /// `admin` of `parent-org`.
+    pub parent_admin: String,
+    /// `editor` of `parent-org`.
+    pub parent_editor: String,
+    /// `member` of `parent-org`.
+    pub parent_member: String,
+    /// `admin` of `top-org`.
+    pub top_admin: String,
+}
+
+impl World {
+    /// Puts `parent-org` and `top-org` above `org` (see [`Above`]).
+    pub fn organizations_above(&self) -> Above {
+        let (_, parent_admin) = self.server.user_with_token("parentadmin", false);
+        let (_, parent_editor) = self.server.user_with_token("parenteditor", false);
+        let (_, parent_member) = self.server.user_with_token("parentmember", false);
+        let (_, top_admin) = self.server.user_with_token("topadmin", false);
+        self.server.as_site(
+            "organization_create",
+            json!({"name": "top-org", "users": [{"name": "topadmin", "capacity": "admin"}]}),
+        );
+        self.server.as_site(
+            "organization_create",
+            json!({
+                "name": "parent-org",
+                "groups": [{"name": "top-org"}],
+                "users": [
+                    {"name": "parentadmin", "capacity": "admin"},
+                    {"name": "parenteditor", "capacity": "editor"},
+                    {"name": "parentmember", "capacity": "member"},
+                ],
+            }),
+        );
+        self.server.as_site(
+            "member_create",
+            json!({"id": "org", "object": "parent-org", "object_type": "group", "capacity": "parent"}),
+        );
+        let shown = self.call("organization_show", json!({"id": "org"}), Persona::Anonymous).result();
+        assert_eq!(shown["groups"][0]["name"], "parent-org");
+        let shown = self.call("organization_show", json!({"id": "parent-org"}), Persona::Anonymous).result();
+        assert_eq!(shown["groups"][0]["name"], "top-org");
+        Above { parent_admin, parent_editor, parent_member, top_admin }
+    }
+
+    /// Calls with a token of [`Above`].
+    pub fn call_as(&self, action: &str, body: Value, token: &str) -> Reply {
+        self.server.action(action, body, Some(token))
+    }
+}
+
 /// Asserts a failure with this status and error `message`.
 pub fn assert_error(reply: &Reply, status: u16, message: &str) {
     assert_eq!(reply.status, status, "{}", reply.text);

@@ -1,10 +1,12 @@
-//! Who the caller is in the catalogue: their memberships, loaded once per call.
+//! Who the caller is in the catalogue: their memberships, loaded once per call, and the chain
+//! of groups above an organization or group, which the permission rules
+//! (`datahavn_domain::authz`) take as facts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use datahavn_domain::authz::{self, Memberships};
 use datahavn_domain::catalog::PackageRecord;
-use datahavn_domain::group::Capacity;
+use datahavn_domain::group::{Capacity, Group, MemberKind};
 use datahavn_domain::user::Actor;
 use datahavn_storage::Tx;
 
@@ -18,12 +20,12 @@ pub fn memberships(tx: &mut Tx<'_>, actor: &Actor) -> ActionResult<Memberships> 
         sysadmin: actor.is_sysadmin(),
         ..Memberships::default()
     };
-    let Some(user_id) = actor.user_id().filter(|id| !id.is_empty()) else {
+    let Some(user_id) = actor.user_id() else {
         return Ok(who);
     };
     let mut groups = HashMap::new();
-    for member in tx.memberships_of("user", user_id)? {
-        if let Some(capacity) = Capacity::parse(&member.capacity) {
+    for member in tx.memberships_of(MemberKind::User, user_id)? {
+        if let Some(capacity) = member.capacity.role() {
             groups.insert(member.group_id, capacity);
         }
     }
@@ -34,6 +36,42 @@ pub fn memberships(tx: &mut Tx<'_>, actor: &Actor) -> ActionResult<Memberships> 
         }
     }
     Ok(who)
+}
+
+/// The parents of a group, their parents and so on: the active ones of the same type, nearest
+/// first (what CKAN's `get_parent_groups` follows).
+pub(crate) fn parent_chain(tx: &mut Tx<'_>, group: &Group) -> ActionResult<Vec<String>> {
+    let mut seen = HashSet::from([group.id.clone()]);
+    let mut queue = VecDeque::from([group.id.clone()]);
+    let mut out = Vec::new();
+    while let Some(id) = queue.pop_front() {
+        for member in tx.members_of_group(&id, Some(MemberKind::Group))? {
+            if !seen.insert(member.table_id.clone()) {
+                continue;
+            }
+            match tx.group_by_id_or_name(&member.table_id)? {
+                Some(parent) if parent.is_active() && parent.group_type == group.group_type => {
+                    out.push(parent.id.clone());
+                    queue.push_back(parent.id);
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The chain above a group, when the caller's roles could cascade from it: sysadmins and
+/// callers with no role anywhere need none.
+pub(crate) fn chain_for(tx: &mut Tx<'_>, who: &Memberships, group: &Group) -> ActionResult<Vec<String>> {
+    if who.sysadmin || who.groups.is_empty() { Ok(Vec::new()) } else { parent_chain(tx, group) }
+}
+
+/// The caller's memberships with the role the hierarchy gives them in `group` counted as their
+/// own there (an admin of a parent organization is an admin of its sub-organizations).
+pub(crate) fn cascaded_into(tx: &mut Tx<'_>, who: Memberships, group: &Group) -> ActionResult<Memberships> {
+    let chain = chain_for(tx, &who, group)?;
+    Ok(who.with_cascaded_role(&group.id, &chain))
 }
 
 /// 403 unless the caller may read the dataset, in CKAN's words.

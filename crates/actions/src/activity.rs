@@ -2,11 +2,18 @@
 
 use datahavn_domain::Timestamp;
 use datahavn_domain::catalog::{Activity, PackageRecord};
+use datahavn_domain::group::MemberKind;
 use datahavn_domain::package::PackageState;
 use datahavn_storage::Tx;
 use serde_json::{Value, json};
 
 use crate::{ActionResult, Context};
+
+/// The user an activity is recorded for: empty for the site (and anonymous callers), whose
+/// activities the activity lists hide unless a sysadmin asks for them.
+fn actor_id<'a>(ctx: &'a Context<'_>) -> &'a str {
+    ctx.actor.user_id().unwrap_or_default()
+}
 
 /// Records a dataset activity (`new package`, `changed package`, `deleted package`) with the
 /// dataset dict as it became.
@@ -18,7 +25,7 @@ pub fn record_package(
     rendered: &Value,
 ) -> ActionResult<()> {
     let mut group_ids: Vec<String> = record.owner_org.iter().cloned().collect();
-    group_ids.extend(tx.memberships_of("package", &record.id)?.into_iter().map(|m| m.group_id));
+    group_ids.extend(tx.memberships_of(MemberKind::Package, &record.id)?.into_iter().map(|m| m.group_id));
     // A public dataset's deletion stays in the public stream.
     let public = !record.private && (record.state == PackageState::Active || kind == "deleted package");
     let labels = if public {
@@ -29,7 +36,7 @@ pub fn record_package(
     tx.insert_activity(&Activity {
         id: uuid::Uuid::new_v4().to_string(),
         timestamp: Timestamp::now(),
-        user_id: ctx.actor.user_id().unwrap_or_default().to_owned(),
+        user_id: actor_id(ctx).to_owned(),
         object_id: record.id.clone(),
         group_ids,
         activity_type: kind.to_owned(),
@@ -51,7 +58,7 @@ pub fn record_group(
     tx.insert_activity(&Activity {
         id: uuid::Uuid::new_v4().to_string(),
         timestamp: Timestamp::now(),
-        user_id: ctx.actor.user_id().unwrap_or_default().to_owned(),
+        user_id: actor_id(ctx).to_owned(),
         object_id: group_id.to_owned(),
         group_ids: vec![group_id.to_owned()],
         activity_type: kind.to_owned(),
@@ -73,7 +80,8 @@ pub fn record_user(
     tx.insert_activity(&Activity {
         id: uuid::Uuid::new_v4().to_string(),
         timestamp: Timestamp::now(),
-        user_id: ctx.actor.user_id().filter(|id| !id.is_empty()).unwrap_or(user_id).to_owned(),
+        // A new user registering themself, or made by the site, is the actor of their own.
+        user_id: ctx.actor.user_id().unwrap_or(user_id).to_owned(),
         object_id: user_id.to_owned(),
         group_ids: Vec::new(),
         activity_type: kind.to_owned(),

@@ -51,7 +51,7 @@ fn user_labels(who: &Memberships) -> Option<Vec<String>> {
         return None;
     }
     let mut labels = vec!["public".to_owned()];
-    if let Some(id) = who.user_id.as_deref().filter(|id| !id.is_empty()) {
+    if let Some(id) = &who.user_id {
         labels.push(format!("creator-{id}"));
     }
     labels.extend(who.groups.keys().map(|group| format!("member-{group}")));

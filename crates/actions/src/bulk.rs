@@ -1,13 +1,13 @@
 //! Changing many datasets of an organization at once, and moving a dataset to another
 //! organization. Every change is a dataset write (validation, rendering, activity).
 
-use datahavn_domain::authz;
+use datahavn_domain::authz::{self, Permission};
 use datahavn_domain::group::Group;
 use datahavn_domain::params::{MISSING_VALUE, Params};
 use datahavn_domain::{ValidationErrors, catalog::PackageRecord};
 use serde_json::Value;
 
-use crate::access::{memberships, require_edit};
+use crate::access::{cascaded_into, chain_for, memberships, require_edit};
 use crate::args::{authenticated, optional};
 use crate::package::{Write, as_input, required_now, write_package};
 use crate::request::{Request, request, request_doc, response_doc};
@@ -63,9 +63,14 @@ fn bulk_update(ctx: &Context<'_>, request: BulkUpdateRequest, action: &str, chan
             .filter(|g| g.is_organization)
             .ok_or_else(|| ActionError::not_found("Organization was not found."))?;
         let who = memberships(tx, &ctx.actor)?;
-        if !authz::is_group_admin(&who, &org.id) {
+        // CKAN's `update` permission in the organization: its admins and admins of an
+        // organization above it.
+        let chain = chain_for(tx, &who, &org)?;
+        if !authz::has_permission(&who, &org.id, &chain, Permission::Update) {
             return Err(ActionError::NotAuthorized(None));
         }
+        // The datasets are written with the role the hierarchy gives the caller there.
+        let who = who.with_cascaded_role(&org.id, &chain);
         let mut errors = ValidationErrors::new();
         let mut records: Vec<PackageRecord> = Vec::with_capacity(datasets.len());
         for reference in &datasets {
@@ -99,7 +104,7 @@ fn bulk_update(ctx: &Context<'_>, request: BulkUpdateRequest, action: &str, chan
 
 /// The failures of the bulk actions.
 const BULK_ERRORS: &[(u16, &str)] = &[
-    (403, "Not logged in, or not an admin of the organization"),
+    (403, "Not logged in, or not an admin of the organization or of one above it"),
     (404, "`Not found: Organization was not found.`"),
     (409, "A key missing, or a dataset not found or not of that organization"),
 ];
@@ -110,7 +115,7 @@ pub const BULK_UPDATE_PRIVATE: Action = Action {
     tag: "datasets",
     doc: "Make a list of datasets private.\n\n\
           The datasets of an organization change in one transaction. You must be an admin of \
-          the organization (or a sysadmin).\n\n:rtype: null",
+          the organization or of an organization above it (or a sysadmin).\n\n:rtype: null",
     request: request_doc::<BulkUpdateRequest>,
     response: response_doc::<Option<String>>,
     errors: BULK_ERRORS,
@@ -123,7 +128,7 @@ pub const BULK_UPDATE_PUBLIC: Action = Action {
     tag: "datasets",
     doc: "Make a list of datasets public.\n\n\
           The datasets of an organization change in one transaction. You must be an admin of \
-          the organization (or a sysadmin).\n\n:rtype: null",
+          the organization or of an organization above it (or a sysadmin).\n\n:rtype: null",
     request: request_doc::<BulkUpdateRequest>,
     response: response_doc::<Option<String>>,
     errors: BULK_ERRORS,
@@ -136,7 +141,7 @@ pub const BULK_UPDATE_DELETE: Action = Action {
     tag: "datasets",
     doc: "Make a list of datasets deleted.\n\n\
           Their state becomes `deleted`, in one transaction. You must be an admin of the \
-          organization (or a sysadmin).\n\n:rtype: null",
+          organization or of an organization above it (or a sysadmin).\n\n:rtype: null",
     request: request_doc::<BulkUpdateRequest>,
     response: response_doc::<Option<String>>,
     errors: BULK_ERRORS,
@@ -148,9 +153,10 @@ pub const PACKAGE_OWNER_ORG_UPDATE: Action = Action {
     side_effect_free: false,
     tag: "datasets",
     doc: "Update the owning organization of a dataset.\n\n\
-          You must be allowed to edit the dataset and to add datasets to the new organization. \
-          Every dataset in datahavn belongs to an organization, so `organization_id` cannot be \
-          removed.\n\n:rtype: null",
+          You must be allowed to edit the dataset and to add datasets to the new organization; \
+          an admin of an organization above either counts as an admin of it. Every dataset in \
+          datahavn belongs to an organization, so `organization_id` cannot be removed.\n\n\
+          :rtype: null",
     request: request_doc::<OwnerOrgUpdateRequest>,
     response: response_doc::<Option<String>>,
     errors: &[
@@ -187,7 +193,13 @@ fn package_owner_org_update(ctx: &Context<'_>, request: OwnerOrgUpdateRequest) -
             .package_by_id_or_name(&id)?
             .filter(|_| !id.is_empty())
             .ok_or_else(|| ActionError::not_found("Package was not found."))?;
-        let who = memberships(tx, &ctx.actor)?;
+        let mut who = memberships(tx, &ctx.actor)?;
+        // Roles cascade from organizations above: in the dataset's organization and the new one.
+        if let Some(current) = record.owner_org.as_deref()
+            && let Some(current) = tx.group_by_id_or_name(current)?
+        {
+            who = cascaded_into(tx, who, &current)?;
+        }
         require_edit(&who, &record)?;
         let Some(org_ref) = &org_ref else {
             return Err(ActionError::field("organization_id", "An organization must be provided"));
@@ -199,6 +211,7 @@ fn package_owner_org_update(ctx: &Context<'_>, request: OwnerOrgUpdateRequest) -
         if record.owner_org.as_deref() == Some(org.id.as_str()) {
             return Ok(());
         }
+        let who = cascaded_into(tx, who, &org)?;
         if !authz::can_create_dataset_in(&who, &org.id) {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to add dataset to this organization",

@@ -8,10 +8,11 @@ use datahavn_domain::Timestamp;
 use datahavn_domain::authz::{self, Memberships};
 use datahavn_domain::catalog::{Collaborator, PackageRecord};
 use datahavn_domain::params::MISSING_VALUE;
+use datahavn_storage::Tx;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::access::memberships;
+use crate::access::{chain_for, memberships};
 use crate::args::{authenticated, plain_error, required};
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
@@ -22,16 +23,22 @@ fn capacities_text() -> String {
     CAPACITIES.join(", ")
 }
 
-/// CKAN's `can_manage_collaborators`: admins of the owner organization, the creator of an
-/// unowned dataset, sysadmins.
-fn may_manage(who: &Memberships, package: &PackageRecord) -> bool {
-    if who.sysadmin {
-        return true;
+/// CKAN's `can_manage_collaborators` (`authz::can_manage_collaborators`): admins of the owner
+/// organization or of an organization above it, the creator of an unowned dataset, sysadmins.
+fn may_manage(tx: &mut Tx<'_>, who: &Memberships, package: &PackageRecord) -> ActionResult<bool> {
+    let access = package.access();
+    // The chain above the organization is loaded only when the caller's own roles do not decide.
+    if authz::can_manage_collaborators(who, &access, &[]) {
+        return Ok(true);
     }
-    match &package.owner_org {
-        Some(org) => authz::is_group_admin(who, org),
-        None => who.user_id.is_some() && package.creator_user_id == who.user_id,
-    }
+    let chain = match &package.owner_org {
+        Some(org_id) => match tx.group_by_id_or_name(org_id)? {
+            Some(org) => chain_for(tx, who, &org)?,
+            None => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    Ok(authz::can_manage_collaborators(who, &access, &chain))
 }
 
 /// A collaborator of a dataset.
@@ -87,8 +94,9 @@ pub const PACKAGE_COLLABORATOR_CREATE: Action = Action {
     doc: "Make a user a collaborator in a dataset.\n\n\
           If the user is already a collaborator, their capacity is updated. A `member` may read \
           the dataset while it is private or a draft; an `editor` may also edit it.\n\n\
-          You must be an admin of the dataset's organization (or, for a dataset without one, \
-          its creator) or a sysadmin. Collaborators are always enabled in datahavn.\n\n\
+          You must be an admin of the dataset's organization or of an organization above it \
+          (or, for a dataset without one, its creator) or a sysadmin. Collaborators are always \
+          enabled in datahavn.\n\n\
           :returns: the new (or updated) collaborator `{package_id, user_id, capacity, modified}`\n\
           :rtype: dictionary",
     request: request_doc::<PackageCollaboratorCreateRequest>,
@@ -124,7 +132,7 @@ fn package_collaborator_create(ctx: &Context<'_>, request: PackageCollaboratorCr
             .package_by_id_or_name(&package_ref)?
             .ok_or_else(|| ActionError::not_found("Dataset not found"))?;
         let who = memberships(tx, &ctx.actor)?;
-        if !may_manage(&who, &package) {
+        if !may_manage(tx, &who, &package)? {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to add collaborators to this dataset",
                 ctx.actor.name()
@@ -150,8 +158,8 @@ pub const PACKAGE_COLLABORATOR_LIST: Action = Action {
     side_effect_free: true,
     tag: "datasets",
     doc: "Return the collaborators of a dataset.\n\n\
-          You must be an admin of the dataset's organization (or, for a dataset without one, \
-          its creator) or a sysadmin.\n\n\
+          You must be an admin of the dataset's organization or of an organization above it \
+          (or, for a dataset without one, its creator) or a sysadmin.\n\n\
           :returns: `[{package_id, user_id, capacity, modified}]`\n:rtype: list of dictionaries",
     request: request_doc::<PackageCollaboratorListRequest>,
     response: response_doc::<Vec<CollaboratorDict>>,
@@ -179,7 +187,7 @@ fn package_collaborator_list(ctx: &Context<'_>, request: PackageCollaboratorList
             .package_by_id_or_name(&request.id)?
             .ok_or_else(|| ActionError::not_found("Package not found"))?;
         let who = memberships(tx, &ctx.actor)?;
-        if !may_manage(&who, &package) {
+        if !may_manage(tx, &who, &package)? {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to list collaborators from this dataset",
                 ctx.actor.name()
@@ -202,8 +210,8 @@ pub const PACKAGE_COLLABORATOR_DELETE: Action = Action {
     side_effect_free: false,
     tag: "datasets",
     doc: "Remove a collaborator from a dataset.\n\n\
-          You must be an admin of the dataset's organization (or, for a dataset without one, \
-          its creator) or a sysadmin.\n\n:rtype: null",
+          You must be an admin of the dataset's organization or of an organization above it \
+          (or, for a dataset without one, its creator) or a sysadmin.\n\n:rtype: null",
     request: request_doc::<PackageCollaboratorDeleteRequest>,
     response: response_doc::<Option<String>>,
     errors: &[
@@ -236,7 +244,7 @@ fn package_collaborator_delete(ctx: &Context<'_>, request: PackageCollaboratorDe
             .package_by_id_or_name(&package_ref)?
             .ok_or_else(|| ActionError::not_found("Package not found"))?;
         let who = memberships(tx, &ctx.actor)?;
-        if !may_manage(&who, &package) {
+        if !may_manage(tx, &who, &package)? {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to remove collaborators from this dataset",
                 ctx.actor.name()
@@ -297,8 +305,8 @@ fn package_collaborator_list_for_user(
     let user_ref = given(request.id)
         .or_else(|| given(request.user))
         .ok_or_else(|| ActionError::field("id", MISSING_VALUE))?;
-    let is_self = ctx.actor.user_id().is_some_and(|id| !id.is_empty() && id == user_ref)
-        || (ctx.actor.is_authenticated() && ctx.actor.name() == user_ref);
+    let is_self =
+        ctx.actor.is_user(&user_ref) || (ctx.actor.is_authenticated() && ctx.actor.name() == user_ref);
     if !ctx.actor.is_sysadmin() && !is_self {
         return Err(ActionError::NotAuthorized(None));
     }

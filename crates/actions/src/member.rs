@@ -2,8 +2,8 @@
 //! `organization_member_create|delete` and `group_member_create|delete`.
 
 use datahavn_domain::ValidationErrors;
-use datahavn_domain::authz::{self, Memberships, PackageAccess};
-use datahavn_domain::group::{Capacity, Group, Member};
+use datahavn_domain::authz::{self, Memberships, PackageAccess, Permission};
+use datahavn_domain::group::{Capacity, Group, Member, MemberCapacity, MemberKind};
 use datahavn_domain::params::MISSING_VALUE;
 use datahavn_storage::{GroupPackages, Tx};
 use serde_json::Value;
@@ -11,32 +11,13 @@ use serde_json::Value;
 use crate::access::memberships;
 use crate::dto::{MemberDict, MemberRole};
 use crate::group::{
-    GROUP_NOT_FOUND, Kind, Permission, descendants, find, has_permission, message_error, present,
-    require_user, scalar, text_of,
+    GROUP_NOT_FOUND, Kind, descendants, find, has_permission, message_error, present, require_user, scalar,
+    text_of,
 };
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, render, to_json};
 
-const OWN_ADMIN: &str = "Administrators cannot revoke their own admin status";
 const NO_ROLE: &str = "role does not exist.";
-
-/// The kinds of object a group has as members.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ObjectType {
-    User,
-    Package,
-    Group,
-}
-
-impl ObjectType {
-    fn table_name(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Package => "package",
-            Self::Group => "group",
-        }
-    }
-}
 
 /// Python's `str.title()`, which CKAN uses to name a model in its messages.
 fn title_case(text: &str) -> String {
@@ -59,19 +40,14 @@ fn title_case(text: &str) -> String {
 }
 
 /// CKAN's `model_name_to_class`: `user`, `package` or `group`.
-fn object_type(name: &str) -> ActionResult<ObjectType> {
-    match name {
-        "user" => Ok(ObjectType::User),
-        "package" => Ok(ObjectType::Package),
-        "group" => Ok(ObjectType::Group),
-        other => Err(message_error(format!("{} isn't a valid model", title_case(other)))),
-    }
+fn object_type(name: &str) -> ActionResult<MemberKind> {
+    MemberKind::parse(name).ok_or_else(|| message_error(format!("{} isn't a valid model", title_case(name))))
 }
 
 /// The object's id, or `Not found: <Type> was not found.`
 fn object_id(
     tx: &mut Tx<'_>,
-    object_type: ObjectType,
+    object_type: MemberKind,
     reference: &str,
     type_name: &str,
 ) -> ActionResult<String> {
@@ -80,9 +56,9 @@ fn object_id(
         return Err(missing());
     }
     let id = match object_type {
-        ObjectType::User => tx.user_by_id_or_name(reference)?.map(|u| u.id),
-        ObjectType::Package => tx.package_by_id_or_name(reference)?.map(|p| p.id),
-        ObjectType::Group => tx.group_by_id_or_name(reference)?.map(|g| g.id),
+        MemberKind::User => tx.user_by_id_or_name(reference)?.map(|u| u.id),
+        MemberKind::Package => tx.package_by_id_or_name(reference)?.map(|p| p.id),
+        MemberKind::Group => tx.group_by_id_or_name(reference)?.map(|g| g.id),
     };
     id.ok_or_else(missing)
 }
@@ -94,9 +70,9 @@ fn require_member_edit(
     tx: &mut Tx<'_>,
     who: &Memberships,
     group: &Group,
-    object_type: ObjectType,
+    object_type: MemberKind,
 ) -> ActionResult<()> {
-    let permission = if !group.is_organization && object_type == ObjectType::Package {
+    let permission = if !group.is_organization && object_type == MemberKind::Package {
         Permission::ManageGroup
     } else {
         Permission::Update
@@ -117,37 +93,23 @@ fn write_member(
     ctx: &Context<'_>,
     tx: &mut Tx<'_>,
     group: &Group,
-    object_type: ObjectType,
+    object_type: MemberKind,
     object_id: &str,
-    capacity: &str,
+    capacity: MemberCapacity,
 ) -> ActionResult<Member> {
-    let existing =
-        tx.memberships_of(object_type.table_name(), object_id)?.into_iter().find(|m| m.group_id == group.id);
-    if let Some(existing) = &existing
-        && object_type == ObjectType::User
-        && ctx.actor.is_user(object_id)
-        && existing.capacity == Capacity::Admin.as_str()
-        && capacity != Capacity::Admin.as_str()
+    let existing = tx.memberships_of(object_type, object_id)?.into_iter().find(|m| m.group_id == group.id);
+    if object_type == MemberKind::User
+        && let Some(role) = capacity.role()
     {
-        return Err(ActionError::denied(OWN_ADMIN));
+        let current = existing.as_ref().and_then(|m| m.capacity.role());
+        authz::set_user_role(&ctx.actor, object_id, current, role).map_err(ActionError::denied)?;
     }
-    let member = tx.upsert_member(&Member {
-        id: existing.map_or_else(|| uuid::Uuid::new_v4().to_string(), |m| m.id),
-        group_id: group.id.clone(),
-        table_name: object_type.table_name().to_owned(),
-        table_id: object_id.to_owned(),
-        capacity: capacity.to_owned(),
-        state: "active".into(),
-    })?;
-    if object_type == ObjectType::Package {
+    let id = existing.map_or_else(|| uuid::Uuid::new_v4().to_string(), |m| m.id);
+    let member = tx.upsert_member(&Member::active(id, &group.id, object_type, object_id, capacity))?;
+    if object_type == MemberKind::Package {
         render::rerender_packages(tx, &[object_id.to_owned()], &ctx.site().site_url)?;
     }
     Ok(member)
-}
-
-/// A role as stored: `admin`, `editor` or `member` (any case given).
-fn role(capacity: &str) -> Option<&'static str> {
-    Capacity::parse(capacity).map(Capacity::as_str)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,24 +160,24 @@ fn member_create(ctx: &Context<'_>, request: MemberCreate) -> ActionResult {
         let who = memberships(tx, &ctx.actor)?;
         require_member_edit(ctx, tx, &who, &group, object_type)?;
         let capacity = match object_type {
-            ObjectType::User => {
-                role(&capacity).ok_or_else(|| ActionError::field("capacity", NO_ROLE))?.to_owned()
+            MemberKind::User => {
+                Capacity::parse(&capacity).ok_or_else(|| ActionError::field("capacity", NO_ROLE))?.into()
             }
             _ if capacity.trim().is_empty() => return Err(ActionError::field("capacity", MISSING_VALUE)),
-            _ => capacity.clone(),
+            _ => MemberCapacity::parse(&capacity),
         };
-        if object_type == ObjectType::Group
+        if object_type == MemberKind::Group
             && (object_id == group.id || descendants(tx, &group.id)?.contains(&object_id))
         {
             return Err(ActionError::field("object", "This parent would create a loop in the hierarchy"));
         }
-        write_member(ctx, tx, &group, object_type, &object_id, &capacity)
+        write_member(ctx, tx, &group, object_type, &object_id, capacity)
     })?;
     log::info!(
         "{} {} is now {} of group {}",
-        member.table_name,
+        member.table_name.as_str(),
         member.table_id,
-        member.capacity,
+        member.capacity.as_str(),
         member.group_id
     );
     to_json(&MemberDict::from(member))
@@ -267,14 +229,14 @@ fn remove_member(
     ctx: &Context<'_>,
     tx: &mut Tx<'_>,
     group: &Group,
-    object_type: ObjectType,
+    object_type: MemberKind,
     object_id: &str,
 ) -> ActionResult<()> {
-    if tx.delete_member(&group.id, object_type.table_name(), object_id)? {
-        if object_type == ObjectType::Package {
+    if tx.delete_member(&group.id, object_type, object_id)? {
+        if object_type == MemberKind::Package {
             render::rerender_packages(tx, &[object_id.to_owned()], &ctx.site().site_url)?;
         }
-        log::info!("{} {object_id} removed from group {}", object_type.table_name(), group.id);
+        log::info!("{} {object_id} removed from group {}", object_type.as_str(), group.id);
     }
     Ok(())
 }
@@ -314,27 +276,33 @@ pub const MEMBER_LIST: Action = Action {
 
 fn member_list(ctx: &Context<'_>, request: MemberList) -> ActionResult {
     let wanted_type = request.object_type.filter(|t| !t.is_empty());
-    let wanted_capacity = request.capacity.filter(|c| !c.is_empty());
+    let wanted_capacity = request.capacity.filter(|c| !c.is_empty()).as_deref().map(MemberCapacity::parse);
     ctx.store().read(|tx| {
         let group = find(tx, &request.id)?.ok_or(ActionError::NotFound(None))?;
         let who = memberships(tx, &ctx.actor)?;
         if !group.is_active() && !has_permission(tx, &who, &group, Permission::Read)? {
             return Err(ActionError::NotFound(None));
         }
-        let mut rows: Vec<(String, String, String)> = Vec::new();
-        for member in tx.members_of_group(&group.id, wanted_type.as_deref())? {
+        // A type CKAN does not know matches no member.
+        let wanted_kind = match wanted_type.as_deref().map(MemberKind::parse) {
+            None => None,
+            Some(Some(kind)) => Some(kind),
+            Some(None) => return Ok(Value::Array(Vec::new())),
+        };
+        let mut rows: Vec<(String, MemberKind, MemberCapacity)> = Vec::new();
+        for member in tx.members_of_group(&group.id, wanted_kind)? {
             if wanted_capacity.as_ref().is_some_and(|c| *c != member.capacity) {
                 continue;
             }
-            if member.table_name == "package" && !package_visible(tx, &who, &member.table_id)? {
+            if member.table_name == MemberKind::Package && !package_visible(tx, &who, &member.table_id)? {
                 continue;
             }
             rows.push((member.table_id, member.table_name, member.capacity));
         }
         // CKAN keeps an organization's datasets as members with capacity `organization`.
         if group.is_organization
-            && wanted_type.as_deref().is_none_or(|t| t == "package")
-            && wanted_capacity.as_deref().is_none_or(|c| c == "organization")
+            && wanted_kind.is_none_or(|kind| kind == MemberKind::Package)
+            && wanted_capacity.as_ref().is_none_or(|c| *c == MemberCapacity::Organization)
         {
             let filter = GroupPackages {
                 group_id: group.id.clone(),
@@ -345,17 +313,14 @@ fn member_list(ctx: &Context<'_>, request: MemberList) -> ActionResult {
             };
             for package in tx.group_packages(&filter, None)? {
                 if authz::can_read_package(&who, &package.access()) {
-                    rows.push((package.id, "package".into(), "organization".into()));
+                    rows.push((package.id, MemberKind::Package, MemberCapacity::Organization));
                 }
             }
         }
         let triples = rows
             .into_iter()
             .map(|(id, table, capacity)| {
-                let shown = Capacity::parse(&capacity)
-                    .filter(|c| c.as_str() == capacity)
-                    .map_or(capacity, |c| c.title().to_owned());
-                Value::Array(vec![id.into(), table.into(), shown.into()])
+                Value::Array(vec![id.into(), table.as_str().into(), capacity.listed().into()])
             })
             .collect();
         Ok(Value::Array(triples))
@@ -458,10 +423,7 @@ pub const GROUP_MEMBER_CREATE: Action = Action {
 
 /// CKAN's member_schema: the group, the user and the role are all needed, and must name things
 /// that exist; every missing or unknown one is reported at once.
-fn checked_member(
-    tx: &mut Tx<'_>,
-    request: &GroupMemberCreate,
-) -> ActionResult<(Group, String, &'static str)> {
+fn checked_member(tx: &mut Tx<'_>, request: &GroupMemberCreate) -> ActionResult<(Group, String, Capacity)> {
     let mut errors = ValidationErrors::new();
     let group = match &request.id {
         None => {
@@ -495,7 +457,7 @@ fn checked_member(
             None
         }
         Some(value) => {
-            let capacity = role(value);
+            let capacity = Capacity::parse(value);
             if capacity.is_none() {
                 errors.add("role", NO_ROLE);
             }
@@ -528,10 +490,16 @@ fn group_member_create(ctx: &Context<'_>, kind: Kind, request: GroupMemberCreate
             }
         }
         let (group, user_id, capacity) = checked_member(tx, &request)?;
-        require_member_edit(ctx, tx, &who, &group, ObjectType::User)?;
-        write_member(ctx, tx, &group, ObjectType::User, &user_id, capacity)
+        require_member_edit(ctx, tx, &who, &group, MemberKind::User)?;
+        write_member(ctx, tx, &group, MemberKind::User, &user_id, capacity.into())
     })?;
-    log::info!("user {} is now {} of {} {}", member.table_id, member.capacity, kind.word(), member.group_id);
+    log::info!(
+        "user {} is now {} of {} {}",
+        member.table_id,
+        member.capacity.as_str(),
+        kind.word(),
+        member.group_id
+    );
     to_json(&MemberDict::from(member))
 }
 
@@ -580,10 +548,10 @@ fn group_member_delete(ctx: &Context<'_>, kind: Kind, request: GroupMemberDelete
     let user_ref = request.username.or(request.user_id).as_ref().and_then(text_of).unwrap_or_default();
     ctx.store().write(|tx| {
         let group = find(tx, &group_ref)?.ok_or_else(|| ActionError::not_found(GROUP_NOT_FOUND))?;
-        let user_id = object_id(tx, ObjectType::User, &user_ref, "user")?;
+        let user_id = object_id(tx, MemberKind::User, &user_ref, "user")?;
         let who = memberships(tx, &ctx.actor)?;
-        require_member_edit(ctx, tx, &who, &group, ObjectType::User)?;
-        remove_member(ctx, tx, &group, ObjectType::User, &user_id)
+        require_member_edit(ctx, tx, &who, &group, MemberKind::User)?;
+        remove_member(ctx, tx, &group, MemberKind::User, &user_id)
     })?;
     Ok(Value::Null)
 }

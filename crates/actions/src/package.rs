@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use datahavn_domain::authz::{self, Memberships};
 use datahavn_domain::catalog::{PackageRecord, ResourceRecord};
+use datahavn_domain::group::{Member, MemberCapacity, MemberKind};
 use datahavn_domain::package::{self as rules, PackageState, ValidPackage, ValidationRights};
 use datahavn_domain::params::{MISSING_VALUE, Params};
 use datahavn_domain::{Timestamp, ValidationErrors};
@@ -239,7 +240,9 @@ pub(crate) fn write_package(
         None => None,
         Some(references) => {
             let current: HashSet<String> = match existing {
-                Some(e) => tx.memberships_of("package", &e.id)?.into_iter().map(|m| m.group_id).collect(),
+                Some(e) => {
+                    tx.memberships_of(MemberKind::Package, &e.id)?.into_iter().map(|m| m.group_id).collect()
+                }
                 None => HashSet::new(),
             };
             let mut resolved = Vec::new();
@@ -286,8 +289,11 @@ pub(crate) fn write_package(
         let same_groups = match &groups {
             None => true,
             Some(new) => {
-                let mut old: Vec<String> =
-                    tx.memberships_of("package", &existing.id)?.into_iter().map(|m| m.group_id).collect();
+                let mut old: Vec<String> = tx
+                    .memberships_of(MemberKind::Package, &existing.id)?
+                    .into_iter()
+                    .map(|m| m.group_id)
+                    .collect();
                 let mut new = new.clone();
                 old.sort();
                 new.sort();
@@ -320,7 +326,7 @@ pub(crate) fn write_package(
         owner_org: organization.as_ref().map(|o| o.id.clone()),
         creator_user_id: match existing {
             Some(e) => e.creator_user_id.clone(),
-            None => ctx.actor.user_id().filter(|id| !id.is_empty()).map(str::to_owned),
+            None => ctx.actor.user_id().map(str::to_owned),
         },
         metadata_created: existing.map_or(now, |e| e.metadata_created),
         metadata_modified,
@@ -339,20 +345,19 @@ pub(crate) fn write_package(
     tx.replace_resources(&id, &resource_index(&id, &resources))?;
     tx.set_package_tags(&id, &tag_ids)?;
     if let Some(groups) = groups {
-        for member in tx.memberships_of("package", &id)? {
+        for member in tx.memberships_of(MemberKind::Package, &id)? {
             if !groups.contains(&member.group_id) {
-                tx.delete_member(&member.group_id, "package", &id)?;
+                tx.delete_member(&member.group_id, MemberKind::Package, &id)?;
             }
         }
         for group_id in groups {
-            tx.upsert_member(&datahavn_domain::group::Member {
-                id: uuid::Uuid::new_v4().to_string(),
-                group_id,
-                table_name: "package".into(),
-                table_id: id.clone(),
-                capacity: "public".into(),
-                state: "active".into(),
-            })?;
+            tx.upsert_member(&Member::active(
+                uuid::Uuid::new_v4().to_string(),
+                &group_id,
+                MemberKind::Package,
+                &id,
+                MemberCapacity::Public,
+            ))?;
         }
     }
     let rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?);
@@ -797,7 +802,7 @@ fn package_delete(ctx: &Context<'_>, request: PackageDeleteRequest) -> ActionRes
         let existing = find_package(tx, &request.id, None)?;
         let who = memberships(tx, &ctx.actor)?;
         require_edit(&who, &existing)?;
-        tx.delete_memberships_of("package", &existing.id)?;
+        tx.delete_memberships_of(MemberKind::Package, &existing.id)?;
         tx.delete_collaborators_of(&existing.id)?;
         let mut record = existing.clone();
         record.state = PackageState::Deleted;

@@ -2,7 +2,7 @@
 //! when an organization or group it embeds changes), so reads never rebuild it.
 
 use datahavn_domain::catalog::{PackageRecord, Relationship};
-use datahavn_domain::group::Group;
+use datahavn_domain::group::{Group, MemberKind};
 use datahavn_domain::license;
 use datahavn_storage::Tx;
 use serde_json::{Map, Value};
@@ -188,7 +188,7 @@ pub fn render_in_tx(
         None => None,
     };
     let group_ids: Vec<String> =
-        tx.memberships_of("package", &record.id)?.into_iter().map(|m| m.group_id).collect();
+        tx.memberships_of(MemberKind::Package, &record.id)?.into_iter().map(|m| m.group_id).collect();
     let groups = tx.groups_by_ids(&group_ids)?;
     let relationships = tx.relationships_of(&record.id)?;
     Ok(render_package(record, organization.as_ref(), &groups, &relationships, site_url))
@@ -207,7 +207,7 @@ pub fn rerender_packages(tx: &mut Tx<'_>, ids: &[String], site_url: &str) -> Act
 /// Re-renders every dataset owned by, or in, an organization or group.
 pub fn rerender_packages_of_group(tx: &mut Tx<'_>, group_id: &str, site_url: &str) -> ActionResult<()> {
     let mut ids = tx.all_package_ids_of_org(group_id)?;
-    ids.extend(tx.members_of_group(group_id, Some("package"))?.into_iter().map(|m| m.table_id));
+    ids.extend(tx.members_of_group(group_id, Some(MemberKind::Package))?.into_iter().map(|m| m.table_id));
     ids.sort();
     ids.dedup();
     rerender_packages(tx, &ids, site_url)

@@ -99,11 +99,14 @@ fn names(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionRes
     }
 }
 
-/// An integer, as a number or as digits (a fraction counts as not given).
+/// An integer, as a number or as digits.
 fn integer(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<i64>> {
     Ok(match params.get(key) {
         None => None,
-        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::Number(n)) => n.as_i64().or_else(|| {
+            errors.add(key, "Invalid integer");
+            None
+        }),
         Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => s.trim().parse().ok().or_else(|| {
             errors.add(key, "Invalid integer");

@@ -84,12 +84,19 @@ pub enum Actor {
         name: String,
         sysadmin: bool,
     },
+    /// The site itself (the command line): a sysadmin with no user row. What it does is
+    /// recorded with no user, and its activities are hidden like CKAN's site user's.
+    Site,
 }
 
+/// The name the site acts under in messages and activities.
+pub const SITE_ACTOR_NAME: &str = "datahavn";
+
 impl Actor {
+    /// The user's id; none for anonymous callers and the site.
     pub fn user_id(&self) -> Option<&str> {
         match self {
-            Self::Anonymous => None,
+            Self::Anonymous | Self::Site => None,
             Self::User { id, .. } => Some(id),
         }
     }
@@ -99,15 +106,16 @@ impl Actor {
         match self {
             Self::Anonymous => "",
             Self::User { name, .. } => name,
+            Self::Site => SITE_ACTOR_NAME,
         }
     }
 
     pub fn is_sysadmin(&self) -> bool {
-        matches!(self, Self::User { sysadmin: true, .. })
+        matches!(self, Self::User { sysadmin: true, .. } | Self::Site)
     }
 
     pub fn is_authenticated(&self) -> bool {
-        matches!(self, Self::User { .. })
+        matches!(self, Self::User { .. } | Self::Site)
     }
 
     /// Whether this actor is the given user.
@@ -208,5 +216,16 @@ mod tests {
     fn anonymous_has_an_empty_name() {
         assert_eq!(Actor::Anonymous.name(), "");
         assert!(!Actor::Anonymous.is_sysadmin());
+        assert!(!Actor::Anonymous.is_authenticated());
+    }
+
+    #[test]
+    fn the_site_is_a_sysadmin_without_a_user() {
+        let site = Actor::Site;
+        assert_eq!(site.user_id(), None);
+        assert_eq!(site.name(), "datahavn");
+        assert!(site.is_sysadmin());
+        assert!(site.is_authenticated());
+        assert!(!site.is_user(""));
     }
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use datahavn_domain::Timestamp;
 use datahavn_domain::catalog::{Activity, PackageRecord, ResourceRecord, TagRecord};
-use datahavn_domain::group::{Group, GroupState, Member};
+use datahavn_domain::group::{Group, GroupState, Member, MemberCapacity, MemberKind, MemberState};
 use datahavn_domain::package::PackageState;
 use diesel::prelude::*;
 use serde_json::{Map, Value};
@@ -108,24 +108,29 @@ impl From<&Member> for MemberRow {
         Self {
             id: m.id.clone(),
             group_id: m.group_id.clone(),
-            table_name: m.table_name.clone(),
+            table_name: m.table_name.as_str().to_owned(),
             table_id: m.table_id.clone(),
-            capacity: m.capacity.clone(),
-            state: m.state.clone(),
+            capacity: m.capacity.as_str().to_owned(),
+            state: m.state.as_str().to_owned(),
         }
     }
 }
 
-impl From<MemberRow> for Member {
-    fn from(m: MemberRow) -> Self {
-        Self {
+impl TryFrom<MemberRow> for Member {
+    type Error = StorageError;
+
+    fn try_from(m: MemberRow) -> StorageResult<Self> {
+        let table_name =
+            MemberKind::parse(&m.table_name).ok_or_else(|| corrupt("member", &m.id, "bad table_name"))?;
+        let state = MemberState::parse(&m.state).ok_or_else(|| corrupt("member", &m.id, "bad state"))?;
+        Ok(Self {
+            capacity: MemberCapacity::parse(&m.capacity),
             id: m.id,
             group_id: m.group_id,
-            table_name: m.table_name,
+            table_name,
             table_id: m.table_id,
-            capacity: m.capacity,
-            state: m.state,
-        }
+            state,
+        })
     }
 }
 

@@ -98,11 +98,11 @@ impl From<Member> for MemberDict {
     fn from(member: Member) -> Self {
         Self {
             id: member.id,
-            table_name: member.table_name,
+            table_name: member.table_name.as_str().to_owned(),
             table_id: member.table_id,
             group_id: member.group_id,
-            capacity: member.capacity,
-            state: member.state,
+            capacity: member.capacity.as_str().to_owned(),
+            state: member.state.as_str().to_owned(),
         }
     }
 }

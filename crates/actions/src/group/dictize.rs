@@ -2,7 +2,7 @@
 
 use datahavn_domain::authz::Memberships;
 use datahavn_domain::catalog::PackageRecord;
-use datahavn_domain::group::Group;
+use datahavn_domain::group::{Group, MemberKind};
 use datahavn_search::GroupCounts;
 use datahavn_storage::Tx;
 use serde_json::{Map, Value};
@@ -74,13 +74,13 @@ pub(super) fn rendered(record: &PackageRecord) -> ActionResult<Value> {
 /// The user dicts of a group's members, with their capacity, without email or API key.
 fn user_members(ctx: &Context<'_>, tx: &mut Tx<'_>, group_id: &str) -> ActionResult<Vec<Value>> {
     let mut users = Vec::new();
-    for member in tx.members_of_group(group_id, Some("user"))? {
+    for member in tx.members_of_group(group_id, Some(MemberKind::User))? {
         let Some(user) = tx.user_by_id_or_name(&member.table_id)? else { continue };
         let mut dict = to_json(&crate::user::user_dict(ctx, &user))?;
         if let Value::Object(map) = &mut dict {
             map.remove("email");
             map.remove("apikey");
-            map.insert("capacity".into(), member.capacity.clone().into());
+            map.insert("capacity".into(), member.capacity.as_str().into());
         }
         users.push((user.name.clone(), dict));
     }
@@ -125,7 +125,10 @@ fn scalars(
         scalars.insert("package_count".into(), count.into());
     }
     if options.member_count {
-        scalars.insert("member_count".into(), tx.members_of_group(&group.id, Some("user"))?.len().into());
+        scalars.insert(
+            "member_count".into(),
+            tx.members_of_group(&group.id, Some(MemberKind::User))?.len().into(),
+        );
     }
     Ok(sorted(scalars))
 }
@@ -163,9 +166,9 @@ fn parents(
             member_count: true,
             ..Dictize::default()
         };
-        for member in tx.members_of_group(&group.id, Some("group"))? {
+        for member in tx.members_of_group(&group.id, Some(MemberKind::Group))? {
             let Some(parent) = tx.group_by_id_or_name(&member.table_id)? else { continue };
-            let dict = dictize(ctx, tx, who, &parent, sub, Some(&member.capacity), depth + 1)?;
+            let dict = dictize(ctx, tx, who, &parent, sub, Some(member.capacity.as_str()), depth + 1)?;
             parents.push((parent.display_name().to_owned(), Value::Object(dict)));
         }
     }

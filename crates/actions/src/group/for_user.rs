@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use datahavn_domain::group::{Capacity, Group};
+use datahavn_domain::authz::{self, HeldRole};
+use datahavn_domain::group::{Capacity, Group, MemberKind};
 use datahavn_storage::{GroupFilter, Tx};
 use serde_json::Value;
 
@@ -14,19 +15,6 @@ use crate::dto::GroupDict;
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::search::package_counts;
 use crate::{Action, ActionError, ActionResult, Context};
-
-/// The roles that grant a permission (admins hold every permission).
-fn roles_with(permission: &str) -> Vec<Capacity> {
-    let mut roles = vec![Capacity::Admin];
-    if matches!(permission, "read" | "delete_dataset" | "create_dataset" | "update_dataset" | "manage_group")
-    {
-        roles.push(Capacity::Editor);
-    }
-    if matches!(permission, "read" | "manage_group") {
-        roles.push(Capacity::Member);
-    }
-    roles
-}
 
 fn active_groups(tx: &mut Tx<'_>, organizations: bool) -> ActionResult<Vec<Group>> {
     Ok(tx.list_groups(&GroupFilter { organizations, ..GroupFilter::default() })?)
@@ -61,24 +49,20 @@ pub const ORGANIZATION_LIST_FOR_USER: Action = Action {
     run: |ctx, params| organization_list_for_user(ctx, OrganizationListForUser::parse(params)?),
 };
 
-/// The organizations where a user holds one of `roles`, with their highest capacity; admin
-/// reaches the organizations below.
+/// The organizations where a user holds one of `roles`, with their highest capacity; a role
+/// that cascades reaches the organizations below.
 fn capacities(tx: &mut Tx<'_>, user_id: &str, roles: &[Capacity]) -> ActionResult<HashMap<String, Capacity>> {
-    let mut capacities: HashMap<String, Capacity> = HashMap::new();
-    for member in tx.memberships_of("user", user_id)? {
-        let Some(capacity) = Capacity::parse(&member.capacity).filter(|c| roles.contains(c)) else {
-            continue;
+    let mut held = Vec::new();
+    for member in tx.memberships_of(MemberKind::User, user_id)? {
+        let Some(role) = member.capacity.role() else { continue };
+        let below = if authz::cascades(role) && roles.contains(&role) {
+            descendants(tx, &member.group_id)?.into_iter().collect()
+        } else {
+            Vec::new()
         };
-        let mut reached = vec![member.group_id.clone()];
-        if capacity == Capacity::Admin {
-            reached.extend(descendants(tx, &member.group_id)?);
-        }
-        for group_id in reached {
-            let entry = capacities.entry(group_id).or_insert(capacity);
-            *entry = (*entry).max(capacity);
-        }
+        held.push(HeldRole { group_id: member.group_id, role, below });
     }
-    Ok(capacities)
+    Ok(authz::roles_reaching(&held, roles))
 }
 
 fn organization_list_for_user(ctx: &Context<'_>, request: OrganizationListForUser) -> ActionResult {
@@ -93,16 +77,14 @@ fn organization_list_for_user(ctx: &Context<'_>, request: OrganizationListForUse
                 let user = tx.user_by_id_or_name(reference)?.ok_or(ActionError::NotFound(None))?;
                 (Some(user.id), user.sysadmin)
             }
-            None => {
-                (ctx.actor.user_id().filter(|id| !id.is_empty()).map(str::to_owned), ctx.actor.is_sysadmin())
-            }
+            None => (ctx.actor.user_id().map(str::to_owned), ctx.actor.is_sysadmin()),
         };
         let orgs = active_groups(tx, true)?;
         let chosen: Vec<(Group, Option<String>)> = if sysadmin {
             orgs.into_iter().map(|org| (org, Some(Capacity::Admin.as_str().to_owned()))).collect()
         } else {
             let Some(user_id) = user_id else { return Ok(Value::Array(Vec::new())) };
-            let capacities = capacities(tx, &user_id, &roles_with(&permission))?;
+            let capacities = capacities(tx, &user_id, &authz::roles_with_named(&permission))?;
             orgs.into_iter()
                 .filter_map(|org| {
                     let capacity = capacities.get(&org.id)?;
@@ -148,7 +130,7 @@ fn group_list_authz(ctx: &Context<'_>, request: GroupListAuthz) -> ActionResult 
     // call has no such dataset, so the flag is read (a bad value is a 409) and changes nothing.
     let _ = request.available_only;
     let GroupListAuthz { am_member, include_dataset_count, include_member_count, .. } = request;
-    if ctx.actor.user_id().is_none_or(str::is_empty) {
+    if ctx.actor.user_id().is_none() {
         return Ok(Value::Array(Vec::new()));
     }
     let am_member = am_member.unwrap_or(false);

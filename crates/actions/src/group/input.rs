@@ -2,7 +2,7 @@
 //! does, every error of the request in one nested error dict, and the members it names resolved.
 
 use datahavn_domain::ValidationErrors;
-use datahavn_domain::group::{Capacity, Group, GroupState, Member};
+use datahavn_domain::group::{Capacity, Group, GroupState, Member, MemberCapacity, MemberKind};
 use datahavn_domain::name::Name;
 use datahavn_domain::params::{MISSING_VALUE, Params, parse_bool};
 use datahavn_storage::Tx;
@@ -105,7 +105,7 @@ impl Fields<'_> {
 #[derive(Debug, Clone)]
 struct Entry {
     reference: String,
-    capacity: Option<String>,
+    capacity: Option<MemberCapacity>,
 }
 
 /// A create or update request, read without the database.
@@ -284,7 +284,10 @@ fn read_entries(
         if entry_errors.is_empty() {
             let reference =
                 object.get("id").and_then(text_of).filter(|r| !r.is_empty()).or(given).unwrap_or_default();
-            entries.push(Entry { reference, capacity: capacity.map(|c| c.to_lowercase()) });
+            entries.push(Entry {
+                reference,
+                capacity: capacity.map(|c| MemberCapacity::parse(&c.to_lowercase())),
+            });
         } else {
             failed = true;
         }
@@ -301,15 +304,15 @@ fn read_entries(
 /// and (on create) unknown groups are skipped, as in CKAN; unknown datasets are an error, and on
 /// update a parent that would make a loop is one.
 pub(super) struct Resolved {
-    users: Option<Vec<(String, String)>>,
-    groups: Option<Vec<(String, String)>>,
-    packages: Option<Vec<(String, String)>>,
+    users: Option<Vec<(String, MemberCapacity)>>,
+    groups: Option<Vec<(String, MemberCapacity)>>,
+    packages: Option<Vec<(String, MemberCapacity)>>,
 }
 
 /// Adds an object once, with the capacity its entry gives or `default`.
-fn push_once(out: &mut Vec<(String, String)>, id: String, entry: &Entry, default: &str) {
+fn push_once(out: &mut Vec<(String, MemberCapacity)>, id: String, entry: &Entry, default: MemberCapacity) {
     if !out.iter().any(|(known, _)| *known == id) {
-        out.push((id, entry.capacity.clone().unwrap_or_else(|| default.to_owned())));
+        out.push((id, entry.capacity.clone().unwrap_or(default)));
     }
 }
 
@@ -340,23 +343,23 @@ impl Resolved {
     /// Writes the memberships of a created or updated group; returns the datasets to re-render.
     pub(super) fn write(&self, tx: &mut Tx<'_>, group_id: &str) -> ActionResult<Vec<String>> {
         if let Some(users) = &self.users {
-            sync_members(tx, group_id, "user", users)?;
+            sync_members(tx, group_id, MemberKind::User, users)?;
         }
         if let Some(groups) = &self.groups {
-            sync_members(tx, group_id, "group", groups)?;
+            sync_members(tx, group_id, MemberKind::Group, groups)?;
         }
         match &self.packages {
-            Some(packages) => sync_members(tx, group_id, "package", packages),
+            Some(packages) => sync_members(tx, group_id, MemberKind::Package, packages),
             None => Ok(Vec::new()),
         }
     }
 }
 
-fn resolve_users(tx: &mut Tx<'_>, entries: &[Entry]) -> ActionResult<Vec<(String, String)>> {
+fn resolve_users(tx: &mut Tx<'_>, entries: &[Entry]) -> ActionResult<Vec<(String, MemberCapacity)>> {
     let mut out = Vec::new();
     for entry in entries {
         if let Some(user) = tx.user_by_id_or_name(&entry.reference)? {
-            push_once(&mut out, user.id, entry, Capacity::Member.as_str());
+            push_once(&mut out, user.id, entry, Capacity::Member.into());
         }
     }
     Ok(out)
@@ -369,7 +372,7 @@ fn resolve_parents(
     entries: &[Entry],
     existing: Option<&Group>,
     errors: &mut ErrorDict,
-) -> ActionResult<Vec<(String, String)>> {
+) -> ActionResult<Vec<(String, MemberCapacity)>> {
     let mut out = Vec::new();
     let mut nested = Vec::new();
     let mut failed = false;
@@ -385,14 +388,14 @@ fn resolve_parents(
         let parent = find(tx, &entry.reference)?;
         let mut entry_errors = Map::new();
         match (&excluded, parent) {
-            (None, Some(parent)) => push_once(&mut out, parent.id, entry, "public"),
+            (None, Some(parent)) => push_once(&mut out, parent.id, entry, MemberCapacity::Public),
             (None, None) => {}
             (Some((excluded, group_type)), Some(parent))
                 if parent.is_active()
                     && parent.group_type == *group_type
                     && !excluded.contains(&parent.id) =>
             {
-                push_once(&mut out, parent.id, entry, "public");
+                push_once(&mut out, parent.id, entry, MemberCapacity::Public);
             }
             (Some(_), _) => {
                 entry_errors.insert("name".into(), Value::Array(vec![LOOP.into()]));
@@ -411,14 +414,14 @@ fn resolve_packages(
     tx: &mut Tx<'_>,
     entries: &[Entry],
     errors: &mut ErrorDict,
-) -> ActionResult<Vec<(String, String)>> {
+) -> ActionResult<Vec<(String, MemberCapacity)>> {
     let mut out = Vec::new();
     let mut nested = Vec::new();
     let mut failed = false;
     for entry in entries {
         let mut entry_errors = Map::new();
         match tx.package_by_id_or_name(&entry.reference)? {
-            Some(package) => push_once(&mut out, package.id, entry, "public"),
+            Some(package) => push_once(&mut out, package.id, entry, MemberCapacity::Public),
             None => {
                 entry_errors.insert("id".into(), Value::Array(vec!["Not found: Dataset".into()]));
                 failed = true;
@@ -437,14 +440,14 @@ fn resolve_packages(
 fn sync_members(
     tx: &mut Tx<'_>,
     group_id: &str,
-    table_name: &str,
-    wanted: &[(String, String)],
+    kind: MemberKind,
+    wanted: &[(String, MemberCapacity)],
 ) -> ActionResult<Vec<String>> {
-    let current = tx.members_of_group(group_id, Some(table_name))?;
+    let current = tx.members_of_group(group_id, Some(kind))?;
     let mut changed = Vec::new();
     for member in &current {
         if !wanted.iter().any(|(id, _)| *id == member.table_id) {
-            tx.delete_member(group_id, table_name, &member.table_id)?;
+            tx.delete_member(group_id, kind, &member.table_id)?;
             changed.push(member.table_id.clone());
         }
     }
@@ -452,14 +455,13 @@ fn sync_members(
         if current.iter().any(|m| m.table_id == *id && m.capacity == *capacity) {
             continue;
         }
-        tx.upsert_member(&Member {
-            id: uuid::Uuid::new_v4().to_string(),
-            group_id: group_id.to_owned(),
-            table_name: table_name.to_owned(),
-            table_id: id.clone(),
-            capacity: capacity.clone(),
-            state: "active".into(),
-        })?;
+        tx.upsert_member(&Member::active(
+            uuid::Uuid::new_v4().to_string(),
+            group_id,
+            kind,
+            id,
+            capacity.clone(),
+        ))?;
         changed.push(id.clone());
     }
     Ok(changed)

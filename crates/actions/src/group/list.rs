@@ -121,18 +121,15 @@ list_request! {
 
 /// A list of names, as CKAN's `aslist` reads it: a list (entries that are not text are left
 /// out), or names separated by commas. Empty is none.
-fn name_list(
-    params: &Params,
-    key: &str,
-    _errors: &mut ValidationErrors,
-) -> ActionResult<Option<Vec<String>>> {
-    let names: Vec<String> = match params.get(key) {
+fn name_list(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<Vec<String>>> {
+    let names: Option<Vec<String>> = match params.get(key) {
         None => return Ok(None),
-        Some(Value::Array(items)) => items.iter().filter_map(text_of).collect(),
-        Some(other) => match text_of(other) {
-            Some(text) => text.split(',').map(|s| s.trim().to_owned()).collect(),
-            None => return Ok(None),
-        },
+        Some(Value::Array(items)) => items.iter().map(text_of).collect(),
+        Some(other) => text_of(other).map(|text| text.split(',').map(|s| s.trim().to_owned()).collect()),
+    };
+    let Some(names) = names else {
+        errors.add(key, "Not a list of strings");
+        return Ok(None);
     };
     let names: Vec<String> = names.into_iter().filter(|s| !s.is_empty()).collect();
     Ok((!names.is_empty()).then_some(names))

@@ -20,12 +20,13 @@ mod write;
 use std::collections::{HashSet, VecDeque};
 
 use datahavn_domain::ValidationErrors;
-use datahavn_domain::authz::Memberships;
-use datahavn_domain::group::{Capacity, Group};
+use datahavn_domain::authz::{self, Memberships, Permission};
+use datahavn_domain::group::{Group, MemberKind};
 use datahavn_domain::params::{MISSING_VALUE, Params, parse_bool};
 use datahavn_storage::{GroupPackages, Tx};
 use serde_json::{Map, Value};
 
+use crate::access::chain_for;
 use crate::{ActionError, ActionResult, Context};
 
 pub(crate) use activity::{GROUP_ACTIVITY_LIST, ORGANIZATION_ACTIVITY_LIST};
@@ -133,11 +134,7 @@ pub(crate) fn message_error(text: impl Into<String>) -> ActionError {
 
 /// 403 for anonymous callers of an action that needs a user.
 pub(crate) fn require_user(ctx: &Context<'_>, action: &str) -> ActionResult<()> {
-    if ctx.actor.user_id().is_some() {
-        Ok(())
-    } else {
-        Err(ActionError::denied(format!("Action {action} requires an authenticated user")))
-    }
+    authz::authenticated(&ctx.actor, action).map_err(ActionError::denied)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,34 +220,12 @@ fn find_kind(tx: &mut Tx<'_>, reference: &str, kind: Kind) -> ActionResult<Optio
     Ok(find(tx, reference)?.filter(|g| kind.matches(g)))
 }
 
-/// The parents of a group, their parents and so on (active ones of the same type).
-fn ancestors(tx: &mut Tx<'_>, group: &Group) -> ActionResult<Vec<String>> {
-    let mut seen = HashSet::from([group.id.clone()]);
-    let mut queue = VecDeque::from([group.id.clone()]);
-    let mut out = Vec::new();
-    while let Some(id) = queue.pop_front() {
-        for member in tx.members_of_group(&id, Some("group"))? {
-            if !seen.insert(member.table_id.clone()) {
-                continue;
-            }
-            match tx.group_by_id_or_name(&member.table_id)? {
-                Some(parent) if parent.is_active() && parent.group_type == group.group_type => {
-                    out.push(parent.id.clone());
-                    queue.push_back(parent.id);
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// The children of a group, their children and so on (any type and state).
 pub(crate) fn descendants(tx: &mut Tx<'_>, group_id: &str) -> ActionResult<HashSet<String>> {
     let mut seen = HashSet::new();
     let mut queue = VecDeque::from([group_id.to_owned()]);
     while let Some(id) = queue.pop_front() {
-        for member in tx.memberships_of("group", &id)? {
+        for member in tx.memberships_of(MemberKind::Group, &id)? {
             if member.group_id != group_id && seen.insert(member.group_id.clone()) {
                 queue.push_back(member.group_id);
             }
@@ -259,53 +234,20 @@ pub(crate) fn descendants(tx: &mut Tx<'_>, group_id: &str) -> ActionResult<HashS
     Ok(seen)
 }
 
-/// What a role may do to an organization or group (CKAN's `ROLE_PERMISSIONS`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Permission {
-    /// See it when it is deleted, and its private datasets.
-    Read,
-    /// Put datasets into a group.
-    ManageGroup,
-    /// Change it and its members (admins).
-    Update,
-    /// Delete it (admins).
-    Delete,
-    /// Add members (admins).
-    Membership,
-}
-
-fn grants(capacity: Capacity, permission: Permission) -> bool {
-    match capacity {
-        Capacity::Admin => true,
-        Capacity::Editor | Capacity::Member => {
-            matches!(permission, Permission::Read | Permission::ManageGroup)
-        }
-    }
-}
-
-/// CKAN's `has_user_permission_for_group_or_org`: sysadmins always; else the caller's role in
-/// the group, or admin in one of its ancestors (admin cascades down the hierarchy).
+/// CKAN's `has_user_permission_for_group_or_org`, decided by `authz::has_permission` from the
+/// caller's memberships and the chain of groups above this one.
 pub(crate) fn has_permission(
     tx: &mut Tx<'_>,
     who: &Memberships,
     group: &Group,
     permission: Permission,
 ) -> ActionResult<bool> {
-    if who.sysadmin {
+    // The chain is loaded only when the caller's own role there does not decide already.
+    if authz::has_permission(who, &group.id, &[], permission) {
         return Ok(true);
     }
-    if who.groups.is_empty() {
-        return Ok(false);
-    }
-    if who.capacity_in(&group.id).is_some_and(|c| grants(c, permission)) {
-        return Ok(true);
-    }
-    for ancestor in ancestors(tx, group)? {
-        if who.capacity_in(&ancestor) == Some(Capacity::Admin) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let chain = chain_for(tx, who, group)?;
+    Ok(authz::has_permission(who, &group.id, &chain, permission))
 }
 
 /// Active groups are public; a deleted one only for those who may read it (else 404).

@@ -1,13 +1,12 @@
 //! `organization_delete|purge` and `group_delete|purge`.
 
-use datahavn_domain::group::{Group, GroupState};
+use datahavn_domain::authz::Permission;
+use datahavn_domain::group::{Group, GroupState, MemberKind};
 use datahavn_storage::Tx;
 use serde_json::Value;
 
 use super::dictize::show_dict;
-use super::{
-    GROUP_NOT_FOUND, Kind, Permission, find_kind, has_permission, message_error, present, require_user,
-};
+use super::{GROUP_NOT_FOUND, Kind, find_kind, has_permission, message_error, present, require_user};
 use crate::access::memberships;
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, activity, render};
@@ -106,11 +105,12 @@ fn require_no_datasets(tx: &mut Tx<'_>, kind: Kind, group: &Group, verb: &str) -
 /// whose rendered dicts showed the group (owned by it, or members of it), to re-render.
 fn detach(tx: &mut Tx<'_>, group_id: &str) -> ActionResult<Vec<String>> {
     let mut packages = tx.all_package_ids_of_org(group_id)?;
-    packages.extend(tx.members_of_group(group_id, Some("package"))?.into_iter().map(|m| m.table_id));
+    packages
+        .extend(tx.members_of_group(group_id, Some(MemberKind::Package))?.into_iter().map(|m| m.table_id));
     packages.sort();
     packages.dedup();
     tx.delete_members_of_group(group_id)?;
-    tx.delete_memberships_of("group", group_id)?;
+    tx.delete_memberships_of(MemberKind::Group, group_id)?;
     Ok(packages)
 }
 

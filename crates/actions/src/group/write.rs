@@ -1,7 +1,8 @@
 //! `organization_create|update|patch` and `group_create|update|patch`.
 
 use datahavn_domain::Timestamp;
-use datahavn_domain::group::{Capacity, Group, GroupState, Member};
+use datahavn_domain::authz::Permission;
+use datahavn_domain::group::{Capacity, Group, GroupState, Member, MemberKind};
 use datahavn_domain::params::{MISSING_VALUE, Params};
 use datahavn_storage::{StorageError, Tx};
 use serde_json::Value;
@@ -10,8 +11,8 @@ use super::dictize::{Dictize, Packages, dictize, show_dict};
 use super::input::{Fields, Input, Resolved, sent_value};
 use super::show::{GroupShow, show};
 use super::{
-    ErrorDict, GROUP_NOT_FOUND, Kind, Permission, find, find_kind, has_permission, message_error, present,
-    require_user, scalar, text_of,
+    ErrorDict, GROUP_NOT_FOUND, Kind, find, find_kind, has_permission, message_error, present, require_user,
+    scalar, text_of,
 };
 use crate::access::memberships;
 use crate::dto::GroupDict;
@@ -199,14 +200,13 @@ fn new_id(request: &GroupCreate, sysadmin: bool, errors: &mut ErrorDict) -> Opti
 
 /// The creator becomes an admin (CKAN's member_create with ignore_auth).
 fn add_creator(tx: &mut Tx<'_>, group_id: &str, creator: &str) -> ActionResult<()> {
-    tx.upsert_member(&Member {
-        id: uuid::Uuid::new_v4().to_string(),
-        group_id: group_id.to_owned(),
-        table_name: "user".into(),
-        table_id: creator.to_owned(),
-        capacity: Capacity::Admin.as_str().into(),
-        state: "active".into(),
-    })?;
+    tx.upsert_member(&Member::active(
+        uuid::Uuid::new_v4().to_string(),
+        group_id,
+        MemberKind::User,
+        creator,
+        Capacity::Admin.into(),
+    ))?;
     Ok(())
 }
 
@@ -226,7 +226,7 @@ fn create(ctx: &Context<'_>, kind: Kind, request: GroupCreate) -> ActionResult {
     let mut errors = ErrorDict::default();
     let id = new_id(&request, sysadmin, &mut errors);
     let input = Input::read(&fields, true, sysadmin, &mut errors);
-    let creator = ctx.actor.user_id().filter(|id| !id.is_empty()).map(str::to_owned);
+    let creator = ctx.actor.user_id().map(str::to_owned);
     ctx.store().write(|tx| {
         if let Some(id) = &id
             && !errors.contains("id")
@@ -374,7 +374,9 @@ fn update(ctx: &Context<'_>, kind: Kind, request: GroupUpdate) -> ActionResult {
         let updated = updated(&group, &input);
         tx.update_group(&updated).map_err(name_conflict)?;
         let mut packages = tx.all_package_ids_of_org(&group.id)?;
-        packages.extend(tx.members_of_group(&group.id, Some("package"))?.into_iter().map(|m| m.table_id));
+        packages.extend(
+            tx.members_of_group(&group.id, Some(MemberKind::Package))?.into_iter().map(|m| m.table_id),
+        );
         packages.extend(resolved.write(tx, &group.id)?);
         packages.sort();
         packages.dedup();

@@ -1,4 +1,5 @@
 use datahavn_domain::Timestamp;
+use datahavn_domain::group::MemberKind;
 use diesel::prelude::*;
 
 use crate::rows_catalog::PackageRow;
@@ -90,8 +91,11 @@ impl Tx<'_> {
                 Some(org) => self.group_by_id_or_name(org)?.filter(|g| g.is_active()).map(|g| g.name),
                 None => None,
             };
-            let group_ids: Vec<String> =
-                self.memberships_of("package", &record.id)?.into_iter().map(|m| m.group_id).collect();
+            let group_ids: Vec<String> = self
+                .memberships_of(MemberKind::Package, &record.id)?
+                .into_iter()
+                .map(|m| m.group_id)
+                .collect();
             let group_names = self
                 .groups_by_ids(&group_ids)?
                 .into_iter()

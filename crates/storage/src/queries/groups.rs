@@ -1,5 +1,5 @@
 use datahavn_domain::catalog::PackageRecord;
-use datahavn_domain::group::{Group, Member};
+use datahavn_domain::group::{Group, Member, MemberKind, MemberState};
 use diesel::prelude::*;
 
 use crate::rows_catalog::{GroupRow, MemberRow, PackageRow};
@@ -55,8 +55,8 @@ fn group_packages_query(filter: &GroupPackages) -> packages::BoxedQuery<'static,
             packages::id.eq_any(
                 members::table
                     .filter(members::group_id.eq(filter.group_id.clone()))
-                    .filter(members::table_name.eq("package"))
-                    .filter(members::state.eq("active"))
+                    .filter(members::table_name.eq(MemberKind::Package.as_str()))
+                    .filter(members::state.eq(MemberState::Active.as_str()))
                     .select(members::table_id),
             ),
         );
@@ -193,8 +193,11 @@ impl Tx<'_> {
 
     /// Removes an organization or group and its memberships for good.
     pub fn purge_group(&mut self, id: &str) -> StorageResult<()> {
-        diesel::delete(members::table.filter(members::table_name.eq("group").and(members::table_id.eq(id))))
-            .execute(self.conn())?;
+        diesel::delete(
+            members::table
+                .filter(members::table_name.eq(MemberKind::Group.as_str()).and(members::table_id.eq(id))),
+        )
+        .execute(self.conn())?;
         let owned: Vec<String> =
             packages::table.filter(packages::owner_org.eq(id)).select(packages::id).load(self.conn())?;
         diesel::update(packages::table.filter(packages::owner_org.eq(id)))
@@ -211,7 +214,7 @@ impl Tx<'_> {
     pub fn upsert_member(&mut self, member: &Member) -> StorageResult<Member> {
         let existing = members::table
             .filter(members::group_id.eq(&member.group_id))
-            .filter(members::table_name.eq(&member.table_name))
+            .filter(members::table_name.eq(member.table_name.as_str()))
             .filter(members::table_id.eq(&member.table_id))
             .select(MemberRow::as_select())
             .first(self.conn())
@@ -232,50 +235,52 @@ impl Tx<'_> {
     }
 
     /// Deletes a membership; false when there was none.
-    pub fn delete_member(&mut self, group_id: &str, table_name: &str, table_id: &str) -> StorageResult<bool> {
+    pub fn delete_member(&mut self, group_id: &str, kind: MemberKind, table_id: &str) -> StorageResult<bool> {
         let deleted = diesel::delete(
             members::table
                 .filter(members::group_id.eq(group_id))
-                .filter(members::table_name.eq(table_name))
+                .filter(members::table_name.eq(kind.as_str()))
                 .filter(members::table_id.eq(table_id)),
         )
         .execute(self.conn())?;
         Ok(deleted > 0)
     }
 
-    /// Active members of a group, of one kind (`user`, `package`, `group`) or all.
+    /// Active members of a group, of one kind or all.
     pub fn members_of_group(
         &mut self,
         group_id: &str,
-        table_name: Option<&str>,
+        kind: Option<MemberKind>,
     ) -> StorageResult<Vec<Member>> {
         let mut query = members::table
             .filter(members::group_id.eq(group_id))
-            .filter(members::state.eq("active"))
+            .filter(members::state.eq(MemberState::Active.as_str()))
             .select(MemberRow::as_select())
             .into_boxed();
-        if let Some(table_name) = table_name {
-            query = query.filter(members::table_name.eq(table_name));
+        if let Some(kind) = kind {
+            query = query.filter(members::table_name.eq(kind.as_str()));
         }
         let rows = query.order((members::table_name.asc(), members::table_id.asc())).load(self.conn())?;
-        Ok(rows.into_iter().map(Member::from).collect())
+        rows.into_iter().map(Member::try_from).collect()
     }
 
     /// The groups an object belongs to (active memberships).
-    pub fn memberships_of(&mut self, table_name: &str, table_id: &str) -> StorageResult<Vec<Member>> {
+    pub fn memberships_of(&mut self, kind: MemberKind, table_id: &str) -> StorageResult<Vec<Member>> {
         let rows = members::table
-            .filter(members::table_name.eq(table_name))
+            .filter(members::table_name.eq(kind.as_str()))
             .filter(members::table_id.eq(table_id))
-            .filter(members::state.eq("active"))
+            .filter(members::state.eq(MemberState::Active.as_str()))
             .select(MemberRow::as_select())
             .load(self.conn())?;
-        Ok(rows.into_iter().map(Member::from).collect())
+        rows.into_iter().map(Member::try_from).collect()
     }
 
     /// Removes every membership of an object (a deleted user or dataset).
-    pub fn delete_memberships_of(&mut self, table_name: &str, table_id: &str) -> StorageResult<usize> {
+    pub fn delete_memberships_of(&mut self, kind: MemberKind, table_id: &str) -> StorageResult<usize> {
         Ok(diesel::delete(
-            members::table.filter(members::table_name.eq(table_name)).filter(members::table_id.eq(table_id)),
+            members::table
+                .filter(members::table_name.eq(kind.as_str()))
+                .filter(members::table_id.eq(table_id)),
         )
         .execute(self.conn())?)
     }

@@ -2,12 +2,13 @@ use datahavn_domain::Timestamp;
 use datahavn_domain::catalog::{
     Collaborator, PackageRecord, Relationship, ResourceRecord, TagRecord, Vocabulary,
 };
+use datahavn_domain::group::MemberKind;
 use diesel::prelude::*;
 
 use crate::rows_catalog::{PackageRow, ResourceRow, TagRow};
 use crate::schema::{
-    package_collaborators, package_relationships, package_tags, packages, resource_views, resources, tags,
-    vocabularies,
+    members, package_collaborators, package_relationships, package_tags, packages, resource_views, resources,
+    tags, vocabularies,
 };
 use crate::{StorageError, StorageResult, Tx};
 
@@ -151,9 +152,10 @@ impl Tx<'_> {
 
     /// Removes a dataset and everything hanging from it.
     pub fn purge_package(&mut self, id: &str) -> StorageResult<()> {
-        diesel::delete(crate::schema::members::table.filter(
-            crate::schema::members::table_name.eq("package").and(crate::schema::members::table_id.eq(id)),
-        ))
+        diesel::delete(
+            members::table
+                .filter(members::table_name.eq(MemberKind::Package.as_str()).and(members::table_id.eq(id))),
+        )
         .execute(self.conn())?;
         diesel::delete(packages::table.find(id)).execute(self.conn())?;
         self.append_change(id)
