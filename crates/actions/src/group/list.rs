@@ -124,8 +124,15 @@ list_request! {
 fn name_list(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<Vec<String>>> {
     let names: Option<Vec<String>> = match params.get(key) {
         None => return Ok(None),
-        Some(Value::Array(items)) => items.iter().map(text_of).collect(),
-        Some(other) => text_of(other).map(|text| text.split(',').map(|s| s.trim().to_owned()).collect()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(_) | Value::Number(_) => text_of(item),
+                _ => None,
+            })
+            .collect(),
+        Some(Value::String(text)) => Some(text.split(',').map(|s| s.trim().to_owned()).collect()),
+        Some(_) => None,
     };
     let Some(names) = names else {
         errors.add(key, "Not a list of strings");
