@@ -16,6 +16,7 @@ mod error;
 mod group;
 mod member;
 pub(crate) mod package;
+mod package_list;
 mod relationship;
 pub mod render;
 pub mod request;
@@ -118,10 +119,10 @@ pub const ACTIONS: &[Action] = &[
     member::GROUP_MEMBER_DELETE,
     group::ORGANIZATION_LIST_FOR_USER,
     group::GROUP_LIST_AUTHZ,
-    package::PACKAGE_LIST,
-    package::CURRENT_PACKAGE_LIST_WITH_RESOURCES,
+    package_list::PACKAGE_LIST,
+    package_list::CURRENT_PACKAGE_LIST_WITH_RESOURCES,
     package::PACKAGE_SHOW,
-    package::PACKAGE_AUTOCOMPLETE,
+    package_list::PACKAGE_AUTOCOMPLETE,
     search::PACKAGE_SEARCH,
     package::PACKAGE_CREATE,
     package::PACKAGE_UPDATE,
