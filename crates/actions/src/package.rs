@@ -16,7 +16,7 @@ use crate::access::{memberships, require_edit, require_read};
 use crate::args::plain_error;
 use crate::dto::PackageDict;
 use crate::render::render_in_tx;
-use crate::request::{Request, request, request_doc, response_doc};
+use crate::request::{Request, request, request_doc, response_doc, scalar_text};
 use crate::{Action, ActionError, ActionResult, Context, activity};
 
 /// How a write reached the dataset.
@@ -28,14 +28,6 @@ pub(crate) enum Write {
 
 fn integrity(error: rules::IntegrityError) -> ActionError {
     ActionError::Integrity(error.0)
-}
-
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 /// Resolves the dataset's final resources: ids kept or made, timestamps kept or set.
@@ -50,7 +42,7 @@ fn settle_resources(
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(sent.len());
     for mut resource in sent {
-        let id = match resource.get("id").and_then(text) {
+        let id = match resource.get("id").and_then(scalar_text) {
             Some(id) => {
                 if let Some(other) = tx.resource_by_id(&id)?
                     && other.package_id != package_id
@@ -156,7 +148,7 @@ pub(crate) fn write_package(
     let now = Timestamp::now();
 
     // Organization (checked even when other fields failed: CKAN reports every error at once).
-    let sent_org = input.get("owner_org").and_then(text).filter(|o| !o.is_empty());
+    let sent_org = input.get("owner_org").and_then(scalar_text).filter(|o| !o.is_empty());
     let org_ref = sent_org.or_else(|| existing.and_then(|e| e.owner_org.clone()));
     let organization = match &org_ref {
         None => {
@@ -644,7 +636,7 @@ dataset_request! {
 
 fn package_create(ctx: &Context<'_>, request: PackageCreateRequest) -> ActionResult {
     let id = request.id.clone();
-    let owner_org = request.owner_org.as_ref().and_then(text);
+    let owner_org = request.owner_org.as_ref().and_then(scalar_text);
     let mut input = request.into_dataset();
     if let Some(id) = id {
         input.insert("id".into(), id);

@@ -114,6 +114,23 @@ impl Field for Option<Vec<String>> {
     }
 }
 
+/// Text as CKAN reads it out of a nested value: a string, or a number as its digits.
+pub(crate) fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// As [`scalar_text`], booleans too, spelled as Python does (CKAN's `unicode_safe`).
+pub(crate) fn text_of(value: &Value) -> Option<String> {
+    match value {
+        Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_owned()),
+        other => scalar_text(other),
+    }
+}
+
 /// The keys of a request dict that are not among `fields` (free-form keys), as sent.
 pub fn rest(params: &Params, fields: &[&str]) -> Map<String, Value> {
     params

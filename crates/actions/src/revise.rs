@@ -13,7 +13,7 @@ use crate::access::{memberships, require_edit, require_read};
 use crate::args::authenticated;
 use crate::dto::PackageReviseResult;
 use crate::package::{Write, find_package, write_package};
-use crate::request::{Request, request, request_doc, response_doc};
+use crate::request::{Request, request, request_doc, response_doc, scalar_text};
 use crate::{Action, ActionError, ActionResult, Context};
 
 /// A failure to follow or merge a key (CKAN's `DataError`).
@@ -410,14 +410,6 @@ fn update_merge_string_key(data: &mut Value, string_key: &str, value: &Value) ->
 
 // ---- the action ----
 
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 pub const PACKAGE_REVISE: Action = Action {
     name: "package_revise",
     side_effect_free: false,
@@ -483,7 +475,7 @@ fn package_revise(ctx: &Context<'_>, request: PackageReviseRequest) -> ActionRes
             .find(|(k, _)| k == key)
             .map(|(_, v)| v)
             .or_else(|| request.r#match.as_ref().and_then(|m| m.get(*key)))
-            .and_then(text)
+            .and_then(scalar_text)
     });
     let Some(reference) = reference else {
         return Err(crate::args::plain_error("match__id", "Missing value"));

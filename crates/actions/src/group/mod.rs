@@ -27,6 +27,7 @@ use datahavn_storage::{GroupPackages, Tx};
 use serde_json::{Map, Value};
 
 use crate::access::chain_for;
+pub(crate) use crate::request::text_of;
 use crate::{ActionError, ActionResult, Context};
 
 pub(crate) use activity::{GROUP_ACTIVITY_LIST, ORGANIZATION_ACTIVITY_LIST};
@@ -139,17 +140,6 @@ pub(crate) fn require_user(ctx: &Context<'_>, action: &str) -> ActionResult<()> 
 
 // ---------------------------------------------------------------------------------------------
 // Readers of request keys (see `crate::request`)
-
-/// The text of a JSON scalar: strings as they are, numbers and booleans as text; lists and
-/// objects have none.
-pub(crate) fn text_of(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_owned()),
-        _ => None,
-    }
-}
 
 /// CKAN's `get_or_bust`: the key must be given (`Missing value`); any text is taken, even
 /// empty; a list or dict is `Must be a string`.
