@@ -114,6 +114,12 @@ impl Field for Option<Vec<String>> {
     }
 }
 
+/// The reader of a key that another field's reader reads in its place (an older name of that
+/// field): declaring it documents the key; its value is the other field's.
+pub(crate) fn alias(_params: &Params, _key: &str, _errors: &mut ValidationErrors) -> ActionResult<()> {
+    Ok(())
+}
+
 /// Text as CKAN reads it out of a nested value: a string, or a number as its digits.
 pub(crate) fn scalar_text(value: &Value) -> Option<String> {
     match value {

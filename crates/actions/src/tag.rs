@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::args::{authenticated, plain_error};
 use crate::dto::{TagDict, TagListEntry, TagRow, TagSearchResult, VocabularyDict, VocabularyTagInput};
 use crate::render::render_in_tx;
-use crate::request::{NoParams, Request, request, request_doc, response_doc};
+use crate::request::{NoParams, Request, alias, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
 
 /// Most datasets `tag_show` embeds with `include_datasets`.
@@ -82,8 +82,11 @@ pub const TAG_LIST: Action = Action {
 request! {
     /// Which tags to list.
     pub struct TagListRequest {
-        /// Only tags whose names contain this string (``q`` also works).
+        /// Only tags whose names contain this string.
         pub query: Option<String> => list_query,
+        /// The older name of ``query``, read when ``query`` is not given.
+        #[schema(value_type = Option<String>)]
+        pub q: () => alias,
         /// The id or name of a vocabulary: its tags instead of free tags.
         pub vocabulary_id: Option<String>,
         /// Return tag dicts instead of names (default: false).
@@ -111,7 +114,8 @@ fn query_page(params: &Params, key: &str, errors: &mut ValidationErrors) -> Acti
 }
 
 fn tag_list(ctx: &Context<'_>, request: TagListRequest) -> ActionResult {
-    let TagListRequest { query, vocabulary_id, all_fields, limit, offset } = request;
+    // `q` is read by `query`'s reader.
+    let TagListRequest { query, vocabulary_id, all_fields, limit, offset, q: () } = request;
     let tags = ctx.store().read(|tx| {
         let vocabulary_id = match vocabulary_id.filter(|v| !v.is_empty()) {
             None => None,
@@ -231,10 +235,13 @@ pub const TAG_SEARCH: Action = Action {
 request! {
     /// What `tag_search` and `tag_autocomplete` look for.
     pub struct TagSearchRequest {
-        /// The string, or list of strings, to search for: every one must match (``q`` also
-        /// works). A number or boolean is read as text.
+        /// The string, or list of strings, to search for: every one must match. A number or
+        /// boolean is read as text.
         #[schema(value_type = Option<serde_json::Value>)]
         pub query: Option<Vec<String>> => search_query,
+        /// The older name of ``query``, read when ``query`` is not given.
+        #[schema(value_type = Option<serde_json::Value>)]
+        pub q: () => alias,
         /// The id or name of the vocabulary to search in (default: free tags); not blank when
         /// sent.
         pub vocabulary_id: Option<String> => searched_vocabulary,
@@ -296,6 +303,8 @@ fn searched_vocabulary(
 /// The search terms: `query`'s and the deprecated `fields: {"tags": ...}`'s, trimmed, blanks
 /// dropped.
 fn search_terms(request: &TagSearchRequest) -> Vec<String> {
+    // `q` is read by `query`'s reader.
+    let TagSearchRequest { q: (), .. } = request;
     let from_fields = request.fields.as_ref().and_then(Value::as_object).into_iter().flat_map(|fields| {
         ["tag", "tags"].into_iter().filter_map(|field| fields.get(field).and_then(Value::as_str))
     });

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::args::authenticated;
 use crate::dto::{ApiTokenCreated, ApiTokenDict};
 use crate::error::authorize;
-use crate::request::{Request, request, request_doc, response_doc};
+use crate::request::{Request, alias, request, request_doc, response_doc};
 use crate::secrets::TokenSigner;
 use crate::{Action, ActionError, ActionResult, Context, to_json};
 
@@ -95,8 +95,12 @@ pub const API_TOKEN_LIST: Action = Action {
 request! {
     /// Whose API tokens to list.
     pub struct ApiTokenListRequest {
-        /// The name or id of the user (``user`` is accepted too).
+        /// The name or id of the user (this or ``user`` is required).
+        #[schema(value_type = Option<String>)]
         pub user_id: String => token_owner,
+        /// The name or id of the user, read when ``user_id`` is not given.
+        #[schema(value_type = Option<String>)]
+        pub user: () => alias,
     }
 }
 
@@ -110,6 +114,8 @@ fn token_owner(params: &Params, key: &str, errors: &mut ValidationErrors) -> Act
 }
 
 fn api_token_list(ctx: &Context<'_>, request: ApiTokenListRequest) -> ActionResult {
+    // `user` is read by `user_id`'s reader.
+    let ApiTokenListRequest { user: (), .. } = request;
     let tokens = ctx.store().read(|tx| {
         let owner = owner(tx, &request.user_id)?;
         authorize(authz::api_token_manage(&ctx.actor, &owner.id))?;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::args::authenticated;
 use crate::dto::{ApiTokenCreated, PrivateUserFields, UserAutocompleteItem, UserDict, UserListEntry};
 use crate::error::authorize;
-use crate::request::{Request, request, request_doc, response_doc};
+use crate::request::{Request, alias, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json, token};
 
 const NAME_TAKEN: &str =
@@ -359,8 +359,11 @@ pub const USER_SHOW: Action = Action {
 request! {
     /// The user to show, and what to include.
     pub struct UserShowRequest {
-        /// The id or name of the user (default: the caller; ``user_obj`` is accepted too).
+        /// The id or name of the user (default: the caller).
         pub id: Option<String> => shown_user,
+        /// The id or name of the user, read when ``id`` is not given.
+        #[schema(value_type = Option<String>)]
+        pub user_obj: () => alias,
         /// Include a list of the datasets the user created (default: false).
         pub include_datasets: Option<bool>,
         /// Include the stored password hash (sysadmins only; default: false).
@@ -376,6 +379,8 @@ fn shown_user(params: &Params, key: &str, errors: &mut ValidationErrors) -> Acti
 }
 
 fn user_show(ctx: &Context<'_>, request: UserShowRequest) -> ActionResult {
+    // `user_obj` is read by `id`'s reader.
+    let UserShowRequest { user_obj: (), .. } = request;
     let Some(id) = request.id.or_else(|| ctx.actor.user_id().map(str::to_owned)) else {
         return Err(ActionError::NotFound(None));
     };
