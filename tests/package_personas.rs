@@ -122,3 +122,35 @@ fn a_member_cannot_move_a_dataset_into_an_organization_it_cannot_write() {
     assert_eq!(reply.error()["owner_org"], json!(["You cannot add a dataset to this organization"]));
     assert_eq!(w.show("mine")["organization"]["name"], "org");
 }
+
+#[test]
+fn admins_of_organizations_above_read_and_edit_datasets_below() {
+    let w = World::new();
+    let above = w.organizations_above();
+    w.dataset("secret", true, json!([]));
+    // Admin cascades down the hierarchy (CKAN's `roles_that_cascade_to_sub_groups`), from the
+    // parent and from the parent's parent: read, search, edit, create, delete.
+    for (token, title) in [(&above.parent_admin, "By the parent"), (&above.top_admin, "By the top")] {
+        assert_eq!(w.call_as("package_show", json!({"id": "secret"}), token).status, 200);
+        let found =
+            w.call_as("package_search", json!({"q": "name:secret", "include_private": true}), token).result();
+        assert_eq!(found["count"], 1, "{title}");
+        let patched = w.call_as("package_patch", json!({"id": "secret", "title": title}), token).result();
+        assert_eq!(patched["title"], title);
+    }
+    let created =
+        w.call_as("package_create", json!({"name": "from-above", "owner_org": "org"}), &above.top_admin);
+    assert_eq!(created.status, 200, "{}", created.text);
+    assert_eq!(w.call_as("package_delete", json!({"id": "from-above"}), &above.parent_admin).status, 200);
+
+    // Editors and members above hold nothing below.
+    let before = w.state(&["secret"]);
+    for token in [&above.parent_editor, &above.parent_member] {
+        assert_eq!(w.call_as("package_show", json!({"id": "secret"}), token).status, 403);
+        let found =
+            w.call_as("package_search", json!({"q": "name:secret", "include_private": true}), token).result();
+        assert_eq!(found["count"], 0);
+        assert_eq!(w.call_as("package_patch", json!({"id": "secret", "title": "x"}), token).status, 403);
+    }
+    assert_eq!(w.state(&["secret"]), before);
+}

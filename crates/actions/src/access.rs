@@ -29,6 +29,19 @@ pub fn memberships(tx: &mut Tx<'_>, actor: &Actor) -> ActionResult<Memberships> 
             groups.insert(member.group_id, capacity);
         }
     }
+    // A role that cascades (CKAN's `roles_that_cascade_to_sub_groups`) is held in every group
+    // below too, so each permission check follows the hierarchy.
+    let cascading: Vec<(String, Capacity)> = groups
+        .iter()
+        .filter(|(_, role)| authz::cascades(**role))
+        .map(|(id, role)| (id.clone(), *role))
+        .collect();
+    for (group_id, role) in cascading {
+        for below in groups_below(tx, &group_id)? {
+            let held = groups.entry(below).or_insert(role);
+            *held = (*held).max(role);
+        }
+    }
     who.groups = groups;
     for (package_id, capacity) in tx.collaborations_of_user(user_id)? {
         if let Some(capacity) = Capacity::parse(&capacity) {
@@ -53,6 +66,30 @@ pub(crate) fn parent_chain(tx: &mut Tx<'_>, group: &Group) -> ActionResult<Vec<S
                 Some(parent) if parent.is_active() && parent.group_type == group.group_type => {
                     out.push(parent.id.clone());
                     queue.push_back(parent.id);
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The groups below a group, their children and so on: the active ones of the same type (the
+/// other direction of [`parent_chain`]).
+fn groups_below(tx: &mut Tx<'_>, group_id: &str) -> ActionResult<Vec<String>> {
+    let Some(top) = tx.group_by_id_or_name(group_id)? else { return Ok(Vec::new()) };
+    let mut seen = HashSet::from([top.id.clone()]);
+    let mut queue = VecDeque::from([top.id.clone()]);
+    let mut out = Vec::new();
+    while let Some(id) = queue.pop_front() {
+        for member in tx.memberships_of(MemberKind::Group, &id)? {
+            if !seen.insert(member.group_id.clone()) {
+                continue;
+            }
+            match tx.group_by_id_or_name(&member.group_id)? {
+                Some(child) if child.is_active() && child.group_type == top.group_type => {
+                    out.push(child.id.clone());
+                    queue.push_back(child.id);
                 }
                 _ => {}
             }
