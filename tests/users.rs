@@ -969,6 +969,40 @@ fn user_delete_errors() {
     assert_eq!(snapshot(&cast.server), before);
 }
 
+#[test]
+fn user_delete_removes_the_users_memberships_and_collaborations() {
+    let server = TestServer::start();
+    server.user_with_token("erin", false);
+    server.as_site(
+        "organization_create",
+        json!({"name": "org-e", "users": [{"name": "erin", "capacity": "editor"}]}),
+    );
+    server
+        .as_site("group_create", json!({"name": "grp-e", "users": [{"name": "erin", "capacity": "member"}]}));
+    server.as_site("package_create", json!({"name": "e-secret", "owner_org": "org-e", "private": true}));
+    server.as_site(
+        "package_collaborator_create",
+        json!({"id": "e-secret", "user_id": "erin", "capacity": "editor"}),
+    );
+    let users_of = |action: &str, id: &str| -> Vec<Value> {
+        let dict = server.as_site(action, json!({"id": id}));
+        dict["users"].as_array().unwrap().iter().map(|u| u["name"].clone()).collect()
+    };
+    let collaborators = || server.as_site("package_collaborator_list", json!({"id": "e-secret"}));
+    assert_eq!(users_of("organization_show", "org-e"), [json!("erin")]);
+    assert_eq!(users_of("group_show", "grp-e"), [json!("erin")]);
+    assert_eq!(collaborators().as_array().unwrap().len(), 1);
+
+    assert_eq!(server.as_site("user_delete", json!({"id": "erin"})), Value::Null);
+    assert!(users_of("organization_show", "org-e").is_empty());
+    assert!(users_of("group_show", "grp-e").is_empty());
+    assert_eq!(collaborators(), json!([]));
+    for id in ["org-e", "grp-e"] {
+        let members = server.as_site("member_list", json!({"id": id, "object_type": "user"}));
+        assert_eq!(members, json!([]), "{id}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // user_autocomplete
 

@@ -1,5 +1,6 @@
 //! User actions: create, show, list, update, patch, delete, autocomplete.
 
+use datahavn_domain::group::MemberKind;
 use datahavn_domain::name::Name;
 use datahavn_domain::params::{MISSING_VALUE, Params};
 use datahavn_domain::user::{self as rules, User, UserState};
@@ -708,6 +709,10 @@ fn user_delete(ctx: &Context<'_>, request: UserDeleteRequest) -> ActionResult {
         authorize(authz::user_delete(&ctx.actor, &user.name))?;
         user.state = UserState::Deleted;
         tx.update_user(&user)?;
+        // As CKAN's `user_delete`: the user leaves every organization and group, and every
+        // dataset they collaborate on.
+        tx.delete_memberships_of(MemberKind::User, &user.id)?;
+        tx.delete_collaborations_of_user(&user.id)?;
         log::info!("user {} deleted by {:?}", user.name, ctx.actor.name());
         Ok::<_, ActionError>(())
     })?;
