@@ -1003,6 +1003,53 @@ fn user_delete_removes_the_users_memberships_and_collaborations() {
     }
 }
 
+#[test]
+fn number_created_packages_counts_the_users_datasets_in_every_user_dict() {
+    let server = TestServer::start();
+    let (carl_dict, carl) = server.user_with_token("carl", false);
+    let (_, otto) = server.user_with_token("otto", false);
+    server.as_site(
+        "organization_create",
+        json!({"name": "org-c", "users": [{"name": "carl", "capacity": "editor"}]}),
+    );
+    server
+        .as_site("group_create", json!({"name": "grp-c", "users": [{"name": "carl", "capacity": "member"}]}));
+    for (name, private) in [("c-public", false), ("c-private", true), ("c-gone", false)] {
+        let body = json!({"name": name, "owner_org": "org-c", "private": private});
+        let reply = server.action("package_create", body, Some(&carl));
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    let reply = server.action("package_delete", json!({"id": "c-gone"}), Some(&carl));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let carl_in = |users: &Value| -> Value {
+        let found = users.as_array().unwrap().iter().find(|u| u["name"] == "carl");
+        found.unwrap_or_else(|| panic!("no carl in {users}"))["number_created_packages"].clone()
+    };
+    // Lists and the users of organizations and groups: active public datasets, whoever asks.
+    for token in [None, Some(carl.as_str()), Some(otto.as_str())] {
+        assert_eq!(carl_in(&server.action("user_list", json!({}), token).result()), 1);
+        for (action, id) in [("organization_show", "org-c"), ("group_show", "grp-c")] {
+            let dict = server.action(action, json!({"id": id}), token).result();
+            assert_eq!(carl_in(&dict["users"]), 1, "{action}");
+        }
+    }
+    let body = json!({"all_fields": true, "include_users": true});
+    for list in ["organization_list", "group_list"] {
+        let dicts = server.as_site(list, body.clone());
+        assert_eq!(carl_in(&dicts[0]["users"]), 1, "{list}");
+    }
+    for (action, id) in [("organization_patch", "org-c"), ("group_patch", "grp-c")] {
+        let dict = server.as_site(action, json!({"id": id, "title": "C"}));
+        assert_eq!(carl_in(&dict["users"]), 1, "{action}");
+    }
+    // user_show: private and draft ones too for the user themself and sysadmins.
+    let shown = |token: Option<&str>| server.action("user_show", json!({"id": "carl"}), token).result();
+    assert_eq!(shown(Some(&carl))["number_created_packages"], 2);
+    assert_eq!(server.as_site("user_show", json!({"id": carl_dict["id"]}))["number_created_packages"], 2);
+    assert_eq!(shown(Some(&otto))["number_created_packages"], 1);
+    assert_eq!(shown(None)["number_created_packages"], 1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // user_autocomplete
 

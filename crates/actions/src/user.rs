@@ -52,6 +52,25 @@ pub(crate) fn user_dict(ctx: &Context<'_>, user: &User) -> UserDict {
     }
 }
 
+/// The dicts of users in a list (`user_list`, the `users` of organization and group dicts):
+/// `number_created_packages` counts each one's active public datasets, as CKAN's
+/// `user_dictize` does unless `user_show` asks for private and draft ones too.
+pub(crate) fn listed_user_dicts(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    users: &[User],
+) -> ActionResult<Vec<UserDict>> {
+    let ids: Vec<String> = users.iter().map(|user| user.id.clone()).collect();
+    let counts = tx.created_package_counts(&ids, false)?;
+    Ok(users
+        .iter()
+        .map(|user| UserDict {
+            number_created_packages: counts.get(&user.id).copied().unwrap_or(0),
+            ..user_dict(ctx, user)
+        })
+        .collect())
+}
+
 /// The user dict without private fields, as stored in (public) activities.
 fn public_user_json(ctx: &Context<'_>, user: &User) -> ActionResult {
     let mut dict = user_dict(ctx, user);
@@ -389,7 +408,13 @@ fn user_show(ctx: &Context<'_>, request: UserShowRequest) -> ActionResult {
     if user.state == UserState::Deleted && !authz::sees_private_user_fields(&ctx.actor, &user.id) {
         return Err(ActionError::NotFound(None));
     }
+    // CKAN's `user_show` counts private and draft datasets for sysadmins and the user themself.
+    let private_and_drafts = ctx.actor.is_sysadmin() || ctx.actor.is_user(&user.id);
+    let counts = ctx
+        .store()
+        .read(|tx| tx.created_package_counts(std::slice::from_ref(&user.id), private_and_drafts))?;
     let mut dict = user_dict(ctx, &user);
+    dict.number_created_packages = counts.get(&user.id).copied().unwrap_or(0);
     if ctx.actor.is_sysadmin() {
         dict.password_hash =
             request.include_password_hash.unwrap_or(false).then(|| user.password_hash.clone());
@@ -464,18 +489,18 @@ fn user_list(ctx: &Context<'_>, request: UserListRequest) -> ActionResult {
         limit: request.limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX)),
         offset: i64::try_from(request.offset.unwrap_or(0)).unwrap_or(i64::MAX),
     };
-    let users = ctx.store().read(|tx| tx.list_users(&filter))?;
     let all_fields = request.all_fields.unwrap_or(true);
-    let entries: Vec<UserListEntry> = users
-        .into_iter()
-        .map(|u| {
-            if all_fields {
-                UserListEntry::User(Box::new(user_dict(ctx, &u)))
-            } else {
-                UserListEntry::Name(u.name)
-            }
+    let entries: Vec<UserListEntry> = ctx.store().read(|tx| {
+        let users = tx.list_users(&filter)?;
+        Ok::<_, ActionError>(if all_fields {
+            listed_user_dicts(ctx, tx, &users)?
+                .into_iter()
+                .map(|d| UserListEntry::User(Box::new(d)))
+                .collect()
+        } else {
+            users.into_iter().map(|u| UserListEntry::Name(u.name)).collect()
         })
-        .collect();
+    })?;
     to_json(&entries)
 }
 

@@ -73,14 +73,21 @@ pub(super) fn rendered(record: &PackageRecord) -> ActionResult<Value> {
 
 /// The user dicts of a group's members, with their capacity, without email or API key.
 fn user_members(ctx: &Context<'_>, tx: &mut Tx<'_>, group_id: &str) -> ActionResult<Vec<Value>> {
-    let mut users = Vec::new();
+    let mut found = Vec::new();
+    let mut capacities = Vec::new();
     for member in tx.members_of_group(group_id, Some(MemberKind::User))? {
         let Some(user) = tx.user_by_id_or_name(&member.table_id)? else { continue };
-        let mut dict = to_json(&crate::user::user_dict(ctx, &user))?;
+        found.push(user);
+        capacities.push(member.capacity);
+    }
+    let mut users = Vec::new();
+    let dicts = crate::user::listed_user_dicts(ctx, tx, &found)?;
+    for ((user, capacity), dict) in found.iter().zip(capacities).zip(dicts) {
+        let mut dict = to_json(&dict)?;
         if let Value::Object(map) = &mut dict {
             map.remove("email");
             map.remove("apikey");
-            map.insert("capacity".into(), member.capacity.as_str().into());
+            map.insert("capacity".into(), capacity.as_str().into());
         }
         users.push((user.name.clone(), dict));
     }

@@ -1,8 +1,10 @@
+use std::collections::HashMap;
+
 use datahavn_domain::user::User;
 use diesel::prelude::*;
 
 use crate::rows::UserRow;
-use crate::schema::users;
+use crate::schema::{packages, users};
 use crate::{StorageResult, Tx};
 
 /// What `user_list` asks for.
@@ -101,6 +103,33 @@ impl Tx<'_> {
         };
         let rows = query.limit(filter.limit).offset(filter.offset).load(self.conn())?;
         rows.into_iter().map(User::try_from).collect()
+    }
+
+    /// CKAN's `User.number_created_packages` of each of these users (those with none are left
+    /// out): the datasets they created that are active and public, or with `private_and_drafts`
+    /// every one not deleted.
+    pub fn created_package_counts(
+        &mut self,
+        user_ids: &[String],
+        private_and_drafts: bool,
+    ) -> StorageResult<HashMap<String, i64>> {
+        let mut counts = HashMap::new();
+        // A bounded number of ids per query keeps under the backends' limits on bound values.
+        for chunk in user_ids.chunks(500) {
+            let mut query = packages::table
+                .filter(packages::creator_user_id.eq_any(chunk))
+                .group_by(packages::creator_user_id)
+                .select((packages::creator_user_id, diesel::dsl::count_star()))
+                .into_boxed();
+            query = if private_and_drafts {
+                query.filter(packages::state.ne("deleted"))
+            } else {
+                query.filter(packages::state.eq("active")).filter(packages::private.eq(false))
+            };
+            let rows: Vec<(Option<String>, i64)> = query.load(self.conn())?;
+            counts.extend(rows.into_iter().filter_map(|(id, n)| id.map(|id| (id, n))));
+        }
+        Ok(counts)
     }
 
     /// Active users whose name or full name contains `q` (and email, when `by_email`).
