@@ -249,12 +249,17 @@ fn require_visible(tx: &mut Tx<'_>, who: &Memberships, group: &Group) -> ActionR
     }
 }
 
-/// Which datasets of a group the caller sees: public ones; private ones of organizations they
-/// belong to and of their collaborations; everything for sysadmins.
+/// Which datasets of an organization or group its dict shows the caller. An organization's:
+/// public ones; private ones of organizations they belong to and of their collaborations;
+/// everything for sysadmins. A group's: its public ones, whoever asks (CKAN's `group_dictize`
+/// searches with `include_private` for organizations only).
 fn visible_packages(who: &Memberships, group: &Group) -> GroupPackages {
+    if !group.is_organization {
+        return GroupPackages { group_id: group.id.clone(), ..GroupPackages::default() };
+    }
     GroupPackages {
         group_id: group.id.clone(),
-        organization: group.is_organization,
+        organization: true,
         drafts: false,
         all_private: who.sysadmin,
         readable_orgs: who.groups.keys().cloned().collect(),

@@ -1,6 +1,7 @@
 //! `organization_show`, `group_show` and `group_package_show`.
 
 use datahavn_domain::ValidationErrors;
+use datahavn_domain::authz::Memberships;
 use datahavn_domain::params::Params;
 use datahavn_storage::GroupPackages;
 use serde_json::Value;
@@ -18,8 +19,8 @@ request! {
     pub struct GroupShow {
         /// The id or name of the organization or group.
         pub id: String => present,
-        /// Include a truncated list of its datasets: the first 10 the caller may see, newest
-        /// first (default false).
+        /// Include a truncated list of its datasets: the first 10 the caller may see (of a
+        /// group: its public ones, whoever asks), newest first (default false).
         #[schema(value_type = Option<bool>)]
         pub include_datasets: Flag => Flag::read,
         /// Include the full `package_count` (default true).
@@ -105,8 +106,8 @@ pub const GROUP_SHOW: Action = Action {
     tag: "groups",
     doc: "Return the details of a group.\n\n\
           The group dict with its users, extras and dataset count (its datasets with \
-          ``include_datasets``). An organization's id is not found, nor is a deleted group by \
-          those who may not read it.\n\n\
+          ``include_datasets``): its public datasets only, whoever asks. An organization's id \
+          is not found, nor is a deleted group by those who may not read it.\n\n\
           :returns: the group's dictionary\n:rtype: dictionary\n\n\
           .. note:: Only its first 10 datasets are returned",
     request: request_doc::<GroupShow>,
@@ -121,7 +122,10 @@ pub const GROUP_SHOW: Action = Action {
 pub(super) fn show(ctx: &Context<'_>, kind: Kind, request: GroupShow) -> ActionResult {
     let options = request.options()?;
     let who = ctx.store().read(|tx| memberships(tx, &ctx.actor))?;
-    let counts = if options.needs_counts() { Some(package_counts(ctx, &who)?) } else { None };
+    // A group's datasets are counted as an anonymous caller sees them: public ones only (see
+    // `visible_packages`); its parents are groups too.
+    let counted_as = if kind == Kind::Group { Memberships::default() } else { who.clone() };
+    let counts = if options.needs_counts() { Some(package_counts(ctx, &counted_as)?) } else { None };
     let options = Dictize { counts: counts.as_ref(), ..options };
     ctx.store().read(|tx| {
         let group = find_kind(tx, &request.id, kind)?.ok_or(ActionError::NotFound(None))?;
