@@ -374,3 +374,166 @@ fn legacy_util_autocompletes() {
     assert_eq!(empty, json!({"ResultSet": {"Result": []}}));
     assert_eq!(w.server.get("/api/util/nothing/here", &[]).status, 404);
 }
+
+/// CKAN drops a resource's `revision_timestamp` (`resource_dict_save` pops it) on every write.
+#[test]
+fn resource_revision_timestamp_is_dropped() {
+    let w = world();
+    let stamp = "2020-01-01T00:00:00";
+    let dataset = w
+        .server
+        .action(
+            "package_create",
+            json!({"name": "stamped", "owner_org": "ref-org",
+                   "resources": [{"url": "http://x.org/a.csv", "revision_timestamp": stamp}]}),
+            Some(&w.editor),
+        )
+        .result();
+    assert!(dataset["resources"][0].get("revision_timestamp").is_none(), "{dataset}");
+    let created = w
+        .server
+        .action(
+            "resource_create",
+            json!({"package_id": "stamped", "url": "http://x.org/b.csv", "revision_timestamp": stamp}),
+            Some(&w.editor),
+        )
+        .result();
+    assert!(created.get("revision_timestamp").is_none(), "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    for action in ["resource_update", "resource_patch"] {
+        let changed = w
+            .server
+            .action(
+                action,
+                json!({"id": id, "url": "http://x.org/c.csv", "revision_timestamp": stamp}),
+                Some(&w.editor),
+            )
+            .result();
+        assert!(changed.get("revision_timestamp").is_none(), "{action}: {changed}");
+    }
+    let mut resources = dataset["resources"].clone();
+    resources[0]["revision_timestamp"] = json!(stamp);
+    let updated = w
+        .server
+        .action("package_update", json!({"id": "stamped", "resources": resources}), Some(&w.editor))
+        .result();
+    assert!(updated["resources"][0].get("revision_timestamp").is_none(), "{updated}");
+    let shown = w.server.get("/api/3/action/package_show?id=stamped", &[]).result();
+    assert!(shown["resources"].as_array().unwrap().iter().all(|r| r.get("revision_timestamp").is_none()));
+}
+
+/// CKAN's package_update (so resource_create and resource_update) guesses a resource's mimetype
+/// from its URL (`mimetypes.guess_type`) when the dict has no `mimetype` key; package_create and
+/// resource_patch (whose dict is the shown one) guess nothing, and a sent mimetype is kept.
+#[test]
+fn resource_mimetype_is_guessed_from_the_url() {
+    let w = world();
+    let dataset = w
+        .server
+        .action(
+            "package_create",
+            json!({"name": "typed", "owner_org": "ref-org", "resources": [{"url": "http://x.org/a.png"}]}),
+            Some(&w.editor),
+        )
+        .result();
+    assert_eq!(dataset["resources"][0]["mimetype"], Value::Null);
+    let create = |body: Value| {
+        let mut body = body;
+        body["package_id"] = json!("typed");
+        w.server.action("resource_create", body, Some(&w.editor)).result()
+    };
+    assert_eq!(create(json!({"url": "http://x.org/logo.png"}))["mimetype"], "image/png");
+    assert_eq!(create(json!({"url": "http://x.org/photo.JPG?size=2"}))["mimetype"], "image/jpeg");
+    assert_eq!(
+        create(json!({"url": "http://x.org/table.xlsx"}))["mimetype"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(create(json!({"url": "http://x.org/data.csv.gz"}))["mimetype"], "text/csv");
+    // The format plays no part: only the URL's extension.
+    assert_eq!(create(json!({"url": "http://x.org/api", "format": "CSV"}))["mimetype"], Value::Null);
+    assert_eq!(
+        create(json!({"url": "http://x.org/a.png", "mimetype": "text/x-mine"}))["mimetype"],
+        "text/x-mine"
+    );
+    assert_eq!(create(json!({"url": "http://x.org/a.png", "mimetype": null}))["mimetype"], Value::Null);
+
+    let id = create(json!({"url": "http://x.org/map.svg"}))["id"].as_str().unwrap().to_owned();
+    let update = |body: Value| {
+        let mut body = body;
+        body["id"] = json!(id);
+        w.server.action("resource_update", body, Some(&w.editor)).result()
+    };
+    assert_eq!(update(json!({"url": "http://x.org/map.gif"}))["mimetype"], "image/gif");
+    assert_eq!(
+        update(json!({"url": "http://x.org/map.gif", "mimetype": "image/x-kept"}))["mimetype"],
+        "image/x-kept"
+    );
+    assert_eq!(update(json!({"url": "http://x.org/map"}))["mimetype"], Value::Null);
+    assert_eq!(update(json!({"url": "http://x.org/map.json"}))["mimetype"], "application/json");
+    let patched = w
+        .server
+        .action("resource_patch", json!({"id": id, "url": "http://x.org/map.pdf"}), Some(&w.editor))
+        .result();
+    assert_eq!(patched["mimetype"], "application/json");
+}
+
+/// resource_update without a format keeps the stored one: CKAN's `if_empty_guess_format` guesses
+/// only for a resource without an id, and the `format` column is not cleared when missing.
+#[test]
+fn resource_update_keeps_the_format_when_not_given() {
+    let w = world();
+    w.server
+        .action("package_create", json!({"name": "formats", "owner_org": "ref-org"}), Some(&w.editor))
+        .result();
+    let created = w
+        .server
+        .action(
+            "resource_create",
+            json!({"package_id": "formats", "url": "http://x.org/a.csv", "format": "Shapefile"}),
+            Some(&w.editor),
+        )
+        .result();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let update = |body: Value| {
+        let mut body = body;
+        body["id"] = json!(id);
+        w.server.action("resource_update", body, Some(&w.editor)).result()
+    };
+    // Not given: kept, even when the URL changes (no guess for an existing resource).
+    assert_eq!(update(json!({"url": "http://x.org/b.json"}))["format"], "Shapefile");
+    assert_eq!(update(json!({"url": "http://x.org/b.json", "format": null}))["format"], "Shapefile");
+    assert_eq!(update(json!({"url": "http://x.org/b.json", "format": "xml"}))["format"], "XML");
+    // Given empty: emptied, not guessed.
+    assert_eq!(update(json!({"url": "http://x.org/b.json", "format": ""}))["format"], "");
+    let shown = w.server.get(&format!("/api/3/action/resource_show?id={id}"), &[]).result();
+    assert_eq!(shown["format"], "");
+    // package_update sending the resource without a format keeps it too.
+    update(json!({"url": "http://x.org/b.json", "format": "JSON"}));
+    let updated = w
+        .server
+        .action(
+            "package_update",
+            json!({"id": "formats", "resources": [{"id": id, "url": "http://x.org/c.csv"}]}),
+            Some(&w.editor),
+        )
+        .result();
+    assert_eq!(updated["resources"][0]["format"], "JSON");
+}
+
+/// CKAN 2.12's package_show reads `id`, else `name_or_id`, and reports neither under
+/// `name_or_id`.
+#[test]
+fn package_show_without_an_id_reports_name_or_id() {
+    let w = world();
+    w.server.action("package_create", reference_create_body(), Some(&w.editor)).result();
+    for reply in [
+        w.server.get("/api/3/action/package_show", &[]),
+        w.server.action("package_show", json!({}), None),
+        w.server.action("package_show", json!({"id": ""}), None),
+    ] {
+        assert_eq!(reply.status, 409);
+        assert_eq!(reply.error(), json!({"__type": "Validation Error", "name_or_id": ["Missing value"]}));
+    }
+    let shown = w.server.action("package_show", json!({"id": "", "name_or_id": "ref-dataset-1"}), None);
+    assert_eq!(shown.result()["name"], "ref-dataset-1");
+}

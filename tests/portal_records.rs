@@ -99,7 +99,8 @@ const RESOURCE_KEYS: &[&str] = &[
 ];
 
 /// Resource keys CKAN computes.
-const RESOURCE_COMPUTED: &[&str] = &["package_id", "position", "revision_id", "tracking_summary"];
+const RESOURCE_COMPUTED: &[&str] =
+    &["package_id", "position", "revision_id", "revision_timestamp", "tracking_summary"];
 
 /// Resource text columns: a number or bool sent there is stored as text.
 const RESOURCE_TEXT: &[&str] =

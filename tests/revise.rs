@@ -273,3 +273,34 @@ fn editors_revise_and_nobody_else_learns_anything() {
         }
     }
 }
+
+/// package_revise writes through CKAN's package_update: a resource it adds without a mimetype
+/// gets one guessed from its URL; one already there keeps its own (its shown dict has the key),
+/// and a `revision_timestamp` is dropped.
+#[test]
+fn added_resources_get_a_mimetype_and_no_revision_timestamp() {
+    let w = World::new();
+    let created = w.dataset("typed", false, resources());
+    assert_eq!(created["resources"][0]["mimetype"], Value::Null);
+    let package = revise(
+        &w,
+        json!({
+            "match__name": "typed",
+            "update__resources__0__url": "http://example.org/a.png",
+            "update__resources__1__revision_timestamp": "2020-01-01T00:00:00",
+            "update__resources__extend": [
+                {"url": "http://example.org/logo.png", "name": "logo"},
+                {"url": "http://example.org/shape.geojson", "mimetype": "text/x-own"}
+            ],
+        }),
+    )
+    .result()["package"]
+        .clone();
+    assert_eq!(package["resources"][0]["url"], "http://example.org/a.png");
+    assert_eq!(package["resources"][0]["mimetype"], Value::Null);
+    assert!(package["resources"][1].get("revision_timestamp").is_none(), "{package}");
+    assert_eq!(package["resources"][3]["mimetype"], "image/png");
+    assert_eq!(package["resources"][3]["format"], "PNG");
+    assert_eq!(package["resources"][4]["mimetype"], "text/x-own");
+    assert_eq!(w.show("typed"), package);
+}

@@ -61,6 +61,12 @@ fn settle_resources(
             .filter_map(Value::as_object)
             .find(|r| r.get("id").and_then(Value::as_str) == Some(&id));
         resource.insert("id".into(), Value::String(id));
+        // A resource with an id sent without a format keeps the stored one (CKAN's `format`
+        // column is not cleared when missing); a new one has `""`.
+        if !resource.contains_key("format") {
+            let format = previous.and_then(|p| p.get("format")).cloned().unwrap_or_else(|| "".into());
+            resource.insert("format".into(), format);
+        }
         if !resource.contains_key("datastore_active")
             && let Some(active) = previous.and_then(|p| p.get("datastore_active"))
         {
@@ -123,6 +129,17 @@ fn resource_index(package_id: &str, resources: &[Value]) -> Vec<ResourceRecord> 
         .collect()
 }
 
+/// The dataset dict with [`rules::guess_missing_mimetype`] applied to each of its resources.
+fn with_guessed_mimetypes(input: &Map<String, Value>) -> Map<String, Value> {
+    let mut input = input.clone();
+    if let Some(Value::Array(resources)) = input.get_mut("resources") {
+        for resource in resources.iter_mut().filter_map(Value::as_object_mut) {
+            rules::guess_missing_mimetype(resource);
+        }
+    }
+    input
+}
+
 /// Validation, permissions and the write shared by every action that changes a dataset.
 /// Returns the stored record and its rendered dict; an update that changes nothing returns the
 /// stored dict untouched.
@@ -135,6 +152,14 @@ pub(crate) fn write_package(
     mode: Write,
 ) -> ActionResult<(PackageRecord, Value)> {
     let creating = mode == Write::Create;
+    // CKAN guesses a missing mimetype in package_update, not in package_create.
+    let guessed;
+    let input = if creating {
+        input
+    } else {
+        guessed = with_guessed_mimetypes(input);
+        &guessed
+    };
     let may_set_state = match existing {
         Some(existing) => authz::can_edit_package(who, &existing.access()),
         None => who.sysadmin,
@@ -414,6 +439,16 @@ fn id_or_alias(id: Option<String>, alias: Option<String>) -> ActionResult<String
     id.or(alias).filter(|id| !id.is_empty()).ok_or_else(|| ActionError::field("id", MISSING_VALUE))
 }
 
+/// package_show's dataset: `id`, or `name_or_id` when `id` is not given or blank; neither is
+/// `Missing value` under `name_or_id` (CKAN 2.12, `get.py` `package_show`:
+/// `data_dict.get("id") or _get_or_bust(data_dict, 'name_or_id')`).
+fn shown_id(id: Option<String>, alias: Option<String>) -> ActionResult<String> {
+    id.filter(|id| !id.is_empty())
+        .or(alias)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| ActionError::field("name_or_id", MISSING_VALUE))
+}
+
 /// CKAN's `get_or_bust`: a key missing, blank or not text is a 409 at once, before any other
 /// key is read.
 pub(crate) fn required_now(
@@ -562,7 +597,7 @@ pub const PACKAGE_SHOW: Action = Action {
     errors: &[
         (403, "Private, draft or deleted, and the caller may not read it"),
         (404, "No such dataset"),
-        (409, "`id` missing, or not text"),
+        (409, "`id` and `name_or_id` both missing (reported under `name_or_id`), or not text"),
     ],
     run: |ctx, params| package_show(ctx, PackageShowRequest::parse(params)?),
 };
@@ -588,7 +623,7 @@ pub(crate) fn package_show_text(ctx: &Context<'_>, params: &Params) -> ActionRes
 }
 
 fn show_text(ctx: &Context<'_>, request: PackageShowRequest) -> ActionResult<String> {
-    let id = id_or_alias(request.id, request.name_or_id)?;
+    let id = shown_id(request.id, request.name_or_id)?;
     ctx.store().read(|tx| {
         let (access, rendered) = tx.package_access_and_rendered(&id)?.ok_or(ActionError::NotFound(None))?;
         let public = access.state == PackageState::Active && !access.private;

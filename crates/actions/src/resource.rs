@@ -65,11 +65,13 @@ macro_rules! resource_request {
                 pub name: Option<Value> => sent,
                 /// Text, or a dict of translations.
                 pub description: Option<Value> => sent,
-                /// The format (`CSV`, `JSON`, ...); guessed from the URL when empty.
+                /// The format (`CSV`, `JSON`, ...); guessed from the URL when empty on a new
+                /// resource, kept on update when not given.
                 pub format: Option<Value> => sent,
                 /// A hash of the file's content.
                 pub hash: Option<Value> => sent,
-                /// The MIME type; on create, guessed from the format or URL when not given.
+                /// The MIME type; when not given, guessed from the URL's file extension (`null`
+                /// when it has none known) by resource_create and resource_update.
                 pub mimetype: Option<Value> => sent,
                 /// The MIME type of the content of an archive.
                 pub mimetype_inner: Option<Value> => sent,
@@ -172,8 +174,8 @@ pub const RESOURCE_CREATE: Action = Action {
     side_effect_free: false,
     tag: "resources",
     doc: "Appends a new resource to a dataset.\n\n\
-          The format is guessed from the URL when empty, the MIME type from the format or URL \
-          when not given. Any other key is kept and returned as sent. You must be allowed to \
+          The format is guessed from the URL when empty, the MIME type from the URL's file \
+          extension when not given. Any other key is kept and returned as sent. You must be allowed to \
           edit the dataset.\n\n:returns: the newly created resource\n:rtype: dictionary",
     request: request_doc::<ResourceCreateRequest>,
     response: response_doc::<ResourceDict>,
@@ -203,14 +205,8 @@ fn resource_create(ctx: &Context<'_>, mut request: ResourceCreateRequest) -> Act
     if let Some(id) = id {
         resource.insert("id".into(), id);
     }
+    // The mimetype, when not sent, is guessed from the URL by the dataset write.
     let mut valid = check_resource(&resource)?;
-    if valid.get("mimetype").is_none_or(Value::is_null) {
-        let format = valid.get("format").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let url = valid.get("url").and_then(Value::as_str).unwrap_or_default().to_owned();
-        if let Some(mimetype) = rules::guess_mimetype(&format, &url) {
-            valid.insert("mimetype".into(), mimetype.into());
-        }
-    }
     let id = match valid.get("id").and_then(Value::as_str) {
         Some(id) => id.to_owned(),
         None => {
@@ -288,8 +284,8 @@ pub const RESOURCE_UPDATE: Action = Action {
     side_effect_free: false,
     tag: "resources",
     doc: "Update a resource.\n\n\
-          The dict replaces the stored one: fields not given are cleared (`created` and \
-          `datastore_active` are kept). To change single fields use resource_patch. You must be \
+          The dict replaces the stored one: fields not given are cleared (`created`, `format` \
+          and `datastore_active` are kept; the MIME type is guessed again from the URL). To change single fields use resource_patch. You must be \
           allowed to edit the dataset.\n\n:returns: the updated resource\n:rtype: dictionary",
     request: request_doc::<ResourceChangeRequest>,
     response: response_doc::<ResourceDict>,

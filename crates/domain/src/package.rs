@@ -70,8 +70,10 @@ pub const SCHEMA_FIELDS: &[&str] = &[
     "creator_user_id",
 ];
 
-/// Resource keys CKAN computes or owns.
-const RESOURCE_COMPUTED: &[&str] = &["package_id", "position", "revision_id", "tracking_summary"];
+/// Resource keys CKAN computes or owns, dropped from input (`revision_timestamp` and
+/// `tracking_summary`: `resource_dict_save` pops them, `ckan/lib/dictization/model_save.py`).
+const RESOURCE_COMPUTED: &[&str] =
+    &["package_id", "position", "revision_id", "revision_timestamp", "tracking_summary"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PackageState {
@@ -291,25 +293,90 @@ pub fn guess_format(url: &str) -> Option<String> {
     Some(format.to_owned())
 }
 
-/// The media type of a format or a URL's extension (CKAN guesses it on `resource_create`).
-pub fn guess_mimetype(format: &str, url: &str) -> Option<&'static str> {
-    let from_format = match format.to_ascii_lowercase().as_str() {
-        "csv" => Some("text/csv"),
-        "json" => Some("application/json"),
-        "geojson" => Some("application/geo+json"),
-        "xml" => Some("application/xml"),
-        "pdf" => Some("application/pdf"),
-        "zip" => Some("application/zip"),
-        "html" => Some("text/html"),
-        "txt" => Some("text/plain"),
-        "xls" => Some("application/vnd.ms-excel"),
-        "xlsx" => Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        _ => None,
+/// The media type of a URL's file extension, as CKAN guesses it (Python's
+/// `mimetypes.guess_type` on the URL, with Debian's `/etc/mime.types`): `None` for an empty URL,
+/// a URL without a path, or an extension it does not know. The query and fragment are not part
+/// of the path; a compression suffix (`.gz`, `.bz2`, `.xz`, `.br`, `.Z`) is looked through, as
+/// Python does (`data.csv.gz` is `text/csv`).
+pub fn guess_mimetype(url: &str) -> Option<&'static str> {
+    let url = url.trim();
+    let rest = match url.split_once("://") {
+        Some((_, after)) => after.split_once('/').map_or("", |(_, path)| path),
+        None => url,
     };
-    from_format.or_else(|| {
-        guess_format(url)
-            .and_then(|f| if f.eq_ignore_ascii_case(format) { None } else { guess_mimetype(&f, "") })
-    })
+    let path = rest.split(['?', '#']).next().unwrap_or_default();
+    let mut name = path.rsplit('/').next().unwrap_or_default();
+    if let Some((base, suffix)) = name.rsplit_once('.')
+        && matches!(suffix, "gz" | "bz2" | "xz" | "br" | "Z")
+    {
+        name = base;
+    }
+    let (_, extension) = name.rsplit_once('.')?;
+    let mimetype = match extension.to_ascii_lowercase().as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" | "jpe" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" | "svgz" => "image/svg+xml",
+        "tif" | "tiff" => "image/tiff",
+        "bmp" => "image/bmp",
+        "webp" => "image/webp",
+        "ico" => "image/vnd.microsoft.icon",
+        "csv" => "text/csv",
+        "tsv" => "text/tab-separated-values",
+        "txt" | "text" => "text/plain",
+        "html" | "htm" => "text/html",
+        "md" | "markdown" => "text/markdown",
+        "css" => "text/css",
+        "js" => "text/javascript",
+        "ttl" => "text/turtle",
+        "n3" => "text/n3",
+        "json" => "application/json",
+        "geojson" => "application/geo+json",
+        "jsonld" => "application/ld+json",
+        "xml" => "application/xml",
+        "rdf" => "application/rdf+xml",
+        "nt" => "application/n-triples",
+        "atom" => "application/atom+xml",
+        "rss" => "application/x-rss+xml",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "tar" | "tgz" => "application/x-tar",
+        "7z" => "application/x-7z-compressed",
+        "rar" => "application/vnd.rar",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "ppt" => "application/vnd.ms-powerpoint",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "kml" => "application/vnd.google-earth.kml+xml",
+        "kmz" => "application/vnd.google-earth.kmz",
+        "gml" => "application/gml+xml",
+        "shp" => "application/x-qgis",
+        "gpkg" => "application/geopackage+sqlite3",
+        "nc" => "application/x-netcdf",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/x-wav",
+        "mp4" => "video/mp4",
+        _ => return None,
+    };
+    Some(mimetype)
+}
+
+/// CKAN's mimetype rule for a resource dict that goes through `package_update` (so
+/// resource_create, resource_update and package_revise too): one sent without a `mimetype` key
+/// gets the type guessed from its URL, or `null` (`ckan/logic/action/update.py`,
+/// `package_update`: `if 'mimetype' not in resource: resource['mimetype'] = upload.mimetype`).
+/// A `mimetype` that is sent, `null` included, is kept.
+pub fn guess_missing_mimetype(resource: &mut Map<String, Value>) {
+    if resource.contains_key("mimetype") {
+        return;
+    }
+    let url = resource.get("url").and_then(Value::as_str).unwrap_or_default();
+    let guessed = guess_mimetype(url).map_or(Value::Null, |m| Value::String(m.to_owned()));
+    resource.insert("mimetype".into(), guessed);
 }
 
 /// CKAN's format normalisation for the common cases (`csv` → `CSV`).
@@ -344,13 +411,25 @@ pub fn validate_resource(
         }),
     };
     out.insert("url".into(), Value::String(url.trim().to_owned()));
-    let format = input.get("format").and_then(text).unwrap_or_default();
-    let format = if format.trim().is_empty() {
-        guess_format(&url).unwrap_or_default()
-    } else {
-        normalize_format(&format)
-    };
-    out.insert("format".into(), Value::String(format));
+    // CKAN's `if_empty_guess_format`: an empty format is guessed from the URL only for a
+    // resource without an id (a new one). A resource with an id keeps an empty `""`; with no
+    // format at all (or `null`) it keeps its stored one, which the caller fills in (the
+    // `format` column is not cleared when missing, `ckan/model/resource.py`).
+    let has_id = input.get("id").and_then(text).is_some_and(|id| !id.is_empty());
+    match input.get("format").and_then(text) {
+        Some(format) if !format.trim().is_empty() => {
+            out.insert("format".into(), Value::String(normalize_format(&format)));
+        }
+        _ if !has_id => {
+            out.insert("format".into(), Value::String(guess_format(&url).unwrap_or_default()));
+        }
+        Some(empty) => {
+            out.insert("format".into(), Value::String(empty.trim().to_owned()));
+        }
+        None => {
+            out.remove("format");
+        }
+    }
     if let Some(id) = input.get("id").filter(|v| !v.is_null()) {
         match text(id) {
             Some(id) if !id.is_empty() => {
