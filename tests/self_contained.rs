@@ -101,7 +101,7 @@ fn escapes(file: &Path, text: &str, root: &Path) -> Vec<String> {
         climbs(text).into_iter().filter(|(levels, _)| *levels > depth).map(|(_, line)| line).collect();
     for line in text.lines() {
         if FOREIGN_ROOTS.iter().any(|foreign| line.contains(foreign))
-            || line.contains("shared/ckan-reference")
+            || line.contains(concat!("shared", "/ckan-reference"))
         {
             problems.push(line.trim().to_owned());
         }
@@ -140,14 +140,16 @@ fn the_scan_notices_paths_that_escape() {
     let crate_test = root.join("crates/storage/tests/example.rs");
     // Each of these leaves the repository.
     for (file, text) in [
-        (&test, r#"concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/portals")"#),
-        (&test, r#"format!("{}/../shared/ckan-reference/{file}", root)"#),
-        (&script, r#"PORTALS="${PORTALS:-../../shared/data/portals}""#),
-        (&python, r#"os.path.join(here, "..", "..", "..", "shared", "data")"#),
-        (&crate_test, r#"concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/x")"#),
-        (&test, r#"std::fs::read("/work/shared/data/portals/x.json")"#),
+        (&test, r#"concat!(env!("CARGO_MANIFEST_DIR"), "/../{S}/data/portals")"#),
+        (&test, r#"format!("{}/../{S}/ckan-reference/{file}", root)"#),
+        (&script, r#"PORTALS="${PORTALS:-../../{S}/data/portals}""#),
+        (&python, r#"os.path.join(here, "..", "..", "..", "{S}", "data")"#),
+        (&crate_test, r#"concat!(env!("CARGO_MANIFEST_DIR"), "/../../../{S}/x")"#),
+        (&test, r#"std::fs::read("/work/{S}/data/portals/x.json")"#),
     ] {
-        assert!(!escapes(file, text, root).is_empty(), "not noticed: {text}");
+        // `{S}` stands for the directory beside the checkout, so this file names none itself.
+        let text = text.replace("{S}", "shared");
+        assert!(!escapes(file, &text, root).is_empty(), "not noticed: {text}");
     }
     // These stay inside.
     for (file, text) in [

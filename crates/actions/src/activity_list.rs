@@ -61,7 +61,11 @@ fn user_labels(who: &Memberships) -> Option<Vec<String>> {
 }
 
 /// `after` / `before`: Unix timestamps, whole or fractional, as numbers or text.
-fn unix_time(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<Timestamp>> {
+pub(crate) fn unix_time(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Option<Timestamp>> {
     let Some(value) = params.get(key) else { return Ok(None) };
     let seconds = match value {
         Value::Number(n) => n.as_f64(),
@@ -116,7 +120,7 @@ impl Paging {
 
 /// CKAN's `list_of_strings`: a JSON list of strings (over GET, a repeated key); one string is
 /// not a list.
-fn string_list(
+pub(crate) fn string_list(
     params: &Params,
     key: &str,
     errors: &mut ValidationErrors,

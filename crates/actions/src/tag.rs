@@ -84,8 +84,8 @@ request! {
     pub struct TagListRequest {
         /// Only tags whose names contain this string.
         pub query: Option<String> => list_query,
-        /// The older name of ``query``, read when ``query`` is not given.
-        #[schema(value_type = Option<String>)]
+        /// The older name of ``query``, read (as ``query`` is) only when ``query`` is not given.
+        #[schema(value_type = Option<serde_json::Value>)]
         pub q: () => alias,
         /// The id or name of a vocabulary: its tags instead of free tags.
         pub vocabulary_id: Option<String>,
@@ -239,7 +239,7 @@ request! {
         /// boolean is read as text.
         #[schema(value_type = Option<serde_json::Value>)]
         pub query: Option<Vec<String>> => search_query,
-        /// The older name of ``query``, read when ``query`` is not given.
+        /// The older name of ``query``, read (as ``query`` is) only when ``query`` is not given.
         #[schema(value_type = Option<serde_json::Value>)]
         pub q: () => alias,
         /// The id or name of the vocabulary to search in (default: free tags); not blank when

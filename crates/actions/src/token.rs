@@ -98,8 +98,9 @@ request! {
         /// The name or id of the user (this or ``user`` is required).
         #[schema(value_type = Option<String>)]
         pub user_id: String => token_owner,
-        /// The name or id of the user, read when ``user_id`` is not given.
-        #[schema(value_type = Option<String>)]
+        /// The name or id of the user, read (as ``user_id`` is) only when ``user_id`` is not
+        /// given.
+        #[schema(value_type = Option<serde_json::Value>)]
         pub user: () => alias,
     }
 }

@@ -381,8 +381,8 @@ request! {
     pub struct UserShowRequest {
         /// The id or name of the user (default: the caller).
         pub id: Option<String> => shown_user,
-        /// The id or name of the user, read when ``id`` is not given.
-        #[schema(value_type = Option<String>)]
+        /// The id or name of the user, read (as ``id`` is) only when ``id`` is not given.
+        #[schema(value_type = Option<serde_json::Value>)]
         pub user_obj: () => alias,
         /// Include a list of the datasets the user created (default: false).
         pub include_datasets: Option<bool>,

@@ -4,10 +4,10 @@ use datahavn_domain::catalog::Activity;
 use datahavn_domain::params::{Params, parse_bool};
 use datahavn_domain::{Timestamp, ValidationErrors};
 use datahavn_storage::{ActivityFilter, Tx};
-use serde_json::Value;
 
 use super::{Kind, find_kind, present, require_visible};
 use crate::access::memberships;
+use crate::activity_list::{string_list, unix_time};
 use crate::dto::ActivityDict;
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
@@ -30,56 +30,14 @@ request! {
         pub exclude_activity_types: Option<Vec<String>> => string_list,
         /// Only activities before this Unix timestamp (seconds, fractions allowed).
         #[schema(value_type = Option<f64>)]
-        pub before: Option<Timestamp> => timestamp,
+        pub before: Option<Timestamp> => unix_time,
         /// Only activities after this Unix timestamp (seconds, fractions allowed).
         #[schema(value_type = Option<f64>)]
-        pub after: Option<Timestamp> => timestamp,
+        pub after: Option<Timestamp> => unix_time,
         /// Also what the site itself did (CLI loads, harvests); sysadmins only, ignored for
         /// anyone else (default false).
         pub include_hidden_activity: Option<bool> => lenient_bool,
     }
-}
-
-/// A Unix timestamp in seconds, as a number or digits: `Must be a float timestamp` otherwise.
-fn timestamp(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<Timestamp>> {
-    let Some(value) = params.get(key) else { return Ok(None) };
-    let seconds = match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    let parsed = seconds.filter(|s| s.is_finite()).and_then(|s| {
-        let micros = (s * 1_000_000.0).round() as i64;
-        chrono::DateTime::from_timestamp_micros(micros).map(|t| Timestamp::from_naive(t.naive_utc()))
-    });
-    if parsed.is_none() {
-        errors.add(key, "Must be a float timestamp");
-    }
-    Ok(parsed)
-}
-
-/// A JSON list of strings: `Not a list`, or `Not a string: <the first other entry>`.
-fn string_list(
-    params: &Params,
-    key: &str,
-    errors: &mut ValidationErrors,
-) -> ActionResult<Option<Vec<String>>> {
-    let Some(value) = params.get(key) else { return Ok(None) };
-    let Value::Array(items) = value else {
-        errors.add(key, "Not a list");
-        return Ok(None);
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        match item {
-            Value::String(s) => out.push(s.clone()),
-            other => {
-                errors.add(key, format!("Not a string: {other}"));
-                return Ok(None);
-            }
-        }
-    }
-    Ok(Some(out))
 }
 
 /// CKAN's `asbool` where a value it cannot read counts as false.
