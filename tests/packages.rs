@@ -303,9 +303,20 @@ fn resources_create_update_patch_delete_and_reorder() {
         .server
         .action("package_resource_reorder", json!({"id": "ref-dataset-1", "order": [id]}), Some(&w.editor))
         .result();
-    assert_eq!(reordered["order"], json!([id]));
+    // CKAN answers the whole new order: the ids sent, then the others in their old order.
     let show = w.server.get("/api/3/action/package_show?id=ref-dataset-1", &[]).result();
     assert_eq!(show["resources"][0]["id"], id.as_str());
+    let all: Vec<Value> = show["resources"].as_array().unwrap().iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(all.len(), 4);
+    assert_eq!(reordered["order"], json!(all));
+    let unknown = w.server.action(
+        "package_resource_reorder",
+        json!({"id": "ref-dataset-1", "order": [id, "nope"]}),
+        Some(&w.editor),
+    );
+    assert_eq!(unknown.status, 409);
+    assert_eq!(unknown.error()["order"], "resource_id nope can not be found");
+    assert_eq!(unknown.error().get("message"), None);
     assert_eq!(w.server.action("resource_delete", json!({"id": id}), Some(&w.editor)).result(), Value::Null);
     let show = w.server.get("/api/3/action/package_show?id=ref-dataset-1", &[]).result();
     assert_eq!(show["num_resources"], 3);

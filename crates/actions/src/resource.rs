@@ -7,6 +7,7 @@ use datahavn_domain::params::Params;
 use serde_json::{Map, Value};
 
 use crate::access::{memberships, require_edit};
+use crate::args::plain_error;
 use crate::dto::{ResourceDict, ResourceOrder, ResourceSearchResult};
 use crate::package::{Write, as_input, find_package, readable, required_now, sent, write_package};
 use crate::render::render_resource;
@@ -357,13 +358,13 @@ pub const PACKAGE_RESOURCE_REORDER: Action = Action {
     doc: "Reorder resources against datasets.\n\n\
           The listed resource ids go first, in that order; the others follow as they were. You \
           must be allowed to edit the dataset.\n\n\
-          :returns: `{id, order}` as given\n:rtype: dictionary",
+          :returns: `{id, order}`: the dataset as given and the dataset's resource ids in their new order\n:rtype: dictionary",
     request: request_doc::<ResourceReorderRequest>,
     response: response_doc::<ResourceOrder>,
     errors: &[
         (403, "Not allowed to edit the dataset"),
         (404, "No such dataset"),
-        (409, "`id` or `order` missing, or an id that is not one of the dataset's resources"),
+        (409, "`id` or `order` missing, or an id that is not one of the dataset's resources (under `order`)"),
     ],
     run: |ctx, params| package_resource_reorder(ctx, ResourceReorderRequest::parse(params)?),
 };
@@ -389,31 +390,27 @@ request! {
 
 fn package_resource_reorder(ctx: &Context<'_>, request: ResourceReorderRequest) -> ActionResult {
     let ResourceReorderRequest { id, order } = request;
-    ctx.store().write(|tx| {
+    let new_order = ctx.store().write(|tx| {
         let record = find_package(tx, &id, None)?;
         let who = memberships(tx, &ctx.actor)?;
         require_edit(&who, &record)?;
         let mut input = as_input(&record);
-        let list = resources_of(&input);
+        let mut rest = resources_of(&input);
         let mut first = Vec::new();
         for wanted in &order {
-            match list.iter().find(|r| r["id"] == wanted.as_str()) {
-                Some(resource) => first.push(resource.clone()),
-                None => {
-                    return Err(ActionError::field(
-                        "message",
-                        format!("Resource id {wanted} is not part of the dataset"),
-                    ));
-                }
+            match rest.iter().position(|r| r["id"] == wanted.as_str()) {
+                Some(at) => first.push(rest.remove(at)),
+                None => return Err(plain_error("order", format!("resource_id {wanted} can not be found"))),
             }
         }
-        let rest = list.iter().filter(|r| !order.iter().any(|o| r["id"] == o.as_str())).cloned();
         first.extend(rest);
+        let new_order =
+            first.iter().map(|r| r["id"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>();
         input.insert("resources".into(), Value::Array(first));
         write_package(ctx, tx, &who, &input, Some(&record), Write::Update)?;
-        Ok::<_, ActionError>(())
+        Ok::<_, ActionError>(new_order)
     })?;
-    to_json(&ResourceOrder { id, order })
+    to_json(&ResourceOrder { id, order: new_order })
 }
 
 pub const RESOURCE_SEARCH: Action = Action {

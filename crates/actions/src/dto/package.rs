@@ -263,7 +263,8 @@ pub struct ResourceSearchResult {
 pub struct ResourceOrder {
     /// The dataset, as given.
     pub id: String,
-    /// The resource ids that went first, as given.
+    /// All the dataset's resource ids in their new order: those sent first, then the others
+    /// in their old order.
     pub order: Vec<String>,
 }
 
