@@ -330,6 +330,14 @@ fn resource_search_and_autocomplete() {
     let found = w.server.get("/api/3/action/resource_search?query=format:CSV", &[]).result();
     assert_eq!(found["count"], 1);
     assert_eq!(found["results"][0]["name"], "data.csv");
+    // CKAN's resource_search dictizes the stored resources: no `datastore_active` default.
+    assert_eq!(found["results"][0].get("datastore_active"), None);
+    let id = found["results"][0]["id"].as_str().unwrap().to_owned();
+    let shown = w.server.get(&format!("/api/3/action/resource_show?id={id}"), &[]).result();
+    assert_eq!(shown["datastore_active"], false);
+    w.server.action("resource_patch", json!({"id": id, "datastore_active": true}), Some(&w.editor)).result();
+    let found = w.server.get("/api/3/action/resource_search?query=format:CSV", &[]).result();
+    assert_eq!(found["results"][0]["datastore_active"], true);
     assert_eq!(w.server.get("/api/3/action/resource_search?query=bogus:x", &[]).status, 409);
     let matches = w.server.get("/api/3/action/package_autocomplete?q=REF-data", &[]).result();
     assert_eq!(matches[0]["name"], "ref-dataset-1");

@@ -29,6 +29,8 @@ fn unversioned_path_is_version_3_and_help_stays_versioned() {
     let reply = server.get("/api/action/status_show", &[]);
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json()["help"], format!("{}/api/3/action/help_show?name=status_show", server.base));
+    // No email_to configured: CKAN's generated ckan.ini has `email_to =`, so "" not null.
+    assert_eq!(reply.json()["result"]["error_emails_to"], "");
     let posted = server.post_raw("/api/action/site_read?x=1", "application/json", b"{}", &[]);
     assert_eq!(posted.result(), true);
 }

@@ -496,7 +496,16 @@ fn resource_search(ctx: &Context<'_>, request: ResourceSearchRequest) -> ActionR
                 .enumerate()
                 .find(|(_, r)| r.get("id").and_then(Value::as_str) == Some(index.id.as_str()))
             {
-                out.push(render_resource(r, &record.id, position));
+                let mut rendered = render_resource(r, &record.id, position);
+                // CKAN's resource_search dictizes the stored resource: the datastore plugin's
+                // `datastore_active: false` default is not added. Resources are stored with that
+                // default, so a `false` (the default, or one a client sent) is left out.
+                if let Some(dict) = rendered.as_object_mut()
+                    && matches!(dict.get("datastore_active"), None | Some(Value::Bool(false)))
+                {
+                    dict.remove("datastore_active");
+                }
+                out.push(rendered);
             }
         }
         Ok::<_, ActionError>(out)

@@ -35,7 +35,7 @@ fn status_show(ctx: &Context<'_>, _request: NoParams) -> ActionResult {
         site_title: site.site_title.clone(),
         site_description: site.site_description.clone(),
         site_url: site.site_url.clone(),
-        error_emails_to: site.error_emails_to.clone(),
+        error_emails_to: site.error_emails_to.clone().unwrap_or_default(),
         locale_default: site.locale_default.clone(),
         extensions: EXTENSIONS.iter().map(|e| (*e).to_owned()).collect(),
         ckan_version: CKAN_API_VERSION.to_owned(),

@@ -150,8 +150,11 @@ pub struct ResourceDict {
     pub cache_url: Value,
     /// When it was added (`YYYY-MM-DDTHH:MM:SS.ffffff`), or the value sent.
     pub created: Value,
-    /// `false` unless a client set it; kept as sent.
-    pub datastore_active: Value,
+    /// `false` unless a client set it; kept as sent. `resource_search` results, like CKAN's
+    /// (`resource_dictize`, without the datastore plugin's `before_resource_show`), leave it
+    /// out unless it was set to something other than `false`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datastore_active: Option<Value>,
     /// Text, or a dict of translations (`{"de": ..}`) as sent.
     #[schema(value_type = Option<TextOrTranslations>)]
     pub description: Option<Value>,

@@ -7,7 +7,9 @@ pub struct StatusShow {
     pub site_title: String,
     pub site_description: String,
     pub site_url: String,
-    pub error_emails_to: Option<String>,
+    /// Where error emails go (CKAN's `email_to`); `""` when unset, as in the `ckan.ini` CKAN
+    /// generates (`email_to =`).
+    pub error_emails_to: String,
     pub locale_default: String,
     /// CKAN extensions whose actions this server answers.
     pub extensions: Vec<String>,
