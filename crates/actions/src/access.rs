@@ -51,21 +51,36 @@ pub fn memberships(tx: &mut Tx<'_>, actor: &Actor) -> ActionResult<Memberships> 
     Ok(who)
 }
 
-/// The parents of a group, their parents and so on: the active ones of the same type, nearest
-/// first (what CKAN's `get_parent_groups` follows).
-pub(crate) fn parent_chain(tx: &mut Tx<'_>, group: &Group) -> ActionResult<Vec<String>> {
+/// Which way [`related_groups`] walks the hierarchy.
+#[derive(Clone, Copy)]
+enum Direction {
+    Up,
+    Down,
+}
+
+/// The groups above (or below) a group, and theirs in turn: the active ones of the same type,
+/// nearest first.
+fn related_groups(tx: &mut Tx<'_>, group: &Group, direction: Direction) -> ActionResult<Vec<String>> {
     let mut seen = HashSet::from([group.id.clone()]);
     let mut queue = VecDeque::from([group.id.clone()]);
     let mut out = Vec::new();
     while let Some(id) = queue.pop_front() {
-        for member in tx.members_of_group(&id, Some(MemberKind::Group))? {
-            if !seen.insert(member.table_id.clone()) {
+        let next: Vec<String> = match direction {
+            Direction::Up => {
+                tx.members_of_group(&id, Some(MemberKind::Group))?.into_iter().map(|m| m.table_id).collect()
+            }
+            Direction::Down => {
+                tx.memberships_of(MemberKind::Group, &id)?.into_iter().map(|m| m.group_id).collect()
+            }
+        };
+        for related in next {
+            if !seen.insert(related.clone()) {
                 continue;
             }
-            match tx.group_by_id_or_name(&member.table_id)? {
-                Some(parent) if parent.is_active() && parent.group_type == group.group_type => {
-                    out.push(parent.id.clone());
-                    queue.push_back(parent.id);
+            match tx.group_by_id_or_name(&related)? {
+                Some(found) if found.is_active() && found.group_type == group.group_type => {
+                    out.push(found.id.clone());
+                    queue.push_back(found.id);
                 }
                 _ => {}
             }
@@ -74,28 +89,17 @@ pub(crate) fn parent_chain(tx: &mut Tx<'_>, group: &Group) -> ActionResult<Vec<S
     Ok(out)
 }
 
-/// The groups below a group, their children and so on: the active ones of the same type (the
-/// other direction of [`parent_chain`]).
+/// The parents of a group, their parents and so on (what CKAN's `get_parent_groups` follows).
+pub(crate) fn parent_chain(tx: &mut Tx<'_>, group: &Group) -> ActionResult<Vec<String>> {
+    related_groups(tx, group, Direction::Up)
+}
+
+/// The groups below a group, their children and so on.
 fn groups_below(tx: &mut Tx<'_>, group_id: &str) -> ActionResult<Vec<String>> {
-    let Some(top) = tx.group_by_id_or_name(group_id)? else { return Ok(Vec::new()) };
-    let mut seen = HashSet::from([top.id.clone()]);
-    let mut queue = VecDeque::from([top.id.clone()]);
-    let mut out = Vec::new();
-    while let Some(id) = queue.pop_front() {
-        for member in tx.memberships_of(MemberKind::Group, &id)? {
-            if !seen.insert(member.group_id.clone()) {
-                continue;
-            }
-            match tx.group_by_id_or_name(&member.group_id)? {
-                Some(child) if child.is_active() && child.group_type == top.group_type => {
-                    out.push(child.id.clone());
-                    queue.push_back(child.id);
-                }
-                _ => {}
-            }
-        }
+    match tx.group_by_id_or_name(group_id)? {
+        Some(top) => related_groups(tx, &top, Direction::Down),
+        None => Ok(Vec::new()),
     }
-    Ok(out)
 }
 
 /// The chain above a group, when the caller's roles could cascade from it: sysadmins and
