@@ -1,0 +1,1 @@
+//! Checking `datastore_search_sql` statements: one SELECT over DataStore tables only.

@@ -1,0 +1,2 @@
+//! Reading CSV, TSV and XLSX files for loading: encoding and delimiter detection, column types
+//! inferred over the whole file.
