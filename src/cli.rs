@@ -57,6 +57,9 @@ enum Command {
         #[arg(long, env = "DATAHAVN_SITE_URL")]
         site_url: Option<String>,
     },
+    /// The DataStore.
+    #[command(subcommand)]
+    Datastore(DatastoreCommand),
     /// Write the active public datasets as JSON lines, keys sorted (`ckanapi dump datasets --all`).
     Dump {
         /// The file; `-` writes to stdout.
@@ -91,6 +94,22 @@ enum SearchIndexCommand {
     /// rebuilds it when it follows another database or version; this is for doing it by hand
     /// while no server runs.
     Rebuild,
+}
+
+#[derive(Debug, Subcommand)]
+enum DatastoreCommand {
+    /// Load a CSV, TSV or XLSX file into a resource's table (column types inferred over the
+    /// whole file; the new table replaces the old one only when the load is complete).
+    Load {
+        /// The resource's id.
+        resource: String,
+        /// The file.
+        file: PathBuf,
+        /// The file's format (`csv`, `tsv`, `xlsx`) [default: from the name, the resource's
+        /// format and the content].
+        #[arg(long)]
+        format: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,6 +214,26 @@ pub fn run() -> Result<(), String> {
                 failed => Err(format!("{failed} dataset(s) failed")),
             }
         }
+        Command::Datastore(DatastoreCommand::Load { resource, file, format }) => {
+            let services = services(&cli.store, SiteConfig::default(), false)?;
+            quiet_actions();
+            let started = std::time::Instant::now();
+            let bar = crate::transfer::progress(None, "rows");
+            let mut progress = |rows: u64| bar.set_position(rows);
+            let hint = format.or_else(|| file.file_name().map(|n| n.to_string_lossy().into_owned()));
+            let rows = datahavn_actions::datastore::load_resource_file(
+                &services,
+                Actor::Site,
+                &resource,
+                &file,
+                hint.as_deref(),
+                &mut progress,
+            )?;
+            bar.finish_and_clear();
+            let seconds = started.elapsed().as_secs_f64();
+            println!("loaded {rows} rows into {resource} in {seconds:.1} s ({:.0} rows/s)", rows as f64 / seconds.max(1e-9));
+            Ok(())
+        }
         Command::Dump { file, all_states } => {
             let services = services(&cli.store, SiteConfig::default(), false)?;
             quiet_actions();
@@ -222,7 +261,10 @@ fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Ser
     let language = search_language(args)?;
     let search =
         std::sync::Arc::new(datahavn_search::SearchHandle::on_disk(language, args.search_index_dir()));
-    Ok(Services { store, search, tokens: args.token_signer()?, site })
+    let tables = datahavn_datastore::Datastore::open(&args.datastore_url()?, args.max_connections)
+        .map_err(|e| format!("DataStore: {e}"))?;
+    let datastore = datahavn_actions::datastore::DatastoreService::new(tables, args.datastore_settings());
+    Ok(Services { store, search, tokens: args.token_signer()?, site, datastore: Some(std::sync::Arc::new(datastore)) })
 }
 
 /// How often a server applies the change log to its search index by itself.

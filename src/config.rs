@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use datahavn_actions::datastore::DatastoreSettings;
 use datahavn_actions::{SiteConfig, TokenSigner};
+use datahavn_datastore::DatastoreUrl;
 use datahavn_storage::DatabaseUrl;
 
 /// Settings every command shares: where the data lives.
@@ -26,6 +28,32 @@ pub struct StoreArgs {
     #[arg(long, env = "DATAHAVN_SEARCH_LANGUAGE", default_value = "en", global = true)]
     pub search_language: String,
 
+    /// Where DataStore tables live: `sqlite://PATH` or `postgres://...` (schema `datastore`)
+    /// [default: sqlite://<data dir>/datastore.db with a SQLite catalogue, the catalogue's own
+    /// PostgreSQL database with a PostgreSQL one].
+    #[arg(long, env = "DATAHAVN_DATASTORE_URL", hide_env_values = true, global = true)]
+    pub datastore_url: Option<String>,
+
+    /// Rows `datastore_search` returns when no `limit` is given (`ckan.datastore.search.rows_default`).
+    #[arg(long, env = "DATAHAVN_DATASTORE_ROWS_DEFAULT", default_value_t = 100, global = true)]
+    pub datastore_rows_default: u64,
+
+    /// The most rows one DataStore search or SQL query returns (`ckan.datastore.search.rows_max`).
+    #[arg(long, env = "DATAHAVN_DATASTORE_ROWS_MAX", default_value_t = 32_000, global = true)]
+    pub datastore_rows_max: u64,
+
+    /// Serve `datastore_search_sql` (`ckan.datastore.sqlsearch.enabled`; CKAN's default is false).
+    #[arg(long, env = "DATAHAVN_DATASTORE_SQL", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub datastore_sql: bool,
+
+    /// Time limit of one `datastore_search_sql` statement, in milliseconds.
+    #[arg(long, env = "DATAHAVN_DATASTORE_SQL_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    pub datastore_sql_timeout_ms: u64,
+
+    /// The largest file a DataStore load fetches or reads, in megabytes.
+    #[arg(long, env = "DATAHAVN_DATASTORE_MAX_LOAD_MB", default_value_t = 1024, global = true)]
+    pub datastore_max_load_mb: u64,
+
     /// Secret that signs API tokens [default: generated once into <data dir>/token_secret].
     #[arg(long, env = "DATAHAVN_TOKEN_SECRET", hide_env_values = true, global = true)]
     pub token_secret: Option<String>,
@@ -38,6 +66,36 @@ impl StoreArgs {
             None => format!("sqlite://{}", self.data_dir.join("datahavn.db").display()),
         };
         DatabaseUrl::parse(&text).map_err(|e| e.to_string())
+    }
+
+    /// Where DataStore tables are kept.
+    pub fn datastore_url(&self) -> Result<DatastoreUrl, String> {
+        let text = match (&self.datastore_url, self.database_url()?) {
+            (Some(url), _) => url.clone(),
+            (None, DatabaseUrl::Sqlite(_)) => {
+                return Ok(DatastoreUrl::Sqlite(self.data_dir.join("datastore.db")));
+            }
+            (None, DatabaseUrl::Postgres(url)) => url,
+        };
+        if let Some(path) = text.strip_prefix("sqlite://") {
+            Ok(DatastoreUrl::Sqlite(PathBuf::from(path)))
+        } else if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Ok(DatastoreUrl::Postgres(text))
+        } else {
+            Err("the DataStore URL must start with sqlite:// or postgres://".into())
+        }
+    }
+
+    /// The DataStore's settings.
+    pub fn datastore_settings(&self) -> DatastoreSettings {
+        DatastoreSettings {
+            rows_default: self.datastore_rows_default,
+            rows_max: self.datastore_rows_max.max(1),
+            sql_enabled: self.datastore_sql,
+            sql_timeout: std::time::Duration::from_millis(self.datastore_sql_timeout_ms.max(1)),
+            max_load_bytes: self.datastore_max_load_mb.saturating_mul(1024 * 1024),
+            ..DatastoreSettings::default()
+        }
     }
 
     /// Where the search index is kept.

@@ -23,6 +23,7 @@ pub struct TestServer {
     pub services: Services,
     handle: actix_web::dev::ServerHandle,
     _db: TestDb,
+    _datastore_dir: tempfile::TempDir,
 }
 
 /// A response: status, content type and body (parsed as JSON when it is JSON).
@@ -80,6 +81,21 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("address");
         let base = format!("http://{addr}");
+        let datastore_dir = tempfile::tempdir().expect("temporary directory");
+        let datastore_url = match db.url() {
+            datahavn_storage::DatabaseUrl::Postgres(url) => datahavn_datastore::DatastoreUrl::Postgres(url.clone()),
+            datahavn_storage::DatabaseUrl::Sqlite(_) => {
+                datahavn_datastore::DatastoreUrl::Sqlite(datastore_dir.path().join("datastore.db"))
+            }
+        };
+        let tables = datahavn_datastore::Datastore::open(&datastore_url, 4).expect("open the DataStore");
+        let datastore = datahavn_actions::datastore::DatastoreService::new(
+            tables,
+            datahavn_actions::datastore::DatastoreSettings {
+                sql_timeout: std::time::Duration::from_secs(2),
+                ..Default::default()
+            },
+        );
         let services = Services {
             store,
             search: std::sync::Arc::new(datahavn_search::SearchHandle::new(
@@ -91,6 +107,7 @@ impl TestServer {
                 create_user_via_api: options.create_user_via_api,
                 ..SiteConfig::default()
             },
+            datastore: Some(std::sync::Arc::new(datastore)),
         };
         let state = AppState {
             services: services.clone(),
@@ -105,7 +122,7 @@ impl TestServer {
             });
         });
         let handle = receiver.recv().expect("server started");
-        Self { base, services, handle, _db: db }
+        Self { base, services, handle, _db: db, _datastore_dir: datastore_dir }
     }
 
     fn agent() -> ureq::Agent {

@@ -38,6 +38,8 @@ pub struct Services {
     pub search: std::sync::Arc<datahavn_search::SearchHandle>,
     pub tokens: TokenSigner,
     pub site: SiteConfig,
+    /// The DataStore, when the server keeps one.
+    pub datastore: Option<std::sync::Arc<crate::datastore::DatastoreService>>,
 }
 
 impl std::fmt::Debug for Services {

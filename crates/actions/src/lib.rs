@@ -5,6 +5,7 @@
 //! CLI both call actions through [`call`], so every path validates alike.
 
 pub mod access;
+pub mod datastore;
 pub mod activity;
 mod activity_list;
 mod args;
@@ -172,6 +173,18 @@ pub const ACTIONS: &[Action] = &[
     activity_list::ACTIVITY_SHOW,
     activity_list::ACTIVITY_DATA_SHOW,
     activity_list::ACTIVITY_DIFF,
+    datastore::DATASTORE_CREATE,
+    datastore::DATASTORE_UPSERT,
+    datastore::DATASTORE_DELETE,
+    datastore::DATASTORE_RECORDS_DELETE,
+    datastore::DATASTORE_SEARCH,
+    datastore::DATASTORE_SEARCH_SQL,
+    datastore::DATASTORE_INFO,
+    datastore::DATASTORE_FUNCTION_CREATE,
+    datastore::DATASTORE_FUNCTION_DELETE,
+    datastore::DATASTORE_LOAD,
+    datastore::XLOADER_SUBMIT,
+    datastore::XLOADER_STATUS,
 ];
 
 /// The action of that name.

@@ -2,6 +2,7 @@
 
 mod decode;
 mod dispatch;
+mod dump;
 mod envelope;
 mod openapi;
 mod util;
@@ -99,6 +100,7 @@ pub fn build_app(
     App::new()
         .app_data(state)
         .route("/api/3/action/{name}", web::route().to(dispatch::action))
+        .route("/datastore/dump/{resource_id}", web::get().to(dump::dump))
         .route("/api", web::get().to(|| version_document(1)))
         .route("/api/{version:[123]}", web::get().to(version_path))
         .route("/api/util/{kind}/{what}", web::get().to(util::util))

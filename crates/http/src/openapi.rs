@@ -47,6 +47,7 @@ const TAGS: &[(&str, &str)] = &[
     ("resources", "Resources of datasets"),
     ("tags", "Tags and tag vocabularies"),
     ("activity", "Activity streams"),
+    ("datastore", "The DataStore: tables of rows per resource, and loading files into them"),
 ];
 
 /// The whole document.

@@ -1,6 +1,7 @@
 //! Wire shapes, as CKAN's JSON has them (key order included), documented for OpenAPI.
 
 mod activity;
+mod datastore;
 mod group;
 mod package;
 mod site;
@@ -9,6 +10,10 @@ mod user;
 mod views;
 
 pub use activity::ActivityDiffResult;
+pub use datastore::{
+    DatastoreCreateResult, DatastoreField, DatastoreInfo, DatastoreSearchResult, DatastoreSqlResult, DatastoreWriteResult,
+    XloaderStatus,
+};
 pub use group::{
     ActivityDict, ExtraDict, GroupAutocompleteItem, GroupDict, GroupListEntry, MemberDict, MemberRole,
 };

@@ -1,0 +1,373 @@
+//! Loading files into the DataStore in the background — what CKAN's xloader does with a worker
+//! queue, here in the server's own process: `xloader_submit` / `datastore_load` start a load,
+//! `xloader_status` reports it. A load reads the whole file twice (types are inferred over
+//! every row), writes a new table and swaps it in; a failed load leaves the previous table.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
+
+use datahavn_datastore::ingest;
+use datahavn_datastore::{DatastoreError, FieldSpec};
+use datahavn_domain::Timestamp;
+use datahavn_domain::params::MISSING_VALUE;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{DatastoreService, Privilege, mark_active, no_junk, service, target};
+use crate::request::{Request, request, request_doc, response_doc};
+use crate::{Action, ActionError, ActionResult, Context};
+
+/// One line of a load's log.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogLine {
+    pub timestamp: String,
+    pub message: String,
+    pub level: &'static str,
+}
+
+/// Where a load stands (xloader's task status).
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadStatus {
+    pub job_id: String,
+    /// `pending`, `running`, `complete` or `error`.
+    pub status: &'static str,
+    pub last_updated: String,
+    pub rows_loaded: u64,
+    pub error: Option<String>,
+    pub logs: Vec<LogLine>,
+}
+
+/// The loads of this process, by resource id.
+#[derive(Default)]
+pub struct LoadJobs {
+    jobs: Mutex<HashMap<String, LoadStatus>>,
+}
+
+impl LoadJobs {
+    pub fn status(&self, resource_id: &str) -> Option<LoadStatus> {
+        self.jobs.lock().unwrap_or_else(PoisonError::into_inner).get(resource_id).cloned()
+    }
+
+    /// Registers a new load unless one is pending or running for the resource.
+    fn begin(&self, resource_id: &str) -> Option<String> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        if jobs.get(resource_id).is_some_and(|j| matches!(j.status, "pending" | "running")) {
+            return None;
+        }
+        let job_id = uuid::Uuid::new_v4().to_string();
+        let now = Timestamp::now().to_string();
+        jobs.insert(
+            resource_id.to_owned(),
+            LoadStatus {
+                job_id: job_id.clone(),
+                status: "pending",
+                last_updated: now.clone(),
+                rows_loaded: 0,
+                error: None,
+                logs: vec![LogLine { timestamp: now, message: "Load submitted".into(), level: "INFO" }],
+            },
+        );
+        Some(job_id)
+    }
+
+    fn update(&self, resource_id: &str, change: impl FnOnce(&mut LoadStatus)) {
+        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(job) = jobs.get_mut(resource_id) {
+            change(job);
+            job.last_updated = Timestamp::now().to_string();
+        }
+    }
+
+    fn log(&self, resource_id: &str, level: &'static str, message: String) {
+        self.update(resource_id, |job| {
+            job.logs.push(LogLine { timestamp: Timestamp::now().to_string(), message, level });
+        });
+    }
+}
+
+/// Reads a CSV, TSV or XLSX file into the resource's table (a new table swapped in): the
+/// CLI's `datastore load` and the background loads. `progress` gets the rows written so far.
+pub fn load_file(
+    service: &DatastoreService,
+    resource_id: &str,
+    path: &Path,
+    hint: Option<&str>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, String> {
+    let format = ingest::detect_format(path, hint).map_err(|e| e.to_string())?;
+    let analysis = ingest::analyse(path, format).map_err(|e| e.to_string())?;
+    let fields: Vec<FieldSpec> = analysis
+        .columns
+        .iter()
+        .map(|c| FieldSpec { id: c.id.clone(), type_: Some(c.type_.to_owned()), info: None })
+        .collect();
+    let rows = ingest::rows(path, &analysis).map_err(|e| e.to_string())?;
+    let mut rows = rows.map(|row| row.map_err(|e| DatastoreError::Validation(invalid_row(&e.to_string()))));
+    service.tables.load(resource_id, &fields, &mut rows, progress).map_err(|e| match e {
+        DatastoreError::Validation(fields) => fields
+            .values()
+            .filter_map(|v| v.as_array())
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    })
+}
+
+/// Loads a file into a resource's table as `actor` (who must be allowed to edit the resource)
+/// and marks the resource `datastore_active`: the CLI's `datastore load`.
+pub fn load_resource_file(
+    services: &crate::Services,
+    actor: datahavn_domain::user::Actor,
+    resource_id: &str,
+    path: &Path,
+    hint: Option<&str>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, String> {
+    let ctx = Context { actor, services };
+    let service = service(&ctx).map_err(|e| e.to_string())?;
+    let found = target(&ctx, resource_id, Privilege::Edit).map_err(|e| describe(&e))?;
+    let hint = hint.map(str::to_owned).or_else(|| {
+        found.resource.get("format").and_then(Value::as_str).filter(|f| !f.is_empty()).map(str::to_owned)
+    });
+    let rows = load_file(service, resource_id, path, hint.as_deref(), progress)?;
+    let found = target(&ctx, resource_id, Privilege::Edit).map_err(|e| describe(&e))?;
+    mark_active(&ctx, &found, true).map_err(|e| describe(&e))?;
+    Ok(rows)
+}
+
+fn describe(error: &ActionError) -> String {
+    match error {
+        ActionError::NotFound(Some(reason)) => format!("Not found: {reason}"),
+        ActionError::NotAuthorized(Some(reason)) => format!("Access denied: {reason}"),
+        other => other.to_string(),
+    }
+}
+
+fn invalid_row(message: &str) -> serde_json::Map<String, Value> {
+    let mut dict = serde_json::Map::new();
+    dict.insert("records".into(), json!([message]));
+    dict
+}
+
+/// Starts loading the resource's file in the background, as `ctx.actor`. `None` when a load
+/// of it is already under way.
+pub(crate) fn submit(ctx: &Context<'_>, resource_id: &str, set_url_type: Option<bool>) -> ActionResult<Option<String>> {
+    let service = service(ctx)?;
+    let found = target(ctx, resource_id, Privilege::Edit)?;
+    let url = found.resource.get("url").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let hint = found
+        .resource
+        .get("format")
+        .and_then(Value::as_str)
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
+        .or_else(|| Some(url.clone()));
+    let Some(job_id) = service.jobs.begin(resource_id) else {
+        return Ok(None);
+    };
+    let services = ctx.services.clone();
+    let actor = ctx.actor.clone();
+    let resource_id = resource_id.to_owned();
+    let _ = set_url_type;
+    std::thread::Builder::new()
+        .name(format!("load {resource_id}"))
+        .spawn(move || {
+            let ctx = Context { actor, services: &services };
+            run_load(&ctx, &resource_id, &url, hint.as_deref());
+        })
+        .map_err(|e| ActionError::Internal(format!("cannot start a load: {e}")))?;
+    Ok(Some(job_id))
+}
+
+fn run_load(ctx: &Context<'_>, resource_id: &str, url: &str, hint: Option<&str>) {
+    let Ok(service) = service(ctx) else { return };
+    let jobs = &service.jobs;
+    jobs.update(resource_id, |job| job.status = "running");
+    jobs.log(resource_id, "INFO", format!("Fetching {url}"));
+    let outcome = (|| -> Result<u64, String> {
+        let file = fetch(service, url)?;
+        jobs.log(resource_id, "INFO", "Loading rows".into());
+        let mut progress = |rows: u64| jobs.update(resource_id, |job| job.rows_loaded = rows);
+        let rows = load_file(service, resource_id, file.path(), hint, &mut progress)?;
+        let found = target(ctx, resource_id, Privilege::Edit).map_err(|e| e.to_string())?;
+        mark_active(ctx, &found, true).map_err(|e| e.to_string())?;
+        Ok(rows)
+    })();
+    match outcome {
+        Ok(rows) => {
+            jobs.update(resource_id, |job| {
+                job.status = "complete";
+                job.rows_loaded = rows;
+            });
+            jobs.log(resource_id, "INFO", format!("Loaded {rows} rows"));
+        }
+        Err(message) => {
+            log::warn!("load of resource {resource_id} failed: {message}");
+            jobs.log(resource_id, "ERROR", message.clone());
+            jobs.update(resource_id, |job| {
+                job.status = "error";
+                job.error = Some(message);
+            });
+        }
+    }
+}
+
+/// The resource's file in a temporary file: an uploaded file from the file store, or the
+/// resource's URL fetched (at most the configured size).
+fn fetch(service: &DatastoreService, url: &str) -> Result<tempfile::NamedTempFile, String> {
+    let mut file = tempfile::NamedTempFile::new().map_err(|e| format!("temporary file: {e}"))?;
+    let limit = service.settings.max_load_bytes;
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!("Cannot fetch {url:?}: not an http(s) URL"));
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(600)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent.get(url).call().map_err(|e| format!("Cannot fetch {url}: {e}"))?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(format!("Cannot fetch {url}: the server answered {status}"));
+    }
+    let mut reader = response.body_mut().as_reader().take(limit + 1);
+    let copied = std::io::copy(&mut reader, file.as_file_mut()).map_err(|e| format!("Cannot fetch {url}: {e}"))?;
+    if copied > limit {
+        return Err(format!("The file is larger than the limit of {limit} bytes"));
+    }
+    Ok(file)
+}
+
+request! {
+    /// The resource whose file to load.
+    pub struct XloaderSubmitRequest {
+        /// The id of the resource.
+        pub resource_id: Option<String>,
+        /// The older name of `resource_id`.
+        pub id: Option<String>,
+        /// Accepted; the resource's `url_type` is kept.
+        pub set_url_type: Option<bool>,
+        /// Accepted; every load reads the file again.
+        #[allow(dead_code)]
+        pub ignore_hash: Option<bool>,
+        /// Accepted; loads always run in the background.
+        #[allow(dead_code)]
+        pub sync: Option<bool>,
+        /// Accepted; there is one queue.
+        #[allow(dead_code)]
+        pub queue: Option<String>,
+    }
+}
+
+fn resource_of(resource_id: &Option<String>, id: &Option<String>) -> ActionResult<String> {
+    resource_id
+        .clone()
+        .or_else(|| id.clone())
+        .filter(|id| !id.trim().is_empty())
+        .ok_or_else(|| ActionError::field("resource_id", MISSING_VALUE))
+}
+
+pub const XLOADER_SUBMIT: Action = Action {
+    name: "xloader_submit",
+    side_effect_free: false,
+    tag: "datastore",
+    doc: "Submit a job to load the resource's file into the DataStore.\n\n\
+          The file (the upload, or the resource's URL fetched) is read as CSV, TSV or XLSX, its \
+          column types inferred over every row, and loaded into a new table that replaces the \
+          old one when complete; a failed load keeps the old table. Follow it with \
+          xloader_status.\n\n\
+          :returns: ``True`` if the job has been submitted and ``False`` if a load of the \
+          resource is already under way.\n:rtype: bool",
+    request: request_doc::<XloaderSubmitRequest>,
+    response: response_doc::<bool>,
+    errors: &[
+        (403, "Not allowed to edit the resource's dataset"),
+        (404, "No such resource"),
+        (409, "`resource_id` missing"),
+    ],
+    run: |ctx, params| {
+        no_junk(params, XloaderSubmitRequest::FIELDS)?;
+        let request = XloaderSubmitRequest::parse(params)?;
+        let resource_id = resource_of(&request.resource_id, &request.id)?;
+        Ok(Value::Bool(submit(ctx, &resource_id, request.set_url_type)?.is_some()))
+    },
+};
+
+pub const DATASTORE_LOAD: Action = Action {
+    name: "datastore_load",
+    side_effect_free: false,
+    tag: "datastore",
+    doc: "Load the resource's file into the DataStore in the background (xloader_submit under \
+          the DataStore's own name).\n\n\
+          :returns: ``True`` if the job has been submitted and ``False`` if a load of the \
+          resource is already under way.\n:rtype: bool",
+    request: request_doc::<XloaderSubmitRequest>,
+    response: response_doc::<bool>,
+    errors: &[
+        (403, "Not allowed to edit the resource's dataset"),
+        (404, "No such resource"),
+        (409, "`resource_id` missing"),
+    ],
+    run: |ctx, params| (XLOADER_SUBMIT.run)(ctx, params),
+};
+
+request! {
+    /// The resource whose load to report.
+    pub struct XloaderStatusRequest {
+        /// The id of the resource.
+        pub resource_id: Option<String>,
+        /// The older name of `resource_id`.
+        pub id: Option<String>,
+    }
+}
+
+pub const XLOADER_STATUS: Action = Action {
+    name: "xloader_status",
+    side_effect_free: true,
+    tag: "datastore",
+    doc: "Get the status of the load of a resource's file.\n\n\
+          :returns: `status` (`pending`, `running`, `complete` or `error`), `job_id`, \
+          `last_updated`, `task_info` (rows loaded, the log) and `error`\n:rtype: dictionary",
+    request: request_doc::<XloaderStatusRequest>,
+    response: response_doc::<crate::dto::XloaderStatus>,
+    errors: &[
+        (403, "Not allowed to edit the resource's dataset"),
+        (404, "No such resource, or no load of it"),
+        (409, "`resource_id` missing"),
+    ],
+    run: |ctx, params| {
+        let request = XloaderStatusRequest::parse(params)?;
+        let resource_id = resource_of(&request.resource_id, &request.id)?;
+        target(ctx, &resource_id, Privilege::Edit)?;
+        let status = service(ctx)?
+            .jobs
+            .status(&resource_id)
+            .ok_or_else(|| ActionError::not_found("Task not found"))?;
+        Ok(json!({
+            "status": status.status,
+            "job_id": status.job_id,
+            "job_url": null,
+            "last_updated": status.last_updated,
+            "task_info": {
+                "job_id": status.job_id,
+                "status": status.status,
+                "rows_loaded": status.rows_loaded,
+                "error": status.error,
+                "logs": status.logs,
+            },
+            "error": status.error.as_ref().map(|message| json!({"message": message})),
+        }))
+    },
+};
+
+/// The load status a `datastore_info` answer carries, when a load of the resource is known.
+pub(crate) fn load_meta(service: &DatastoreService, resource_id: &str) -> Option<Value> {
+    let status = service.jobs.status(resource_id)?;
+    Some(json!({"status": status.status, "rows_loaded": status.rows_loaded, "error": status.error,
+        "last_updated": status.last_updated}))
+}
+

@@ -1,0 +1,425 @@
+//! The DataStore actions over HTTP, on the catalogue's database kind: CKAN 2.12's recorded
+//! answers, every persona on public and private resources, bad input that changes nothing,
+//! guarded SQL, dumps and background loads.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod world;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use common::reference;
+use serde_json::{Value, json};
+use world::{EVERYONE, Persona, World, assert_error, assert_fields};
+
+/// A dataset of `org` with one resource made for the DataStore (`url_type: datastore`), holding
+/// the rows of CKAN's recorded example; returns the resource id.
+fn weather(w: &World, name: &str, private: bool) -> String {
+    w.dataset(name, private, json!([]));
+    let created = w.call(
+        "datastore_create",
+        json!({
+            "resource": {"package_id": name, "name": "weather"},
+            "primary_key": ["id"],
+            "fields": [{"id": "id", "type": "int"}, {"id": "city", "type": "text"},
+                       {"id": "temp", "type": "numeric"}, {"id": "day", "type": "date"}],
+            "records": [{"id": 1, "city": "Oslo", "temp": -3.5, "day": "2024-01-01"},
+                        {"id": 2, "city": "Rome", "temp": 12, "day": "2024-01-01"},
+                        {"id": 3, "city": "Oslo", "temp": -1, "day": "2024-01-02"}],
+        }),
+        Persona::Editor,
+    );
+    created.result()["resource_id"].as_str().unwrap().to_owned()
+}
+
+fn rows(w: &World, resource: &str) -> Value {
+    w.call("datastore_search", json!({"resource_id": resource}), Persona::Sysadmin).result()["records"].clone()
+}
+
+/// The recorded `result` of a CKAN answer, with the resource id of this run.
+fn recorded(file: &str, resource: &str) -> Value {
+    let text = reference(file)["response"]["body"]["result"].to_string();
+    serde_json::from_str(&text.replace("52fd841c-d3d1-4077-a8e0-eac2016f89d2", resource)).unwrap()
+}
+
+/// `value` without the keys CKAN 2.12 does not send.
+fn without(mut value: Value, keys: &[&str]) -> Value {
+    for key in keys {
+        value.as_object_mut().unwrap().remove(*key);
+    }
+    value
+}
+
+#[test]
+fn create_search_upsert_and_sql_answer_as_ckan_did() {
+    let w = World::new();
+    w.dataset("weather", false, json!([{"url": "http://example.org/weather.csv", "name": "w"}]));
+    let resource = w.show("weather")["resources"][0]["id"].as_str().unwrap().to_owned();
+    let request = reference("32_datastore_create.json")["request"]["body"].to_string();
+    let body: Value = serde_json::from_str(&request.replace("52fd841c-d3d1-4077-a8e0-eac2016f89d2", &resource)).unwrap();
+    let created = w.call("datastore_create", body, Persona::Editor).result();
+    assert_eq!(created, recorded("32_datastore_create.json", &resource));
+    assert_eq!(w.show("weather")["resources"][0]["datastore_active"], true);
+
+    let searched = w.get("datastore_search", &format!("resource_id={resource}"), Persona::Anonymous).result();
+    assert_eq!(without(searched, &["_links"]), recorded("33_datastore_search.json", &resource));
+
+    let filtered = w.call(
+        "datastore_search",
+        json!({"resource_id": resource, "filters": {"city": "Oslo"}, "sort": "temp desc", "limit": 1, "fields": ["id", "temp"]}),
+        Persona::Anonymous,
+    );
+    assert_eq!(without(filtered.result(), &["_links"]), recorded("34_datastore_search_filters.json", &resource));
+
+    let found = w.call("datastore_search", json!({"resource_id": resource, "q": "rome"}), Persona::Anonymous).result();
+    let expected = recorded("35_datastore_search_q.json", &resource);
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["records"][0]["city"], "Rome");
+    assert_eq!(found["fields"], expected["fields"]);
+    assert!(found["records"][0]["rank"].as_f64().unwrap() > 0.0, "{found}");
+
+    let request = reference("36_datastore_upsert.json")["request"]["body"].to_string();
+    let body: Value = serde_json::from_str(&request.replace("52fd841c-d3d1-4077-a8e0-eac2016f89d2", &resource)).unwrap();
+    let upserted = w.call("datastore_upsert", body, Persona::Editor).result();
+    assert_eq!(upserted, recorded("36_datastore_upsert.json", &resource));
+
+    let sql = format!("SELECT city, avg(temp) AS t FROM \"{resource}\" GROUP BY city ORDER BY city");
+    let queried = w.call("datastore_search_sql", json!({"sql": sql}), Persona::Anonymous).result();
+    let expected = recorded("37_datastore_search_sql.json", &resource);
+    assert_eq!(queried["records"][0]["city"], "Oslo");
+    assert_eq!(queried["records"][0]["t"].as_f64(), Some(-2.25));
+    assert_eq!(queried["records"][1], json!({"city": "Roma", "t": 13}));
+    assert_eq!(queried["sql"], expected["sql"]);
+
+    let missing = w.call("datastore_search", json!({"resource_id": "no-such-resource"}), Persona::Sysadmin);
+    let recorded_404 = reference("38_datastore_search_404.json")["response"]["body"]["error"].clone();
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.error(), recorded_404);
+
+    let bad = w.call(
+        "datastore_create",
+        json!({"resource_id": resource, "force": true, "fields": [{"id": "z", "type": "nosuchtype"}]}),
+        Persona::Sysadmin,
+    );
+    assert_fields(&bad, json!({"fields": ["\"nosuchtype\" is not a valid field type"]}));
+    assert_eq!(rows(&w, &resource).as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn reading_follows_the_dataset_and_writing_needs_edit_rights() {
+    let w = World::new();
+    let open = weather(&w, "open", false);
+    let secret = weather(&w, "secret", true);
+    w.collaborate("secret", "editor");
+    for persona in EVERYONE {
+        let readers = matches!(
+            persona,
+            Persona::Member | Persona::Editor | Persona::OrgAdmin | Persona::Collaborator | Persona::Sysadmin
+        );
+        let editors = matches!(persona, Persona::Editor | Persona::OrgAdmin | Persona::Collaborator | Persona::Sysadmin);
+        let public = w.get("datastore_search", &format!("resource_id={open}"), persona);
+        assert_eq!(public.result()["total"], 3, "{persona:?}");
+        let private = w.get("datastore_search", &format!("resource_id={secret}"), persona);
+        let info = w.get("datastore_info", &format!("id={secret}"), persona);
+        let sql = w.call("datastore_search_sql", json!({"sql": format!("SELECT count(*) AS n FROM \"{secret}\"")}), persona);
+        let dump = w.server.get(
+            &format!("/datastore/dump/{secret}"),
+            &w.token(persona).map(|t| vec![("Authorization", t)]).unwrap_or_default(),
+        );
+        if readers {
+            assert_eq!(private.result()["total"], 3, "{persona:?}");
+            assert_eq!(info.result()["meta"]["count"], 3, "{persona:?}");
+            assert_eq!(sql.result()["records"][0]["n"], 3, "{persona:?}");
+            assert_eq!(dump.status, 200, "{persona:?}");
+            assert!(dump.text.contains("Oslo"), "{persona:?}");
+        } else {
+            let message = format!(
+                "Access denied: User {} not authorized to perform resource_show on resource {secret}",
+                World::name(persona)
+            );
+            assert_error(&private, 403, &message);
+            assert_eq!(info.status, 403, "{persona:?}");
+            assert_error(&sql, 403, "Access denied: Not authorized to read resource.");
+            assert_eq!(dump.status, 403, "{persona:?}");
+            assert!(!dump.text.contains("Oslo"), "{persona:?}");
+        }
+        let before = rows(&w, &secret);
+        let record = json!({"id": 9, "city": format!("{persona:?}"), "temp": 1, "day": "2024-02-02"});
+        let upsert = w.call("datastore_upsert", json!({"resource_id": secret, "records": [record]}), persona);
+        let delete = w.call("datastore_records_delete", json!({"resource_id": secret, "filters": {"id": 9}}), persona);
+        if editors {
+            assert_eq!(upsert.status, 200, "{persona:?}: {}", upsert.text);
+            assert_eq!(delete.status, 200, "{persona:?}: {}", delete.text);
+        } else {
+            assert_eq!(upsert.status, 403, "{persona:?}: {}", upsert.text);
+            assert_eq!(delete.status, 403, "{persona:?}: {}", delete.text);
+        }
+        assert_eq!(rows(&w, &secret), before, "{persona:?}");
+    }
+}
+
+#[test]
+fn bad_input_gets_ckan_errors_and_changes_nothing() {
+    let w = World::new();
+    let resource = weather(&w, "weather", false);
+    let before = rows(&w, &resource);
+    let cases = [
+        ("datastore_search", json!({"resource_id": resource, "filters": {"nope": 1}}), "filters"),
+        ("datastore_search", json!({"resource_id": resource, "sort": "nope desc"}), "sort"),
+        ("datastore_search", json!({"resource_id": resource, "fields": ["nope"]}), "fields"),
+        ("datastore_search", json!({"resource_id": resource, "records_format": "xls"}), "records_format"),
+        ("datastore_search", json!({"resource_id": resource, "limit": -1}), "limit"),
+        ("datastore_search", json!({"resource_id": resource, "whatever": 1}), "__junk"),
+        ("datastore_upsert", json!({"resource_id": resource, "records": [{"id": 1, "temp": "warm"}]}), ""),
+        ("datastore_upsert", json!({"resource_id": resource, "records": [{"id": 4, "nope": 1}]}), ""),
+        ("datastore_upsert", json!({"resource_id": resource, "method": "update", "records": [{"id": 99, "city": "X"}]}), ""),
+        ("datastore_upsert", json!({"resource_id": resource, "method": "insert", "records": [{"id": 1, "city": "X"}]}), ""),
+        ("datastore_upsert", json!({"resource_id": resource, "records": "nope"}), "records"),
+        ("datastore_create", json!({"resource_id": resource, "fields": [{"id": "_bad"}]}), ""),
+        ("datastore_create", json!({"resource_id": resource, "fields": [{"type": "text"}]}), "fields"),
+        ("datastore_create", json!({"resource_id": resource, "aliases": "bad/alias"}), "alias"),
+        ("datastore_create", json!({}), "resource_id"),
+        ("datastore_records_delete", json!({"resource_id": resource}), "filters"),
+        ("datastore_delete", json!({"resource_id": resource, "filters": "x"}), "filters"),
+    ];
+    for (action, body, field) in cases {
+        let reply = w.call(action, body.clone(), Persona::Sysadmin);
+        assert_eq!(reply.status, 409, "{action} {body}: {}", reply.text);
+        if !field.is_empty() {
+            assert!(reply.error().get(field).is_some(), "{action} {body}: {}", reply.text);
+        }
+        assert_eq!(rows(&w, &resource), before, "{action} {body} changed rows");
+    }
+    let dry = w.call(
+        "datastore_upsert",
+        json!({"resource_id": resource, "dry_run": true, "records": [{"id": 7, "city": "Dry"}]}),
+        Persona::Sysadmin,
+    );
+    assert_eq!(dry.status, 200, "{}", dry.text);
+    assert_eq!(rows(&w, &resource), before, "a dry run wrote");
+    let missing = w.call("datastore_upsert", json!({"resource_id": "nope", "records": []}), Persona::Sysadmin);
+    assert_error(&missing, 404, "Not found: Resource was not found.");
+    assert_eq!(w.call("datastore_function_create", json!({"name": "f"}), Persona::Sysadmin).status, 403);
+}
+
+#[test]
+fn tables_of_ordinary_resources_are_read_only_without_force() {
+    let w = World::new();
+    w.dataset("files", false, json!([{"url": "http://example.org/a.csv"}]));
+    let resource = w.show("files")["resources"][0]["id"].as_str().unwrap().to_owned();
+    let refused = w.call("datastore_create", json!({"resource_id": resource, "records": [{"a": 1}]}), Persona::Editor);
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert!(refused.error()["read-only"][0].as_str().unwrap().starts_with("Cannot edit read-only resource"));
+    assert_eq!(w.show("files")["resources"][0]["datastore_active"], false);
+    let forced =
+        w.call("datastore_create", json!({"resource_id": resource, "force": true, "records": [{"a": 1}]}), Persona::Editor);
+    assert_eq!(forced.status, 200, "{}", forced.text);
+    assert_eq!(w.show("files")["resources"][0]["datastore_active"], true);
+    let upsert = w.call("datastore_upsert", json!({"resource_id": resource, "method": "insert", "records": [{"a": 2}]}), Persona::Editor);
+    assert_eq!(upsert.status, 409, "{}", upsert.text);
+}
+
+#[test]
+fn search_options_and_formats() {
+    let w = World::new();
+    let resource = weather(&w, "weather", false);
+    let search = |body: Value| w.call("datastore_search", body, Persona::Anonymous).result();
+    let lists = search(json!({"resource_id": resource, "records_format": "lists", "fields": "city,id", "sort": "id"}));
+    assert_eq!(lists["records"], json!([["Oslo", 1], ["Rome", 2], ["Oslo", 3]]));
+    let csv = search(json!({"resource_id": resource, "records_format": "csv", "fields": ["id", "city"], "sort": "id desc"}));
+    assert_eq!(csv["records"], "3,Oslo\n2,Rome\n1,Oslo\n");
+    let listed = search(json!({"resource_id": resource, "filters": {"city": ["Rome", "Nowhere"]}}));
+    assert_eq!(listed["total"], 1);
+    let typed = w.get("datastore_search", &format!("resource_id={resource}&filters=%7B%22id%22%3A%222%22%7D"), Persona::Anonymous);
+    assert_eq!(typed.result()["records"][0]["city"], "Rome");
+    let distinct = search(json!({"resource_id": resource, "fields": "city", "distinct": true, "sort": "city"}));
+    assert_eq!(distinct["records"], json!([{"city": "Oslo"}, {"city": "Rome"}]));
+    let paged = search(json!({"resource_id": resource, "limit": 1, "offset": 1, "include_total": false}));
+    assert_eq!(paged["records"][0]["id"], 2);
+    assert!(paged.get("total").is_none(), "{paged}");
+    assert!(paged["_links"]["next"].as_str().unwrap().contains("offset=2"));
+    let capped = search(json!({"resource_id": resource, "limit": 1_000_000}));
+    assert_eq!(capped["limit"], 32_000);
+    let by_field = search(json!({"resource_id": resource, "q": {"city": "oslo"}}));
+    assert_eq!(by_field["total"], 2);
+    let info = w.get("datastore_info", &format!("resource_id={resource}"), Persona::Anonymous).result();
+    assert_eq!(info["meta"]["count"], 3);
+    let ids: Vec<&str> = info["fields"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["id", "city", "temp", "day"]);
+    assert_eq!(info["fields"][0]["schema"]["uniquekey"], true);
+}
+
+#[test]
+fn deleting_rows_and_tables() {
+    let w = World::new();
+    let resource = weather(&w, "weather", false);
+    let deleted =
+        w.call("datastore_delete", json!({"resource_id": resource, "filters": {"city": "Oslo"}}), Persona::Editor).result();
+    assert_eq!(deleted, json!({"resource_id": resource, "filters": {"city": "Oslo"}}));
+    assert_eq!(rows(&w, &resource).as_array().unwrap().len(), 1);
+    w.call("datastore_records_delete", json!({"resource_id": resource, "filters": {}}), Persona::Editor).result();
+    assert_eq!(rows(&w, &resource), json!([]));
+    assert_eq!(w.show("weather")["resources"][0]["datastore_active"], true);
+    w.call("datastore_delete", json!({"resource_id": resource}), Persona::Editor).result();
+    assert_eq!(w.show("weather")["resources"][0]["datastore_active"], false);
+    let gone = w.call("datastore_search", json!({"resource_id": resource}), Persona::Sysadmin);
+    assert_eq!(gone.status, 404);
+}
+
+#[test]
+fn aliases_name_the_table() {
+    let w = World::new();
+    let resource = weather(&w, "weather", false);
+    let altered = w.call(
+        "datastore_create",
+        json!({"resource_id": resource, "aliases": "weather-now", "fields": [{"id": "wind", "type": "float8"}]}),
+        Persona::Editor,
+    );
+    assert_eq!(altered.status, 200, "{}", altered.text);
+    let found = w.call("datastore_search", json!({"resource_id": "weather-now", "sort": "id"}), Persona::Anonymous).result();
+    assert_eq!(found["resource_id"], resource.as_str());
+    assert_eq!(found["records"][0]["wind"], Value::Null);
+    let sql = w.call("datastore_search_sql", json!({"sql": "SELECT count(*) AS n FROM \"weather-now\""}), Persona::Anonymous);
+    assert_eq!(sql.result()["records"][0]["n"], 3);
+}
+
+/// Statements that must be refused without touching anything.
+const INJECTIONS: &[&str] = &[
+    "SELECT 1; DROP TABLE \"{id}\"",
+    "DROP TABLE \"{id}\"",
+    "DELETE FROM \"{id}\"",
+    "UPDATE \"{id}\" SET city = 'x'",
+    "INSERT INTO \"{id}\" (city) VALUES ('x')",
+    "WITH d AS (DELETE FROM \"{id}\" RETURNING *) SELECT * FROM d",
+    "SELECT pg_sleep(10)",
+    "SELECT pg_read_file('/etc/passwd')",
+    "SELECT lo_import('/etc/passwd')",
+    "SELECT * FROM dblink('host=localhost', 'select 1') AS t(a int)",
+    "COPY \"{id}\" TO PROGRAM 'id'",
+    "SELECT * FROM pg_catalog.pg_user",
+    "SELECT * FROM information_schema.tables",
+    "SELECT * FROM sqlite_master",
+    "ATTACH DATABASE '/tmp/x.db' AS x",
+    "PRAGMA table_info(\"{id}\")",
+    "SELECT load_extension('x')",
+    "SELECT * FROM \"user\"",
+    "SELECT * FROM package",
+    "SELECT * FROM \"{id}\" FOR UPDATE",
+    "SELECT * INTO copied FROM \"{id}\"",
+    "SELECT current_setting('data_directory')",
+    "SELECT set_config('x', 'y', false)",
+];
+
+#[test]
+fn guarded_sql_refuses_everything_but_one_select() {
+    let w = World::new();
+    let resource = weather(&w, "weather", false);
+    let before = rows(&w, &resource);
+    for statement in INJECTIONS {
+        let sql = statement.replace("{id}", &resource);
+        let reply = w.call("datastore_search_sql", json!({"sql": sql}), Persona::Sysadmin);
+        assert!(matches!(reply.status, 403 | 409), "{sql}: {} {}", reply.status, reply.text);
+        assert_eq!(reply.error().get("records"), None);
+        assert_eq!(rows(&w, &resource), before, "{sql} changed rows");
+    }
+    assert_eq!(w.show("weather")["name"], "weather");
+    let joined = format!("SELECT a.city, count(*) AS n FROM \"{resource}\" a JOIN \"{resource}\" b ON a.id = b.id GROUP BY a.city ORDER BY a.city");
+    let reply = w.call("datastore_search_sql", json!({"sql": joined}), Persona::Anonymous).result();
+    assert_eq!(reply["records"], json!([{"city": "Oslo", "n": 2}, {"city": "Rome", "n": 1}]));
+}
+
+#[test]
+fn dumps_stream_every_format() {
+    let w = World::new();
+    let resource = weather(&w, "weather", false);
+    let csv = w.server.get(&format!("/datastore/dump/{resource}"), &[]);
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert!(csv.content_type.starts_with("text/csv"), "{}", csv.content_type);
+    assert_eq!(csv.header("content-disposition"), Some(format!("attachment; filename=\"{resource}.csv\"").as_str()));
+    let mut lines = csv.text.lines();
+    assert_eq!(lines.next(), Some("_id,id,city,temp,day"));
+    assert_eq!(lines.next(), Some("1,1,Oslo,-3.5,2024-01-01"));
+    let bom = w.server.get(&format!("/datastore/dump/{resource}?bom=true&format=tsv&limit=1"), &[]);
+    assert!(bom.text.starts_with('\u{feff}'), "{:?}", bom.text);
+    assert_eq!(bom.text.lines().count(), 2);
+    let json = w.server.get(&format!("/datastore/dump/{resource}?format=json&q=rome"), &[]);
+    assert!(json.text.contains("Rome") && !json.text.contains("Oslo"), "{}", json.text);
+    let xml = w.server.get(&format!("/datastore/dump/{resource}?format=xml&fields=city&sort=id%20desc"), &[]);
+    assert!(xml.text.contains("<city>Oslo</city>"), "{}", xml.text);
+    assert_eq!(w.server.get("/datastore/dump/nope", &[]).status, 404);
+    assert_eq!(w.server.get(&format!("/datastore/dump/{resource}?format=xls"), &[]).status, 409);
+}
+
+/// Serves files on a port of its own: GET /<name> answers that file's bytes.
+fn file_server(files: Vec<(&'static str, Vec<u8>)>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let read = stream.read(&mut request).unwrap_or(0);
+            let text = String::from_utf8_lossy(&request[..read]).into_owned();
+            let path = text.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_owned();
+            match files.iter().find(|(name, _)| *name == path) {
+                Some((_, body)) => {
+                    let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                    let _ = stream.write_all(body);
+                }
+                None => {
+                    let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                }
+            }
+        }
+    });
+    base
+}
+
+fn wait_for_load(w: &World, resource: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let status = w.call("xloader_status", json!({"resource_id": resource}), Persona::Editor).result();
+        if matches!(status["status"].as_str(), Some("complete" | "error")) {
+            return status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "load never ended: {status}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn files_are_loaded_in_the_background_and_a_failed_load_keeps_the_table() {
+    let good = "name;amount;when;code\nÆbleø;-12,5;2024-01-31;007\nOdense;1234;2024-02-01;010\n";
+    let (latin1, _, _) = encoding_rs::WINDOWS_1252.encode(good);
+    let base = file_server(vec![
+        ("good.csv", latin1.into_owned()),
+        ("ragged.csv", b"a,b\n1,2\n3,4,5\n".to_vec()),
+    ]);
+    let w = World::new();
+    w.dataset("parking", false, json!([{"url": format!("{base}/good.csv"), "format": "CSV"}]));
+    let resource = w.show("parking")["resources"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(w.call("xloader_submit", json!({"resource_id": resource}), Persona::Anonymous).status, 403);
+    assert_eq!(w.call("xloader_submit", json!({"resource_id": resource}), Persona::Editor).result(), true);
+    let status = wait_for_load(&w, &resource);
+    assert_eq!(status["status"], "complete", "{status}");
+    let found = w.call("datastore_search", json!({"resource_id": resource}), Persona::Anonymous).result();
+    let types: Vec<&str> = found["fields"].as_array().unwrap().iter().map(|f| f["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["int", "text", "numeric", "timestamp", "text"], "{found}");
+    assert_eq!(found["records"][0]["name"], "Æbleø");
+    assert_eq!(found["records"][0]["amount"].as_f64(), Some(-12.5));
+    assert_eq!(found["records"][0]["code"], "007");
+    assert_eq!(found["records"][0]["when"], "2024-01-31T00:00:00");
+    assert_eq!(w.show("parking")["resources"][0]["datastore_active"], true);
+
+    w.call("resource_patch", json!({"id": resource, "url": format!("{base}/ragged.csv")}), Persona::Editor).result();
+    assert_eq!(w.call("datastore_load", json!({"resource_id": resource}), Persona::Editor).result(), true);
+    let status = wait_for_load(&w, &resource);
+    assert_eq!(status["status"], "error", "{status}");
+    assert!(status["error"]["message"].as_str().unwrap().contains('3'), "the failing line: {status}");
+    let kept = w.call("datastore_search", json!({"resource_id": resource}), Persona::Anonymous).result();
+    assert_eq!(kept["records"], found["records"]);
+    let info = w.call("datastore_info", json!({"id": resource}), Persona::Anonymous).result();
+    assert_eq!(info["meta"]["load"]["status"], "error");
+}
