@@ -1,0 +1,133 @@
+//! Connection pools for the two databases.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{DatastoreError, DatastoreResult};
+
+/// Where the DataStore lives.
+#[derive(Debug, Clone)]
+pub enum DatastoreUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+pub(crate) const META: &str = "_datastore_table";
+pub(crate) const ALIAS: &str = "_datastore_alias";
+
+#[derive(Debug)]
+pub(crate) struct SqliteManager {
+    pub path: PathBuf,
+}
+
+pub(crate) fn sqlite_open(path: &PathBuf) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32000;")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl r2d2::ManageConnection for SqliteManager {
+    type Connection = rusqlite::Connection;
+    type Error = rusqlite::Error;
+
+    fn connect(&self) -> Result<Self::Connection, Self::Error> {
+        sqlite_open(&self.path)
+    }
+
+    fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
+        conn.execute_batch("")
+    }
+
+    fn has_broken(&self, _conn: &mut Self::Connection) -> bool {
+        false
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct PgManager {
+    pub config: postgres::Config,
+}
+
+impl r2d2::ManageConnection for PgManager {
+    type Connection = postgres::Client;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<Self::Connection, Self::Error> {
+        self.config.connect(postgres::NoTls)
+    }
+
+    fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
+        conn.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut Self::Connection) -> bool {
+        conn.is_closed()
+    }
+}
+
+pub(crate) enum Pool {
+    Sqlite { pool: r2d2::Pool<SqliteManager>, path: PathBuf },
+    Postgres(r2d2::Pool<PgManager>),
+}
+
+impl Pool {
+    pub(crate) fn open(url: &DatastoreUrl, max: u32) -> DatastoreResult<Pool> {
+        let max = max.max(1);
+        match url {
+            DatastoreUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| DatastoreError::Unavailable(format!("{}: {e}", dir.display())))?;
+                }
+                let conn = sqlite_open(path)?;
+                conn.execute_batch(&format!(
+                    "CREATE TABLE IF NOT EXISTS {META} (resource_id TEXT PRIMARY KEY, meta TEXT NOT NULL, \
+                     row_count INTEGER NOT NULL DEFAULT 0);
+                     CREATE TABLE IF NOT EXISTS {ALIAS} (name TEXT PRIMARY KEY, resource_id TEXT NOT NULL);"
+                ))?;
+                drop(conn);
+                let pool = r2d2::Pool::builder()
+                    .max_size(max)
+                    .min_idle(Some(0))
+                    .connection_timeout(Duration::from_secs(30))
+                    .build(SqliteManager { path: path.clone() })?;
+                Ok(Pool::Sqlite { pool, path: path.clone() })
+            }
+            DatastoreUrl::Postgres(url) => {
+                let config: postgres::Config =
+                    url.parse().map_err(|e| DatastoreError::Unavailable(format!("datastore url: {e}")))?;
+                let pool = r2d2::Pool::builder()
+                    .max_size(max)
+                    .min_idle(Some(0))
+                    .connection_timeout(Duration::from_secs(30))
+                    .build(PgManager { config })?;
+                let mut client = pool.get()?;
+                let setup = format!(
+                    "CREATE SCHEMA IF NOT EXISTS datastore;
+                     CREATE TABLE IF NOT EXISTS datastore.{META} (resource_id TEXT PRIMARY KEY, meta TEXT NOT NULL, \
+                     row_count BIGINT NOT NULL DEFAULT 0);
+                     CREATE TABLE IF NOT EXISTS datastore.{ALIAS} (name TEXT PRIMARY KEY, resource_id TEXT NOT NULL);
+                     CREATE OR REPLACE FUNCTION datastore.populate_full_text() RETURNS trigger AS $f$
+                     BEGIN
+                       NEW._full_text := to_tsvector('english', coalesce((SELECT string_agg(value, ' ')
+                         FROM json_each_text(row_to_json(NEW)) WHERE key NOT IN ('_id', '_full_text')), ''));
+                       RETURN NEW;
+                     END $f$ LANGUAGE plpgsql;"
+                );
+                // Several servers may start at once: a lost race on CREATE is harmless.
+                if let Err(e) = client.batch_execute(&setup) {
+                    let retry = client.batch_execute(&setup);
+                    if retry.is_err() {
+                        return Err(e.into());
+                    }
+                }
+                drop(client);
+                Ok(Pool::Postgres(pool))
+            }
+        }
+    }
+}
