@@ -309,6 +309,11 @@ impl Datastore {
                             (OutKind::Col(ct), Value::Number(n)) if ct.kind == Kind::Numeric && !ct.array => {
                                 number_value(&n.to_string())
                             }
+                            (OutKind::Col(ct), Value::Number(n))
+                                if matches!(ct.kind, Kind::Float4 | Kind::Float8) && !ct.array =>
+                            {
+                                n.as_f64().map_or(Value::Number(n), Value::from)
+                            }
                             (_, v) => v,
                         })
                         .collect();

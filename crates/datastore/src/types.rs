@@ -484,19 +484,13 @@ pub(crate) fn is_decimal(s: &str) -> bool {
     mantissa_ok && exp_ok
 }
 
-/// A JSON number for a decimal text (integers exactly; others through f64).
+/// A JSON number for a decimal text: integers exactly, others (`13.0` too) as floats.
 pub(crate) fn number_value(s: &str) -> Value {
     if let Ok(i) = s.parse::<i64>() {
         return Value::from(i);
     }
     match s.parse::<f64>() {
-        Ok(f) if f.is_finite() => {
-            if f.fract() == 0.0 && f.abs() < 9.0e15 && !s.contains(['e', 'E']) {
-                #[allow(clippy::cast_possible_truncation)]
-                return Value::from(f as i64);
-            }
-            Value::from(f)
-        }
+        Ok(f) if f.is_finite() => Value::from(f),
         _ => Value::String(s.to_owned()),
     }
 }
