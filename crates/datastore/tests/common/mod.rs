@@ -36,6 +36,32 @@ impl TestDs {
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
     }
+
+    /// The names of the tables in the DataStore's database (PostgreSQL: schema `datastore`).
+    pub fn tables(&self) -> Vec<String> {
+        match (&self.postgres, &self._dir) {
+            (Some((admin_url, name)), _) => {
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+                let mut c = postgres::Client::connect(&format!("{base}/{name}"), postgres::NoTls).unwrap();
+                c.query(
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = 'datastore' ORDER BY 1",
+                    &[],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+            }
+            (None, Some(dir)) => {
+                let c = rusqlite::Connection::open(dir.path().join("datastore.db")).unwrap();
+                let mut stmt = c
+                    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%__fts_%' ORDER BY 1")
+                    .unwrap();
+                stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl Drop for TestDs {
