@@ -173,7 +173,7 @@ fn load_pg(
                 writer.write_all(buf.as_bytes()).map_err(|e| copy_io(&e))?;
                 buf.clear();
             }
-            if n % PROGRESS_EVERY == 0 {
+            if n.is_multiple_of(PROGRESS_EVERY) {
                 progress(n);
             }
         }
@@ -244,7 +244,7 @@ fn load_sqlite(
             }
             stmt.execute(rusqlite::params_from_iter(values.iter()))
                 .map_err(|e| load_error(DbErr::from(e)))?;
-            if n % PROGRESS_EVERY == 0 {
+            if n.is_multiple_of(PROGRESS_EVERY) {
                 progress(n);
             }
         }

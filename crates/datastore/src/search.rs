@@ -167,7 +167,7 @@ impl Datastore {
                         let words: Vec<&str> = text.split_whitespace().collect();
                         for w in words {
                             let w = w.trim_end_matches(":*").to_lowercase();
-                            let ph = p.push_text(&format!("%{}%", w.replace('%', "").replace('_', "")));
+                            let ph = p.push_text(&format!("%{}%", w.replace(['%', '_'], "")));
                             wheres.push(format!("lower(CAST({col} AS TEXT)) LIKE {ph}"));
                         }
                         let _ = ct;

@@ -11,6 +11,9 @@ use crate::guard::CheckedSql;
 use crate::search::{OutKind, sqlite_value};
 use crate::types::{ColType, field_json, number_value};
 
+/// Result columns: name and CKAN type name.
+type Fields = Vec<(String, String)>;
+
 fn sql_error(message: &str, sql: &str) -> DatastoreError {
     DatastoreError::Query {
         message: message.to_owned(),
@@ -97,7 +100,7 @@ impl Datastore {
         checked: &CheckedSql,
         sql: &str,
         timeout: Duration,
-    ) -> DatastoreResult<(Vec<(String, String)>, Vec<Value>)> {
+    ) -> DatastoreResult<(Fields, Vec<Value>)> {
         use rusqlite::OpenFlags;
         use rusqlite::hooks::{AuthAction, Authorization};
         let mut conn = rusqlite::Connection::open_with_flags(
@@ -122,7 +125,7 @@ impl Datastore {
         };
         let mut stmt = conn.prepare(sql).map_err(err)?;
         let n = stmt.column_count();
-        let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+        let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let decl: Vec<Option<ColType>> =
             stmt.columns().map(|c| c.decl_type().and_then(ColType::parse)).collect();
         let mut types: Vec<Option<String>> = decl.iter().map(|d| d.map(ColType::name)).collect();

@@ -328,7 +328,7 @@ pub(crate) fn coerce(v: &Value, t: ColType) -> Result<Cell, String> {
     }
     if let Value::String(s) = v
         && s.is_empty()
-        && !(t.kind == Kind::Text && !t.array)
+        && (t.kind != Kind::Text || t.array)
     {
         return Ok(Cell::Null);
     }

@@ -16,7 +16,7 @@ fn row(i: u64) -> Row {
     Ok(vec![
         Some(i.to_string()),
         Some(format!("name {i}\twith tab")),
-        if i % 7 == 0 { None } else { Some(format!("{}.5", i)) },
+        if i.is_multiple_of(7) { None } else { Some(format!("{i}.5")) },
         Some("2024-03-04".into()),
     ])
 }
