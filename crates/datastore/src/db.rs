@@ -114,7 +114,7 @@ impl Pool {
                      CREATE OR REPLACE FUNCTION datastore.populate_full_text() RETURNS trigger AS $f$
                      BEGIN
                        NEW._full_text := to_tsvector('english', coalesce((SELECT string_agg(value, ' ')
-                         FROM json_each_text(row_to_json(NEW)) WHERE key NOT IN ('_id', '_full_text')), ''));
+                         FROM json_each_text(row_to_json(NEW)) WHERE key = ANY(TG_ARGV)), ''));
                        RETURN NEW;
                      END $f$ LANGUAGE plpgsql;"
                 );

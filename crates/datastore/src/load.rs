@@ -12,7 +12,7 @@ use crate::exec::{DbErr, Exec};
 use crate::guard::Dialect;
 use crate::meta::{self, MetaField, TableMeta};
 use crate::table::{
-    create_fulltext, create_indexes, create_sql, resolve_fields, sqlite_doc, sqlite_fts_triggers,
+    create_fulltext, create_indexes, create_sql, doc_expr, resolve_fields, sqlite_doc, sqlite_fts_triggers,
 };
 use crate::types::{FieldSpec, coerce};
 
@@ -145,7 +145,6 @@ fn load_pg(
     let d = Dialect::Postgres;
     tx.batch_execute(&format!("DROP TABLE IF EXISTS {}", table(d, tmp))).map_err(DbErr::from)?;
     tx.batch_execute(&create_sql(d, tmp, &m.fields)).map_err(DbErr::from)?;
-    create_fulltext(tx, tmp, &m.fields, true)?;
     let width = m.fields.len();
     let cols: Vec<String> = m.fields.iter().map(|f| ident(&f.id)).collect();
     let mut n = 0u64;
@@ -185,6 +184,14 @@ fn load_pg(
             n += 1;
         }
     }
+    if let Some(doc) = doc_expr(&m.fields, "") {
+        tx.batch_execute(&format!(
+            "UPDATE {} SET \"_full_text\" = to_tsvector('english', {doc})",
+            table(d, tmp)
+        ))
+        .map_err(DbErr::from)?;
+    }
+    create_fulltext(tx, tmp, &m.fields, true)?;
     swap(tx, m, tmp, n)?;
     Ok(n)
 }

@@ -9,6 +9,7 @@ use crate::error::{DatastoreError, DatastoreResult};
 use crate::exec::Exec;
 use crate::guard::Dialect;
 use crate::meta::{self, MetaField, TableMeta};
+use crate::types::Kind;
 use crate::types::{
     ColType, CreateTable, FieldInfo, FieldSpec, TableInfo, WriteMethod, field_name_error, guess_type,
 };
@@ -98,8 +99,13 @@ pub(crate) fn create_sql(d: Dialect, rid: &str, fields: &[MetaField]) -> String 
     format!("CREATE TABLE {} ({})", table(d, rid), cols.join(", "))
 }
 
-/// The full-text machinery of a new table (PostgreSQL: trigger and GIN index; SQLite: FTS5
-/// table). `triggers` also installs SQLite's triggers (a load adds them after its rows).
+/// The fields whose words go into the full-text index: text and JSON ones (arrays too).
+pub(crate) fn text_fields(fields: &[MetaField]) -> Vec<&MetaField> {
+    fields.iter().filter(|f| matches!(f.col_type().kind, Kind::Text | Kind::Json)).collect()
+}
+
+/// The full-text machinery of a new table (PostgreSQL: GIN index; SQLite: FTS5 table), with
+/// the triggers keeping it current when `triggers` (a load adds them after its rows).
 pub(crate) fn create_fulltext(
     c: &mut dyn Exec,
     rid: &str,
@@ -108,12 +114,10 @@ pub(crate) fn create_fulltext(
 ) -> DatastoreResult<()> {
     match c.dialect() {
         Dialect::Postgres => {
-            let t = table(Dialect::Postgres, rid);
             c.batch(&format!(
-                "CREATE TRIGGER zfulltext BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW \
-                 EXECUTE PROCEDURE datastore.populate_full_text();
-                 CREATE INDEX {} ON {t} USING gin (\"_full_text\");",
-                ident(&format!("{rid}_ft"))
+                "CREATE INDEX {} ON {} USING gin (\"_full_text\")",
+                ident(&format!("{rid}_ft")),
+                table(Dialect::Postgres, rid)
             ))?;
         }
         Dialect::Sqlite => {
@@ -121,20 +125,41 @@ pub(crate) fn create_fulltext(
                 "CREATE VIRTUAL TABLE {} USING fts5(doc, tokenize = 'porter unicode61 remove_diacritics 2')",
                 fts_table(rid)
             ))?;
-            if triggers {
-                sqlite_fts_triggers(c, rid, fields)?;
-            }
         }
+    }
+    if triggers {
+        fulltext_triggers(c, rid, fields)?;
     }
     Ok(())
 }
 
-pub(crate) fn sqlite_doc(fields: &[MetaField], prefix: &str) -> String {
-    if fields.is_empty() {
-        return "''".to_owned();
+/// (Re)creates the triggers that keep the full text of written rows current.
+pub(crate) fn fulltext_triggers(c: &mut dyn Exec, rid: &str, fields: &[MetaField]) -> DatastoreResult<()> {
+    match c.dialect() {
+        Dialect::Postgres => {
+            let t = table(Dialect::Postgres, rid);
+            let args: Vec<String> =
+                text_fields(fields).iter().map(|f| format!("'{}'", f.id.replace('\'', "''"))).collect();
+            c.batch(&format!(
+                "DROP TRIGGER IF EXISTS zfulltext ON {t};
+                 CREATE TRIGGER zfulltext BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW \
+                 EXECUTE PROCEDURE datastore.populate_full_text({})",
+                args.join(", ")
+            ))?;
+            Ok(())
+        }
+        Dialect::Sqlite => sqlite_fts_triggers(c, rid, fields),
     }
-    let cols: Vec<String> = fields.iter().map(|f| format!("{prefix}{}", ident(&f.id))).collect();
-    format!("concat_ws(' ', {})", cols.join(", "))
+}
+
+/// The text of a row for the full-text index, as an SQL expression over its columns.
+pub(crate) fn doc_expr(fields: &[MetaField], prefix: &str) -> Option<String> {
+    let cols: Vec<String> = text_fields(fields).iter().map(|f| format!("{prefix}{}", ident(&f.id))).collect();
+    if cols.is_empty() { None } else { Some(format!("concat_ws(' ', {})", cols.join(", "))) }
+}
+
+pub(crate) fn sqlite_doc(fields: &[MetaField], prefix: &str) -> String {
+    doc_expr(fields, prefix).unwrap_or_else(|| "''".to_owned())
 }
 
 /// (Re)creates the SQLite triggers keeping the FTS5 table in step with the rows.
@@ -460,8 +485,8 @@ fn alter(
             }
         }
     }
-    if (changed || dropped) && d == Dialect::Sqlite {
-        sqlite_fts_triggers(c, &m.resource_id, &m.fields)?;
+    if changed || dropped {
+        fulltext_triggers(c, &m.resource_id, &m.fields)?;
     }
     Ok((m, dropped))
 }
