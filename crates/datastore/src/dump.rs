@@ -75,7 +75,7 @@ impl Datastore {
         bom: bool,
         out: &mut dyn Write,
     ) -> DatastoreResult<()> {
-        let m = self.meta_or_404(&search.resource_id)?;
+        let m = self.meta_read(&search.resource_id)?;
         let mut s = search.clone();
         s.records_format = RecordsFormat::Lists;
         let q = self.build_query(&m, &s)?;

@@ -143,6 +143,19 @@ impl Datastore {
         self.meta(resource_id)?.ok_or_else(|| DatastoreError::NotFound(resource_id.to_owned()))
     }
 
+    /// The metadata of the table `name` (a resource id or an alias) stands for, for reading.
+    pub(crate) fn meta_read(&self, name: &str) -> DatastoreResult<Arc<TableMeta>> {
+        if let Some(m) = self.meta(name)? {
+            return Ok(m);
+        }
+        if let Some(target) = self.with_conn(|c| meta::alias_target(c, name))?
+            && let Some(m) = self.meta(&target)?
+        {
+            return Ok(m);
+        }
+        Err(DatastoreError::NotFound(name.to_owned()))
+    }
+
     pub(crate) fn forget(&self, resource_id: &str) {
         if let Ok(mut cache) = self.inner.cache.write() {
             cache.remove(resource_id);

@@ -14,7 +14,7 @@ use crate::meta::{self, MetaField, TableMeta};
 use crate::table::{
     create_fulltext, create_indexes, create_sql, doc_expr, resolve_fields, sqlite_doc, sqlite_fts_triggers,
 };
-use crate::types::{FieldSpec, coerce};
+use crate::types::{FieldSpec, coerce_text};
 
 const PROGRESS_EVERY: u64 = 10_000;
 
@@ -243,7 +243,7 @@ fn load_sqlite(
             for (v, t) in row.into_iter().zip(&types) {
                 let cell = match v {
                     None => crate::types::Cell::Null,
-                    Some(s) => coerce(&Value::String(s), *t).map_err(|e| {
+                    Some(s) => coerce_text(s, *t).map_err(|e| {
                         DatastoreError::validation_with("records", e, ("records_row", Value::from(n - 1)))
                     })?,
                 };

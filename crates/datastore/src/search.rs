@@ -341,7 +341,7 @@ impl Datastore {
     }
 
     pub fn search(&self, search: &Search) -> DatastoreResult<SearchResult> {
-        let m = self.meta_or_404(&search.resource_id)?;
+        let m = self.meta_read(&search.resource_id)?;
         let q = self.build_query(&m, search)?;
         let mut rows = Vec::new();
         self.for_each_row(&q, &mut |r| {

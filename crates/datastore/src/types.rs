@@ -351,6 +351,33 @@ pub(crate) fn coerce(v: &Value, t: ColType) -> Result<Cell, String> {
     coerce_scalar(v, t.kind)
 }
 
+/// `coerce` for a text value (what loads send), without copying the common cases.
+pub(crate) fn coerce_text(s: String, t: ColType) -> Result<Cell, String> {
+    if !t.array {
+        match t.kind {
+            Kind::Text => return Ok(Cell::Text(s)),
+            Kind::Int2 | Kind::Int4 | Kind::Int8 => {
+                if let Ok(i) = s.parse::<i64>() {
+                    return range(i, t.kind, &s);
+                }
+            }
+            Kind::Numeric if is_decimal(&s) => return Ok(Cell::Num(s)),
+            Kind::Float8 | Kind::Float4 => {
+                if let Ok(f) = s.parse::<f64>()
+                    && f.is_finite()
+                {
+                    return Ok(Cell::Real(f));
+                }
+            }
+            Kind::Date if s.len() == 10 && chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").is_ok() => {
+                return Ok(Cell::Text(s));
+            }
+            _ => {}
+        }
+    }
+    coerce(&Value::String(s), t)
+}
+
 fn cell_json(c: &Cell, kind: Kind) -> Value {
     match c {
         Cell::Null => Value::Null,

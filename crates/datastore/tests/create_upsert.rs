@@ -131,6 +131,7 @@ fn guessed_types_indexes_aliases_and_recreate() {
     );
     assert_eq!(info.aliases, vec!["my-alias".to_string()]);
     assert_eq!(t.ds.resolve("my-alias").unwrap().as_deref(), Some("res-1"));
+    assert_eq!(t.ds.search(&search("my-alias")).unwrap().total, Some(1));
     let r = t.ds.search(&search("res-1")).unwrap();
     assert_eq!(
         r.records,

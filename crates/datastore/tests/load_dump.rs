@@ -198,3 +198,51 @@ fn load_speed() {
     println!("{}: {n} rows x 10 columns in {secs:.2}s = {:.0} rows/s", t.ds.backend_name(), n as f64 / secs);
     assert_eq!(t.ds.info("speed").unwrap().unwrap().count, total);
 }
+
+/// Search speed on a 1M-row table, filter + sort on indexed fields, 16 threads:
+/// `cargo test -p datahavn-datastore --release --test load_dump search_speed -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn search_speed() {
+    let t = TestDs::new();
+    let fields = vec![field("k", "int"), field("name", "text"), field("v", "numeric"), field("d", "date")];
+    let mut rows = (0..1_000_000u64).map(|i| -> Row {
+        Ok(vec![
+            Some((i % 5000).to_string()),
+            Some(format!("name {i}")),
+            Some(format!("{i}.5")),
+            Some("2024-01-01".into()),
+        ])
+    });
+    t.ds.load("big", &fields, &mut rows, &mut |_| {}).unwrap();
+    t.ds.create(&CreateTable {
+        resource_id: "big".into(),
+        indexes: vec!["k,v".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    let started = std::time::Instant::now();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        for th in 0..16u64 {
+            let ds = t.ds.clone();
+            let done = &done;
+            scope.spawn(move || {
+                let mut i = th;
+                while started.elapsed() < std::time::Duration::from_secs(3) {
+                    let mut s = search("big");
+                    s.filters = obj(json!({"k": (i * 7919 % 5000).to_string()}));
+                    s.sort = Some("v desc".into());
+                    s.limit = Some(10);
+                    s.include_total = false;
+                    let r = ds.search(&s).unwrap();
+                    assert_eq!(r.records.as_array().unwrap().len(), 10);
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    i += 16;
+                }
+            });
+        }
+    });
+    let n = done.load(std::sync::atomic::Ordering::Relaxed);
+    println!("{}: {:.0} searches/s", t.ds.backend_name(), n as f64 / started.elapsed().as_secs_f64());
+}

@@ -22,12 +22,12 @@ impl TestDs {
                 admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
                 let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
                 let url = DatastoreUrl::Postgres(format!("{base}/{name}"));
-                let ds = Datastore::open(&url, 8).unwrap();
+                let ds = Datastore::open(&url, 16).unwrap();
                 Self { ds, _dir: None, postgres: Some((admin_url, name)) }
             }
             None => {
                 let dir = tempfile::tempdir().unwrap();
-                let ds = Datastore::open(&DatastoreUrl::Sqlite(dir.path().join("datastore.db")), 8).unwrap();
+                let ds = Datastore::open(&DatastoreUrl::Sqlite(dir.path().join("datastore.db")), 16).unwrap();
                 Self { ds, _dir: Some(dir), postgres: None }
             }
         }
