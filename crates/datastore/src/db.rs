@@ -50,20 +50,58 @@ pub(crate) struct PgManager {
     pub config: postgres::Config,
 }
 
+/// A PostgreSQL connection with the search statements it has prepared. (PostgreSQL checks a
+/// prepared statement again when a table it reads changes; the SQL text names every column, and
+/// the single text result column never changes type.)
+pub(crate) struct PgConn {
+    pub client: postgres::Client,
+    statements: std::collections::HashMap<String, postgres::Statement>,
+}
+
+impl PgConn {
+    /// The prepared statement for `sql`, prepared on first use (at most 200 kept).
+    pub(crate) fn prepared(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        if self.statements.len() >= 200 {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+}
+
+impl std::ops::Deref for PgConn {
+    type Target = postgres::Client;
+
+    fn deref(&self) -> &postgres::Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for PgConn {
+    fn deref_mut(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+}
+
 impl r2d2::ManageConnection for PgManager {
-    type Connection = postgres::Client;
+    type Connection = PgConn;
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<Self::Connection, Self::Error> {
-        self.config.connect(postgres::NoTls)
+        let client = self.config.connect(postgres::NoTls)?;
+        Ok(PgConn { client, statements: std::collections::HashMap::new() })
     }
 
     fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
-        conn.simple_query("").map(|_| ())
+        conn.client.simple_query("").map(|_| ())
     }
 
     fn has_broken(&self, conn: &mut Self::Connection) -> bool {
-        conn.is_closed()
+        conn.client.is_closed()
     }
 }
 
@@ -93,6 +131,7 @@ impl Pool {
                 let pool = r2d2::Pool::builder()
                     .max_size(max)
                     .min_idle(Some(0))
+                    .test_on_check_out(false)
                     .connection_timeout(Duration::from_secs(30))
                     .build(SqliteManager { path: path.clone() })?;
                 Ok(Pool::Sqlite { pool, path: path.clone() })
@@ -103,6 +142,7 @@ impl Pool {
                 let pool = r2d2::Pool::builder()
                     .max_size(max)
                     .min_idle(Some(0))
+                    .test_on_check_out(false)
                     .connection_timeout(Duration::from_secs(30))
                     .build(PgManager { config })?;
                 let mut client = pool.get()?;

@@ -86,7 +86,7 @@ impl Datastore {
             }
             Pool::Postgres(pool) => {
                 let mut conn = pool.get()?;
-                f(&mut *conn)
+                f(&mut conn.client)
             }
         }
     }

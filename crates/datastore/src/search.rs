@@ -293,9 +293,10 @@ impl Datastore {
     ) -> DatastoreResult<()> {
         match self.pool() {
             Pool::Postgres(pool) => {
-                let mut client = pool.get()?;
+                let mut conn = pool.get()?;
                 let values = q.params.pg();
-                let mut rows = client.query_raw(q.sql.as_str(), pg_refs(&values)).map_err(query_error)?;
+                let stmt = conn.prepared(&q.sql).map_err(query_error)?;
+                let mut rows = conn.client.query_raw(&stmt, pg_refs(&values)).map_err(query_error)?;
                 while let Some(row) =
                     postgres::fallible_iterator::FallibleIterator::next(&mut rows).map_err(query_error)?
                 {

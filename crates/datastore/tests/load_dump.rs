@@ -246,3 +246,37 @@ fn search_speed() {
     let n = done.load(std::sync::atomic::Ordering::Relaxed);
     println!("{}: {:.0} searches/s", t.ds.backend_name(), n as f64 / started.elapsed().as_secs_f64());
 }
+
+#[test]
+fn searches_keep_working_across_reloads_and_changes() {
+    let t = TestDs::new();
+    for round in 0..12u64 {
+        let fields = if round % 3 == 2 {
+            vec![
+                field("n", "int"),
+                field("name", "text"),
+                field("v", "numeric"),
+                field("d", "date"),
+                field("x", "text"),
+            ]
+        } else {
+            fields()
+        };
+        let mut rows = (1..=round + 1).map(|i| {
+            let mut r = row(i)?;
+            if round % 3 == 2 {
+                r.push(Some("extra".into()));
+            }
+            Ok(r)
+        });
+        t.ds.load("re", &fields, &mut rows, &mut |_| {}).unwrap();
+        for _ in 0..4 {
+            let mut s = search("re");
+            s.filters = obj(json!({"n": 1}));
+            s.fields = Some(vec!["n".into(), "name".into()]);
+            let r = t.ds.search(&s).unwrap();
+            assert_eq!(r.records, json!([{"n": 1, "name": "name 1\twith tab"}]));
+            assert_eq!(t.ds.search(&search("re")).unwrap().total, Some(round + 1));
+        }
+    }
+}
