@@ -25,6 +25,7 @@ fn create_and_search_like_ckan() {
     assert_eq!(r.total, Some(3));
     let info = t.ds.info(RID).unwrap().unwrap();
     assert_eq!(info.count, 3);
+    assert!(info.size > 0 && info.db_size >= info.size, "{info:?}");
     assert_eq!(info.primary_key, vec!["id".to_string()]);
     assert_eq!(info.fields.len(), 4);
     assert_eq!(info.fields[0].type_, "int4");
