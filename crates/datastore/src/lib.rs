@@ -3,7 +3,170 @@
 //! full-text search, guarded SQL and typed bulk loads.
 //!
 //! The catalogue knows nothing of these tables; the actions layer decides who may read or write
-//! which resource and calls in here with resource ids.
+//! which resource and calls in here with resource ids. Every method blocks: run it off the
+//! async executor.
 
 pub mod guard;
 pub mod ingest;
+
+mod db;
+mod dialect;
+mod dump;
+mod error;
+mod exec;
+mod load;
+mod meta;
+mod search;
+mod sql;
+mod table;
+mod types;
+mod write;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+pub use db::DatastoreUrl;
+pub use error::{DatastoreError, DatastoreResult};
+pub use types::{
+    CreateTable, DumpFormat, FieldInfo, FieldSpec, RecordsFormat, Search, SearchResult, SqlResult, TableInfo,
+    WriteMethod,
+};
+
+use db::Pool;
+use meta::TableMeta;
+
+/// The DataStore: cheap to clone, shared between threads.
+#[derive(Clone)]
+pub struct Datastore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    /// Table metadata by resource id, filled on first use and forgotten on every change.
+    cache: RwLock<HashMap<String, Arc<TableMeta>>>,
+}
+
+impl Datastore {
+    /// Opens (creating the SQLite file / the PostgreSQL schema `datastore` and the metadata
+    /// table if missing).
+    pub fn open(url: &DatastoreUrl, max_connections: u32) -> DatastoreResult<Self> {
+        let pool = Pool::open(url, max_connections)?;
+        Ok(Self { inner: Arc::new(Inner { pool, cache: RwLock::new(HashMap::new()) }) })
+    }
+
+    /// `"sqlite"` or `"postgresql"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.inner.pool {
+            Pool::Sqlite { .. } => "sqlite",
+            Pool::Postgres(_) => "postgresql",
+        }
+    }
+
+    pub fn dialect(&self) -> guard::Dialect {
+        match self.inner.pool {
+            Pool::Sqlite { .. } => guard::Dialect::Sqlite,
+            Pool::Postgres(_) => guard::Dialect::Postgres,
+        }
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.inner.pool
+    }
+
+    /// Runs `f` on a pooled connection of either kind.
+    pub(crate) fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut dyn exec::Exec) -> DatastoreResult<T>,
+    ) -> DatastoreResult<T> {
+        match &self.inner.pool {
+            Pool::Sqlite { pool, .. } => {
+                let mut conn = pool.get()?;
+                f(&mut *conn)
+            }
+            Pool::Postgres(pool) => {
+                let mut conn = pool.get()?;
+                f(&mut conn.client)
+            }
+        }
+    }
+
+    /// Runs `f` in one write transaction (committed when `f` succeeds and `commit` is true).
+    pub(crate) fn with_tx<T>(
+        &self,
+        commit: bool,
+        f: impl FnOnce(&mut dyn exec::Exec) -> DatastoreResult<T>,
+    ) -> DatastoreResult<T> {
+        match &self.inner.pool {
+            Pool::Sqlite { pool, .. } => {
+                let mut conn = pool.get()?;
+                let mut tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(exec::DbErr::from)?;
+                let out = f(&mut tx)?;
+                if commit {
+                    tx.commit().map_err(exec::DbErr::from)?;
+                }
+                Ok(out)
+            }
+            Pool::Postgres(pool) => {
+                let mut conn = pool.get()?;
+                let mut tx = conn.transaction().map_err(exec::DbErr::from)?;
+                let out = f(&mut tx)?;
+                if commit {
+                    tx.commit().map_err(exec::DbErr::from)?;
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// The metadata of a resource's table (by resource id only), cached.
+    pub(crate) fn meta(&self, resource_id: &str) -> DatastoreResult<Option<Arc<TableMeta>>> {
+        if let Ok(cache) = self.inner.cache.read()
+            && let Some(m) = cache.get(resource_id)
+        {
+            return Ok(Some(Arc::clone(m)));
+        }
+        let found = self.with_conn(|c| meta::load(c, resource_id))?;
+        Ok(found.map(|m| {
+            let m = Arc::new(m);
+            if let Ok(mut cache) = self.inner.cache.write() {
+                cache.insert(resource_id.to_owned(), Arc::clone(&m));
+            }
+            m
+        }))
+    }
+
+    /// The metadata, or CKAN's not found error.
+    pub(crate) fn meta_or_404(&self, resource_id: &str) -> DatastoreResult<Arc<TableMeta>> {
+        self.meta(resource_id)?.ok_or_else(|| DatastoreError::NotFound(resource_id.to_owned()))
+    }
+
+    /// The metadata of the table `name` (a resource id or an alias) stands for, for reading.
+    pub(crate) fn meta_read(&self, name: &str) -> DatastoreResult<Arc<TableMeta>> {
+        if let Some(m) = self.meta(name)? {
+            return Ok(m);
+        }
+        if let Some(target) = self.with_conn(|c| meta::alias_target(c, name))?
+            && let Some(m) = self.meta(&target)?
+        {
+            return Ok(m);
+        }
+        Err(DatastoreError::NotFound(name.to_owned()))
+    }
+
+    pub(crate) fn forget(&self, resource_id: &str) {
+        if let Ok(mut cache) = self.inner.cache.write() {
+            cache.remove(resource_id);
+        }
+    }
+
+    /// The resource id that `name` (a resource id or an alias) stands for, when it has a table.
+    pub fn resolve(&self, name: &str) -> DatastoreResult<Option<String>> {
+        if self.meta(name)?.is_some() {
+            return Ok(Some(name.to_owned()));
+        }
+        self.with_conn(|c| meta::alias_target(c, name))
+    }
+}

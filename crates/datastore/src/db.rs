@@ -1,0 +1,173 @@
+//! Connection pools for the two databases.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{DatastoreError, DatastoreResult};
+
+/// Where the DataStore lives.
+#[derive(Debug, Clone)]
+pub enum DatastoreUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+pub(crate) const META: &str = "_datastore_table";
+pub(crate) const ALIAS: &str = "_datastore_alias";
+
+#[derive(Debug)]
+pub(crate) struct SqliteManager {
+    pub path: PathBuf,
+}
+
+pub(crate) fn sqlite_open(path: &PathBuf) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32000;")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl r2d2::ManageConnection for SqliteManager {
+    type Connection = rusqlite::Connection;
+    type Error = rusqlite::Error;
+
+    fn connect(&self) -> Result<Self::Connection, Self::Error> {
+        sqlite_open(&self.path)
+    }
+
+    fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
+        conn.execute_batch("")
+    }
+
+    fn has_broken(&self, _conn: &mut Self::Connection) -> bool {
+        false
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct PgManager {
+    pub config: postgres::Config,
+}
+
+/// A PostgreSQL connection with the search statements it has prepared. (PostgreSQL checks a
+/// prepared statement again when a table it reads changes; the SQL text names every column, and
+/// the single text result column never changes type.)
+pub(crate) struct PgConn {
+    pub client: postgres::Client,
+    statements: std::collections::HashMap<String, postgres::Statement>,
+}
+
+impl PgConn {
+    /// The prepared statement for `sql`, prepared on first use (at most 200 kept).
+    pub(crate) fn prepared(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        if self.statements.len() >= 200 {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+}
+
+impl std::ops::Deref for PgConn {
+    type Target = postgres::Client;
+
+    fn deref(&self) -> &postgres::Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for PgConn {
+    fn deref_mut(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+}
+
+impl r2d2::ManageConnection for PgManager {
+    type Connection = PgConn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<Self::Connection, Self::Error> {
+        let client = self.config.connect(postgres::NoTls)?;
+        Ok(PgConn { client, statements: std::collections::HashMap::new() })
+    }
+
+    fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut Self::Connection) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+pub(crate) enum Pool {
+    Sqlite { pool: r2d2::Pool<SqliteManager>, path: PathBuf },
+    Postgres(r2d2::Pool<PgManager>),
+}
+
+impl Pool {
+    pub(crate) fn open(url: &DatastoreUrl, max: u32) -> DatastoreResult<Pool> {
+        let max = max.max(1);
+        match url {
+            DatastoreUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| DatastoreError::Unavailable(format!("{}: {e}", dir.display())))?;
+                }
+                let conn = sqlite_open(path)?;
+                conn.execute_batch(&format!(
+                    "CREATE TABLE IF NOT EXISTS {META} (resource_id TEXT PRIMARY KEY, meta TEXT NOT NULL, \
+                     row_count INTEGER NOT NULL DEFAULT 0);
+                     CREATE TABLE IF NOT EXISTS {ALIAS} (name TEXT PRIMARY KEY, resource_id TEXT NOT NULL);"
+                ))?;
+                drop(conn);
+                let pool = r2d2::Pool::builder()
+                    .max_size(max)
+                    .min_idle(Some(0))
+                    .test_on_check_out(false)
+                    .connection_timeout(Duration::from_secs(30))
+                    .build(SqliteManager { path: path.clone() })?;
+                Ok(Pool::Sqlite { pool, path: path.clone() })
+            }
+            DatastoreUrl::Postgres(url) => {
+                let config: postgres::Config =
+                    url.parse().map_err(|e| DatastoreError::Unavailable(format!("datastore url: {e}")))?;
+                let pool = r2d2::Pool::builder()
+                    .max_size(max)
+                    .min_idle(Some(0))
+                    .test_on_check_out(false)
+                    .connection_timeout(Duration::from_secs(30))
+                    .build(PgManager { config })?;
+                let mut client = pool.get()?;
+                let setup = format!(
+                    "CREATE SCHEMA IF NOT EXISTS datastore;
+                     CREATE TABLE IF NOT EXISTS datastore.{META} (resource_id TEXT PRIMARY KEY, meta TEXT NOT NULL, \
+                     row_count BIGINT NOT NULL DEFAULT 0);
+                     CREATE TABLE IF NOT EXISTS datastore.{ALIAS} (name TEXT PRIMARY KEY, resource_id TEXT NOT NULL);
+                     CREATE OR REPLACE FUNCTION datastore.populate_full_text() RETURNS trigger AS $f$
+                     BEGIN
+                       NEW._full_text := to_tsvector('english', coalesce((SELECT string_agg(value, ' ')
+                         FROM json_each_text(row_to_json(NEW)) WHERE key = ANY(TG_ARGV)), ''));
+                       RETURN NEW;
+                     END $f$ LANGUAGE plpgsql;"
+                );
+                // Several servers may start at once: a lost race on CREATE is harmless.
+                if let Err(e) = client.batch_execute(&setup) {
+                    let retry = client.batch_execute(&setup);
+                    if retry.is_err() {
+                        return Err(e.into());
+                    }
+                }
+                drop(client);
+                Ok(Pool::Postgres(pool))
+            }
+        }
+    }
+}

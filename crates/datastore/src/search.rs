@@ -1,0 +1,469 @@
+//! `datastore_search`: filters, full-text queries, field lists, sorting, paging, totals.
+
+use serde_json::{Map, Value};
+
+use crate::Datastore;
+use crate::db::Pool;
+use crate::dialect::{Params, fts_table, ident, pg_refs, table};
+use crate::error::{DatastoreError, DatastoreResult};
+use crate::guard::Dialect;
+use crate::meta::TableMeta;
+use crate::types::{ColType, Kind, RecordsFormat, Search, SearchResult, field_json, number_value};
+use crate::write::filter_clauses;
+
+/// What an output column holds.
+#[derive(Debug, Clone)]
+pub(crate) enum OutKind {
+    Col(ColType),
+    Rank,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct OutCol {
+    pub id: String,
+    pub kind: OutKind,
+    pub info: Option<Value>,
+}
+
+impl OutCol {
+    pub(crate) fn field_json(&self) -> Value {
+        match &self.kind {
+            OutKind::Rank => field_json(&self.id, "float", None),
+            OutKind::Col(_) if self.id == "_id" => field_json("_id", "int", None),
+            OutKind::Col(t) => field_json(&self.id, &t.name(), self.info.as_ref()),
+        }
+    }
+}
+
+/// A search made into SQL.
+pub(crate) struct Query {
+    pub sql: String,
+    pub count_sql: String,
+    pub params: Params,
+    pub cols: Vec<OutCol>,
+    pub has_where: bool,
+}
+
+fn invalid(key: &str, value: &str) -> DatastoreError {
+    DatastoreError::validation(key, format!("invalid value \"{value}\""))
+}
+
+/// Words of a full-text query as an FTS5 MATCH expression.
+fn fts5_query(q: &str, plain: bool) -> String {
+    let mut parts = Vec::new();
+    for raw in q.split(|c: char| c.is_whitespace() || (plain && !c.is_alphanumeric()) || c == '&') {
+        if raw.is_empty() {
+            continue;
+        }
+        if !plain && raw == "|" {
+            parts.push("OR".to_owned());
+            continue;
+        }
+        let (word, prefix) = match raw.strip_suffix(":*") {
+            Some(w) => (w, true),
+            None => (raw, false),
+        };
+        let word: String = word.chars().filter(|c| c.is_alphanumeric() || *c == '_').collect();
+        if word.is_empty() {
+            continue;
+        }
+        parts.push(if prefix { format!("\"{word}\"*") } else { format!("\"{word}\"") });
+    }
+    while parts.last().is_some_and(|p| p == "OR") {
+        parts.pop();
+    }
+    if parts.first().is_some_and(|p| p == "OR") {
+        parts.remove(0);
+    }
+    parts.join(" ")
+}
+
+/// Parses one CKAN sort clause: field (maybe quoted), direction, nulls placement.
+fn parse_sort(clause: &str) -> (String, &'static str, Option<&'static str>) {
+    let mut rest = clause.trim();
+    let lower = rest.to_ascii_lowercase();
+    let mut nulls = None;
+    for (suffix, n) in [("nulls first", "NULLS FIRST"), ("nulls last", "NULLS LAST")] {
+        if lower.ends_with(suffix) {
+            let head = rest[..rest.len() - suffix.len()].trim_end();
+            if head.len() < rest.len() - suffix.len() || head.is_empty() {
+                nulls = Some(n);
+                rest = head;
+            }
+            break;
+        }
+    }
+    let lower = rest.to_ascii_lowercase();
+    let mut dir = "ASC";
+    for (suffix, dname) in [(" asc", "ASC"), (" desc", "DESC")] {
+        if lower.ends_with(suffix) {
+            dir = dname;
+            rest = rest[..rest.len() - suffix.len()].trim_end();
+            break;
+        }
+    }
+    let field = if rest.len() >= 2 && rest.starts_with('"') && rest.ends_with('"') {
+        &rest[1..rest.len() - 1]
+    } else {
+        rest
+    };
+    (field.to_owned(), dir, nulls)
+}
+
+impl Datastore {
+    pub(crate) fn build_query(&self, m: &TableMeta, s: &Search) -> DatastoreResult<Query> {
+        let d = self.dialect();
+        let rid = &m.resource_id;
+        let t = table(d, rid);
+        let lang = if s.language.is_empty() { "english" } else { s.language.as_str() };
+        let mut p = Params::new(d);
+        let mut wheres = filter_clauses(m, &s.filters, &mut p)?;
+        // full text: (rank alias, rank expression)
+        let mut ranks: Vec<(String, String)> = Vec::new();
+        let mut join = String::new();
+        let whole = match (&s.q, &s.full_text) {
+            (_, Some(ft)) if !ft.is_empty() => Some(ft.clone()),
+            (Some(Value::String(q)), _) if !q.is_empty() => Some(q.clone()),
+            _ => None,
+        };
+        if let Some(q) = &whole {
+            match d {
+                Dialect::Postgres => {
+                    let lang_ph = p.push_text(lang);
+                    let q_ph = p.push_text(q);
+                    let f = if s.plain { "plainto_tsquery" } else { "to_tsquery" };
+                    let query = format!("{f}({lang_ph}::regconfig, {q_ph})");
+                    wheres.push(format!("{t}.\"_full_text\" @@ {query}"));
+                    ranks.push(("rank".into(), format!("ts_rank({t}.\"_full_text\", {query}, 32)")));
+                }
+                Dialect::Sqlite => {
+                    let ph = p.push_text(&fts5_query(q, s.plain));
+                    join = format!(
+                        " JOIN (SELECT rowid AS \"__r\", -bm25({fts}) AS \"__rank\" FROM {fts} WHERE {fts} MATCH {ph}) \"__q\" \
+                         ON \"__q\".\"__r\" = {t}.\"_id\"",
+                        fts = fts_table(rid)
+                    );
+                    ranks.push(("rank".into(), "\"__q\".\"__rank\"".into()));
+                }
+            }
+        }
+        if let Some(Value::Object(qmap)) = &s.q {
+            for (field, v) in qmap {
+                let (Some(ct), Value::String(text)) = (m.col_type(field), v) else {
+                    return Err(invalid("q", field));
+                };
+                let col = format!("{t}.{}", ident(field));
+                match d {
+                    Dialect::Postgres => {
+                        let lang_ph = p.push_text(lang);
+                        let q_ph = p.push_text(text);
+                        let f = if s.plain { "plainto_tsquery" } else { "to_tsquery" };
+                        let vector = format!("to_tsvector({lang_ph}::regconfig, cast({col} as text))");
+                        let query = format!("{f}({lang_ph}::regconfig, {q_ph})");
+                        wheres.push(format!("{vector} @@ {query}"));
+                        ranks.push((format!("rank {field}"), format!("ts_rank({vector}, {query}, 32)")));
+                    }
+                    Dialect::Sqlite => {
+                        let words: Vec<&str> = text.split_whitespace().collect();
+                        for w in words {
+                            let w = w.trim_end_matches(":*").to_lowercase();
+                            let ph = p.push_text(&format!("%{}%", w.replace(['%', '_'], "")));
+                            wheres.push(format!("lower(CAST({col} AS TEXT)) LIKE {ph}"));
+                        }
+                        let _ = ct;
+                        ranks.push((format!("rank {field}"), "1.0".into()));
+                    }
+                }
+            }
+        } else if let Some(q) = &s.q
+            && !q.is_string()
+            && !q.is_null()
+        {
+            return Err(invalid("q", &q.to_string()));
+        }
+        // output columns
+        let all: Vec<OutCol> = std::iter::once(OutCol {
+            id: "_id".into(),
+            kind: OutKind::Col(ColType { kind: Kind::Int4, array: false }),
+            info: None,
+        })
+        .chain(m.fields.iter().map(|f| OutCol {
+            id: f.id.clone(),
+            kind: OutKind::Col(f.col_type()),
+            info: f.info.clone(),
+        }))
+        .chain(ranks.iter().map(|(a, _)| OutCol { id: a.clone(), kind: OutKind::Rank, info: None }))
+        .collect();
+        let cols: Vec<OutCol> = match &s.fields {
+            Some(wanted) if !wanted.is_empty() => {
+                let mut out = Vec::new();
+                for w in wanted {
+                    match all.iter().find(|c| &c.id == w) {
+                        Some(c) => out.push(c.clone()),
+                        None => return Err(invalid("fields", w)),
+                    }
+                }
+                out
+            }
+            _ => all.clone(),
+        };
+        let expr = |id: &str| -> String {
+            match ranks.iter().find(|(a, _)| a == id) {
+                Some((_, e)) => e.clone(),
+                None => format!("{t}.{}", ident(id)),
+            }
+        };
+        // sort
+        let mut order = Vec::new();
+        if let Some(sort) = s.sort.as_deref().filter(|s| !s.trim().is_empty()) {
+            for clause in sort.split(',') {
+                let clause = clause.trim();
+                if clause.is_empty() {
+                    continue;
+                }
+                let (field, dir, nulls) = parse_sort(clause);
+                if !all.iter().any(|c| c.id == field) {
+                    return Err(invalid("sort", clause));
+                }
+                order.push((field, dir, nulls));
+            }
+        } else if !ranks.is_empty() {
+            for (a, _) in &ranks {
+                order.push((a.clone(), "DESC", None));
+            }
+        } else if !s.distinct {
+            order.push(("_id".into(), "ASC", None));
+        }
+        let where_sql =
+            if wheres.is_empty() { String::new() } else { format!(" WHERE {}", wheres.join(" AND ")) };
+        let paging = match s.limit {
+            Some(l) => format!(" LIMIT {l} OFFSET {}", s.offset),
+            None if s.offset > 0 => {
+                format!(" LIMIT {} OFFSET {}", if d == Dialect::Sqlite { "-1" } else { "ALL" }, s.offset)
+            }
+            None => String::new(),
+        };
+        let order_sql = |render: &dyn Fn(&str) -> String| -> String {
+            if order.is_empty() {
+                return String::new();
+            }
+            let parts: Vec<String> = order
+                .iter()
+                .map(|(f, dir, nulls)| match nulls {
+                    Some(n) => format!("{} {dir} {n}", render(f)),
+                    None => format!("{} {dir}", render(f)),
+                })
+                .collect();
+            format!(" ORDER BY {}", parts.join(", "))
+        };
+        let select_list = |render: &dyn Fn(&str) -> String| -> String {
+            let items: Vec<String> = cols.iter().map(|c| render(&c.id)).collect();
+            match d {
+                Dialect::Postgres => format!("json_build_array({})::text", items.join(", ")),
+                Dialect::Sqlite => items.join(", "),
+            }
+        };
+        let (sql, count_sql) = if s.distinct {
+            let inner: Vec<String> =
+                cols.iter().map(|c| format!("{} AS {}", expr(&c.id), ident(&c.id))).collect();
+            let inner = format!("SELECT DISTINCT {} FROM {t}{join}{where_sql}", inner.join(", "));
+            let outer = |id: &str| format!("\"__s\".{}", ident(id));
+            (
+                format!("SELECT {} FROM ({inner}) \"__s\"{}{paging}", select_list(&outer), order_sql(&outer)),
+                format!("SELECT CAST(count(*) AS TEXT) FROM ({inner}) \"__s\""),
+            )
+        } else {
+            (
+                format!(
+                    "SELECT {} FROM {t}{join}{where_sql}{}{paging}",
+                    select_list(&expr),
+                    order_sql(&expr)
+                ),
+                format!("SELECT CAST(count(*) AS TEXT) FROM {t}{join}{where_sql}"),
+            )
+        };
+        Ok(Query { sql, count_sql, params: p, cols, has_where: !wheres.is_empty() })
+    }
+
+    /// Runs a query, handing each row (as JSON values in column order) to `each`.
+    pub(crate) fn for_each_row(
+        &self,
+        q: &Query,
+        each: &mut dyn FnMut(Vec<Value>) -> DatastoreResult<()>,
+    ) -> DatastoreResult<()> {
+        match self.pool() {
+            Pool::Postgres(pool) => {
+                let mut conn = pool.get()?;
+                let values = q.params.pg();
+                let stmt = conn.prepared(&q.sql).map_err(query_error)?;
+                let mut rows = conn.client.query_raw(&stmt, pg_refs(&values)).map_err(query_error)?;
+                while let Some(row) =
+                    postgres::fallible_iterator::FallibleIterator::next(&mut rows).map_err(query_error)?
+                {
+                    let text: &str = row.try_get(0).map_err(query_error)?;
+                    let values: Vec<Value> =
+                        serde_json::from_str(text).map_err(|e| DatastoreError::Internal(e.to_string()))?;
+                    let values = values
+                        .into_iter()
+                        .zip(&q.cols)
+                        .map(|(v, c)| match (&c.kind, v) {
+                            (OutKind::Col(ct), Value::Number(n)) if ct.kind == Kind::Numeric && !ct.array => {
+                                number_value(&n.to_string())
+                            }
+                            (OutKind::Col(ct), Value::Number(n))
+                                if matches!(ct.kind, Kind::Float4 | Kind::Float8) && !ct.array =>
+                            {
+                                n.as_f64().map_or(Value::Number(n), Value::from)
+                            }
+                            (_, v) => v,
+                        })
+                        .collect();
+                    each(values)?;
+                }
+                Ok(())
+            }
+            Pool::Sqlite { pool, .. } => {
+                let conn = pool.get()?;
+                let values = q.params.sqlite();
+                let mut stmt = conn.prepare_cached(&q.sql).map_err(sqlite_query_error)?;
+                let mut rows =
+                    stmt.query(rusqlite::params_from_iter(values.iter())).map_err(sqlite_query_error)?;
+                while let Some(row) = rows.next().map_err(sqlite_query_error)? {
+                    let mut out = Vec::with_capacity(q.cols.len());
+                    for (i, c) in q.cols.iter().enumerate() {
+                        let v = row.get_ref(i).map_err(sqlite_query_error)?;
+                        out.push(sqlite_value(v, &c.kind));
+                    }
+                    each(out)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub fn search(&self, search: &Search) -> DatastoreResult<SearchResult> {
+        let m = self.meta_read(&search.resource_id)?;
+        let q = self.build_query(&m, search)?;
+        let mut rows = Vec::new();
+        self.for_each_row(&q, &mut |r| {
+            rows.push(r);
+            Ok(())
+        })?;
+        let records = match search.records_format {
+            RecordsFormat::Objects => Value::Array(
+                rows.into_iter()
+                    .map(|r| {
+                        let mut obj = Map::with_capacity(r.len());
+                        for (c, v) in q.cols.iter().zip(r) {
+                            obj.insert(c.id.clone(), v);
+                        }
+                        Value::Object(obj)
+                    })
+                    .collect(),
+            ),
+            RecordsFormat::Lists => Value::Array(rows.into_iter().map(Value::Array).collect()),
+            RecordsFormat::Csv | RecordsFormat::Tsv => {
+                let delim = if search.records_format == RecordsFormat::Csv { b',' } else { b'\t' };
+                let mut w = csv::WriterBuilder::new().delimiter(delim).from_writer(Vec::new());
+                for r in &rows {
+                    w.write_record(r.iter().map(cell_text))
+                        .map_err(|e| DatastoreError::Internal(e.to_string()))?;
+                }
+                let bytes = w.into_inner().map_err(|e| DatastoreError::Internal(e.to_string()))?;
+                Value::String(String::from_utf8_lossy(&bytes).into_owned())
+            }
+        };
+        let (total, total_was_estimated) = if !search.include_total {
+            (None, false)
+        } else if let Some(threshold) = search.total_estimation_threshold
+            && !q.has_where
+            && !search.distinct
+            && m.count >= threshold
+        {
+            (Some(m.count), true)
+        } else {
+            let n = self.with_conn(|c| {
+                let rows = c.rows(&q.count_sql, &q.params).map_err(|e| {
+                    if e.timeout { DatastoreError::Timeout } else { invalid_query(&e.message) }
+                })?;
+                Ok(rows
+                    .first()
+                    .and_then(|r| r.first().cloned().flatten())
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0))
+            })?;
+            (Some(n), false)
+        };
+        Ok(SearchResult {
+            fields: q.cols.iter().map(OutCol::field_json).collect(),
+            records,
+            total,
+            total_was_estimated,
+        })
+    }
+}
+
+/// A value as CSV text: strings as they are, null empty, JSON for the rest.
+pub(crate) fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub(crate) fn invalid_query(orig: &str) -> DatastoreError {
+    DatastoreError::Query { message: "Invalid query".into(), info: Some(serde_json::json!({"orig": [orig]})) }
+}
+
+pub(crate) fn query_error(e: postgres::Error) -> DatastoreError {
+    let e = crate::exec::DbErr::from(e);
+    if e.timeout {
+        DatastoreError::Timeout
+    } else if e.unavailable {
+        DatastoreError::Unavailable(e.message)
+    } else {
+        invalid_query(&e.message)
+    }
+}
+
+pub(crate) fn sqlite_query_error(e: rusqlite::Error) -> DatastoreError {
+    let e = crate::exec::DbErr::from(e);
+    if e.timeout {
+        DatastoreError::Timeout
+    } else if e.unavailable {
+        DatastoreError::Unavailable(e.message)
+    } else {
+        invalid_query(&e.message)
+    }
+}
+
+/// A SQLite value read back as the JSON CKAN answers for the column's type.
+pub(crate) fn sqlite_value(v: rusqlite::types::ValueRef<'_>, kind: &OutKind) -> Value {
+    use rusqlite::types::ValueRef;
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    match (kind, v) {
+        (_, ValueRef::Null) => Value::Null,
+        (OutKind::Rank, ValueRef::Real(f)) => Value::from(f),
+        (OutKind::Rank, ValueRef::Integer(i)) => Value::from(i as f64),
+        (OutKind::Col(ct), v) if ct.array || ct.kind == Kind::Json => match v {
+            ValueRef::Text(t) | ValueRef::Blob(t) => {
+                serde_json::from_slice(t).unwrap_or_else(|_| Value::String(text(t)))
+            }
+            ValueRef::Integer(i) => Value::from(i),
+            ValueRef::Real(f) => Value::from(f),
+            ValueRef::Null => Value::Null,
+        },
+        (OutKind::Col(ct), ValueRef::Integer(i)) if ct.kind == Kind::Bool => Value::Bool(i != 0),
+        (OutKind::Col(ct), ValueRef::Integer(i)) if matches!(ct.kind, Kind::Float4 | Kind::Float8) => {
+            Value::from(i as f64)
+        }
+        (OutKind::Col(ct), ValueRef::Real(f)) if ct.kind == Kind::Numeric => number_value(&format!("{f:?}")),
+        (OutKind::Col(ct), ValueRef::Text(t)) if ct.kind == Kind::Numeric => number_value(&text(t)),
+        (OutKind::Col(ct), ValueRef::Integer(i)) if ct.kind == Kind::Text => Value::String(i.to_string()),
+        (OutKind::Col(ct), ValueRef::Real(f)) if ct.kind == Kind::Text => Value::String(f.to_string()),
+        (_, ValueRef::Integer(i)) => Value::from(i),
+        (_, ValueRef::Real(f)) => Value::from(f),
+        (_, ValueRef::Text(t) | ValueRef::Blob(t)) => Value::String(text(t)),
+    }
+}
