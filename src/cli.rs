@@ -231,7 +231,10 @@ pub fn run() -> Result<(), String> {
             )?;
             bar.finish_and_clear();
             let seconds = started.elapsed().as_secs_f64();
-            println!("loaded {rows} rows into {resource} in {seconds:.1} s ({:.0} rows/s)", rows as f64 / seconds.max(1e-9));
+            println!(
+                "loaded {rows} rows into {resource} in {seconds:.1} s ({:.0} rows/s)",
+                rows as f64 / seconds.max(1e-9)
+            );
             Ok(())
         }
         Command::Dump { file, all_states } => {
@@ -264,7 +267,13 @@ fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Ser
     let tables = datahavn_datastore::Datastore::open(&args.datastore_url()?, args.max_connections)
         .map_err(|e| format!("DataStore: {e}"))?;
     let datastore = datahavn_actions::datastore::DatastoreService::new(tables, args.datastore_settings());
-    Ok(Services { store, search, tokens: args.token_signer()?, site, datastore: Some(std::sync::Arc::new(datastore)) })
+    Ok(Services {
+        store,
+        search,
+        tokens: args.token_signer()?,
+        site,
+        datastore: Some(std::sync::Arc::new(datastore)),
+    })
 }
 
 /// How often a server applies the change log to its search index by itself.

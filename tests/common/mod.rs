@@ -83,7 +83,9 @@ impl TestServer {
         let base = format!("http://{addr}");
         let datastore_dir = tempfile::tempdir().expect("temporary directory");
         let datastore_url = match db.url() {
-            datahavn_storage::DatabaseUrl::Postgres(url) => datahavn_datastore::DatastoreUrl::Postgres(url.clone()),
+            datahavn_storage::DatabaseUrl::Postgres(url) => {
+                datahavn_datastore::DatastoreUrl::Postgres(url.clone())
+            }
             datahavn_storage::DatabaseUrl::Sqlite(_) => {
                 datahavn_datastore::DatastoreUrl::Sqlite(datastore_dir.path().join("datastore.db"))
             }

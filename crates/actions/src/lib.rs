@@ -5,13 +5,13 @@
 //! CLI both call actions through [`call`], so every path validates alike.
 
 pub mod access;
-pub mod datastore;
 pub mod activity;
 mod activity_list;
 mod args;
 mod bulk;
 mod collaborator;
 mod context;
+pub mod datastore;
 pub mod dto;
 mod error;
 mod group;

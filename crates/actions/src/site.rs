@@ -10,6 +10,9 @@ use crate::{Action, ActionError, ActionResult, Context, to_json};
 /// The CKAN plugins whose actions datahavn answers (`status_show.extensions`).
 pub const EXTENSIONS: &[&str] = &["activity"];
 
+/// The plugins whose actions a server with a DataStore answers besides.
+pub const DATASTORE_EXTENSIONS: &[&str] = &["datastore", "xloader"];
+
 /// The CKAN release whose API datahavn answers like.
 pub const CKAN_API_VERSION: &str = "2.11.0";
 
@@ -37,7 +40,11 @@ fn status_show(ctx: &Context<'_>, _request: NoParams) -> ActionResult {
         site_url: site.site_url.clone(),
         error_emails_to: site.error_emails_to.clone().unwrap_or_default(),
         locale_default: site.locale_default.clone(),
-        extensions: EXTENSIONS.iter().map(|e| (*e).to_owned()).collect(),
+        extensions: EXTENSIONS
+            .iter()
+            .chain(if ctx.services.datastore.is_some() { DATASTORE_EXTENSIONS } else { &[] })
+            .map(|e| (*e).to_owned())
+            .collect(),
         ckan_version: CKAN_API_VERSION.to_owned(),
         datahavn_version: env!("CARGO_PKG_VERSION").to_owned(),
         search_index: SearchIndexStatus {

@@ -100,7 +100,10 @@ pub async fn dump(state: web::Data<AppState>, request: HttpRequest, path: web::P
         }
     }
     let Some((format, extension, content_type)) = format_of(&format) else {
-        return failure(&state, ActionError::field("format", format!("format: Unsupported format {format:?}")));
+        return failure(
+            &state,
+            ActionError::field("format", format!("format: Unsupported format {format:?}")),
+        );
     };
     params.insert("resource_id".into(), Value::String(resource_id.clone()));
     let token = token_of(&request);

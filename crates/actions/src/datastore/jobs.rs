@@ -155,7 +155,11 @@ fn invalid_row(message: &str) -> serde_json::Map<String, Value> {
 
 /// Starts loading the resource's file in the background, as `ctx.actor`. `None` when a load
 /// of it is already under way.
-pub(crate) fn submit(ctx: &Context<'_>, resource_id: &str, set_url_type: Option<bool>) -> ActionResult<Option<String>> {
+pub(crate) fn submit(
+    ctx: &Context<'_>,
+    resource_id: &str,
+    set_url_type: Option<bool>,
+) -> ActionResult<Option<String>> {
     let service = service(ctx)?;
     let found = target(ctx, resource_id, Privilege::Edit)?;
     let url = found.resource.get("url").and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -235,7 +239,8 @@ fn fetch(service: &DatastoreService, url: &str) -> Result<tempfile::NamedTempFil
         return Err(format!("Cannot fetch {url}: the server answered {status}"));
     }
     let mut reader = response.body_mut().as_reader().take(limit + 1);
-    let copied = std::io::copy(&mut reader, file.as_file_mut()).map_err(|e| format!("Cannot fetch {url}: {e}"))?;
+    let copied =
+        std::io::copy(&mut reader, file.as_file_mut()).map_err(|e| format!("Cannot fetch {url}: {e}"))?;
     if copied > limit {
         return Err(format!("The file is larger than the limit of {limit} bytes"));
     }
@@ -370,4 +375,3 @@ pub(crate) fn load_meta(service: &DatastoreService, resource_id: &str) -> Option
     Some(json!({"status": status.status, "rows_loaded": status.rows_loaded, "error": status.error,
         "last_updated": status.last_updated}))
 }
-

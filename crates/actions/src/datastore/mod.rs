@@ -18,7 +18,9 @@ use crate::access::memberships;
 use crate::package::find_package;
 use crate::{ActionError, ActionResult, Context};
 
-pub use jobs::{DATASTORE_LOAD, LoadJobs, LoadStatus, XLOADER_STATUS, XLOADER_SUBMIT, load_file, load_resource_file};
+pub use jobs::{
+    DATASTORE_LOAD, LoadJobs, LoadStatus, XLOADER_STATUS, XLOADER_SUBMIT, load_file, load_resource_file,
+};
 pub use read::{DATASTORE_INFO, DATASTORE_SEARCH, DATASTORE_SEARCH_SQL, search_for_dump};
 pub use write::{
     DATASTORE_CREATE, DATASTORE_DELETE, DATASTORE_FUNCTION_CREATE, DATASTORE_FUNCTION_DELETE,
@@ -217,7 +219,11 @@ pub(crate) fn names(value: &Option<Vec<String>>) -> Vec<String> {
 }
 
 /// A JSON value sent as itself or as JSON text (CKAN's `json_validator`).
-pub(crate) fn json_value(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Option<Value>> {
+pub(crate) fn json_value(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Option<Value>> {
     Ok(match params.get(key) {
         None => None,
         Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {

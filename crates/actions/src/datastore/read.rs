@@ -43,7 +43,9 @@ fn query(params: &Params, key: &str, _errors: &mut ValidationErrors) -> ActionRe
             _ => Some(Value::String(text.clone())),
         },
         Some(Value::Object(fields)) => Some(Value::Object(fields.clone())),
-        Some(other) => Some(Value::String(crate::request::text_of(other).unwrap_or_else(|| other.to_string()))),
+        Some(other) => {
+            Some(Value::String(crate::request::text_of(other).unwrap_or_else(|| other.to_string())))
+        }
     })
 }
 
@@ -137,7 +139,10 @@ fn prepare(ctx: &Context<'_>, request: &DatastoreSearchRequest) -> ActionResult<
         None => Map::new(),
         Some(Value::Object(filters)) => filters.clone(),
         Some(_) => {
-            return Err(ActionError::field("filters", "Filters must be defined as a dict or a list of dicts"));
+            return Err(ActionError::field(
+                "filters",
+                "Filters must be defined as a dict or a list of dicts",
+            ));
         }
     };
     let records_format = match request.records_format.as_deref() {
@@ -209,11 +214,7 @@ fn link(request: &DatastoreSearchRequest, search: &Search, offset: Option<u64>) 
     let query: Vec<String> = pairs
         .into_iter()
         .map(|(k, v)| {
-            format!(
-                "{}={}",
-                k,
-                percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)
-            )
+            format!("{}={}", k, percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC))
         })
         .collect();
     format!("/api/3/action/datastore_search?{}", query.join("&"))
@@ -320,19 +321,10 @@ request! {
 }
 
 fn guard_failure(error: &guard::GuardError) -> ActionError {
-    let fields = error.fields();
     if error.status() == 403 {
-        let message = fields
-            .get("message")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .or_else(|| {
-                fields.values().find_map(|v| v.as_array().and_then(|a| a.first()).and_then(Value::as_str).map(str::to_owned))
-            })
-            .unwrap_or_else(|| "Not authorized to read resource.".into());
-        ActionError::denied(message)
+        ActionError::denied(error.reason().unwrap_or_else(|| "Not authorized to read resource.".into()))
     } else {
-        ActionError::ValidationDict(fields)
+        ActionError::ValidationDict(error.fields())
     }
 }
 

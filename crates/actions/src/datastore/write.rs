@@ -17,7 +17,11 @@ const WRITE_ERRORS: &[(u16, &str)] = &[
 ];
 
 /// `records`: a list of dicts.
-fn records(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionResult<Vec<Map<String, Value>>> {
+fn records(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Vec<Map<String, Value>>> {
     let parsed;
     let value = match params.get(key) {
         None => return Ok(Vec::new()),
@@ -337,7 +341,10 @@ fn datastore_upsert(ctx: &Context<'_>, request: DatastoreUpsertRequest) -> Actio
         Some("insert") => WriteMethod::Insert,
         Some("update") => WriteMethod::Update,
         Some(_) => {
-            return Err(ActionError::field("method", "Value must be one of: upsert; insert; update (not 'x')"));
+            return Err(ActionError::field(
+                "method",
+                "Value must be one of: upsert; insert; update (not 'x')",
+            ));
         }
     };
     let target = target(ctx, &resource_id, Privilege::Edit)?;

@@ -11,8 +11,8 @@ mod views;
 
 pub use activity::ActivityDiffResult;
 pub use datastore::{
-    DatastoreCreateResult, DatastoreField, DatastoreInfo, DatastoreSearchResult, DatastoreSqlResult, DatastoreWriteResult,
-    XloaderStatus,
+    DatastoreCreateResult, DatastoreField, DatastoreInfo, DatastoreSearchResult, DatastoreSqlResult,
+    DatastoreWriteResult, XloaderStatus,
 };
 pub use group::{
     ActivityDict, ExtraDict, GroupAutocompleteItem, GroupDict, GroupListEntry, MemberDict, MemberRole,
