@@ -220,7 +220,7 @@ pub fn run() -> Result<(), String> {
             let started = std::time::Instant::now();
             let bar = crate::transfer::progress(None, "rows");
             let mut progress = |rows: u64| bar.set_position(rows);
-            let hint = format.or_else(|| file.file_name().map(|n| n.to_string_lossy().into_owned()));
+            let hint = format;
             let rows = datahavn_actions::datastore::load_resource_file(
                 &services,
                 Actor::Site,

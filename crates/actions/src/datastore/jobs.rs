@@ -129,14 +129,25 @@ pub fn load_resource_file(
 ) -> Result<u64, String> {
     let ctx = Context { actor, services };
     let service = service(&ctx).map_err(|e| e.to_string())?;
-    let found = target(&ctx, resource_id, Privilege::Edit).map_err(|e| describe(&e))?;
-    let hint = hint.map(str::to_owned).or_else(|| {
-        found.resource.get("format").and_then(Value::as_str).filter(|f| !f.is_empty()).map(str::to_owned)
-    });
-    let rows = load_file(service, resource_id, path, hint.as_deref(), progress)?;
+    target(&ctx, resource_id, Privilege::Edit).map_err(|e| describe(&e))?;
+    // The file's own name and content say what it is, unless the caller says otherwise.
+    let rows = load_file(service, resource_id, path, hint, progress)?;
     let found = target(&ctx, resource_id, Privilege::Edit).map_err(|e| describe(&e))?;
     mark_active(&ctx, &found, true).map_err(|e| describe(&e))?;
     Ok(rows)
+}
+
+/// What the resource says its file is: its `format`, else its URL's file extension.
+fn format_hint(resource: &serde_json::Map<String, Value>) -> Option<String> {
+    let format = resource.get("format").and_then(Value::as_str).map(str::trim).filter(|f| !f.is_empty());
+    if let Some(format) = format {
+        return Some(format.to_owned());
+    }
+    let url = resource.get("url").and_then(Value::as_str)?;
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let (_, extension) = name.rsplit_once('.')?;
+    Some(extension.to_ascii_lowercase())
 }
 
 fn describe(error: &ActionError) -> String {
@@ -163,13 +174,7 @@ pub(crate) fn submit(
     let service = service(ctx)?;
     let found = target(ctx, resource_id, Privilege::Edit)?;
     let url = found.resource.get("url").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let hint = found
-        .resource
-        .get("format")
-        .and_then(Value::as_str)
-        .filter(|f| !f.is_empty())
-        .map(str::to_owned)
-        .or_else(|| Some(url.clone()));
+    let hint = format_hint(&found.resource);
     let Some(job_id) = service.jobs.begin(resource_id) else {
         return Ok(None);
     };
