@@ -222,7 +222,8 @@ fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Ser
     let language = search_language(args)?;
     let search =
         std::sync::Arc::new(datahavn_search::SearchHandle::on_disk(language, args.search_index_dir()));
-    Ok(Services { store, search, tokens: args.token_signer()?, site })
+    let files = args.file_store()?;
+    Ok(Services { store, search, tokens: args.token_signer()?, site, files })
 }
 
 /// How often a server applies the change log to its search index by itself.
@@ -331,6 +332,12 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
     // processes' writes even while nobody searches (every search catches up first as well).
     services.search.get(&services.store).map_err(|e| e.to_string())?;
     let poller = SearchPoller::start(services.clone());
+    match services.files.sweep_staging() {
+        Ok(0) => {}
+        Ok(removed) => log::info!("removed {removed} unfinished upload(s) from the file store"),
+        Err(error) => log::warn!("cannot clear unfinished uploads: {error}"),
+    }
+    log::info!("resource files in {}", services.files.description());
     log::info!("datahavn {} on {} serving http://{bound}", env!("CARGO_PKG_VERSION"), services.store.url());
     let state = AppState {
         services,

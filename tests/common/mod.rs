@@ -23,6 +23,8 @@ pub struct TestServer {
     pub services: Services,
     handle: actix_web::dev::ServerHandle,
     _db: TestDb,
+    /// Where uploaded files go.
+    pub files_dir: tempfile::TempDir,
 }
 
 /// A response: status, content type and body (parsed as JSON when it is JSON).
@@ -60,11 +62,17 @@ pub struct Options {
     pub cors: CorsPolicy,
     pub max_body_bytes: usize,
     pub create_user_via_api: bool,
+    pub max_resource_bytes: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { cors: CorsPolicy::None, max_body_bytes: 1024 * 1024, create_user_via_api: false }
+        Self {
+            cors: CorsPolicy::None,
+            max_body_bytes: 1024 * 1024,
+            create_user_via_api: false,
+            max_resource_bytes: 10 * 1024 * 1024,
+        }
     }
 }
 
@@ -80,6 +88,7 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("address");
         let base = format!("http://{addr}");
+        let files_dir = tempfile::tempdir().expect("files directory");
         let services = Services {
             store,
             search: std::sync::Arc::new(datahavn_search::SearchHandle::new(
@@ -89,8 +98,10 @@ impl TestServer {
             site: SiteConfig {
                 site_url: base.clone(),
                 create_user_via_api: options.create_user_via_api,
+                max_resource_bytes: options.max_resource_bytes,
                 ..SiteConfig::default()
             },
+            files: datahavn_storage::FileStore::local(files_dir.path()).expect("file store"),
         };
         let state = AppState {
             services: services.clone(),
@@ -105,7 +116,7 @@ impl TestServer {
             });
         });
         let handle = receiver.recv().expect("server started");
-        Self { base, services, handle, _db: db }
+        Self { base, services, handle, _db: db, files_dir }
     }
 
     fn agent() -> ureq::Agent {

@@ -361,6 +361,7 @@ pub(crate) fn write_package(
     }
     let resources = record.document.get("resources").and_then(Value::as_array).cloned().unwrap_or_default();
     tx.replace_resources(&id, &resource_index(&id, &resources))?;
+    crate::upload::release_unreferenced(ctx, tx, &id, &resources)?;
     tx.set_package_tags(&id, &tag_ids)?;
     if let Some(groups) = groups {
         for member in tx.memberships_of(MemberKind::Package, &id)? {
@@ -884,6 +885,7 @@ fn dataset_purge(ctx: &Context<'_>, request: DatasetPurgeRequest) -> ActionResul
             .flat_map(|r| [r.subject_package_id, r.object_package_id])
             .filter(|other| *other != existing.id)
             .collect();
+        crate::upload::release_all(ctx, tx, &existing.id)?;
         tx.purge_package(&existing.id)?;
         crate::render::rerender_packages(tx, &related, &ctx.site().site_url)?;
         log::info!("dataset {} purged by {:?}", existing.name, ctx.actor.name());

@@ -112,14 +112,19 @@ fn operation(action: &Action, request: &RequestDoc, response: &ResponseDoc, get:
         builder = builder.parameters(Some(query_parameters(request)));
     } else {
         let required = has_required_fields(request);
+        let mut body = RequestBodyBuilder::new().content(
+            "application/json",
+            ContentBuilder::new().schema(Some(Ref::from_schema_name(request.name.clone()))).build(),
+        );
+        // Actions that store a file also take a form with a file part named `upload`.
+        if datahavn_actions::UPLOAD_ACTIONS.contains(&action.name) {
+            body = body.content(
+                "multipart/form-data",
+                ContentBuilder::new().schema(Some(Ref::from_schema_name(request.name.clone()))).build(),
+            );
+        }
         builder = builder.request_body(Some(
-            RequestBodyBuilder::new()
-                .content(
-                    "application/json",
-                    ContentBuilder::new().schema(Some(Ref::from_schema_name(request.name.clone()))).build(),
-                )
-                .required(Some(if required { Required::True } else { Required::False }))
-                .build(),
+            body.required(Some(if required { Required::True } else { Required::False })).build(),
         ));
     }
     builder = builder.response("200", success_response(action, response, get));
