@@ -15,6 +15,7 @@ Exits non-zero when a test fails.
 """
 
 import ast
+import hashlib
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import urllib.request
 import uuid
 
 # ckanapi reads its request timeout when it is imported; never let a request hang the run.
@@ -874,6 +876,77 @@ class DatasetErrors(unittest.TestCase):
         stderr = CLI.action_error("package_create", "name=Bad Name", "owner_org=" + org, apikey=SYSADMIN_TOKEN)
         self.assertIn("ckanapi.errors.ValidationError", stderr)
         self.assertIn("'name'", stderr)
+
+
+class ResourceFiles(unittest.TestCase):
+    """Uploads as ckanapi sends them (`upload@FILE` on the command line, a file object in the
+    library: a multipart/form-data POST with the other keys as form fields), downloaded back
+    from the URL the resource then has."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dataset = sysadmin().action.package_create(name=fresh_name("ck-files"), owner_org=organization())
+        cls.dir = tempfile.mkdtemp(prefix="datahavn-ckanapi-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def write(self, name, content):
+        path = os.path.join(self.dir, name)
+        with open(path, "wb") as f:
+            f.write(content)
+        return path
+
+    @staticmethod
+    def download(url, token=None):
+        request = urllib.request.Request(url, headers={"Authorization": token} if token else {})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+
+    def test_cli_upload_then_download(self):
+        content = b"kommune,antal\nOdense,205000\n"
+        path = self.write("Counts 2024.CSV", content)
+        created = CLI.action(
+            "resource_create",
+            "package_id=" + self.dataset["id"],
+            "name=Counts",
+            "upload@" + path,
+            apikey=SYSADMIN_TOKEN,
+        )
+        self.assertEqual(created["url_type"], "upload")
+        self.assertEqual(created["size"], len(content))
+        self.assertEqual(created["mimetype"], "text/csv")
+        self.assertEqual(created["hash"], hashlib.sha256(content).hexdigest())
+        self.assertEqual(
+            created["url"],
+            "{}/dataset/{}/resource/{}/download/counts-2024.csv".format(URL, self.dataset["id"], created["id"]),
+        )
+        status, headers, body = self.download(created["url"])
+        self.assertEqual((status, body), (200, content))
+        self.assertEqual(headers["Content-Type"], "text/csv")
+
+        # resource_patch with another file, through the library (a file object).
+        replacement = b'{"Odense": 205000}'
+        with open(self.write("counts.json", replacement), "rb") as f:
+            patched = sysadmin().action.resource_patch(id=created["id"], upload=f)
+        self.assertEqual(patched["name"], "Counts")
+        self.assertEqual(patched["size"], len(replacement))
+        self.assertTrue(patched["url"].endswith("/download/counts.json"), patched["url"])
+        self.assertEqual(self.download(patched["url"])[2], replacement)
+        self.assertEqual(sysadmin().action.resource_show(id=created["id"]), patched)
+
+    def test_library_upload_limits_and_permissions(self):
+        user = new_user("ck-files-outsider")
+        with open(self.write("x.txt", b"x"), "rb") as f:
+            with self.assertRaises(ckanapi.NotAuthorized):
+                as_user(token_for(user["name"])).action.resource_create(package_id=self.dataset["id"], upload=f)
+        big = self.write("big.bin", b"0" * (10 * 1024 * 1024 + 1))
+        stderr = CLI.action_error(
+            "resource_create", "package_id=" + self.dataset["id"], "upload@" + big, apikey=SYSADMIN_TOKEN
+        )
+        self.assertIn("ckanapi.errors.ValidationError", stderr)
+        self.assertIn("File upload too large", stderr)
 
 
 if __name__ == "__main__":
