@@ -544,3 +544,55 @@ fn a_large_upload_streams_through() {
     assert_eq!(got.body.len(), content.len());
     assert!(got.body == content);
 }
+
+#[test]
+fn package_revise_stores_a_file_for_the_resource_it_names() {
+    let w = World::new();
+    let dataset = w.dataset("revised", false, json!([{"url": "http://example.org/a.csv", "name": "a"}]));
+    let package_id = id_of(&dataset);
+    let first = id_of(&dataset["resources"][0]);
+    let body = multipart(
+        &[("match__name", "revised"), ("update__resources__extend", r#"[{"name": "added"}]"#)],
+        &[("update__resources__-1__upload", "Added File.csv", Some("text/csv"), CSV)],
+    );
+    let reply = post_multipart(&w.server, "package_revise", &body, w.token(Persona::Editor));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let resources = reply.result()["package"]["resources"].clone();
+    assert_eq!(resources[0]["url"], "http://example.org/a.csv");
+    let added = &resources[1];
+    let id = id_of(added);
+    assert_eq!(added["name"], "added");
+    assert_eq!(added["url_type"], "upload");
+    assert_eq!(
+        added["url"],
+        format!("{}/dataset/{package_id}/resource/{id}/download/added-file.csv", w.server.base)
+    );
+    assert_eq!(added["size"], CSV.len());
+    assert!(added.get("upload").is_none());
+    assert_eq!(fetch("GET", added["url"].as_str().unwrap(), None, &[]).body, CSV);
+    assert_eq!(stored_files(w.server.files_dir.path()).len(), 1);
+
+    // A file for an existing resource, by id prefix: it becomes an upload.
+    let prefix = &first[..8];
+    let key = format!("update__resources__{prefix}__upload");
+    let body = multipart(&[("match__name", "revised")], &[(key.as_str(), "b.json", None, b"[]")]);
+    let revised = post_multipart(&w.server, "package_revise", &body, w.token(Persona::Editor)).result();
+    let changed = &revised["package"]["resources"][0];
+    assert_eq!((changed["url_type"].as_str(), changed["size"].as_u64()), (Some("upload"), Some(2)));
+    assert_eq!(stored_files(w.server.files_dir.path()).len(), 2);
+
+    // package_update without the resources removes their files; `upload` keys sent in JSON are
+    // instructions, never stored.
+    let updated = w
+        .call(
+            "package_update",
+            json!({"id": package_id, "name": "revised", "owner_org": "org",
+                   "resources": [{"url": "http://example.org/c.csv", "upload": "c.csv", "clear_upload": "true"}]}),
+            Persona::Editor,
+        )
+        .result();
+    let only = &updated["resources"][0];
+    assert!(only.get("upload").is_none() && only.get("clear_upload").is_none(), "{only}");
+    assert_eq!(only["url_type"], "");
+    assert!(stored_files(w.server.files_dir.path()).is_empty());
+}

@@ -34,7 +34,7 @@ mod user;
 pub use context::{Context, Services, SiteConfig, authenticate};
 pub use error::{ActionError, ActionResult};
 pub use secrets::TokenSigner;
-pub use upload::{UPLOAD_ACTIONS, Upload, clean_file_name};
+pub use upload::{UPLOAD_ACTIONS, Upload, clean_file_name, upload_field};
 
 use datahavn_domain::params::Params;
 use datahavn_domain::user::Actor;

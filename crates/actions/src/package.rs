@@ -152,6 +152,12 @@ pub(crate) fn write_package(
     mode: Write,
 ) -> ActionResult<(PackageRecord, Value)> {
     let creating = mode == Write::Create;
+    // Resources' `upload` and `clear_upload` keys are instructions, not fields.
+    let taken = crate::upload::take_resource_uploads(ctx, input);
+    let (input, upload_target) = match &taken {
+        Some((input, target)) => (input, target.clone()),
+        None => (input, None),
+    };
     // CKAN guesses a missing mimetype in package_update, not in package_create.
     let guessed;
     let input = if creating {
@@ -362,6 +368,9 @@ pub(crate) fn write_package(
     let resources = record.document.get("resources").and_then(Value::as_array).cloned().unwrap_or_default();
     tx.replace_resources(&id, &resource_index(&id, &resources))?;
     crate::upload::release_unreferenced(ctx, tx, &id, &resources)?;
+    if let Some(resource_id) = &upload_target {
+        crate::upload::store_upload(ctx, tx, resource_id, &id)?;
+    }
     tx.set_package_tags(&id, &tag_ids)?;
     if let Some(groups) = groups {
         for member in tx.memberships_of(MemberKind::Package, &id)? {

@@ -8,8 +8,18 @@ use serde_json::{Map, Value};
 
 use crate::{ActionResult, Context};
 
-/// The actions that take a file part named `upload`.
-pub const UPLOAD_ACTIONS: &[&str] = &["resource_create", "resource_update", "resource_patch"];
+/// The actions that take a file part: named `upload`, or, for `package_revise`, a key such as
+/// `update__resources__-1__upload` (see [`upload_field`]).
+pub const UPLOAD_ACTIONS: &[&str] =
+    &["resource_create", "resource_update", "resource_patch", "package_revise"];
+
+/// Whether a file part of this name is the upload of this action.
+pub fn upload_field(action: &str, field: &str) -> bool {
+    match action {
+        "package_revise" => field.starts_with("update__resources__") && field.ends_with("__upload"),
+        _ => UPLOAD_ACTIONS.contains(&action) && field == "upload",
+    }
+}
 
 /// A file received with an action call, already staged in the file store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +138,56 @@ pub(crate) fn describe_upload(resource: &mut Map<String, Value>, upload: &Upload
     resource.insert("url".into(), name.into());
     resource.insert("url_type".into(), "upload".into());
     resource.insert("last_modified".into(), Timestamp::now().to_ckan_string().into());
+}
+
+/// The dataset dict without the `upload` and `clear_upload` keys of its resources (CKAN's
+/// `ResourceUpload` pops them), applying them: the call's upload goes to the first resource
+/// that names one (`package_revise`'s `update__resources__N__upload`), which gets an id now
+/// if it has none; `clear_upload` makes a resource a non-upload. Returns the dict and the id
+/// of the resource the upload is for. `None` when no resource has either key.
+pub(crate) fn take_resource_uploads(
+    ctx: &Context<'_>,
+    input: &Map<String, Value>,
+) -> Option<(Map<String, Value>, Option<String>)> {
+    let resources = input.get("resources").and_then(Value::as_array)?;
+    let has_keys = resources
+        .iter()
+        .filter_map(Value::as_object)
+        .any(|r| r.contains_key("upload") || r.contains_key("clear_upload"));
+    if !has_keys {
+        return None;
+    }
+    let mut input = input.clone();
+    let mut target = None;
+    if let Some(Value::Array(resources)) = input.get_mut("resources") {
+        for resource in resources.iter_mut().filter_map(Value::as_object_mut) {
+            let named = resource.shift_remove("upload").is_some();
+            let clear = resource
+                .shift_remove("clear_upload")
+                .as_ref()
+                .and_then(datahavn_domain::params::parse_bool)
+                .unwrap_or(false);
+            match ctx.upload {
+                Some(upload) if named && target.is_none() => {
+                    describe_upload(resource, upload);
+                    let id = match resource.get("id").and_then(crate::request::scalar_text) {
+                        Some(id) if !id.is_empty() => id,
+                        _ => {
+                            let id = uuid::Uuid::new_v4().to_string();
+                            resource.insert("id".into(), id.clone().into());
+                            id
+                        }
+                    };
+                    target = Some(id);
+                }
+                _ if clear => {
+                    resource.insert("url_type".into(), "".into());
+                }
+                _ => {}
+            }
+        }
+    }
+    Some((input, target))
 }
 
 /// Moves the call's upload to the resource's own key and records it, in the dataset's

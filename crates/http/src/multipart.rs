@@ -1,11 +1,12 @@
 //! `multipart/form-data` action calls (ckan-api.md §1.2, §1.7): text parts become the action's
-//! dict as form fields do; a file part named `upload`, sent to an action that takes one, is
+//! dict as form fields do; a file part named `upload` (`update__resources__N__upload` for
+//! `package_revise`), sent to an action that takes one, is
 //! streamed into the file store (never held whole in memory) while its size and SHA-256 are
 //! computed. Other file parts are read and dropped.
 
 use actix_multipart::{Field, Multipart};
 use actix_web::{HttpRequest, web};
-use datahavn_actions::{UPLOAD_ACTIONS, Upload};
+use datahavn_actions::{Upload, upload_field};
 use datahavn_storage::{FileStore, StorageError};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
@@ -92,7 +93,6 @@ async fn read_parts(
     max_file_bytes: u64,
     upload: &mut Option<Upload>,
 ) -> Result<Vec<(String, String)>, Failure> {
-    let takes_upload = UPLOAD_ACTIONS.contains(&action);
     let mut pairs = Vec::new();
     let mut text_bytes = 0usize;
     while let Some(field) = multipart.next().await {
@@ -102,10 +102,13 @@ async fn read_parts(
         match file_name {
             // An empty file name is a form's file input left empty: no upload (Werkzeug's
             // `FileStorage` of no name is false).
-            Some(file_name)
-                if name == "upload" && takes_upload && !file_name.is_empty() && upload.is_none() =>
-            {
+            Some(file_name) if upload_field(action, &name) && !file_name.is_empty() && upload.is_none() => {
                 let content_type = field.content_type().map(ToString::to_string);
+                // `package_revise` places the key, holding the file name, on the resource it
+                // names.
+                if action == "package_revise" {
+                    pairs.push((name, file_name.clone()));
+                }
                 *upload = Some(receive(&mut field, files, file_name, content_type, max_file_bytes).await?);
             }
             Some(_) => {
