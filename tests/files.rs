@@ -518,6 +518,23 @@ fn link_resources_redirect_to_their_url() {
     );
     assert_eq!(got.status, 302);
     assert_eq!(got.header("location"), Some("http://example.org/data.csv"));
+    // An upload harvested from another portal (no file here): its URL, shown as sent.
+    let harvested = w
+        .call(
+            "resource_create",
+            json!({"package_id": package_id, "url_type": "upload",
+                   "url": "https://other.example.org/dataset/x/resource/y/download/h.csv"}),
+            Persona::Editor,
+        )
+        .result();
+    assert_eq!(harvested["url"], "https://other.example.org/dataset/x/resource/y/download/h.csv");
+    let got = fetch(
+        "GET",
+        &w.server.url(&format!("/dataset/{package_id}/resource/{}/download", id_of(&harvested))),
+        None,
+        &[],
+    );
+    assert_eq!((got.status, got.header("location")), (302, harvested["url"].as_str()));
     let empty = id_of(&dataset["resources"][1]);
     let got =
         fetch("GET", &w.server.url(&format!("/dataset/{package_id}/resource/{empty}/download")), None, &[]);

@@ -50,7 +50,7 @@ pub fn resource_defaults() -> impl Iterator<Item = (String, Value)> {
 }
 
 /// A resource dict as CKAN shows it: every standard key, keys sorted, absolute URL (for an
-/// upload, the download URL of its file on this site).
+/// upload stored by file name, the download URL of its file on this site).
 pub fn render_resource(
     resource: &Map<String, Value>,
     package_id: &str,
@@ -64,7 +64,10 @@ pub fn render_resource(
     out.insert("package_id".into(), package_id.into());
     out.insert("position".into(), position.into());
     let is_upload = out.get("url_type").and_then(Value::as_str) == Some("upload");
-    if is_upload {
+    let url_is_absolute = out.get("url").and_then(Value::as_str).is_some_and(|url| url.contains("://"));
+    // An upload's URL is stored as its file name; one stored absolute (a record harvested or
+    // loaded from another portal, or a dumped dict loaded back) is shown as it is.
+    if is_upload && !url_is_absolute {
         let id = out.get("id").and_then(Value::as_str).unwrap_or_default();
         let name = crate::upload::url_file_name(out.get("url").and_then(Value::as_str).unwrap_or_default());
         let download = format!("{site_url}/dataset/{package_id}/resource/{id}/download/{name}");

@@ -49,18 +49,20 @@ fn resolve(
     };
     let resource = datahavn_actions::call(services, actor.clone(), "resource_show", &params(resource_id))?;
     datahavn_actions::call(services, actor, "package_show", &params(dataset))?;
-    if resource["url_type"] == "upload" {
-        let file = services.store.read(|tx| tx.resource_file(resource_id))?;
-        return Ok(match file {
-            Some(file) => Target::File {
-                mimetype: resource["mimetype"].as_str().filter(|m| !m.is_empty()).map(str::to_owned),
-                file: Box::new(file),
-            },
-            None => Target::Nothing,
+    let upload = resource["url_type"] == "upload";
+    if upload && let Some(file) = services.store.read(|tx| tx.resource_file(resource_id))? {
+        return Ok(Target::File {
+            mimetype: resource["mimetype"].as_str().filter(|m| !m.is_empty()).map(str::to_owned),
+            file: Box::new(file),
         });
     }
+    // An upload without a file here (harvested from another portal) redirects to its URL,
+    // unless that is this site's own download link.
     match resource["url"].as_str() {
-        Some(url) if !url.is_empty() => Ok(Target::Link(url.to_owned())),
+        Some(url) if !url.is_empty() => {
+            let own_link = upload && url.starts_with(&services.site.site_url);
+            Ok(if own_link { Target::Nothing } else { Target::Link(url.to_owned()) })
+        }
         _ => Ok(Target::Nothing),
     }
 }
