@@ -332,7 +332,8 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
     // processes' writes even while nobody searches (every search catches up first as well).
     services.search.get(&services.store).map_err(|e| e.to_string())?;
     let poller = SearchPoller::start(services.clone());
-    match services.files.sweep_staging() {
+    // Uploads staged over a day ago belong to no live request (of this or another process).
+    match services.files.sweep_staging(std::time::Duration::from_secs(24 * 60 * 60)) {
         Ok(0) => {}
         Ok(removed) => log::info!("removed {removed} unfinished upload(s) from the file store"),
         Err(error) => log::warn!("cannot clear unfinished uploads: {error}"),

@@ -344,17 +344,23 @@ impl FileStore {
         Ok(result.into_stream().map(|chunk| chunk.map_err(std::io::Error::other)).boxed())
     }
 
-    /// Deletes staged uploads left behind by a process that stopped while receiving them.
-    pub fn sweep_staging(&self) -> StorageResult<usize> {
+    /// Deletes staged uploads left behind by a process that stopped while receiving them:
+    /// those older than `age` (other processes sharing the store may be receiving the newer).
+    pub fn sweep_staging(&self, age: std::time::Duration) -> StorageResult<usize> {
         let store = Arc::clone(&self.store);
+        let age = chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
+        let before =
+            chrono::Utc::now().checked_sub_signed(age).unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
         self.block(async move {
             let prefix = ObjectPath::from(STAGING_PREFIX);
             let mut listed = store.list(Some(&prefix));
             let mut removed = 0;
             while let Some(meta) = listed.next().await {
                 let meta = meta.map_err(object_error)?;
-                delete_quietly(store.as_ref(), &meta.location).await?;
-                removed += 1;
+                if meta.last_modified < before {
+                    delete_quietly(store.as_ref(), &meta.location).await?;
+                    removed += 1;
+                }
             }
             Ok(removed)
         })
@@ -439,5 +445,81 @@ impl ObjectWriter {
         if let Err(error) = self.files.delete_async(&self.key).await {
             log::warn!("removing upload {}: {error}", self.key);
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn files_under(dir: &Path) -> usize {
+        let mut count = 0;
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(next) = pending.pop() {
+            for entry in std::fs::read_dir(&next).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() { pending.push(path) } else { count += 1 }
+            }
+        }
+        count
+    }
+
+    #[test]
+    fn objects_are_written_in_parts_moved_read_in_ranges_and_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = FileStore::local(dir.path()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let content: Vec<u8> = (0..PART_BYTES * 2 + 10).map(|i| (i % 251) as u8).collect();
+        let staged = FileStore::staging_key();
+        let written = runtime.block_on(async {
+            let mut writer = files.writer(&staged).await.unwrap();
+            for chunk in content.chunks(64 * 1024) {
+                writer.write(chunk).await.unwrap();
+            }
+            writer.finish().await.unwrap()
+        });
+        assert_eq!(written.size, content.len() as u64);
+        let digest: String = Sha256::digest(&content).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(written.sha256, digest);
+
+        let key = FileStore::resource_key("0123456789");
+        assert!(key.starts_with("resources/012/345/6789/"), "{key}");
+        files.rename(&staged, &key).unwrap();
+        let read = |range: Option<Range<u64>>| {
+            runtime.block_on(async {
+                let mut stream = files.read(&key, range).await.unwrap();
+                let mut out = Vec::new();
+                while let Some(chunk) = stream.next().await {
+                    out.extend_from_slice(&chunk.unwrap());
+                }
+                out
+            })
+        };
+        assert_eq!(read(None), content);
+        assert_eq!(read(Some(5..15)), content[5..15]);
+        assert!(!runtime.block_on(files.exists(&staged)).unwrap());
+        files.delete(&key).unwrap();
+        files.delete(&key).unwrap();
+        assert_eq!(files_under(dir.path()), 0);
+    }
+
+    #[test]
+    fn aborted_uploads_and_old_staged_ones_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = FileStore::local(dir.path()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime.block_on(async {
+            let mut writer = files.writer(&FileStore::staging_key()).await.unwrap();
+            writer.write(&[1; 1000]).await.unwrap();
+            writer.abort().await;
+            let mut left = files.writer(&FileStore::staging_key()).await.unwrap();
+            left.write(b"left behind").await.unwrap();
+            left.finish().await.unwrap();
+        });
+        assert_eq!(files_under(dir.path()), 1);
+        assert_eq!(files.sweep_staging(std::time::Duration::from_secs(3600)).unwrap(), 0);
+        assert_eq!(files.sweep_staging(std::time::Duration::ZERO).unwrap(), 1);
+        assert_eq!(files_under(dir.path()), 0);
     }
 }
