@@ -190,8 +190,9 @@ pub const RESOURCE_CREATE: Action = Action {
     tag: "resources",
     doc: "Appends a new resource to a dataset.\n\n\
           The format is guessed from the URL when empty, the MIME type from the URL's file \
-          extension when not given. Any other key is kept and returned as sent. You must be allowed to \
-          edit the dataset.\n\n:returns: the newly created resource\n:rtype: dictionary",
+          extension when not given. Any other key is kept and returned as sent. To store a file, \
+          send the call as `multipart/form-data`: the keys as text parts, the file as a part named \
+          `upload`. You must be allowed to edit the dataset.\n\n:returns: the newly created resource\n:rtype: dictionary",
     request: request_doc::<ResourceCreateRequest>,
     response: response_doc::<ResourceDict>,
     errors: &[
@@ -327,7 +328,8 @@ pub const RESOURCE_UPDATE: Action = Action {
     tag: "resources",
     doc: "Update a resource.\n\n\
           The dict replaces the stored one: fields not given are cleared (`created`, `format` \
-          and `datastore_active` are kept; the MIME type is guessed again from the URL). To change single fields use resource_patch. You must be \
+          and `datastore_active` are kept; the MIME type is guessed again from the URL). To change single fields use resource_patch. A new file \
+          is sent as in resource_create (a `multipart/form-data` part named `upload`). You must be \
           allowed to edit the dataset.\n\n:returns: the updated resource\n:rtype: dictionary",
     request: request_doc::<ResourceChangeRequest>,
     response: response_doc::<ResourceDict>,
@@ -344,7 +346,8 @@ pub const RESOURCE_PATCH: Action = Action {
     side_effect_free: false,
     tag: "resources",
     doc: "Patch a resource.\n\n\
-          The given fields change, the others keep their values. You must be allowed to edit \
+          The given fields change, the others keep their values. A new file is sent as in \
+          resource_create (a `multipart/form-data` part named `upload`). You must be allowed to edit \
           the dataset.\n\n:returns: the updated resource\n:rtype: dictionary",
     request: request_doc::<ResourceChangeRequest>,
     response: response_doc::<ResourceDict>,

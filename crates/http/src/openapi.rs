@@ -112,19 +112,17 @@ fn operation(action: &Action, request: &RequestDoc, response: &ResponseDoc, get:
         builder = builder.parameters(Some(query_parameters(request)));
     } else {
         let required = has_required_fields(request);
-        let mut body = RequestBodyBuilder::new().content(
-            "application/json",
-            ContentBuilder::new().schema(Some(Ref::from_schema_name(request.name.clone()))).build(),
-        );
-        // Actions that store a file also take a form with a file part named `upload`.
-        if datahavn_actions::UPLOAD_ACTIONS.contains(&action.name) {
-            body = body.content(
-                "multipart/form-data",
-                ContentBuilder::new().schema(Some(Ref::from_schema_name(request.name.clone()))).build(),
-            );
-        }
+        // Actions that store a file also take `multipart/form-data` with a file part named
+        // `upload` (their descriptions say so); only the JSON form is described here, as form
+        // field names are free and multipart headers cannot carry every string JSON can.
         builder = builder.request_body(Some(
-            body.required(Some(if required { Required::True } else { Required::False })).build(),
+            RequestBodyBuilder::new()
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name(request.name.clone()))).build(),
+                )
+                .required(Some(if required { Required::True } else { Required::False }))
+                .build(),
         ));
     }
     builder = builder.response("200", success_response(action, response, get));
