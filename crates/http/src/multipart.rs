@@ -36,6 +36,21 @@ fn malformed(error: impl std::fmt::Display) -> Failure {
     Failure::Decode(DecodeError::Json(format!("the multipart/form-data body cannot be read ({error}).")))
 }
 
+/// A staged upload that is deleted unless it is handed on, also when the request is dropped
+/// (the client went away) while the rest of the body is read.
+struct Staged<'a> {
+    files: &'a FileStore,
+    upload: Option<Upload>,
+}
+
+impl Drop for Staged<'_> {
+    fn drop(&mut self) {
+        if let Some(upload) = self.upload.take() {
+            self.files.delete_in_background(&upload.staged_key);
+        }
+    }
+}
+
 /// Reads a multipart body: the dict of its text parts, and the staged upload when there is
 /// one. On failure nothing is left in the file store.
 pub async fn read(
@@ -47,42 +62,30 @@ pub async fn read(
     max_file_bytes: u64,
 ) -> Result<(Map<String, Value>, Option<Upload>), Failure> {
     let mut multipart = Multipart::new(request.headers(), payload);
-    let mut upload: Option<Upload> = None;
+    let mut staged = Staged { files, upload: None };
     let outcome =
-        read_parts(&mut multipart, action, files, max_text_bytes, max_file_bytes, &mut upload).await;
-    match outcome {
-        Ok(pairs) => match form_dict(pairs) {
-            Ok(dict) => Ok((dict, upload)),
-            Err(error) => {
-                discard(files, upload).await;
-                Err(Failure::Decode(error))
-            }
-        },
-        Err(failure) => {
-            discard(files, upload).await;
-            if !matches!(failure, Failure::TooLarge | Failure::Decode(DecodeError::TooLarge)) {
-                return Err(failure);
-            }
-            // The client is still sending: read the rest (dropping it) so that it gets the
-            // answer instead of a reset connection. Bounded: past it, the connection closes.
-            let mut budget = max_file_bytes.saturating_mul(2).saturating_add(64 * 1024 * 1024);
-            while budget > 0 {
-                let Some(Ok(mut field)) = multipart.next().await else { break };
-                while let Some(Ok(chunk)) = field.next().await {
-                    budget = budget.saturating_sub(chunk.len() as u64);
-                }
-            }
-            Err(failure)
-        }
-    }
-}
-
-async fn discard(files: &FileStore, upload: Option<Upload>) {
-    if let Some(upload) = upload
+        read_parts(&mut multipart, action, files, max_text_bytes, max_file_bytes, &mut staged.upload).await;
+    let failure = match outcome.and_then(|pairs| form_dict(pairs).map_err(Failure::Decode)) {
+        Ok(dict) => return Ok((dict, staged.upload.take())),
+        Err(failure) => failure,
+    };
+    if let Some(upload) = staged.upload.take()
         && let Err(error) = files.delete_async(&upload.staged_key).await
     {
         log::warn!("removing upload {}: {error}", upload.staged_key);
     }
+    if matches!(failure, Failure::TooLarge | Failure::Decode(DecodeError::TooLarge)) {
+        // The client is still sending: read the rest (dropping it) so that it gets the answer
+        // instead of a reset connection. Bounded: past it, the connection closes.
+        let mut budget = max_file_bytes.saturating_mul(2).saturating_add(64 * 1024 * 1024);
+        while budget > 0 {
+            let Some(Ok(mut field)) = multipart.next().await else { break };
+            while let Some(Ok(chunk)) = field.next().await {
+                budget = budget.saturating_sub(chunk.len() as u64);
+            }
+        }
+    }
+    Err(failure)
 }
 
 async fn read_parts(

@@ -303,6 +303,17 @@ impl FileStore {
         self.block(async move { delete_quietly(store.as_ref(), &path).await })
     }
 
+    /// Deletes an object without waiting (from a destructor); a failure is logged.
+    pub fn delete_in_background(&self, key: &str) {
+        let store = Arc::clone(&self.store);
+        let path = ObjectPath::from(key);
+        self.worker.handle.spawn(async move {
+            if let Err(error) = delete_quietly(store.as_ref(), &path).await {
+                log::warn!("removing {path}: {error}");
+            }
+        });
+    }
+
     /// Deletes an object; one already gone is not an error.
     pub async fn delete_async(&self, key: &str) -> StorageResult<()> {
         let store = Arc::clone(&self.store);
