@@ -267,11 +267,13 @@ fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Ser
     let tables = datahavn_datastore::Datastore::open(&args.datastore_url()?, args.max_connections)
         .map_err(|e| format!("DataStore: {e}"))?;
     let datastore = datahavn_actions::datastore::DatastoreService::new(tables, args.datastore_settings());
+    let files = args.file_store()?;
     Ok(Services {
         store,
         search,
         tokens: args.token_signer()?,
         site,
+        files,
         datastore: Some(std::sync::Arc::new(datastore)),
     })
 }
@@ -382,6 +384,13 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
     // processes' writes even while nobody searches (every search catches up first as well).
     services.search.get(&services.store).map_err(|e| e.to_string())?;
     let poller = SearchPoller::start(services.clone());
+    // Uploads staged over a day ago belong to no live request (of this or another process).
+    match services.files.sweep_staging(std::time::Duration::from_secs(24 * 60 * 60)) {
+        Ok(0) => {}
+        Ok(removed) => log::info!("removed {removed} unfinished upload(s) from the file store"),
+        Err(error) => log::warn!("cannot clear unfinished uploads: {error}"),
+    }
+    log::info!("resource files in {}", services.files.description());
     log::info!("datahavn {} on {} serving http://{bound}", env!("CARGO_PKG_VERSION"), services.store.url());
     let state = AppState {
         services,

@@ -6,7 +6,7 @@ use clap::Args;
 use datahavn_actions::datastore::DatastoreSettings;
 use datahavn_actions::{SiteConfig, TokenSigner};
 use datahavn_datastore::DatastoreUrl;
-use datahavn_storage::DatabaseUrl;
+use datahavn_storage::{DatabaseUrl, FileStore};
 
 /// Settings every command shares: where the data lives.
 #[derive(Debug, Clone, Args)]
@@ -57,6 +57,15 @@ pub struct StoreArgs {
     /// Secret that signs API tokens [default: generated once into <data dir>/token_secret].
     #[arg(long, env = "DATAHAVN_TOKEN_SECRET", hide_env_values = true, global = true)]
     pub token_secret: Option<String>,
+
+    /// Directory for uploaded resource files [default: <data dir>/files].
+    #[arg(long, env = "DATAHAVN_FILES_DIR", global = true)]
+    pub files_dir: Option<PathBuf>,
+
+    /// Keep uploaded resource files in an object store instead: `s3://BUCKET[/PREFIX]`, with the
+    /// standard `AWS_*` variables (needs a build with the `s3` feature).
+    #[arg(long, env = "DATAHAVN_FILES_URL", global = true, conflicts_with = "files_dir")]
+    pub files_url: Option<String>,
 }
 
 impl StoreArgs {
@@ -96,6 +105,16 @@ impl StoreArgs {
             max_load_bytes: self.datastore_max_load_mb.saturating_mul(1024 * 1024),
             ..DatastoreSettings::default()
         }
+    }
+
+    /// The store of uploaded resource files.
+    pub fn file_store(&self) -> Result<FileStore, String> {
+        let store = match (&self.files_url, &self.files_dir) {
+            (Some(url), _) => FileStore::from_url(url),
+            (None, Some(dir)) => FileStore::local(dir),
+            (None, None) => FileStore::local(&self.data_dir.join("files")),
+        };
+        store.map_err(|e| e.to_string())
     }
 
     /// Where the search index is kept.
@@ -174,6 +193,11 @@ pub struct ServeArgs {
     #[arg(long, env = "DATAHAVN_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Largest uploaded resource file, in megabytes (CKAN's `ckan.max_resource_size`); larger
+    /// uploads are refused with 409 `{"upload": ["File upload too large"]}`.
+    #[arg(long, env = "DATAHAVN_MAX_RESOURCE_SIZE_MB", default_value_t = 10)]
+    pub max_resource_size_mb: u64,
+
     /// Origins allowed to call the API from a browser: `*` or a comma-separated list.
     #[arg(long, env = "DATAHAVN_CORS_ORIGINS", default_value = "")]
     pub cors_origins: String,
@@ -197,6 +221,7 @@ impl ServeArgs {
             locale_default: self.locale_default.clone(),
             error_emails_to: None,
             create_user_via_api: self.create_user_via_api,
+            max_resource_bytes: self.max_resource_size_mb.saturating_mul(1024 * 1024),
         }
     }
 }

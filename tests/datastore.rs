@@ -486,3 +486,62 @@ fn files_are_loaded_in_the_background_and_a_failed_load_keeps_the_table() {
     let info = w.call("datastore_info", json!({"id": resource}), Persona::Anonymous).result();
     assert_eq!(info["meta"]["load"]["status"], "error");
 }
+
+/// A `multipart/form-data` body with text fields and one file part named `upload`.
+fn upload_body(fields: &[(&str, &str)], file_name: &str, content: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "datahavn-datastore-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"{file_name}\"\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[test]
+fn uploaded_tables_are_loaded_by_themselves_and_deleted_resources_take_their_tables() {
+    let w = World::new();
+    w.dataset("uploads", true, json!([]));
+    let (content_type, body) = upload_body(
+        &[("package_id", "uploads"), ("name", "Counts")],
+        "Tællinger 2024.csv",
+        "sted;antal\nVestergade;12,5\nAlbanigade;-3\n".as_bytes(),
+    );
+    let token = w.token(Persona::Editor).unwrap();
+    let created =
+        w.server.post_raw("/api/3/action/resource_create", &content_type, &body, &[("Authorization", token)]);
+    let resource = created.result()["id"].as_str().unwrap().to_owned();
+    let status = wait_for_load(&w, &resource);
+    assert_eq!(status["status"], "complete", "{status}");
+    let found = w.call("datastore_search", json!({"resource_id": resource}), Persona::Member).result();
+    assert_eq!(
+        found["records"],
+        json!([{"_id": 1, "sted": "Vestergade", "antal": 12.5}, {"_id": 2, "sted": "Albanigade", "antal": -3}])
+    );
+    assert_eq!(w.show("uploads")["resources"][0]["datastore_active"], true);
+    assert_eq!(w.call("datastore_search", json!({"resource_id": resource}), Persona::Anonymous).status, 403);
+
+    // Other files are stored, not loaded.
+    let (content_type, body) = upload_body(&[("package_id", "uploads")], "notes.txt", b"just text");
+    let other =
+        w.server.post_raw("/api/3/action/resource_create", &content_type, &body, &[("Authorization", token)]);
+    let other = other.result()["id"].as_str().unwrap().to_owned();
+    assert_eq!(w.call("xloader_status", json!({"resource_id": other}), Persona::Editor).status, 404);
+
+    w.call("resource_delete", json!({"id": resource}), Persona::Editor).result();
+    let gone = w.call(
+        "datastore_search_sql",
+        json!({"sql": format!("SELECT * FROM \"{resource}\"")}),
+        Persona::Sysadmin,
+    );
+    assert_eq!(gone.status, 409, "{}", gone.text);
+    assert!(w.server.services.datastore.as_ref().unwrap().tables.resolve(&resource).unwrap().is_none());
+}

@@ -15,6 +15,7 @@ Exits non-zero when a test fails.
 """
 
 import ast
+import hashlib
 import json
 import os
 import re
@@ -22,7 +23,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
+import urllib.request
 import uuid
 
 # ckanapi reads its request timeout when it is imported; never let a request hang the run.
@@ -874,6 +877,151 @@ class DatasetErrors(unittest.TestCase):
         stderr = CLI.action_error("package_create", "name=Bad Name", "owner_org=" + org, apikey=SYSADMIN_TOKEN)
         self.assertIn("ckanapi.errors.ValidationError", stderr)
         self.assertIn("'name'", stderr)
+
+
+class ResourceFiles(unittest.TestCase):
+    """Uploads as ckanapi sends them (`upload@FILE` on the command line, a file object in the
+    library: a multipart/form-data POST with the other keys as form fields), downloaded back
+    from the URL the resource then has."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dataset = sysadmin().action.package_create(name=fresh_name("ck-files"), owner_org=organization())
+        cls.dir = tempfile.mkdtemp(prefix="datahavn-ckanapi-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def write(self, name, content):
+        path = os.path.join(self.dir, name)
+        with open(path, "wb") as f:
+            f.write(content)
+        return path
+
+    @staticmethod
+    def download(url, token=None):
+        request = urllib.request.Request(url, headers={"Authorization": token} if token else {})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+
+    def test_cli_upload_then_download(self):
+        content = b"kommune,antal\nOdense,205000\n"
+        path = self.write("Counts 2024.CSV", content)
+        created = CLI.action(
+            "resource_create",
+            "package_id=" + self.dataset["id"],
+            "name=Counts",
+            "upload@" + path,
+            apikey=SYSADMIN_TOKEN,
+        )
+        self.assertEqual(created["url_type"], "upload")
+        self.assertEqual(created["size"], len(content))
+        self.assertEqual(created["mimetype"], "text/csv")
+        self.assertEqual(created["hash"], hashlib.sha256(content).hexdigest())
+        self.assertEqual(
+            created["url"],
+            "{}/dataset/{}/resource/{}/download/counts-2024.csv".format(URL, self.dataset["id"], created["id"]),
+        )
+        status, headers, body = self.download(created["url"])
+        self.assertEqual((status, body), (200, content))
+        self.assertEqual(headers["Content-Type"], "text/csv")
+
+        # resource_patch with another file, through the library (a file object).
+        replacement = b'{"Odense": 205000}'
+        with open(self.write("counts.json", replacement), "rb") as f:
+            patched = sysadmin().action.resource_patch(id=created["id"], upload=f)
+        self.assertEqual(patched["name"], "Counts")
+        self.assertEqual(patched["size"], len(replacement))
+        self.assertTrue(patched["url"].endswith("/download/counts.json"), patched["url"])
+        self.assertEqual(self.download(patched["url"])[2], replacement)
+        self.assertEqual(sysadmin().action.resource_show(id=created["id"]), patched)
+
+    def test_library_upload_limits_and_permissions(self):
+        user = new_user("ck-files-outsider")
+        with open(self.write("x.txt", b"x"), "rb") as f:
+            with self.assertRaises(ckanapi.NotAuthorized):
+                as_user(token_for(user["name"])).action.resource_create(package_id=self.dataset["id"], upload=f)
+        big = self.write("big.bin", b"0" * (10 * 1024 * 1024 + 1))
+        stderr = CLI.action_error(
+            "resource_create", "package_id=" + self.dataset["id"], "upload@" + big, apikey=SYSADMIN_TOKEN
+        )
+        self.assertIn("ckanapi.errors.ValidationError", stderr)
+        self.assertIn("File upload too large", stderr)
+
+
+class DataStore(unittest.TestCase):
+    """The DataStore through ckanapi: a CSV uploaded with `upload@FILE` is loaded by the server
+    and read back with datastore_search; a table made with datastore_create is written, searched
+    with filters, queried with SQL and refused to those who may not read it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.org = organization()
+        cls.dataset = sysadmin().action.package_create(name=fresh_name("ck-datastore"), owner_org=cls.org)
+        cls.dir = tempfile.mkdtemp(prefix="datahavn-ckanapi-datastore-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def wait_for_load(self, resource_id):
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            status = sysadmin().action.xloader_status(resource_id=resource_id)
+            if status["status"] in ("complete", "error"):
+                return status
+            time.sleep(0.1)
+        self.fail("the load of {} did not end".format(resource_id))
+
+    def test_uploaded_csv_is_loaded_and_read_back(self):
+        path = os.path.join(self.dir, "parking.csv")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("street,spaces,checked\nVestergade,120,2024-05-01\nAlbanigade,-3,2024-05-02\nNørregade,45,2024-05-03\n")
+        created = CLI.action(
+            "resource_create", "package_id=" + self.dataset["id"], "name=Parking", "upload@" + path,
+            apikey=SYSADMIN_TOKEN,
+        )
+        status = self.wait_for_load(created["id"])
+        self.assertEqual(status["status"], "complete", status)
+        found = anonymous().action.datastore_search(resource_id=created["id"], sort="spaces desc")
+        self.assertEqual(found["total"], 3)
+        self.assertEqual([r["street"] for r in found["records"]], ["Vestergade", "Nørregade", "Albanigade"])
+        self.assertEqual([f["type"] for f in found["fields"]], ["int", "text", "numeric", "timestamp"])
+        by_cli = CLI.action("datastore_search", "resource_id=" + created["id"], 'filters={"street": "Vestergade"}')
+        self.assertEqual(by_cli["records"][0]["spaces"], 120)
+        self.assertEqual(sysadmin().action.resource_show(id=created["id"])["datastore_active"], True)
+
+    def test_datastore_create_upsert_search_sql_and_privacy(self):
+        made = sysadmin().action.datastore_create(
+            resource={"package_id": self.dataset["id"], "name": "Air"},
+            fields=[{"id": "station", "type": "text"}, {"id": "pm10", "type": "numeric"}],
+            primary_key=["station"],
+            records=[{"station": "Odense", "pm10": 12.5}, {"station": "Dalum", "pm10": 8}],
+        )
+        resource_id = made["resource_id"]
+        sysadmin().action.datastore_upsert(resource_id=resource_id, records=[{"station": "Dalum", "pm10": 9}])
+        found = anonymous().action.datastore_search(resource_id=resource_id, q="dalum")
+        self.assertEqual(found["records"][0]["pm10"], 9)
+        rows = anonymous().action.datastore_search_sql(
+            sql='SELECT station FROM "{}" WHERE pm10 > 10'.format(resource_id)
+        )["records"]
+        self.assertEqual(rows, [{"station": "Odense"}])
+        with self.assertRaises(ckanapi.NotAuthorized):
+            anonymous().action.datastore_search_sql(sql="SELECT * FROM pg_catalog.pg_user")
+        with self.assertRaises(ckanapi.ValidationError):
+            anonymous().action.datastore_search(resource_id=resource_id, filters={"nope": 1})
+        with self.assertRaises(ckanapi.NotAuthorized):
+            anonymous().action.datastore_upsert(resource_id=resource_id, records=[{"station": "X"}])
+        secret = sysadmin().action.package_create(name=fresh_name("ck-datastore-private"), owner_org=self.org, private=True)
+        hidden = sysadmin().action.datastore_create(
+            resource={"package_id": secret["id"]}, records=[{"a": 1}]
+        )["resource_id"]
+        with self.assertRaises(ckanapi.NotAuthorized):
+            anonymous().action.datastore_search(resource_id=hidden)
+        self.assertEqual(sysadmin().action.datastore_search(resource_id=hidden)["total"], 1)
+        with self.assertRaises(ckanapi.NotFound):
+            anonymous().action.datastore_search(resource_id="no-such-table")
 
 
 if __name__ == "__main__":

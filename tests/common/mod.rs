@@ -24,6 +24,8 @@ pub struct TestServer {
     handle: actix_web::dev::ServerHandle,
     _db: TestDb,
     _datastore_dir: tempfile::TempDir,
+    /// Where uploaded files go.
+    pub files_dir: tempfile::TempDir,
 }
 
 /// A response: status, content type and body (parsed as JSON when it is JSON).
@@ -61,11 +63,17 @@ pub struct Options {
     pub cors: CorsPolicy,
     pub max_body_bytes: usize,
     pub create_user_via_api: bool,
+    pub max_resource_bytes: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { cors: CorsPolicy::None, max_body_bytes: 1024 * 1024, create_user_via_api: false }
+        Self {
+            cors: CorsPolicy::None,
+            max_body_bytes: 1024 * 1024,
+            create_user_via_api: false,
+            max_resource_bytes: 10 * 1024 * 1024,
+        }
     }
 }
 
@@ -98,6 +106,7 @@ impl TestServer {
                 ..Default::default()
             },
         );
+        let files_dir = tempfile::tempdir().expect("files directory");
         let services = Services {
             store,
             search: std::sync::Arc::new(datahavn_search::SearchHandle::new(
@@ -107,9 +116,11 @@ impl TestServer {
             site: SiteConfig {
                 site_url: base.clone(),
                 create_user_via_api: options.create_user_via_api,
+                max_resource_bytes: options.max_resource_bytes,
                 ..SiteConfig::default()
             },
             datastore: Some(std::sync::Arc::new(datastore)),
+            files: datahavn_storage::FileStore::local(files_dir.path()).expect("file store"),
         };
         let state = AppState {
             services: services.clone(),
@@ -124,7 +135,7 @@ impl TestServer {
             });
         });
         let handle = receiver.recv().expect("server started");
-        Self { base, services, handle, _db: db, _datastore_dir: datastore_dir }
+        Self { base, services, handle, _db: db, _datastore_dir: datastore_dir, files_dir }
     }
 
     fn agent() -> ureq::Agent {

@@ -1,8 +1,11 @@
 use datahavn_domain::Timestamp;
 use datahavn_domain::user::Actor;
-use datahavn_storage::Store;
+use std::cell::RefCell;
+
+use datahavn_storage::{FileStore, Store};
 
 use crate::TokenSigner;
+use crate::upload::Upload;
 
 /// Site settings that actions report or obey.
 #[derive(Debug, Clone)]
@@ -15,6 +18,8 @@ pub struct SiteConfig {
     pub error_emails_to: Option<String>,
     /// CKAN's `ckan.auth.create_user_via_api`: anyone may call `user_create`.
     pub create_user_via_api: bool,
+    /// CKAN's `ckan.max_resource_size`, in bytes: larger uploads are refused (409).
+    pub max_resource_bytes: u64,
 }
 
 impl Default for SiteConfig {
@@ -26,6 +31,7 @@ impl Default for SiteConfig {
             locale_default: "en".into(),
             error_emails_to: None,
             create_user_via_api: false,
+            max_resource_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -40,6 +46,8 @@ pub struct Services {
     pub site: SiteConfig,
     /// The DataStore, when the server keeps one.
     pub datastore: Option<std::sync::Arc<crate::datastore::DatastoreService>>,
+    /// Where uploaded resource files are kept.
+    pub files: FileStore,
 }
 
 impl std::fmt::Debug for Services {
@@ -47,6 +55,7 @@ impl std::fmt::Debug for Services {
         f.debug_struct("Services")
             .field("database", self.store.url())
             .field("site", &self.site)
+            .field("files", &self.files.description())
             .finish_non_exhaustive()
     }
 }
@@ -55,9 +64,24 @@ impl std::fmt::Debug for Services {
 pub struct Context<'a> {
     pub actor: Actor,
     pub services: &'a Services,
+    /// The file sent with the call (a multipart `upload` part), already in the file store.
+    pub upload: Option<&'a Upload>,
+    /// Objects that are no longer referenced once the call's transaction commits.
+    pub(crate) unreferenced: RefCell<Vec<String>>,
+    /// Objects this call placed, to remove if it fails.
+    pub(crate) placed: RefCell<Vec<String>>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    pub fn new(actor: Actor, services: &'a Services, upload: Option<&'a Upload>) -> Self {
+        Self { actor, services, upload, unreferenced: RefCell::default(), placed: RefCell::default() }
+    }
+
+    /// Deletes `key` from the file store once the call has succeeded (after its commit).
+    pub(crate) fn delete_after_commit(&self, key: String) {
+        self.unreferenced.borrow_mut().push(key);
+    }
+
     pub fn store(&self) -> &Store {
         &self.services.store
     }

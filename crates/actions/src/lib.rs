@@ -29,11 +29,13 @@ pub mod secrets;
 mod site;
 mod tag;
 mod token;
+mod upload;
 mod user;
 
 pub use context::{Context, Services, SiteConfig, authenticate};
 pub use error::{ActionError, ActionResult};
 pub use secrets::TokenSigner;
+pub use upload::{UPLOAD_ACTIONS, Upload, clean_file_name, upload_field};
 
 use datahavn_domain::params::Params;
 use datahavn_domain::user::Actor;
@@ -194,9 +196,40 @@ pub fn find(name: &str) -> Option<&'static Action> {
 
 /// Runs an action for an actor. Blocking: call it off the async executor.
 pub fn call(services: &Services, actor: Actor, name: &str, params: &Params) -> ActionResult {
+    call_with_upload(services, actor, name, params, None)
+}
+
+/// Runs an action with the file sent beside its parameters (staged in the file store by the
+/// transport). Whatever happens, the staged object is gone afterwards: moved to the resource's
+/// key by a successful upload, else deleted. Files the call made unreferenced are deleted after
+/// it succeeded; objects it placed are deleted when it failed. Blocking.
+pub fn call_with_upload(
+    services: &Services,
+    actor: Actor,
+    name: &str,
+    params: &Params,
+    upload: Option<Upload>,
+) -> ActionResult {
     let action = find(name).ok_or_else(|| ActionError::not_found("Action function not found"))?;
-    let ctx = Context { actor, services };
-    (action.run)(&ctx, params)
+    let ctx = Context::new(actor.clone(), services, upload.as_ref());
+    let result = (action.run)(&ctx, params);
+    if upload.is_some()
+        && let Ok(resource) = &result
+        && matches!(name, "resource_create" | "resource_update" | "resource_patch")
+    {
+        datastore::load_upload(services, actor, resource);
+    }
+    let doomed = match result {
+        Ok(_) => ctx.unreferenced.take(),
+        Err(_) => ctx.placed.take(),
+    };
+    let staged = upload.iter().map(|u| u.staged_key.clone());
+    for key in doomed.into_iter().chain(staged) {
+        if let Err(error) = services.files.delete(&key) {
+            log::warn!("could not delete file {key}: {error}");
+        }
+    }
+    result
 }
 
 /// Runs an action whose result is already stored as JSON text, returning that text untouched;
@@ -208,7 +241,7 @@ pub fn call_text(
     name: &str,
     params: &Params,
 ) -> Option<ActionResult<String>> {
-    let ctx = Context { actor, services };
+    let ctx = Context::new(actor, services, None);
     match name {
         "package_show" => Some(package::package_show_text(&ctx, params)),
         "package_search" => Some(search::package_search_text(&ctx, params)),

@@ -152,6 +152,12 @@ pub(crate) fn write_package(
     mode: Write,
 ) -> ActionResult<(PackageRecord, Value)> {
     let creating = mode == Write::Create;
+    // Resources' `upload` and `clear_upload` keys are instructions, not fields.
+    let taken = crate::upload::take_resource_uploads(ctx, input);
+    let (input, upload_target) = match &taken {
+        Some((input, target)) => (input, target.clone()),
+        None => (input, None),
+    };
     // CKAN guesses a missing mimetype in package_update, not in package_create.
     let guessed;
     let input = if creating {
@@ -361,6 +367,10 @@ pub(crate) fn write_package(
     }
     let resources = record.document.get("resources").and_then(Value::as_array).cloned().unwrap_or_default();
     tx.replace_resources(&id, &resource_index(&id, &resources))?;
+    crate::upload::release_unreferenced(ctx, tx, &id, &resources)?;
+    if let Some(resource_id) = &upload_target {
+        crate::upload::store_upload(ctx, tx, resource_id, &id)?;
+    }
     tx.set_package_tags(&id, &tag_ids)?;
     if let Some(groups) = groups {
         for member in tx.memberships_of(MemberKind::Package, &id)? {
@@ -875,8 +885,16 @@ fn dataset_purge(ctx: &Context<'_>, request: DatasetPurgeRequest) -> ActionResul
             ctx.actor.name()
         )));
     }
-    ctx.store().write(|tx| {
+    let resources = ctx.store().write(|tx| {
         let existing = find_package(tx, &id, Some("Dataset was not found"))?;
+        let resources: Vec<String> = existing
+            .document
+            .get("resources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect();
         // Datasets related to this one embed the relationship: render them again without it.
         let related: Vec<String> = tx
             .relationships_of(&existing.id)?
@@ -884,11 +902,13 @@ fn dataset_purge(ctx: &Context<'_>, request: DatasetPurgeRequest) -> ActionResul
             .flat_map(|r| [r.subject_package_id, r.object_package_id])
             .filter(|other| *other != existing.id)
             .collect();
+        crate::upload::release_all(ctx, tx, &existing.id)?;
         tx.purge_package(&existing.id)?;
         crate::render::rerender_packages(tx, &related, &ctx.site().site_url)?;
         log::info!("dataset {} purged by {:?}", existing.name, ctx.actor.name());
-        Ok::<_, ActionError>(())
+        Ok::<_, ActionError>(resources)
     })?;
+    crate::datastore::forget(ctx, &resources);
     Ok(Value::Null)
 }
 

@@ -49,8 +49,14 @@ pub fn resource_defaults() -> impl Iterator<Item = (String, Value)> {
     })
 }
 
-/// A resource dict as CKAN shows it: every standard key, keys sorted, absolute URL.
-pub fn render_resource(resource: &Map<String, Value>, package_id: &str, position: usize) -> Value {
+/// A resource dict as CKAN shows it: every standard key, keys sorted, absolute URL (for an
+/// upload stored by file name, the download URL of its file on this site).
+pub fn render_resource(
+    resource: &Map<String, Value>,
+    package_id: &str,
+    position: usize,
+    site_url: &str,
+) -> Value {
     let mut out = resource.clone();
     for (key, default) in resource_defaults() {
         out.entry(key).or_insert(default);
@@ -58,10 +64,17 @@ pub fn render_resource(resource: &Map<String, Value>, package_id: &str, position
     out.insert("package_id".into(), package_id.into());
     out.insert("position".into(), position.into());
     let is_upload = out.get("url_type").and_then(Value::as_str) == Some("upload");
-    if let Some(url) = out.get("url").and_then(Value::as_str)
+    let url_is_absolute = out.get("url").and_then(Value::as_str).is_some_and(|url| url.contains("://"));
+    // An upload's URL is stored as its file name; one stored absolute (a record harvested or
+    // loaded from another portal, or a dumped dict loaded back) is shown as it is.
+    if is_upload && !url_is_absolute {
+        let id = out.get("id").and_then(Value::as_str).unwrap_or_default();
+        let name = crate::upload::url_file_name(out.get("url").and_then(Value::as_str).unwrap_or_default());
+        let download = format!("{site_url}/dataset/{package_id}/resource/{id}/download/{name}");
+        out.insert("url".into(), download.into());
+    } else if let Some(url) = out.get("url").and_then(Value::as_str)
         && !url.is_empty()
         && !url.contains("://")
-        && !is_upload
     {
         let absolute = format!("http://{url}");
         out.insert("url".into(), absolute.into());
@@ -121,7 +134,7 @@ pub fn render_package(
         .flatten()
         .filter_map(Value::as_object)
         .enumerate()
-        .map(|(position, r)| render_resource(r, &record.id, position))
+        .map(|(position, r)| render_resource(r, &record.id, position, site_url))
         .collect();
     let tags: Vec<Value> = doc
         .get("tags")

@@ -12,6 +12,7 @@ use crate::dto::{ResourceDict, ResourceOrder, ResourceSearchResult};
 use crate::package::{Write, as_input, find_package, readable, required_now, sent, write_package};
 use crate::render::render_resource;
 use crate::request::{Request, request, request_doc, response_doc};
+use crate::upload::{describe_upload, store_upload, url_file_name};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
 
 fn resources_of(input: &Map<String, Value>) -> Vec<Value> {
@@ -81,7 +82,8 @@ macro_rules! resource_request {
                 pub size: Option<Value> => sent,
                 /// The kind of resource (`file`, `api`, ...).
                 pub resource_type: Option<Value> => sent,
-                /// `upload` for an uploaded file (its URL is kept as given).
+                /// `upload` for an uploaded file: its `url` is then shown as the file's
+                /// download URL on this site.
                 pub url_type: Option<Value> => sent,
                 /// When the file last changed; kept as sent.
                 pub last_modified: Option<Value> => sent,
@@ -95,7 +97,16 @@ macro_rules! resource_request {
                 pub metadata_modified: Option<Value> => sent,
                 /// Whether the DataStore holds its data (default false; kept on update when not
                 /// given).
-                pub datastore_active: Option<Value> => sent;
+                pub datastore_active: Option<Value> => sent,
+                /// The file to store, as a `multipart/form-data` file part (with a file name);
+                /// it sets `url` (the cleaned file name), `url_type` (`upload`), `size`,
+                /// `mimetype` and `hash` (SHA-256), unless given, and `last_modified`. A text
+                /// value is ignored.
+                #[schema(value_type = Option<String>, format = Binary)]
+                pub upload: Option<Value> => sent,
+                /// `true` removes the stored file of an uploaded resource (`url_type`
+                /// becomes `""`).
+                pub clear_upload: Option<bool>;
                 /// Any other key is kept and returned as sent.
                 ..rest
             }
@@ -105,6 +116,9 @@ macro_rules! resource_request {
             /// The resource dict the validation reads: the schema's keys as sent, then the
             /// others.
             fn into_resource(self) -> Map<String, Value> {
+                // The file comes beside the dict and `clear_upload` is the action's: neither is
+                // stored on the resource.
+                let _ = (&self.upload, &self.clear_upload);
                 let schema_keys = [
                     ("url", self.url),
                     ("name", self.name),
@@ -165,7 +179,7 @@ fn resource_show(ctx: &Context<'_>, request: ResourceShowRequest) -> ActionResul
             .filter_map(Value::as_object)
             .enumerate()
             .find(|(_, r)| r.get("id").and_then(Value::as_str) == Some(id.as_str()))
-            .map(|(position, r)| render_resource(r, &record.id, position))
+            .map(|(position, r)| render_resource(r, &record.id, position, &ctx.site().site_url))
             .ok_or(ActionError::NotFound(None))
     })
 }
@@ -176,8 +190,9 @@ pub const RESOURCE_CREATE: Action = Action {
     tag: "resources",
     doc: "Appends a new resource to a dataset.\n\n\
           The format is guessed from the URL when empty, the MIME type from the URL's file \
-          extension when not given. Any other key is kept and returned as sent. You must be allowed to \
-          edit the dataset.\n\n:returns: the newly created resource\n:rtype: dictionary",
+          extension when not given. Any other key is kept and returned as sent. To store a file, \
+          send the call as `multipart/form-data`: the keys as text parts, the file as a part named \
+          `upload`. You must be allowed to edit the dataset.\n\n:returns: the newly created resource\n:rtype: dictionary",
     request: request_doc::<ResourceCreateRequest>,
     response: response_doc::<ResourceDict>,
     errors: &[
@@ -206,6 +221,9 @@ fn resource_create(ctx: &Context<'_>, mut request: ResourceCreateRequest) -> Act
     if let Some(id) = id {
         resource.insert("id".into(), id);
     }
+    if let Some(upload) = ctx.upload {
+        describe_upload(&mut resource, upload);
+    }
     // The mimetype, when not sent, is guessed from the URL by the dataset write.
     let mut valid = check_resource(&resource)?;
     let id = match valid.get("id").and_then(Value::as_str) {
@@ -227,7 +245,9 @@ fn resource_create(ctx: &Context<'_>, mut request: ResourceCreateRequest) -> Act
         let mut list = resources_of(&input);
         list.push(Value::Object(valid.clone()));
         input.insert("resources".into(), Value::Array(list));
-        write_package(ctx, tx, &who, &input, Some(&record), Write::Update)
+        let written = write_package(ctx, tx, &who, &input, Some(&record), Write::Update)?;
+        store_upload(ctx, tx, &id, &record.id)?;
+        Ok::<_, ActionError>(written)
     })?;
     pick(&rendered, &id)
 }
@@ -249,7 +269,16 @@ fn change_resource(ctx: &Context<'_>, mut request: ResourceChangeRequest, patch:
     let id = std::mem::take(&mut request.id);
     // The dataset is the one the resource is in, whatever `package_id` says.
     request.package_id = None;
-    let sent = request.into_resource();
+    let clear_upload = request.clear_upload == Some(true);
+    let mut sent = request.into_resource();
+    match ctx.upload {
+        Some(upload) => describe_upload(&mut sent, upload),
+        // CKAN's `clear_upload`: no longer an upload; its stored file goes.
+        None if clear_upload => {
+            sent.insert("url_type".into(), "".into());
+        }
+        None => {}
+    }
     let (_, rendered) = ctx.store().write(|tx| {
         let index =
             tx.resource_by_id(&id)?.ok_or_else(|| ActionError::not_found("Resource was not found."))?;
@@ -263,6 +292,17 @@ fn change_resource(ctx: &Context<'_>, mut request: ResourceChangeRequest, patch:
             .find(|r| r["id"] == id.as_str())
             .ok_or_else(|| ActionError::not_found("Resource was not found."))?;
         let previous = slot.as_object().cloned().unwrap_or_default();
+        // A patch giving an uploaded resource a URL of another file makes it a link.
+        let was_upload = previous.get("url_type").and_then(Value::as_str) == Some("upload");
+        if patch
+            && was_upload
+            && !sent.contains_key("url_type")
+            && let Some(url) = sent.get("url").and_then(Value::as_str)
+            && url_file_name(url)
+                != url_file_name(previous.get("url").and_then(Value::as_str).unwrap_or_default())
+        {
+            sent.insert("url_type".into(), Value::Null);
+        }
         let mut changed = if patch { previous.clone() } else { Map::new() };
         changed.extend(sent.clone());
         changed.insert("id".into(), id.clone().into());
@@ -275,7 +315,9 @@ fn change_resource(ctx: &Context<'_>, mut request: ResourceChangeRequest, patch:
         }
         *slot = Value::Object(check_resource(&changed)?);
         input.insert("resources".into(), Value::Array(list));
-        write_package(ctx, tx, &who, &input, Some(&record), Write::Update)
+        let written = write_package(ctx, tx, &who, &input, Some(&record), Write::Update)?;
+        store_upload(ctx, tx, &id, &record.id)?;
+        Ok::<_, ActionError>(written)
     })?;
     pick(&rendered, &id)
 }
@@ -286,7 +328,8 @@ pub const RESOURCE_UPDATE: Action = Action {
     tag: "resources",
     doc: "Update a resource.\n\n\
           The dict replaces the stored one: fields not given are cleared (`created`, `format` \
-          and `datastore_active` are kept; the MIME type is guessed again from the URL). To change single fields use resource_patch. You must be \
+          and `datastore_active` are kept; the MIME type is guessed again from the URL). To change single fields use resource_patch. A new file \
+          is sent as in resource_create (a `multipart/form-data` part named `upload`). You must be \
           allowed to edit the dataset.\n\n:returns: the updated resource\n:rtype: dictionary",
     request: request_doc::<ResourceChangeRequest>,
     response: response_doc::<ResourceDict>,
@@ -303,7 +346,8 @@ pub const RESOURCE_PATCH: Action = Action {
     side_effect_free: false,
     tag: "resources",
     doc: "Patch a resource.\n\n\
-          The given fields change, the others keep their values. You must be allowed to edit \
+          The given fields change, the others keep their values. A new file is sent as in \
+          resource_create (a `multipart/form-data` part named `upload`). You must be allowed to edit \
           the dataset.\n\n:returns: the updated resource\n:rtype: dictionary",
     request: request_doc::<ResourceChangeRequest>,
     response: response_doc::<ResourceDict>,
@@ -348,6 +392,7 @@ fn resource_delete(ctx: &Context<'_>, request: ResourceDeleteRequest) -> ActionR
         write_package(ctx, tx, &who, &input, Some(&record), Write::Update)?;
         Ok::<_, ActionError>(())
     })?;
+    crate::datastore::forget(ctx, &[id]);
     Ok(Value::Null)
 }
 
@@ -496,7 +541,7 @@ fn resource_search(ctx: &Context<'_>, request: ResourceSearchRequest) -> ActionR
                 .enumerate()
                 .find(|(_, r)| r.get("id").and_then(Value::as_str) == Some(index.id.as_str()))
             {
-                let mut rendered = render_resource(r, &record.id, position);
+                let mut rendered = render_resource(r, &record.id, position, &ctx.site().site_url);
                 // CKAN's resource_search dictizes the stored resource: the datastore plugin's
                 // `datastore_active: false` default is not added. Resources are stored with that
                 // default, so a `false` (the default, or one a client sent) is left out.

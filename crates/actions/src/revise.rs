@@ -422,7 +422,9 @@ pub const PACKAGE_REVISE: Action = Action {
           `update__notes=y`, `update__resources__-1__name=z` (last resource), \
           `update__resources__1f9ab__url=...` (the resource whose id starts with `1f9ab`; at \
           least five characters), `update__resources__extend=[{...}]` (append). Values that \
-          are JSON text are parsed. You must be allowed to edit the dataset.\n\n\
+          are JSON text are parsed. In a `multipart/form-data` call, a file part named \
+          `update__resources__<index or id prefix>__upload` is stored as that resource's file \
+          (as resource_update's `upload`). You must be allowed to edit the dataset.\n\n\
           :returns: `{\"package\": <the updated dataset>}`\n:rtype: dictionary",
     request: request_doc::<PackageReviseRequest>,
     response: response_doc::<PackageReviseResult>,

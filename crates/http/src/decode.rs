@@ -88,6 +88,17 @@ fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, DecodeError> {
     }
 }
 
+/// The dict of form fields (urlencoded or multipart): one field whose value is `""` or `"1"`
+/// is JSON in its name (what `curl -d '{"a": 1}'` sends); otherwise each field is a key.
+pub fn form_dict(pairs: Vec<(String, String)>) -> Result<Map<String, Value>, DecodeError> {
+    if let [(key, value)] = pairs.as_slice()
+        && (value.is_empty() || value == "1")
+    {
+        return json_object(key.as_bytes());
+    }
+    Ok(mixed(pairs))
+}
+
 /// The action's dict.
 pub fn decode(request: &RawRequest<'_>, side_effect_free: bool) -> Result<Map<String, Value>, DecodeError> {
     if request.is_get && !side_effect_free {
@@ -96,14 +107,7 @@ pub fn decode(request: &RawRequest<'_>, side_effect_free: bool) -> Result<Map<St
     if !request.is_get && request.is_form && !request.body.is_empty() {
         let text = std::str::from_utf8(request.body)
             .map_err(|_| DecodeError::Json("the data is not valid UTF-8".into()))?;
-        let pairs = parse_pairs(text)?;
-        if let [(key, value)] = pairs.as_slice()
-            && (value.is_empty() || value == "1")
-        {
-            // `curl -d '{"a": 1}'` sends JSON as the one form field's name.
-            return json_object(key.as_bytes());
-        }
-        return Ok(mixed(pairs));
+        return form_dict(parse_pairs(text)?);
     }
     if side_effect_free && !request.query.is_empty() {
         return Ok(mixed(parse_pairs(request.query)?));

@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use crate::AppState;
 use crate::decode::{DecodeError, RawRequest, decode, parse_pairs};
 use crate::envelope::{bare_string, help_url, json_response, jsonp_response, outcome};
+use crate::multipart::{self, Failure};
 
 /// An action's result: a value, or JSON text stored as it is to be sent.
 enum Outcome {
@@ -51,7 +52,7 @@ fn decode_failure(error: &DecodeError) -> HttpResponse {
 }
 
 /// The token a request carries: `Authorization` (raw or `Bearer`), else `X-CKAN-API-Key`.
-fn token_header(request: &HttpRequest) -> Option<String> {
+pub(crate) fn token_header(request: &HttpRequest) -> Option<String> {
     ["Authorization", "X-CKAN-API-Key"]
         .iter()
         .filter_map(|name| request.headers().get(*name))
@@ -98,19 +99,45 @@ async fn dispatch(
 ) -> HttpResponse {
     let name = action.name;
     let is_get = matches!(request.method().as_str(), "GET" | "HEAD");
-    let body = match read_body(payload, state.http.max_body_bytes).await {
-        Ok(body) => body,
-        Err(error) => return decode_failure(&error),
-    };
-    let is_form = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().starts_with("application/x-www-form-urlencoded"));
-    let raw = RawRequest { is_get, is_form, query: request.query_string(), body: &body };
-    let mut dict = match decode(&raw, action.side_effect_free) {
-        Ok(dict) => dict,
-        Err(error) => return decode_failure(&error),
+    let help = help_url(&state.services.site.site_url, name);
+    let (mut dict, upload) = if !is_get && multipart::is_multipart(&request) {
+        let read = multipart::read(
+            &request,
+            payload,
+            name,
+            &state.services.files,
+            state.http.max_body_bytes,
+            state.services.site.max_resource_bytes,
+        )
+        .await;
+        match read {
+            Ok(read) => read,
+            Err(Failure::Decode(error)) => return decode_failure(&error),
+            Err(Failure::TooLarge) => {
+                let (status, body) =
+                    outcome(help, Err(ActionError::field("upload", "File upload too large")));
+                return json_response(status, &body);
+            }
+            Err(Failure::Storage(error)) => {
+                let (status, body) = outcome(help, Err(ActionError::Internal(format!("upload: {error}"))));
+                return json_response(status, &body);
+            }
+        }
+    } else {
+        let body = match read_body(payload, state.http.max_body_bytes).await {
+            Ok(body) => body,
+            Err(error) => return decode_failure(&error),
+        };
+        let is_form = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().starts_with("application/x-www-form-urlencoded"));
+        let raw = RawRequest { is_get, is_form, query: request.query_string(), body: &body };
+        match decode(&raw, action.side_effect_free) {
+            Ok(dict) => (dict, None),
+            Err(error) => return decode_failure(&error),
+        }
     };
     // JSONP never carries the caller's identity.
     let jsonp = dict.remove("callback").is_some();
@@ -119,10 +146,22 @@ async fn dispatch(
     let services = state.services.clone();
     let params = Params::new(dict);
     let result = web::block(move || {
-        let actor = match token {
-            Some(token) => authenticate(&services, &token)?,
+        let actor = match token.map(|token| authenticate(&services, &token)) {
+            Some(Ok(actor)) => actor,
+            Some(Err(error)) => {
+                if let Some(upload) = &upload
+                    && let Err(cleanup) = services.files.delete(&upload.staged_key)
+                {
+                    log::warn!("removing upload {}: {cleanup}", upload.staged_key);
+                }
+                return Err(error);
+            }
             None => Actor::Anonymous,
         };
+        if upload.is_some() {
+            return datahavn_actions::call_with_upload(&services, actor, name, &params, upload)
+                .map(Outcome::Value);
+        }
         match datahavn_actions::call_text(&services, actor.clone(), name, &params) {
             Some(text) => text.map(Outcome::Text),
             None => datahavn_actions::call(&services, actor, name, &params).map(Outcome::Value),
@@ -131,7 +170,6 @@ async fn dispatch(
     .await
     .unwrap_or_else(|e| Err(ActionError::Internal(format!("worker failed: {e}"))));
 
-    let help = help_url(&state.services.site.site_url, name);
     let result = match result {
         Ok(Outcome::Text(text)) if !jsonp => {
             return text_success(&help, &text);

@@ -113,7 +113,7 @@ pub async fn dump(state: web::Data<AppState>, request: HttpRequest, path: web::P
             Some(token) => authenticate(&services, &token)?,
             None => Actor::Anonymous,
         };
-        let ctx = Context { actor, services: &services };
+        let ctx = Context::new(actor, &services, None);
         search_for_dump(&ctx, &Params::new(params))
     })
     .await

@@ -4,6 +4,8 @@ mod decode;
 mod dispatch;
 mod dump;
 mod envelope;
+mod files;
+mod multipart;
 mod openapi;
 mod util;
 
@@ -101,6 +103,13 @@ pub fn build_app(
         .app_data(state)
         .route("/api/3/action/{name}", web::route().to(dispatch::action))
         .route("/datastore/dump/{resource_id}", web::get().to(dump::dump))
+        .route("/dataset/{id}/resource/{resource_id}/download", get_or_head().to(files::download))
+        .route("/dataset/{id}/resource/{resource_id}/download/{filename}", get_or_head().to(files::download))
+        .route("/{dataset_type}/{id}/resource/{resource_id}/download", get_or_head().to(files::download))
+        .route(
+            "/{dataset_type}/{id}/resource/{resource_id}/download/{filename}",
+            get_or_head().to(files::download),
+        )
         .route("/api", web::get().to(|| version_document(1)))
         .route("/api/{version:[123]}", web::get().to(version_path))
         .route("/api/util/{kind}/{what}", web::get().to(util::util))
@@ -134,6 +143,11 @@ pub fn build_app(
             Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
                 .custom_request_replace("method", |request| request.method().to_string()),
         )
+}
+
+/// A route answering GET and HEAD.
+fn get_or_head() -> actix_web::Route {
+    web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
 }
 
 fn add_cors_headers(headers: &mut header::HeaderMap, origin: Option<&str>) {

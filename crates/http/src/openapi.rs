@@ -113,6 +113,9 @@ fn operation(action: &Action, request: &RequestDoc, response: &ResponseDoc, get:
         builder = builder.parameters(Some(query_parameters(request)));
     } else {
         let required = has_required_fields(request);
+        // Actions that store a file also take `multipart/form-data` with a file part named
+        // `upload` (their descriptions say so); only the JSON form is described here, as form
+        // field names are free and multipart headers cannot carry every string JSON can.
         builder = builder.request_body(Some(
             RequestBodyBuilder::new()
                 .content(

@@ -5,6 +5,7 @@
 
 mod conn;
 mod error;
+mod files;
 mod migrate;
 mod queries;
 mod rows;
@@ -19,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use diesel::Connection;
 
 pub use error::{StorageError, StorageResult};
+pub use files::{FileStore, ObjectWriter, StoredFile, WrittenObject};
 pub use migrate::SchemaStatus;
 pub use queries::{
     ActivityFilter, ActivityStream, GroupFilter, GroupPackages, IndexedPackage, TagSearch, UserFilter,

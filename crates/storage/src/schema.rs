@@ -194,3 +194,16 @@ diesel::table! {
         id -> Text,
     }
 }
+
+diesel::table! {
+    resource_files (resource_id) {
+        resource_id -> Text,
+        package_id -> Text,
+        object_key -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        content_type -> Text,
+        file_name -> Text,
+        stored_at -> Timestamp,
+    }
+}

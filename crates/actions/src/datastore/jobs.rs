@@ -127,7 +127,7 @@ pub fn load_resource_file(
     hint: Option<&str>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, String> {
-    let ctx = Context { actor, services };
+    let ctx = Context::new(actor, services, None);
     let service = service(&ctx).map_err(|e| e.to_string())?;
     target(&ctx, resource_id, Privilege::Edit).map_err(|e| describe(&e))?;
     // The file's own name and content say what it is, unless the caller says otherwise.
@@ -164,6 +164,31 @@ fn invalid_row(message: &str) -> serde_json::Map<String, Value> {
     dict
 }
 
+/// The formats a new upload is loaded into the DataStore for, by itself (xloader's
+/// `ckanext.xloader.formats` that it can read).
+const LOADED_FORMATS: &[&str] = &["csv", "tsv", "xlsx", "text/csv", "text/tab-separated-values"];
+
+/// After a file was uploaded to a resource: a CSV, TSV or XLSX is loaded into the DataStore in
+/// the background, as xloader does on upload. Failing to start is logged, never the call's error.
+pub fn load_upload(services: &crate::Services, actor: datahavn_domain::user::Actor, resource: &Value) {
+    if services.datastore.is_none() {
+        return;
+    }
+    let Some(id) = resource.get("id").and_then(Value::as_str) else { return };
+    let format =
+        resource.get("format").and_then(Value::as_str).unwrap_or_default().trim().to_ascii_lowercase();
+    let named = resource.get("url").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
+    let loadable = LOADED_FORMATS.contains(&format.as_str())
+        || (format.is_empty() && [".csv", ".tsv", ".xlsx"].iter().any(|e| named.ends_with(e)));
+    if !loadable {
+        return;
+    }
+    let ctx = Context::new(actor, services, None);
+    if let Err(error) = submit(&ctx, id, None) {
+        log::warn!("could not start loading resource {id} into the DataStore: {error}");
+    }
+}
+
 /// Starts loading the resource's file in the background, as `ctx.actor`. `None` when a load
 /// of it is already under way.
 pub(crate) fn submit(
@@ -185,7 +210,7 @@ pub(crate) fn submit(
     std::thread::Builder::new()
         .name(format!("load {resource_id}"))
         .spawn(move || {
-            let ctx = Context { actor, services: &services };
+            let ctx = Context::new(actor, &services, None);
             run_load(&ctx, &resource_id, &url, hint.as_deref());
         })
         .map_err(|e| ActionError::Internal(format!("cannot start a load: {e}")))?;
@@ -198,7 +223,7 @@ fn run_load(ctx: &Context<'_>, resource_id: &str, url: &str, hint: Option<&str>)
     jobs.update(resource_id, |job| job.status = "running");
     jobs.log(resource_id, "INFO", format!("Fetching {url}"));
     let outcome = (|| -> Result<u64, String> {
-        let file = fetch(service, url)?;
+        let file = fetch(ctx, service, resource_id, url)?;
         jobs.log(resource_id, "INFO", "Loading rows".into());
         let mut progress = |rows: u64| jobs.update(resource_id, |job| job.rows_loaded = rows);
         let rows = load_file(service, resource_id, file.path(), hint, &mut progress)?;
@@ -227,9 +252,22 @@ fn run_load(ctx: &Context<'_>, resource_id: &str, url: &str, hint: Option<&str>)
 
 /// The resource's file in a temporary file: an uploaded file from the file store, or the
 /// resource's URL fetched (at most the configured size).
-fn fetch(service: &DatastoreService, url: &str) -> Result<tempfile::NamedTempFile, String> {
+fn fetch(
+    ctx: &Context<'_>,
+    service: &DatastoreService,
+    resource_id: &str,
+    url: &str,
+) -> Result<tempfile::NamedTempFile, String> {
     let mut file = tempfile::NamedTempFile::new().map_err(|e| format!("temporary file: {e}"))?;
     let limit = service.settings.max_load_bytes;
+    let stored = ctx.store().read(|tx| tx.resource_file(resource_id)).map_err(|e| e.to_string())?;
+    if let Some(stored) = stored {
+        ctx.services
+            .files
+            .copy_to(&stored.object_key, file.as_file_mut(), limit)
+            .map_err(|e| format!("Cannot read the uploaded file: {e}"))?;
+        return Ok(file);
+    }
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(format!("Cannot fetch {url:?}: not an http(s) URL"));
     }

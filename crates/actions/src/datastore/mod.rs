@@ -20,6 +20,7 @@ use crate::{ActionError, ActionResult, Context};
 
 pub use jobs::{
     DATASTORE_LOAD, LoadJobs, LoadStatus, XLOADER_STATUS, XLOADER_SUBMIT, load_file, load_resource_file,
+    load_upload,
 };
 pub use read::{DATASTORE_INFO, DATASTORE_SEARCH, DATASTORE_SEARCH_SQL, search_for_dump};
 pub use write::{
@@ -170,6 +171,17 @@ pub(crate) fn target_in(
         )));
     }
     Ok(Target { resource })
+}
+
+/// Resources that are gone take their tables with them, as CKAN's DataStore drops the table of
+/// a deleted resource. Failures are logged: the resources are already gone.
+pub(crate) fn forget(ctx: &Context<'_>, resource_ids: &[String]) {
+    let Some(service) = ctx.services.datastore.as_deref() else { return };
+    for id in resource_ids {
+        if let Err(error) = service.tables.drop_table(id) {
+            log::warn!("could not drop the DataStore table of resource {id}: {error}");
+        }
+    }
 }
 
 /// CKAN's `_check_read_only`: only tables made for editing take writes without `force`.

@@ -492,6 +492,6 @@ mod tests {
         let dataset =
             record(json!({"name": "res", "resources": [{"url": "x", "name": 3, "description": null}]}));
         let resource = dataset.document["resources"][0].as_object().cloned().unwrap_or_default();
-        check::<ResourceDict>(&crate::render::render_resource(&resource, "pkg-id", 0));
+        check::<ResourceDict>(&crate::render::render_resource(&resource, "pkg-id", 0, "http://site"));
     }
 }
