@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # DataStore benchmark: loading a ROWS-row, 10-column CSV (`datahavn datastore load`; on
-# PostgreSQL next to a bare `COPY` of the same file into a table of the same types), then
-# `datastore_search` with a filter and a sort on indexed fields (varied values, 1 and 16
-# connections), a full-text `q` search (varied words), and a dump of the whole table.
+# PostgreSQL next to a bare `COPY` of the same file into a table of the same types, and waiting
+# after each load for the background fill of `_full_text`), then `datastore_search` with a
+# filter and a sort on one index over (station, day) (varied values, 1 and 16 connections), a
+# full-text `q` search (varied words), and a dump of the whole table.
 #
 #   bench/datastore.sh [sqlite|postgres]   (postgres uses $BENCH_DATABASE_URL, a database whose
 #                                           `public` and `datastore` schemas this benchmark EMPTIES)
