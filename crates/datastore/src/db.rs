@@ -56,9 +56,25 @@ pub(crate) struct PgManager {
 pub(crate) struct PgConn {
     pub client: postgres::Client,
     statements: std::collections::HashMap<String, postgres::Statement>,
+    /// The `statement_timeout` (ms) this connection's session was given; None: the server's.
+    timeout_ms: Option<u64>,
 }
 
 impl PgConn {
+    /// Gives the session `statement_timeout` = `ms` (None: back to the server's setting), with
+    /// a round trip only when it changes: searches set theirs, every other use resets it.
+    pub(crate) fn set_timeout(&mut self, ms: Option<u64>) -> Result<(), postgres::Error> {
+        if self.timeout_ms == ms {
+            return Ok(());
+        }
+        match ms {
+            Some(ms) => self.client.batch_execute(&format!("SET statement_timeout = {ms}"))?,
+            None => self.client.batch_execute("RESET statement_timeout")?,
+        }
+        self.timeout_ms = ms;
+        Ok(())
+    }
+
     /// The prepared statement for `sql`, prepared on first use (at most 200 kept).
     pub(crate) fn prepared(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
         if let Some(s) = self.statements.get(sql) {
@@ -93,7 +109,7 @@ impl r2d2::ManageConnection for PgManager {
 
     fn connect(&self) -> Result<Self::Connection, Self::Error> {
         let client = self.config.connect(postgres::NoTls)?;
-        Ok(PgConn { client, statements: std::collections::HashMap::new() })
+        Ok(PgConn { client, statements: std::collections::HashMap::new(), timeout_ms: None })
     }
 
     fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
@@ -108,6 +124,17 @@ impl r2d2::ManageConnection for PgManager {
 pub(crate) enum Pool {
     Sqlite { pool: r2d2::Pool<SqliteManager>, path: PathBuf },
     Postgres(r2d2::Pool<PgManager>),
+}
+
+/// A pooled PostgreSQL connection with the session's statement time limit set to `timeout_ms`
+/// (None: the server's own).
+pub(crate) fn pg_get(
+    pool: &r2d2::Pool<PgManager>,
+    timeout_ms: Option<u64>,
+) -> DatastoreResult<r2d2::PooledConnection<PgManager>> {
+    let mut conn = pool.get()?;
+    conn.set_timeout(timeout_ms)?;
+    Ok(conn)
 }
 
 impl Pool {
@@ -153,6 +180,9 @@ impl Pool {
                      CREATE TABLE IF NOT EXISTS datastore.{ALIAS} (name TEXT PRIMARY KEY, resource_id TEXT NOT NULL);
                      CREATE OR REPLACE FUNCTION datastore.populate_full_text() RETURNS trigger AS $f$
                      BEGIN
+                       IF TG_OP = 'UPDATE' AND NEW._full_text IS DISTINCT FROM OLD._full_text THEN
+                         RETURN NEW;
+                       END IF;
                        NEW._full_text := to_tsvector('english', coalesce((SELECT string_agg(value, ' ')
                          FROM json_each_text(row_to_json(NEW)) WHERE key = ANY(TG_ARGV)), ''));
                        RETURN NEW;

@@ -14,6 +14,7 @@ mod dialect;
 mod dump;
 mod error;
 mod exec;
+mod fulltext;
 mod load;
 mod meta;
 mod search;
@@ -23,7 +24,9 @@ mod types;
 mod write;
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 pub use db::DatastoreUrl;
 pub use error::{DatastoreError, DatastoreResult};
@@ -45,14 +48,56 @@ struct Inner {
     pool: Pool,
     /// Table metadata by resource id, filled on first use and forgotten on every change.
     cache: RwLock<HashMap<String, Arc<TableMeta>>>,
+    /// The statement time limit of a search (PostgreSQL), in milliseconds.
+    search_timeout_ms: AtomicU64,
+    /// Whether loaded tables get their full text filled in the background (PostgreSQL).
+    background_full_text: AtomicBool,
+    /// Tells the background full-text worker of a table to fill (PostgreSQL).
+    fill_queue: Mutex<Option<std::sync::mpsc::Sender<String>>>,
 }
+
+/// The default time limit of a search.
+pub const DEFAULT_SEARCH_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Datastore {
     /// Opens (creating the SQLite file / the PostgreSQL schema `datastore` and the metadata
     /// table if missing).
     pub fn open(url: &DatastoreUrl, max_connections: u32) -> DatastoreResult<Self> {
         let pool = Pool::open(url, max_connections)?;
-        Ok(Self { inner: Arc::new(Inner { pool, cache: RwLock::new(HashMap::new()) }) })
+        let postgres = matches!(pool, Pool::Postgres(_));
+        let ds = Self {
+            inner: Arc::new(Inner {
+                pool,
+                cache: RwLock::new(HashMap::new()),
+                search_timeout_ms: AtomicU64::new(duration_ms(DEFAULT_SEARCH_TIMEOUT)),
+                background_full_text: AtomicBool::new(true),
+                fill_queue: Mutex::new(None),
+            }),
+        };
+        if postgres {
+            fulltext::start_worker(&ds);
+        }
+        Ok(ds)
+    }
+
+    /// Sets the time limit of a search's statements (PostgreSQL; default 10 s). A search
+    /// running past it ends with `DatastoreError::Timeout`.
+    pub fn set_search_timeout(&self, timeout: Duration) {
+        self.inner.search_timeout_ms.store(duration_ms(timeout), Ordering::Relaxed);
+    }
+
+    pub(crate) fn search_timeout_ms(&self) -> u64 {
+        self.inner.search_timeout_ms.load(Ordering::Relaxed)
+    }
+
+    /// Whether tables loaded on PostgreSQL get their full text computed in the background
+    /// (the default) or only when `fill_full_text` is called. Searches are complete either way.
+    pub fn set_background_full_text(&self, on: bool) {
+        self.inner.background_full_text.store(on, Ordering::Relaxed);
+    }
+
+    pub(crate) fn background_full_text(&self) -> bool {
+        self.inner.background_full_text.load(Ordering::Relaxed)
     }
 
     /// `"sqlite"` or `"postgresql"`.
@@ -85,7 +130,7 @@ impl Datastore {
                 f(&mut *conn)
             }
             Pool::Postgres(pool) => {
-                let mut conn = pool.get()?;
+                let mut conn = db::pg_get(pool, None)?;
                 f(&mut conn.client)
             }
         }
@@ -110,7 +155,7 @@ impl Datastore {
                 Ok(out)
             }
             Pool::Postgres(pool) => {
-                let mut conn = pool.get()?;
+                let mut conn = db::pg_get(pool, None)?;
                 let mut tx = conn.transaction().map_err(exec::DbErr::from)?;
                 let out = f(&mut tx)?;
                 if commit {
@@ -169,4 +214,9 @@ impl Datastore {
         }
         self.with_conn(|c| meta::alias_target(c, name))
     }
+}
+
+/// A duration in whole milliseconds (at least 1).
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }

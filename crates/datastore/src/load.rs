@@ -12,7 +12,8 @@ use crate::exec::{DbErr, Exec};
 use crate::guard::Dialect;
 use crate::meta::{self, MetaField, TableMeta};
 use crate::table::{
-    create_fulltext, create_indexes, create_sql, doc_expr, resolve_fields, sqlite_doc, sqlite_fts_triggers,
+    create_fulltext, create_indexes, create_sql, doc_expr, fulltext_triggers, resolve_fields, sqlite_doc,
+    sqlite_fts_triggers,
 };
 use crate::types::{FieldSpec, coerce_text};
 
@@ -27,17 +28,22 @@ fn load_error(e: DbErr) -> DatastoreError {
     DatastoreError::validation("records", e.message)
 }
 
-/// COPY text format escaping.
+/// COPY text format escaping (the text copied in runs between the bytes to escape).
 fn copy_escape(out: &mut String, s: &str) {
-    for ch in s.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'\\' => "\\\\",
+            b'\t' => "\\t",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(escaped);
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
 }
 
 fn width_error(n: u64, got: usize, want: usize) -> DatastoreError {
@@ -81,7 +87,7 @@ impl Datastore {
         let tmp = format!("{resource_id}__load");
         let out = match self.pool() {
             Pool::Postgres(pool) => {
-                let mut client = pool.get()?;
+                let mut client = crate::db::pg_get(pool, None)?;
                 let mut tx = client.transaction().map_err(DbErr::from)?;
                 let n = load_pg(&mut tx, &mut m, &tmp, rows, progress)?;
                 tx.commit().map_err(DbErr::from)?;
@@ -98,6 +104,9 @@ impl Datastore {
             }
         };
         self.forget(resource_id);
+        if out.is_ok() && m.full_text_pending.is_some() {
+            self.queue_fill(resource_id);
+        }
         out
     }
 }
@@ -110,7 +119,7 @@ fn swap(c: &mut dyn Exec, m: &mut TableMeta, tmp: &str, count: u64) -> Datastore
     match d {
         Dialect::Postgres => {
             c.batch(&format!(
-                "ALTER TABLE {} RENAME TO {}; ALTER INDEX datastore.{} RENAME TO {}",
+                "ALTER TABLE {} RENAME TO {}; ALTER INDEX IF EXISTS datastore.{} RENAME TO {}",
                 table(d, tmp),
                 ident(&rid),
                 ident(&format!("{tmp}_ft")),
@@ -149,7 +158,9 @@ fn load_pg(
     let cols: Vec<String> = m.fields.iter().map(|f| ident(&f.id)).collect();
     let mut n = 0u64;
     if width > 0 {
-        let sql = format!("COPY {} ({}) FROM STDIN", table(d, tmp), cols.join(", "));
+        // FREEZE: the table was created in this transaction, so its rows can be written
+        // frozen, sparing the first reads after the load from setting their hint bits.
+        let sql = format!("COPY {} ({}) FROM STDIN WITH (FREEZE)", table(d, tmp), cols.join(", "));
         let mut writer = tx.copy_in(sql.as_str()).map_err(load_error_pg)?;
         let mut buf = String::with_capacity(1 << 17);
         for row in rows {
@@ -184,14 +195,14 @@ fn load_pg(
             n += 1;
         }
     }
-    if let Some(doc) = doc_expr(&m.fields, "") {
-        tx.batch_execute(&format!(
-            "UPDATE {} SET \"_full_text\" = to_tsvector('english', {doc})",
-            table(d, tmp)
-        ))
-        .map_err(DbErr::from)?;
+    if doc_expr(&m.fields, "").is_some() {
+        // `_full_text` is filled afterwards, in the background (see `fulltext`); new rows
+        // written meanwhile get theirs from the trigger.
+        m.full_text_pending = Some(uuid::Uuid::new_v4().simple().to_string());
+        fulltext_triggers(tx, tmp, &m.fields)?;
+    } else {
+        create_fulltext(tx, tmp, &m.fields, true)?;
     }
-    create_fulltext(tx, tmp, &m.fields, true)?;
     swap(tx, m, tmp, n)?;
     Ok(n)
 }
@@ -247,7 +258,7 @@ fn load_sqlite(
                         DatastoreError::validation_with("records", e, ("records_row", Value::from(n - 1)))
                     })?,
                 };
-                values.push(cell.to_sqlite());
+                values.push(cell.into_sqlite());
             }
             stmt.execute(rusqlite::params_from_iter(values.iter()))
                 .map_err(|e| load_error(DbErr::from(e)))?;

@@ -37,6 +37,10 @@ pub(crate) struct TableMeta {
     pub indexes: Vec<String>,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// PostgreSQL: set by a load (a token of its own) while the rows' `_full_text` is still
+    /// being filled in the background; searches compute the vector of rows not yet filled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_text_pending: Option<String>,
     #[serde(skip)]
     pub count: u64,
 }
@@ -177,4 +181,12 @@ pub(crate) fn set_aliases(c: &mut dyn Exec, resource_id: &str, aliases: &[String
         c.exec(&format!("INSERT INTO {} (name, resource_id) VALUES ({name}, {rid})", alias_table(d)), &p)?;
     }
     Ok(())
+}
+
+/// The tables whose full text is still being filled (PostgreSQL).
+pub(crate) fn full_text_pending(c: &mut dyn Exec) -> DatastoreResult<Vec<String>> {
+    let d = c.dialect();
+    let sql = format!("SELECT resource_id FROM {} WHERE meta LIKE '%\"full_text_pending\"%'", meta_table(d));
+    let rows = c.rows(&sql, &Params::new(d))?;
+    Ok(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect())
 }

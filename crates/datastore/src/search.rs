@@ -3,9 +3,10 @@
 use serde_json::{Map, Value};
 
 use crate::Datastore;
-use crate::db::Pool;
+use crate::db::{PgConn, Pool, pg_get};
 use crate::dialect::{Params, fts_table, ident, pg_refs, table};
 use crate::error::{DatastoreError, DatastoreResult};
+use crate::fulltext::vector_expr;
 use crate::guard::Dialect;
 use crate::meta::TableMeta;
 use crate::types::{ColType, Kind, RecordsFormat, Search, SearchResult, field_json, number_value};
@@ -133,8 +134,14 @@ impl Datastore {
                     let q_ph = p.push_text(q);
                     let f = if s.plain { "plainto_tsquery" } else { "to_tsquery" };
                     let query = format!("{f}({lang_ph}::regconfig, {q_ph})");
-                    wheres.push(format!("{t}.\"_full_text\" @@ {query}"));
-                    ranks.push(("rank".into(), format!("ts_rank({t}.\"_full_text\", {query}, 32)")));
+                    // While a load's full text is being filled, rows not yet filled have
+                    // their vector computed here, so that no row is missed.
+                    let vector = match (&m.full_text_pending, vector_expr(m, &format!("{t}."))) {
+                        (Some(_), Some(computed)) => format!("coalesce({t}.\"_full_text\", {computed})"),
+                        _ => format!("{t}.\"_full_text\""),
+                    };
+                    wheres.push(format!("{vector} @@ {query}"));
+                    ranks.push(("rank".into(), format!("ts_rank({vector}, {query}, 32)")));
                 }
                 Dialect::Sqlite => {
                     let ph = p.push_text(&fts5_query(q, s.plain));
@@ -293,50 +300,12 @@ impl Datastore {
     ) -> DatastoreResult<()> {
         match self.pool() {
             Pool::Postgres(pool) => {
-                let mut conn = pool.get()?;
-                let values = q.params.pg();
-                let stmt = conn.prepared(&q.sql).map_err(query_error)?;
-                let mut rows = conn.client.query_raw(&stmt, pg_refs(&values)).map_err(query_error)?;
-                while let Some(row) =
-                    postgres::fallible_iterator::FallibleIterator::next(&mut rows).map_err(query_error)?
-                {
-                    let text: &str = row.try_get(0).map_err(query_error)?;
-                    let values: Vec<Value> =
-                        serde_json::from_str(text).map_err(|e| DatastoreError::Internal(e.to_string()))?;
-                    let values = values
-                        .into_iter()
-                        .zip(&q.cols)
-                        .map(|(v, c)| match (&c.kind, v) {
-                            (OutKind::Col(ct), Value::Number(n)) if ct.kind == Kind::Numeric && !ct.array => {
-                                number_value(&n.to_string())
-                            }
-                            (OutKind::Col(ct), Value::Number(n))
-                                if matches!(ct.kind, Kind::Float4 | Kind::Float8) && !ct.array =>
-                            {
-                                n.as_f64().map_or(Value::Number(n), Value::from)
-                            }
-                            (_, v) => v,
-                        })
-                        .collect();
-                    each(values)?;
-                }
-                Ok(())
+                let mut conn = pg_get(pool, None)?;
+                pg_rows(&mut conn, q, each)
             }
             Pool::Sqlite { pool, .. } => {
                 let conn = pool.get()?;
-                let values = q.params.sqlite();
-                let mut stmt = conn.prepare_cached(&q.sql).map_err(sqlite_query_error)?;
-                let mut rows =
-                    stmt.query(rusqlite::params_from_iter(values.iter())).map_err(sqlite_query_error)?;
-                while let Some(row) = rows.next().map_err(sqlite_query_error)? {
-                    let mut out = Vec::with_capacity(q.cols.len());
-                    for (i, c) in q.cols.iter().enumerate() {
-                        let v = row.get_ref(i).map_err(sqlite_query_error)?;
-                        out.push(sqlite_value(v, &c.kind));
-                    }
-                    each(out)?;
-                }
-                Ok(())
+                sqlite_rows(&conn, q, each)
             }
         }
     }
@@ -345,62 +314,141 @@ impl Datastore {
         let m = self.meta_read(&search.resource_id)?;
         let q = self.build_query(&m, search)?;
         let mut rows = Vec::new();
-        self.for_each_row(&q, &mut |r| {
-            rows.push(r);
-            Ok(())
-        })?;
-        let records = match search.records_format {
-            RecordsFormat::Objects => Value::Array(
-                rows.into_iter()
-                    .map(|r| {
-                        let mut obj = Map::with_capacity(r.len());
-                        for (c, v) in q.cols.iter().zip(r) {
-                            obj.insert(c.id.clone(), v);
-                        }
-                        Value::Object(obj)
-                    })
-                    .collect(),
-            ),
-            RecordsFormat::Lists => Value::Array(rows.into_iter().map(Value::Array).collect()),
-            RecordsFormat::Csv | RecordsFormat::Tsv => {
-                let delim = if search.records_format == RecordsFormat::Csv { b',' } else { b'\t' };
-                let mut w = csv::WriterBuilder::new().delimiter(delim).from_writer(Vec::new());
-                for r in &rows {
-                    w.write_record(r.iter().map(cell_text))
-                        .map_err(|e| DatastoreError::Internal(e.to_string()))?;
-                }
-                let bytes = w.into_inner().map_err(|e| DatastoreError::Internal(e.to_string()))?;
-                Value::String(String::from_utf8_lossy(&bytes).into_owned())
-            }
-        };
-        let (total, total_was_estimated) = if !search.include_total {
-            (None, false)
-        } else if let Some(threshold) = search.total_estimation_threshold
-            && !q.has_where
-            && !search.distinct
-            && m.count >= threshold
-        {
-            (Some(m.count), true)
-        } else {
-            let n = self.with_conn(|c| {
-                let rows = c.rows(&q.count_sql, &q.params).map_err(|e| {
-                    if e.timeout { DatastoreError::Timeout } else { invalid_query(&e.message) }
+        let count_needed = search.include_total
+            && !(search.total_estimation_threshold.is_some_and(|t| m.count >= t)
+                && !q.has_where
+                && !search.distinct);
+        let mut count = None;
+        match self.pool() {
+            Pool::Postgres(pool) => {
+                let mut conn = pg_get(pool, Some(self.search_timeout_ms()))?;
+                pg_rows(&mut conn, &q, &mut |r| {
+                    rows.push(r);
+                    Ok(())
                 })?;
-                Ok(rows
-                    .first()
-                    .and_then(|r| r.first().cloned().flatten())
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0))
-            })?;
-            (Some(n), false)
-        };
-        Ok(SearchResult {
-            fields: q.cols.iter().map(OutCol::field_json).collect(),
-            records,
-            total,
-            total_was_estimated,
-        })
+                if count_needed {
+                    count = Some(count_rows(&mut conn.client, &q)?);
+                }
+            }
+            Pool::Sqlite { pool, .. } => {
+                let mut conn = pool.get()?;
+                sqlite_rows(&conn, &q, &mut |r| {
+                    rows.push(r);
+                    Ok(())
+                })?;
+                if count_needed {
+                    count = Some(count_rows(&mut *conn, &q)?);
+                }
+            }
+        }
+        answer(search, &m, q, rows, count)
     }
+}
+
+/// The number of rows a query matches.
+fn count_rows(c: &mut dyn crate::exec::Exec, q: &Query) -> DatastoreResult<u64> {
+    let rows = c
+        .rows(&q.count_sql, &q.params)
+        .map_err(|e| if e.timeout { DatastoreError::Timeout } else { invalid_query(&e.message) })?;
+    Ok(rows.first().and_then(|r| r.first().cloned().flatten()).and_then(|s| s.parse().ok()).unwrap_or(0))
+}
+
+fn pg_rows(
+    conn: &mut PgConn,
+    q: &Query,
+    each: &mut dyn FnMut(Vec<Value>) -> DatastoreResult<()>,
+) -> DatastoreResult<()> {
+    let values = q.params.pg();
+    let stmt = conn.prepared(&q.sql).map_err(query_error)?;
+    let mut rows = conn.client.query_raw(&stmt, pg_refs(&values)).map_err(query_error)?;
+    while let Some(row) =
+        postgres::fallible_iterator::FallibleIterator::next(&mut rows).map_err(query_error)?
+    {
+        let text: &str = row.try_get(0).map_err(query_error)?;
+        let values: Vec<Value> =
+            serde_json::from_str(text).map_err(|e| DatastoreError::Internal(e.to_string()))?;
+        let values = values
+            .into_iter()
+            .zip(&q.cols)
+            .map(|(v, c)| match (&c.kind, v) {
+                (OutKind::Col(ct), Value::Number(n)) if ct.kind == Kind::Numeric && !ct.array => {
+                    number_value(&n.to_string())
+                }
+                (OutKind::Col(ct), Value::Number(n))
+                    if matches!(ct.kind, Kind::Float4 | Kind::Float8) && !ct.array =>
+                {
+                    n.as_f64().map_or(Value::Number(n), Value::from)
+                }
+                (_, v) => v,
+            })
+            .collect();
+        each(values)?;
+    }
+    Ok(())
+}
+
+fn sqlite_rows(
+    conn: &rusqlite::Connection,
+    q: &Query,
+    each: &mut dyn FnMut(Vec<Value>) -> DatastoreResult<()>,
+) -> DatastoreResult<()> {
+    let values = q.params.sqlite();
+    let mut stmt = conn.prepare_cached(&q.sql).map_err(sqlite_query_error)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(values.iter())).map_err(sqlite_query_error)?;
+    while let Some(row) = rows.next().map_err(sqlite_query_error)? {
+        let mut out = Vec::with_capacity(q.cols.len());
+        for (i, c) in q.cols.iter().enumerate() {
+            let v = row.get_ref(i).map_err(sqlite_query_error)?;
+            out.push(sqlite_value(v, &c.kind));
+        }
+        each(out)?;
+    }
+    Ok(())
+}
+
+/// The answer of a search from the rows (and the count) its query gave.
+fn answer(
+    search: &Search,
+    m: &TableMeta,
+    q: Query,
+    rows: Vec<Vec<Value>>,
+    count: Option<u64>,
+) -> DatastoreResult<SearchResult> {
+    let records = match search.records_format {
+        RecordsFormat::Objects => Value::Array(
+            rows.into_iter()
+                .map(|r| {
+                    let mut obj = Map::with_capacity(r.len());
+                    for (c, v) in q.cols.iter().zip(r) {
+                        obj.insert(c.id.clone(), v);
+                    }
+                    Value::Object(obj)
+                })
+                .collect(),
+        ),
+        RecordsFormat::Lists => Value::Array(rows.into_iter().map(Value::Array).collect()),
+        RecordsFormat::Csv | RecordsFormat::Tsv => {
+            let delim = if search.records_format == RecordsFormat::Csv { b',' } else { b'\t' };
+            let mut w = csv::WriterBuilder::new().delimiter(delim).from_writer(Vec::new());
+            for r in &rows {
+                w.write_record(r.iter().map(cell_text))
+                    .map_err(|e| DatastoreError::Internal(e.to_string()))?;
+            }
+            let bytes = w.into_inner().map_err(|e| DatastoreError::Internal(e.to_string()))?;
+            Value::String(String::from_utf8_lossy(&bytes).into_owned())
+        }
+    };
+    let (total, total_was_estimated) = match count {
+        Some(n) => (Some(n), false),
+        None if search.include_total => (Some(m.count), true),
+        None => (None, false),
+    };
+    Ok(SearchResult {
+        fields: q.cols.iter().map(OutCol::field_json).collect(),
+        records,
+        total,
+        total_was_estimated,
+    })
 }
 
 /// A value as CSV text: strings as they are, null empty, JSON for the rest.

@@ -308,6 +308,14 @@ impl Cell {
             Cell::Text(s) => V::Text(s.clone()),
         }
     }
+
+    /// `to_sqlite` without copying text.
+    pub(crate) fn into_sqlite(self) -> rusqlite::types::Value {
+        match self {
+            Cell::Text(s) => rusqlite::types::Value::Text(s),
+            other => other.to_sqlite(),
+        }
+    }
 }
 
 fn syntax(kind: Kind, raw: &str) -> String {
@@ -369,13 +377,35 @@ pub(crate) fn coerce_text(s: String, t: ColType) -> Result<Cell, String> {
                     return Ok(Cell::Real(f));
                 }
             }
-            Kind::Date if s.len() == 10 && chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").is_ok() => {
-                return Ok(Cell::Text(s));
-            }
+            Kind::Date if canonical_date_time(&s, false) => return Ok(Cell::Text(s)),
+            Kind::Timestamp if canonical_date_time(&s, true) => return Ok(Cell::Text(s)),
             _ => {}
         }
     }
     coerce(&Value::String(s), t)
+}
+
+/// Whether `s` is a valid `YYYY-MM-DD` date (with `time`: `YYYY-MM-DDTHH:MM:SS`), the form
+/// dates and timestamps are stored in, so that it can be taken as it is.
+fn canonical_date_time(s: &str, time: bool) -> bool {
+    let b = s.as_bytes();
+    if b.len() != if time { 19 } else { 10 } || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    let (Some(y), Some(m), Some(d)) = (num(0, 4), num(5, 7), num(8, 10)) else { return false };
+    if y == 0 || chrono::NaiveDate::from_ymd_opt(i32::try_from(y).unwrap_or(0), m, d).is_none() {
+        return false;
+    }
+    if !time {
+        return true;
+    }
+    if b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return false;
+    }
+    matches!((num(11, 13), num(14, 16), num(17, 19)), (Some(h), Some(mi), Some(sec)) if h < 24 && mi < 60 && sec < 60)
 }
 
 fn cell_json(c: &Cell, kind: Kind) -> Value {

@@ -6,6 +6,7 @@ use crate::Datastore;
 use crate::dialect::{Params, ident, table};
 use crate::error::{DatastoreError, DatastoreResult};
 use crate::exec::{DbErr, Exec};
+use crate::guard::Dialect;
 use crate::meta::{self, TableMeta};
 use crate::table::unique_error;
 use crate::types::{Cell, ColType, WriteMethod, coerce};
@@ -52,6 +53,7 @@ pub(crate) fn write_records(
     let d = c.dialect();
     let t = table(d, &m.resource_id);
     let mut delta = 0i64;
+    let mut explicit_ids = false;
     if m.fields.is_empty() {
         return Ok(0);
     }
@@ -159,9 +161,33 @@ pub(crate) fn write_records(
             format!("INSERT INTO {t} ({}) VALUES ({})", cols.join(", "), vals.join(", "))
         };
         c.exec(&sql, &p).map_err(|e| db_record_error(e, num))?;
+        explicit_ids |= by_id;
         delta += 1;
     }
+    if explicit_ids && d == Dialect::Postgres {
+        advance_id_sequence(c, &m.resource_id)?;
+    }
     Ok(delta)
+}
+
+/// Moves the `_id` sequence of a PostgreSQL table past the largest `_id` in it, so that rows
+/// inserted with `_id` values of their own do not collide with later ones. (SQLite's
+/// `INTEGER PRIMARY KEY` needs nothing of the kind.)
+fn advance_id_sequence(c: &mut dyn Exec, rid: &str) -> DatastoreResult<()> {
+    let d = Dialect::Postgres;
+    let mut p = Params::new(d);
+    let name = p.push_text(&table(d, rid));
+    c.rows(
+        &format!(
+            "SELECT setval(s.seq, m.top)::text FROM \
+             (SELECT pg_get_serial_sequence({name}, '_id')::regclass AS seq) s, \
+             (SELECT max(\"_id\") AS top FROM {t}) m \
+             WHERE s.seq IS NOT NULL AND m.top > coalesce(pg_sequence_last_value(s.seq), 0)",
+            t = table(d, rid)
+        ),
+        &p,
+    )?;
+    Ok(())
 }
 
 /// `WHERE` conditions for CKAN filters: `{"col": value}` equality, `{"col": [v1, v2]}` IN.
