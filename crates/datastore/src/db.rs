@@ -54,13 +54,22 @@ pub(crate) struct PgManager {
 /// prepared statement again when a table it reads changes; the SQL text names every column, and
 /// the single text result column never changes type.)
 pub(crate) struct PgConn {
-    pub client: postgres::Client,
+    /// Always there until the connection is dropped (see `Drop`).
+    client: Option<postgres::Client>,
     statements: std::collections::HashMap<String, postgres::Statement>,
     /// The `statement_timeout` (ms) this connection's session was given; None: the server's.
     timeout_ms: Option<u64>,
 }
 
 impl PgConn {
+    /// The client.
+    pub(crate) fn client(&mut self) -> &mut postgres::Client {
+        match &mut self.client {
+            Some(client) => client,
+            None => unreachable!("a PostgreSQL connection is used after it was dropped"),
+        }
+    }
+
     /// Gives the session `statement_timeout` = `ms` (None: back to the server's setting), with
     /// a round trip only when it changes: searches set theirs, every other use resets it.
     pub(crate) fn set_timeout(&mut self, ms: Option<u64>) -> Result<(), postgres::Error> {
@@ -68,8 +77,8 @@ impl PgConn {
             return Ok(());
         }
         match ms {
-            Some(ms) => self.client.batch_execute(&format!("SET statement_timeout = {ms}"))?,
-            None => self.client.batch_execute("RESET statement_timeout")?,
+            Some(ms) => self.client().batch_execute(&format!("SET statement_timeout = {ms}"))?,
+            None => self.client().batch_execute("RESET statement_timeout")?,
         }
         self.timeout_ms = ms;
         Ok(())
@@ -80,7 +89,7 @@ impl PgConn {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql)?;
+        let s = self.client().prepare(sql)?;
         if self.statements.len() >= 200 {
             self.statements.clear();
         }
@@ -93,13 +102,27 @@ impl std::ops::Deref for PgConn {
     type Target = postgres::Client;
 
     fn deref(&self) -> &postgres::Client {
-        &self.client
+        match &self.client {
+            Some(client) => client,
+            None => unreachable!("a PostgreSQL connection is used after it was dropped"),
+        }
     }
 }
 
 impl std::ops::DerefMut for PgConn {
     fn deref_mut(&mut self) -> &mut postgres::Client {
-        &mut self.client
+        self.client()
+    }
+}
+
+/// The synchronous client closes its connection by running its own async runtime, which panics
+/// on a thread that already runs one (an HTTP worker shutting down drops the pool there): the
+/// client is closed on a thread of its own.
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = std::thread::Builder::new().name("datastore-close".into()).spawn(move || drop(client));
+        }
     }
 }
 
@@ -109,15 +132,15 @@ impl r2d2::ManageConnection for PgManager {
 
     fn connect(&self) -> Result<Self::Connection, Self::Error> {
         let client = self.config.connect(postgres::NoTls)?;
-        Ok(PgConn { client, statements: std::collections::HashMap::new(), timeout_ms: None })
+        Ok(PgConn { client: Some(client), statements: std::collections::HashMap::new(), timeout_ms: None })
     }
 
     fn is_valid(&self, conn: &mut Self::Connection) -> Result<(), Self::Error> {
-        conn.client.simple_query("").map(|_| ())
+        conn.client().simple_query("").map(|_| ())
     }
 
     fn has_broken(&self, conn: &mut Self::Connection) -> bool {
-        conn.client.is_closed()
+        conn.client().is_closed()
     }
 }
 

@@ -126,7 +126,7 @@ impl Datastore {
         let mut conn = pg_get(pool, None)?;
         let key = format!("datastore full text {resource_id}");
         let locked: bool = conn
-            .client
+            .client()
             .query_one("SELECT pg_try_advisory_lock(hashtext($1))", &[&key])
             .map_err(DbErr::from)?
             .try_get(0)
@@ -134,8 +134,8 @@ impl Datastore {
         if !locked {
             return Ok(false);
         }
-        let out = fill_locked(&mut conn.client, resource_id);
-        let _ = conn.client.execute("SELECT pg_advisory_unlock(hashtext($1))", &[&key]);
+        let out = fill_locked(conn.client(), resource_id);
+        let _ = conn.client().execute("SELECT pg_advisory_unlock(hashtext($1))", &[&key]);
         self.forget(resource_id);
         out
     }

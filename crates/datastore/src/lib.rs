@@ -131,7 +131,7 @@ impl Datastore {
             }
             Pool::Postgres(pool) => {
                 let mut conn = db::pg_get(pool, None)?;
-                f(&mut conn.client)
+                f(conn.client())
             }
         }
     }

@@ -327,7 +327,7 @@ impl Datastore {
                     Ok(())
                 })?;
                 if count_needed {
-                    count = Some(count_rows(&mut conn.client, &q)?);
+                    count = Some(count_rows(conn.client(), &q)?);
                 }
             }
             Pool::Sqlite { pool, .. } => {
@@ -360,7 +360,7 @@ fn pg_rows(
 ) -> DatastoreResult<()> {
     let values = q.params.pg();
     let stmt = conn.prepared(&q.sql).map_err(query_error)?;
-    let mut rows = conn.client.query_raw(&stmt, pg_refs(&values)).map_err(query_error)?;
+    let mut rows = conn.client().query_raw(&stmt, pg_refs(&values)).map_err(query_error)?;
     while let Some(row) =
         postgres::fallible_iterator::FallibleIterator::next(&mut rows).map_err(query_error)?
     {

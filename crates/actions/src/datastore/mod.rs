@@ -37,6 +37,7 @@ pub struct DatastoreService {
 
 impl DatastoreService {
     pub fn new(tables: Datastore, settings: DatastoreSettings) -> Self {
+        tables.set_search_timeout(settings.sql_timeout);
         Self { tables, settings, jobs: LoadJobs::default() }
     }
 }
