@@ -99,12 +99,21 @@ impl Site {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
+        let mut server = Server { child: Some(child), base: format!("http://{bind}"), log };
+        // Ready when it answers HTTP (the port listens before the server has started).
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(&bind).is_err() {
-            assert!(Instant::now() < deadline, "server did not start");
+        loop {
+            if TcpStream::connect(&bind).is_ok()
+                && agent().get(format!("{}/api", server.base)).call().is_ok_and(|r| r.status() == 200)
+            {
+                return server;
+            }
+            if let Some(status) = server.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("the server exited ({status}):\n{}", server.log());
+            }
+            assert!(Instant::now() < deadline, "server did not start:\n{}", server.log());
             std::thread::sleep(Duration::from_millis(50));
         }
-        Server { child: Some(child), base: format!("http://{bind}"), log }
     }
 }
 
@@ -136,7 +145,7 @@ impl Server {
             .header("Authorization", token)
             .header("Content-Type", "application/json")
             .send(body.to_string())
-            .unwrap();
+            .unwrap_or_else(|e| panic!("{action}: {e}; the server's log:\n{}", self.log()));
         let status = response.status().as_u16();
         (status, serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap())
     }
