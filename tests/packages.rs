@@ -556,3 +556,26 @@ fn package_show_without_an_id_reports_name_or_id() {
     let shown = w.server.action("package_show", json!({"id": "", "name_or_id": "ref-dataset-1"}), None);
     assert_eq!(shown.result()["name"], "ref-dataset-1");
 }
+
+#[test]
+fn concurrent_writes_of_one_dataset_keep_each_others_changes() {
+    let w = world();
+    w.server
+        .action("package_create", json!({"name": "busy", "owner_org": "ref-org"}), Some(&w.editor))
+        .result();
+    std::thread::scope(|scope| {
+        for key in ["left", "right", "middle"] {
+            let (server, token) = (&w.server, w.editor.as_str());
+            scope.spawn(move || {
+                for n in 0..40 {
+                    let reply = server.action("package_patch", json!({"id": "busy", key: n}), Some(token));
+                    assert_eq!(reply.status, 200, "{}", reply.text);
+                }
+            });
+        }
+    });
+    let shown = w.server.action("package_show", json!({"id": "busy"}), None).result();
+    for key in ["left", "right", "middle"] {
+        assert_eq!(shown[key], json!(39), "a write to {key} was lost");
+    }
+}

@@ -43,6 +43,8 @@ pub struct Store {
 /// A connection lent to one unit of work. Query methods live in `queries/`.
 pub struct Tx<'a> {
     conn: &'a mut AnyConnection,
+    /// Inside a write transaction: rows read to be changed are locked (PostgreSQL).
+    writing: bool,
 }
 
 impl Tx<'_> {
@@ -118,7 +120,7 @@ impl Store {
         E: From<StorageError>,
     {
         let mut conn = self.connection()?;
-        work(&mut Tx { conn: &mut conn })
+        work(&mut Tx { conn: &mut conn, writing: false })
     }
 
     /// Runs work in one transaction: all of it is written, or none. The closure's error type
@@ -131,7 +133,7 @@ impl Store {
         let mut conn = self.connection()?;
         let mut outcome: Option<Result<T, E>> = None;
         let committed = conn.transaction::<(), diesel::result::Error, _>(|c| {
-            let result = work(&mut Tx { conn: c });
+            let result = work(&mut Tx { conn: c, writing: true });
             let failed = result.is_err();
             outcome = Some(result);
             if failed { Err(diesel::result::Error::RollbackTransaction) } else { Ok(()) }

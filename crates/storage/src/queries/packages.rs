@@ -36,6 +36,23 @@ impl Tx<'_> {
 
     /// A dataset by id, else by name (a live dataset before a deleted one of that name).
     pub fn package_by_id_or_name(&mut self, id_or_name: &str) -> StorageResult<Option<PackageRecord>> {
+        let found = self.package_row_by_id_or_name(id_or_name)?;
+        // A write reads the dataset to change it: on PostgreSQL its row is locked until the
+        // transaction ends, and read again, so two writes of one dataset never overwrite each
+        // other's changes (SQLite has one writer at a time).
+        let found = match (found, &mut *self.conn) {
+            (Some(row), crate::conn::AnyConnection::Postgresql(pg)) if self.writing => {
+                diesel::sql_query("SELECT id FROM packages WHERE id = $1 FOR UPDATE")
+                    .bind::<diesel::sql_types::Text, _>(&row.id)
+                    .execute(pg)?;
+                packages::table.find(&row.id).select(PackageRow::as_select()).first(self.conn()).optional()?
+            }
+            (found, _) => found,
+        };
+        found.map(PackageRecord::try_from).transpose()
+    }
+
+    fn package_row_by_id_or_name(&mut self, id_or_name: &str) -> StorageResult<Option<PackageRow>> {
         let by_id =
             packages::table.find(id_or_name).select(PackageRow::as_select()).first(self.conn()).optional()?;
         let row = match by_id {
@@ -47,7 +64,7 @@ impl Tx<'_> {
                 .first(self.conn())
                 .optional()?,
         };
-        row.map(PackageRecord::try_from).transpose()
+        Ok(row)
     }
 
     /// What `package_show` needs: who may read the dataset, and its rendered dict.
