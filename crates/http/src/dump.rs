@@ -64,16 +64,6 @@ fn format_of(name: &str) -> Option<(DumpFormat, &'static str, &'static str)> {
     }
 }
 
-fn token_of(request: &HttpRequest) -> Option<String> {
-    ["Authorization", "X-CKAN-API-Key"]
-        .iter()
-        .filter_map(|name| request.headers().get(*name))
-        .filter_map(|value| value.to_str().ok())
-        .map(str::trim)
-        .find(|value| !value.is_empty())
-        .map(str::to_owned)
-}
-
 fn failure(state: &AppState, error: ActionError) -> HttpResponse {
     let (status, body) = outcome(help_url(&state.services.site.site_url, "datastore_search"), Err(error));
     json_response(status, &body)
@@ -106,7 +96,7 @@ pub async fn dump(state: web::Data<AppState>, request: HttpRequest, path: web::P
         );
     };
     params.insert("resource_id".into(), Value::String(resource_id.clone()));
-    let token = token_of(&request);
+    let token = crate::dispatch::token_header(&request);
     let services = state.services.clone();
     let prepared = web::block(move || {
         let actor = match token {

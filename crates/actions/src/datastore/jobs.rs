@@ -11,7 +11,6 @@ use std::sync::{Mutex, PoisonError};
 use datahavn_datastore::ingest;
 use datahavn_datastore::{DatastoreError, FieldSpec};
 use datahavn_domain::Timestamp;
-use datahavn_domain::params::MISSING_VALUE;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -311,14 +310,6 @@ request! {
     }
 }
 
-fn resource_of(resource_id: &Option<String>, id: &Option<String>) -> ActionResult<String> {
-    resource_id
-        .clone()
-        .or_else(|| id.clone())
-        .filter(|id| !id.trim().is_empty())
-        .ok_or_else(|| ActionError::field("resource_id", MISSING_VALUE))
-}
-
 pub const XLOADER_SUBMIT: Action = Action {
     name: "xloader_submit",
     side_effect_free: false,
@@ -340,7 +331,7 @@ pub const XLOADER_SUBMIT: Action = Action {
     run: |ctx, params| {
         no_junk(params, XloaderSubmitRequest::FIELDS)?;
         let request = XloaderSubmitRequest::parse(params)?;
-        let resource_id = resource_of(&request.resource_id, &request.id)?;
+        let resource_id = super::named_resource(&request.resource_id, &request.id)?;
         Ok(Value::Bool(submit(ctx, &resource_id, request.set_url_type)?.is_some()))
     },
 };
@@ -389,7 +380,7 @@ pub const XLOADER_STATUS: Action = Action {
     ],
     run: |ctx, params| {
         let request = XloaderStatusRequest::parse(params)?;
-        let resource_id = resource_of(&request.resource_id, &request.id)?;
+        let resource_id = super::named_resource(&request.resource_id, &request.id)?;
         target(ctx, &resource_id, Privilege::Edit)?;
         let status = service(ctx)?
             .jobs

@@ -216,6 +216,32 @@ pub(crate) fn mark_active(ctx: &Context<'_>, target: &Target, active: bool) -> A
     (crate::resource::RESOURCE_PATCH.run)(ctx, &Params::new(patch)).map(|_| ())
 }
 
+/// The resource a request names as `resource_id`, or by its older name `id` (409 when neither).
+pub(crate) fn named_resource(resource_id: &Option<String>, id: &Option<String>) -> ActionResult<String> {
+    resource_id
+        .clone()
+        .or_else(|| id.clone())
+        .filter(|id| !id.trim().is_empty())
+        .ok_or_else(|| ActionError::field("resource_id", datahavn_domain::params::MISSING_VALUE))
+}
+
+/// The resource id of the table `name` (a resource id or an alias) names, if the caller may
+/// read the resource; `missing` is CKAN's text for a table that does not exist.
+pub(crate) fn readable_table(
+    ctx: &Context<'_>,
+    service: &DatastoreService,
+    name: &str,
+    missing: impl FnOnce(&str) -> String,
+) -> ActionResult<String> {
+    let resource_id = service
+        .tables
+        .resolve(name)
+        .map_err(failure)?
+        .ok_or_else(|| ActionError::not_found(missing(name)))?;
+    target(ctx, &resource_id, Privilege::Read)?;
+    Ok(resource_id)
+}
+
 /// CKAN's `__junk` check: a key the action does not take is an error.
 pub(crate) fn no_junk(params: &Params, fields: &[&str]) -> ActionResult<()> {
     let junk = crate::request::rest(params, fields);

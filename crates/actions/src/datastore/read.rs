@@ -3,7 +3,7 @@
 
 use datahavn_datastore::{RecordsFormat, Search, guard};
 use datahavn_domain::ValidationErrors;
-use datahavn_domain::params::{MISSING_VALUE, Params};
+use datahavn_domain::params::Params;
 use serde_json::{Map, Value, json};
 
 use super::{Privilege, failure, json_value, names, no_junk, service, target};
@@ -123,18 +123,9 @@ request! {
 fn prepare(ctx: &Context<'_>, request: &DatastoreSearchRequest) -> ActionResult<Search> {
     let service = service(ctx)?;
     let settings = &service.settings;
-    let name = request
-        .resource_id
-        .clone()
-        .or_else(|| request.id.clone())
-        .filter(|id| !id.trim().is_empty())
-        .ok_or_else(|| ActionError::field("resource_id", MISSING_VALUE))?;
-    let resource_id = service
-        .tables
-        .resolve(&name)
-        .map_err(failure)?
-        .ok_or_else(|| ActionError::not_found(format!("Resource \"{name}\" was not found.")))?;
-    target(ctx, &resource_id, Privilege::Read)?;
+    let name = super::named_resource(&request.resource_id, &request.id)?;
+    let resource_id =
+        super::readable_table(ctx, service, &name, |name| format!("Resource \"{name}\" was not found."))?;
     let filters = match &request.filters {
         None => Map::new(),
         Some(Value::Object(filters)) => filters.clone(),
@@ -398,18 +389,10 @@ request! {
 
 fn datastore_info(ctx: &Context<'_>, request: DatastoreInfoRequest) -> ActionResult {
     let service = service(ctx)?;
-    let name = request
-        .resource_id
-        .clone()
-        .or_else(|| request.id.clone())
-        .filter(|id| !id.trim().is_empty())
-        .ok_or_else(|| ActionError::field("resource_id", MISSING_VALUE))?;
-    let resource_id = service
-        .tables
-        .resolve(&name)
-        .map_err(failure)?
-        .ok_or_else(|| ActionError::not_found(format!("Resource/Alias \"{name}\" was not found.")))?;
-    target(ctx, &resource_id, Privilege::Read)?;
+    let name = super::named_resource(&request.resource_id, &request.id)?;
+    let resource_id = super::readable_table(ctx, service, &name, |name| {
+        format!("Resource/Alias \"{name}\" was not found.")
+    })?;
     let info = service
         .tables
         .info(&resource_id)

@@ -324,18 +324,9 @@ request! {
     }
 }
 
-/// The resource id of a request that names it as `resource_id` or `id` (409 when neither).
-fn required_resource(resource_id: &Option<String>, id: &Option<String>) -> ActionResult<String> {
-    resource_id
-        .clone()
-        .or_else(|| id.clone())
-        .filter(|id| !id.trim().is_empty())
-        .ok_or_else(|| ActionError::field("resource_id", MISSING_VALUE))
-}
-
 fn datastore_upsert(ctx: &Context<'_>, request: DatastoreUpsertRequest) -> ActionResult {
     let service = service(ctx)?;
-    let resource_id = required_resource(&request.resource_id, &request.id)?;
+    let resource_id = super::named_resource(&request.resource_id, &request.id)?;
     let method = match request.method.as_deref() {
         None | Some("upsert") => WriteMethod::Upsert,
         Some("insert") => WriteMethod::Insert,
@@ -423,7 +414,7 @@ request! {
 
 fn datastore_delete(ctx: &Context<'_>, request: DatastoreDeleteRequest, keep_table: bool) -> ActionResult {
     let service = service(ctx)?;
-    let resource_id = required_resource(&request.resource_id, &request.id)?;
+    let resource_id = super::named_resource(&request.resource_id, &request.id)?;
     let target = target(ctx, &resource_id, Privilege::Edit)?;
     check_writable(&target, request.force.unwrap_or(false))?;
     if service.tables.info(&resource_id).map_err(failure)?.is_none() {
