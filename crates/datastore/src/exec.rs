@@ -83,16 +83,39 @@ fn sqlite_text(v: rusqlite::types::ValueRef<'_>) -> Option<String> {
     }
 }
 
+fn sqlite_exec(conn: &rusqlite::Connection, sql: &str, params: &Params) -> Result<u64, DbErr> {
+    let values = params.sqlite();
+    let mut stmt = conn.prepare_cached(sql)?;
+    Ok(stmt.execute(rusqlite::params_from_iter(values.iter()))? as u64)
+}
+
+fn sqlite_rows(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &Params,
+) -> Result<Vec<Vec<Option<String>>>, DbErr> {
+    let values = params.sqlite();
+    let mut stmt = conn.prepare_cached(sql)?;
+    let n = stmt.column_count();
+    let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut r = Vec::with_capacity(n);
+        for i in 0..n {
+            r.push(sqlite_text(row.get_ref(i)?));
+        }
+        out.push(r);
+    }
+    Ok(out)
+}
+
 impl Exec for rusqlite::Connection {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
 
     fn exec(&mut self, sql: &str, params: &Params) -> Result<u64, DbErr> {
-        let values = params.sqlite();
-        let mut stmt = self.prepare_cached(sql)?;
-        let n = stmt.execute(rusqlite::params_from_iter(values.iter()))?;
-        Ok(n as u64)
+        sqlite_exec(self, sql, params)
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), DbErr> {
@@ -100,31 +123,18 @@ impl Exec for rusqlite::Connection {
     }
 
     fn rows(&mut self, sql: &str, params: &Params) -> Result<Vec<Vec<Option<String>>>, DbErr> {
-        let values = params.sqlite();
-        let mut stmt = self.prepare_cached(sql)?;
-        let n = stmt.column_count();
-        let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let mut r = Vec::with_capacity(n);
-            for i in 0..n {
-                r.push(sqlite_text(row.get_ref(i)?));
-            }
-            out.push(r);
-        }
-        Ok(out)
+        sqlite_rows(self, sql, params)
     }
 }
 
+/// A transaction runs what its connection runs.
 impl Exec for rusqlite::Transaction<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
 
     fn exec(&mut self, sql: &str, params: &Params) -> Result<u64, DbErr> {
-        let values = params.sqlite();
-        let mut stmt = self.prepare_cached(sql)?;
-        Ok(stmt.execute(rusqlite::params_from_iter(values.iter()))? as u64)
+        sqlite_exec(self, sql, params)
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), DbErr> {
@@ -132,19 +142,7 @@ impl Exec for rusqlite::Transaction<'_> {
     }
 
     fn rows(&mut self, sql: &str, params: &Params) -> Result<Vec<Vec<Option<String>>>, DbErr> {
-        let values = params.sqlite();
-        let mut stmt = self.prepare_cached(sql)?;
-        let n = stmt.column_count();
-        let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let mut r = Vec::with_capacity(n);
-            for i in 0..n {
-                r.push(sqlite_text(row.get_ref(i)?));
-            }
-            out.push(r);
-        }
-        Ok(out)
+        sqlite_rows(self, sql, params)
     }
 }
 
