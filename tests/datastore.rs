@@ -223,7 +223,14 @@ fn bad_input_gets_ckan_errors_and_changes_nothing() {
     let missing =
         w.call("datastore_upsert", json!({"resource_id": "nope", "records": []}), Persona::Sysadmin);
     assert_error(&missing, 404, "Not found: Resource was not found.");
-    assert_eq!(w.call("datastore_function_create", json!({"name": "f"}), Persona::Sysadmin).status, 403);
+    let refused = w.call("datastore_function_create", json!({"name": "f"}), Persona::Sysadmin);
+    assert_error(&refused, 403, "Access denied");
+    let anonymous = w.call("datastore_function_delete", json!({"name": "f"}), Persona::Anonymous);
+    assert_error(
+        &anonymous,
+        403,
+        "Access denied: Action datastore_function_delete requires an authenticated user",
+    );
 }
 
 #[test]

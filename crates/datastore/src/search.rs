@@ -465,18 +465,15 @@ pub(crate) fn invalid_query(orig: &str) -> DatastoreError {
 }
 
 pub(crate) fn query_error(e: postgres::Error) -> DatastoreError {
-    let e = crate::exec::DbErr::from(e);
-    if e.timeout {
-        DatastoreError::Timeout
-    } else if e.unavailable {
-        DatastoreError::Unavailable(e.message)
-    } else {
-        invalid_query(&e.message)
-    }
+    db_query_error(crate::exec::DbErr::from(e))
 }
 
 pub(crate) fn sqlite_query_error(e: rusqlite::Error) -> DatastoreError {
-    let e = crate::exec::DbErr::from(e);
+    db_query_error(crate::exec::DbErr::from(e))
+}
+
+/// A failed query as CKAN reports it: too slow, the database gone, or an invalid query.
+fn db_query_error(e: crate::exec::DbErr) -> DatastoreError {
     if e.timeout {
         DatastoreError::Timeout
     } else if e.unavailable {

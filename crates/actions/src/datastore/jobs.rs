@@ -310,6 +310,12 @@ request! {
     }
 }
 
+const SUBMIT_ERRORS: &[(u16, &str)] = &[
+    (403, "Not allowed to edit the resource's dataset"),
+    (404, "No such resource"),
+    (409, "`resource_id` missing"),
+];
+
 pub const XLOADER_SUBMIT: Action = Action {
     name: "xloader_submit",
     side_effect_free: false,
@@ -323,11 +329,7 @@ pub const XLOADER_SUBMIT: Action = Action {
           resource is already under way.\n:rtype: bool",
     request: request_doc::<XloaderSubmitRequest>,
     response: response_doc::<bool>,
-    errors: &[
-        (403, "Not allowed to edit the resource's dataset"),
-        (404, "No such resource"),
-        (409, "`resource_id` missing"),
-    ],
+    errors: SUBMIT_ERRORS,
     run: |ctx, params| {
         no_junk(params, XloaderSubmitRequest::FIELDS)?;
         let request = XloaderSubmitRequest::parse(params)?;
@@ -346,11 +348,7 @@ pub const DATASTORE_LOAD: Action = Action {
           resource is already under way.\n:rtype: bool",
     request: request_doc::<XloaderSubmitRequest>,
     response: response_doc::<bool>,
-    errors: &[
-        (403, "Not allowed to edit the resource's dataset"),
-        (404, "No such resource"),
-        (409, "`resource_id` missing"),
-    ],
+    errors: SUBMIT_ERRORS,
     run: |ctx, params| (XLOADER_SUBMIT.run)(ctx, params),
 };
 

@@ -492,10 +492,12 @@ request! {
 }
 
 /// CKAN's function actions are for sysadmins and need its PostgreSQL trigger functions; here
-/// no one may create or delete functions.
+/// no one may create or delete functions. CKAN's answers: an anonymous caller needs to log in,
+/// anyone else is denied without a reason.
 fn refused(ctx: &Context<'_>, action: &str, params: &Params) -> ActionResult {
+    crate::args::authenticated(ctx, action)?;
     DatastoreFunctionRequest::parse(params)?;
-    Err(ActionError::denied(format!("User {} not authorized to perform {action}", ctx.actor.name())))
+    Err(ActionError::NotAuthorized(None))
 }
 
 request! {
