@@ -8,7 +8,8 @@
 #   bench/datastore.sh [sqlite|postgres]   (postgres uses $BENCH_DATABASE_URL, a database whose
 #                                           `public` and `datastore` schemas this benchmark EMPTIES)
 #
-# ROWS (default 1000000), LOAD_ROUNDS (3), ROUNDS (3) of DURATION (10s) per wrk figure.
+# ROWS (default 1000000), LOAD_ROUNDS (3), ROUNDS (3) of DURATION (10s) per wrk figure;
+# DATAHAVN_BIN (below).
 # The server, the loader, the database and wrk share the machine's cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,8 +32,14 @@ case "$backend" in
   *) echo "backend: sqlite or postgres" >&2; exit 1 ;;
 esac
 
-cargo build --release --quiet --bin datahavn
-bin="$CARGO_TARGET_DIR/release/datahavn"
+# DATAHAVN_BIN: a datahavn binary to measure instead of this checkout's release build (e.g. an
+# earlier commit's, for a baseline measured in the same conditions).
+if [ -n "${DATAHAVN_BIN:-}" ]; then
+  bin="$DATAHAVN_BIN"
+else
+  cargo build --release --quiet --bin datahavn
+  bin="$CARGO_TARGET_DIR/release/datahavn"
+fi
 work="$(mktemp -d)"
 server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT

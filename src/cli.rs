@@ -380,6 +380,9 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
         TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let services = services(store_args, args.site(&bound), args.migrate)?;
+    if let Some(datastore) = &services.datastore {
+        datahavn_actions::datastore::LoadJobs::fail_interrupted(&datastore.tables);
+    }
     // Build the search index now, so the first search does not wait for it; then follow other
     // processes' writes even while nobody searches (every search catches up first as well).
     services.search.get(&services.store).map_err(|e| e.to_string())?;

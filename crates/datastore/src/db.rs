@@ -14,6 +14,7 @@ pub enum DatastoreUrl {
 
 pub(crate) const META: &str = "_datastore_table";
 pub(crate) const ALIAS: &str = "_datastore_alias";
+pub(crate) const JOBS: &str = "_datastore_load";
 
 #[derive(Debug)]
 pub(crate) struct SqliteManager {
@@ -175,7 +176,9 @@ impl Pool {
                 conn.execute_batch(&format!(
                     "CREATE TABLE IF NOT EXISTS {META} (resource_id TEXT PRIMARY KEY, meta TEXT NOT NULL, \
                      row_count INTEGER NOT NULL DEFAULT 0);
-                     CREATE TABLE IF NOT EXISTS {ALIAS} (name TEXT PRIMARY KEY, resource_id TEXT NOT NULL);"
+                     CREATE TABLE IF NOT EXISTS {ALIAS} (name TEXT PRIMARY KEY, resource_id TEXT NOT NULL);
+                     CREATE TABLE IF NOT EXISTS {JOBS} (resource_id TEXT PRIMARY KEY, state TEXT NOT NULL, \
+                     status TEXT NOT NULL);"
                 ))?;
                 drop(conn);
                 let pool = r2d2::Pool::builder()
@@ -201,6 +204,8 @@ impl Pool {
                      CREATE TABLE IF NOT EXISTS datastore.{META} (resource_id TEXT PRIMARY KEY, meta TEXT NOT NULL, \
                      row_count BIGINT NOT NULL DEFAULT 0);
                      CREATE TABLE IF NOT EXISTS datastore.{ALIAS} (name TEXT PRIMARY KEY, resource_id TEXT NOT NULL);
+                     CREATE TABLE IF NOT EXISTS datastore.{JOBS} (resource_id TEXT PRIMARY KEY, state TEXT NOT NULL, \
+                     status TEXT NOT NULL);
                      CREATE OR REPLACE FUNCTION datastore.populate_full_text() RETURNS trigger AS $f$
                      BEGIN
                        IF TG_OP = 'UPDATE' AND NEW._full_text IS DISTINCT FROM OLD._full_text THEN

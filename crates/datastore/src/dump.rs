@@ -88,12 +88,16 @@ impl Datastore {
                 let delim = if format == DumpFormat::Csv { b',' } else { b'\t' };
                 let mut w = csv::WriterBuilder::new().delimiter(delim).from_writer(&mut *out);
                 w.write_record(&ids).map_err(|e| DatastoreError::Internal(e.to_string()))?;
-                self.for_each_row(&q, &mut |r| {
-                    w.write_record(r.iter().map(cell_text))
-                        .map_err(|e| DatastoreError::Internal(e.to_string()))
-                })?;
                 w.flush().map_err(io)?;
                 drop(w);
+                if !self.copy_csv(&q, delim, &mut *out)? {
+                    let mut w = csv::WriterBuilder::new().delimiter(delim).from_writer(&mut *out);
+                    self.for_each_text_row(&q, None, &mut |cells| {
+                        w.write_record(cells.iter().map(|c| c.as_bytes()))
+                            .map_err(|e| DatastoreError::Internal(e.to_string()))
+                    })?;
+                    w.flush().map_err(io)?;
+                }
             }
             DumpFormat::Json => {
                 let fields: Vec<Value> = q.cols.iter().map(crate::search::OutCol::field_json).collect();

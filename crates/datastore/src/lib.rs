@@ -15,6 +15,7 @@ mod dump;
 mod error;
 mod exec;
 mod fulltext;
+mod jobs;
 mod load;
 mod meta;
 mod search;

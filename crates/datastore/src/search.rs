@@ -1,5 +1,8 @@
 //! `datastore_search`: filters, full-text queries, field lists, sorting, paging, totals.
 
+use std::borrow::Cow;
+use std::io::Write;
+
 use serde_json::{Map, Value};
 
 use crate::Datastore;
@@ -39,6 +42,8 @@ impl OutCol {
 /// A search made into SQL.
 pub(crate) struct Query {
     pub sql: String,
+    /// The same rows with every cell as text (PostgreSQL), for CSV and TSV.
+    pub text_sql: String,
     pub count_sql: String,
     pub params: Params,
     pub cols: Vec<OutCol>,
@@ -270,26 +275,36 @@ impl Datastore {
                 Dialect::Sqlite => items.join(", "),
             }
         };
-        let (sql, count_sql) = if s.distinct {
+        let text_list = |render: &dyn Fn(&str) -> String| -> String {
+            match d {
+                Dialect::Postgres => {
+                    cols.iter().map(|c| pg_text(&render(&c.id), &c.kind)).collect::<Vec<_>>().join(", ")
+                }
+                Dialect::Sqlite => select_list(render),
+            }
+        };
+        let (sql, text_sql, count_sql) = if s.distinct {
             let inner: Vec<String> =
                 cols.iter().map(|c| format!("{} AS {}", expr(&c.id), ident(&c.id))).collect();
             let inner = format!("SELECT DISTINCT {} FROM {t}{join}{where_sql}", inner.join(", "));
             let outer = |id: &str| format!("\"__s\".{}", ident(id));
+            let select =
+                |list: String| format!("SELECT {list} FROM ({inner}) \"__s\"{}{paging}", order_sql(&outer));
             (
-                format!("SELECT {} FROM ({inner}) \"__s\"{}{paging}", select_list(&outer), order_sql(&outer)),
+                select(select_list(&outer)),
+                select(text_list(&outer)),
                 format!("SELECT CAST(count(*) AS TEXT) FROM ({inner}) \"__s\""),
             )
         } else {
+            let select =
+                |list: String| format!("SELECT {list} FROM {t}{join}{where_sql}{}{paging}", order_sql(&expr));
             (
-                format!(
-                    "SELECT {} FROM {t}{join}{where_sql}{}{paging}",
-                    select_list(&expr),
-                    order_sql(&expr)
-                ),
+                select(select_list(&expr)),
+                select(text_list(&expr)),
                 format!("SELECT CAST(count(*) AS TEXT) FROM {t}{join}{where_sql}"),
             )
         };
-        Ok(Query { sql, count_sql, params: p, cols, has_where: !wheres.is_empty() })
+        Ok(Query { sql, text_sql, count_sql, params: p, cols, has_where: !wheres.is_empty() })
     }
 
     /// Runs a query, handing each row (as JSON values in column order) to `each`.
@@ -310,6 +325,66 @@ impl Datastore {
         }
     }
 
+    /// Runs a query, handing each row to `each` as the text of its cells (empty for null) —
+    /// what CSV and TSV hold — without making JSON values of them.
+    pub(crate) fn for_each_text_row(
+        &self,
+        q: &Query,
+        timeout_ms: Option<u64>,
+        each: &mut dyn FnMut(&[Cow<'_, str>]) -> DatastoreResult<()>,
+    ) -> DatastoreResult<()> {
+        match self.pool() {
+            Pool::Postgres(pool) => {
+                let mut conn = pg_get(pool, timeout_ms)?;
+                let values = q.params.pg();
+                let stmt = conn.prepared(&q.text_sql).map_err(query_error)?;
+                let mut rows = conn.client().query_raw(&stmt, pg_refs(&values)).map_err(query_error)?;
+                while let Some(row) =
+                    postgres::fallible_iterator::FallibleIterator::next(&mut rows).map_err(query_error)?
+                {
+                    let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(q.cols.len());
+                    for i in 0..q.cols.len() {
+                        let cell: Option<&str> = row.try_get(i).map_err(query_error)?;
+                        cells.push(Cow::Borrowed(cell.unwrap_or("")));
+                    }
+                    each(&cells)?;
+                }
+                Ok(())
+            }
+            Pool::Sqlite { pool, .. } => {
+                let conn = pool.get()?;
+                let values = q.params.sqlite();
+                let mut stmt = conn.prepare_cached(&q.sql).map_err(sqlite_query_error)?;
+                let mut rows =
+                    stmt.query(rusqlite::params_from_iter(values.iter())).map_err(sqlite_query_error)?;
+                while let Some(row) = rows.next().map_err(sqlite_query_error)? {
+                    let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(q.cols.len());
+                    for (i, c) in q.cols.iter().enumerate() {
+                        cells.push(sqlite_text(row.get_ref(i).map_err(sqlite_query_error)?, &c.kind));
+                    }
+                    each(&cells)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes a query's rows as CSV (with `delimiter`) straight from PostgreSQL's `COPY … TO
+    /// STDOUT`, formatted by the server, when the query has no parameters to bind; `false` when
+    /// it cannot (SQLite, or parameters), and the caller goes row by row.
+    pub(crate) fn copy_csv(&self, q: &Query, delimiter: u8, out: &mut dyn Write) -> DatastoreResult<bool> {
+        let Pool::Postgres(pool) = self.pool() else { return Ok(false) };
+        if !q.params.values.is_empty() {
+            return Ok(false);
+        }
+        let delimiter = if delimiter == b'\t' { "E'\\t'" } else { "','" };
+        let sql = format!("COPY ({}) TO STDOUT WITH (FORMAT csv, DELIMITER {delimiter})", q.text_sql);
+        let mut conn = pg_get(pool, None)?;
+        let mut reader = conn.client().copy_out(&sql).map_err(query_error)?;
+        std::io::copy(&mut reader, out).map_err(|e| DatastoreError::Internal(format!("dump: {e}")))?;
+        Ok(true)
+    }
+
     pub fn search(&self, search: &Search) -> DatastoreResult<SearchResult> {
         let m = self.meta_read(&search.resource_id)?;
         let q = self.build_query(&m, search)?;
@@ -319,6 +394,25 @@ impl Datastore {
                 && !q.has_where
                 && !search.distinct);
         let mut count = None;
+        if matches!(search.records_format, RecordsFormat::Csv | RecordsFormat::Tsv) {
+            let delim = if search.records_format == RecordsFormat::Csv { b',' } else { b'\t' };
+            let mut w = csv::WriterBuilder::new().delimiter(delim).from_writer(Vec::new());
+            self.for_each_text_row(&q, Some(self.search_timeout_ms()), &mut |cells| {
+                w.write_record(cells.iter().map(|c| c.as_bytes()))
+                    .map_err(|e| DatastoreError::Internal(e.to_string()))
+            })?;
+            let bytes = w.into_inner().map_err(|e| DatastoreError::Internal(e.to_string()))?;
+            if count_needed {
+                count = Some(match self.pool() {
+                    Pool::Postgres(pool) => {
+                        count_rows(pg_get(pool, Some(self.search_timeout_ms()))?.client(), &q)?
+                    }
+                    Pool::Sqlite { pool, .. } => count_rows(&mut *pool.get()?, &q)?,
+                });
+            }
+            let text = String::from_utf8(bytes).map_err(|e| DatastoreError::Internal(e.to_string()))?;
+            return answer(search, &m, q, Records::Text(text), count);
+        }
         match self.pool() {
             Pool::Postgres(pool) => {
                 let mut conn = pg_get(pool, Some(self.search_timeout_ms()))?;
@@ -341,7 +435,7 @@ impl Datastore {
                 }
             }
         }
-        answer(search, &m, q, rows, count)
+        answer(search, &m, q, Records::Rows(rows), count)
     }
 }
 
@@ -406,16 +500,26 @@ fn sqlite_rows(
     Ok(())
 }
 
+/// The rows of an answer: JSON values, or CSV/TSV text already written.
+enum Records {
+    Rows(Vec<Vec<Value>>),
+    Text(String),
+}
+
 /// The answer of a search from the rows (and the count) its query gave.
 fn answer(
     search: &Search,
     m: &TableMeta,
     q: Query,
-    rows: Vec<Vec<Value>>,
+    rows: Records,
     count: Option<u64>,
 ) -> DatastoreResult<SearchResult> {
-    let records = match search.records_format {
-        RecordsFormat::Objects => Value::Array(
+    let records = match rows {
+        Records::Text(text) => Value::String(text),
+        Records::Rows(rows) if search.records_format == RecordsFormat::Lists => {
+            Value::Array(rows.into_iter().map(Value::Array).collect())
+        }
+        Records::Rows(rows) => Value::Array(
             rows.into_iter()
                 .map(|r| {
                     let mut obj = Map::with_capacity(r.len());
@@ -426,17 +530,6 @@ fn answer(
                 })
                 .collect(),
         ),
-        RecordsFormat::Lists => Value::Array(rows.into_iter().map(Value::Array).collect()),
-        RecordsFormat::Csv | RecordsFormat::Tsv => {
-            let delim = if search.records_format == RecordsFormat::Csv { b',' } else { b'\t' };
-            let mut w = csv::WriterBuilder::new().delimiter(delim).from_writer(Vec::new());
-            for r in &rows {
-                w.write_record(r.iter().map(cell_text))
-                    .map_err(|e| DatastoreError::Internal(e.to_string()))?;
-            }
-            let bytes = w.into_inner().map_err(|e| DatastoreError::Internal(e.to_string()))?;
-            Value::String(String::from_utf8_lossy(&bytes).into_owned())
-        }
     };
     let (total, total_was_estimated) = match count {
         Some(n) => (Some(n), false),
@@ -480,6 +573,47 @@ fn db_query_error(e: crate::exec::DbErr) -> DatastoreError {
         DatastoreError::Unavailable(e.message)
     } else {
         invalid_query(&e.message)
+    }
+}
+
+/// A PostgreSQL output column as the text a CSV cell holds: CKAN's ISO timestamps,
+/// `true`/`false`, JSON for arrays and `json`, the column's own text for the rest.
+fn pg_text(expr: &str, kind: &OutKind) -> String {
+    match kind {
+        OutKind::Col(ct) if ct.array || matches!(ct.kind, Kind::Json | Kind::Bool) => {
+            format!("to_json({expr})::text")
+        }
+        OutKind::Col(ct) if ct.kind == Kind::Timestamp => format!("replace(CAST({expr} AS text), ' ', 'T')"),
+        _ => format!("CAST({expr} AS text)"),
+    }
+}
+
+/// A SQLite cell as CSV text: the stored text or integer where that is what the JSON answer
+/// would show, else the text of that JSON value.
+fn sqlite_text<'a>(v: rusqlite::types::ValueRef<'a>, kind: &OutKind) -> Cow<'a, str> {
+    use rusqlite::types::ValueRef;
+    match (kind, v) {
+        (_, ValueRef::Null) => Cow::Borrowed(""),
+        (OutKind::Col(ct), ValueRef::Text(t))
+            if !ct.array && !matches!(ct.kind, Kind::Json | Kind::Numeric) =>
+        {
+            String::from_utf8_lossy(t)
+        }
+        (OutKind::Col(ct), ValueRef::Integer(i))
+            if !ct.array
+                && matches!(ct.kind, Kind::Text | Kind::Int2 | Kind::Int4 | Kind::Int8 | Kind::Numeric) =>
+        {
+            Cow::Owned(i.to_string())
+        }
+        // What `sqlite_value` makes of a stored float for these types, without the detour.
+        (OutKind::Col(ct), ValueRef::Real(f))
+            if !ct.array
+                && f.is_finite()
+                && matches!(ct.kind, Kind::Numeric | Kind::Float4 | Kind::Float8) =>
+        {
+            Cow::Owned(Value::from(f).to_string())
+        }
+        (kind, v) => Cow::Owned(cell_text(&sqlite_value(v, kind))),
     }
 }
 

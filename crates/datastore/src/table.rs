@@ -329,6 +329,7 @@ impl Datastore {
                 c.batch(&format!("DROP TABLE IF EXISTS {}", fts_table(resource_id)))?;
             }
             meta::delete(c, resource_id)?;
+            Datastore::forget_load(c, resource_id)?;
             Ok(true)
         });
         self.forget(resource_id);

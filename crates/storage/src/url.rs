@@ -40,6 +40,10 @@ impl DatabaseUrl {
     pub(crate) fn connect_string(&self) -> String {
         match self {
             Self::Sqlite(path) => path.to_string_lossy().into_owned(),
+            Self::Postgres(url) if is_loopback(url) && !url.contains("sslmode=") => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}sslmode=disable")
+            }
             Self::Postgres(url) => url.clone(),
         }
     }
@@ -51,6 +55,20 @@ impl DatabaseUrl {
             Self::Postgres(url) => redact_password(url),
         }
     }
+}
+
+/// Whether a PostgreSQL URL names this machine, where encrypting the connection (libpq's default
+/// `sslmode=prefer`) costs time on every query and protects nothing; an explicit `sslmode` wins.
+fn is_loopback(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else { return false };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "::1")
 }
 
 fn redact_password(url: &str) -> String {
@@ -87,6 +105,29 @@ impl std::fmt::Display for DatabaseUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_connections_are_not_encrypted_unless_asked() {
+        let connect = |url: &str| DatabaseUrl::Postgres(url.into()).connect_string();
+        assert_eq!(
+            connect("postgres://u@127.0.0.1:5432/db"),
+            "postgres://u@127.0.0.1:5432/db?sslmode=disable"
+        );
+        assert_eq!(
+            connect("postgres://u:p@localhost/db?x=1"),
+            "postgres://u:p@localhost/db?x=1&sslmode=disable"
+        );
+        assert_eq!(connect("postgres://[::1]:5432/db"), "postgres://[::1]:5432/db?sslmode=disable");
+        assert_eq!(
+            connect("postgres://u@127.0.0.1/db?sslmode=require"),
+            "postgres://u@127.0.0.1/db?sslmode=require"
+        );
+        assert_eq!(connect("postgres://u@db.example.org/db"), "postgres://u@db.example.org/db");
+        assert_eq!(
+            connect("postgres://127.0.0.1@db.example.org/db"),
+            "postgres://127.0.0.1@db.example.org/db"
+        );
+    }
 
     #[test]
     fn parses_both_schemes() {

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use datahavn_datastore::ingest;
-use datahavn_datastore::{DatastoreError, FieldSpec};
+use datahavn_datastore::{Datastore, DatastoreError, FieldSpec};
 use datahavn_domain::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{DatastoreService, Privilege, mark_active, no_junk, service, target};
@@ -19,70 +20,123 @@ use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context};
 
 /// One line of a load's log.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LogLine {
     pub timestamp: String,
     pub message: String,
-    pub level: &'static str,
+    pub level: String,
 }
 
 /// Where a load stands (xloader's task status).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoadStatus {
     pub job_id: String,
     /// `pending`, `running`, `complete` or `error`.
-    pub status: &'static str,
+    pub status: String,
     pub last_updated: String,
     pub rows_loaded: u64,
     pub error: Option<String>,
     pub logs: Vec<LogLine>,
 }
 
-/// The loads of this process, by resource id.
+/// How often a running load's row count is written to the database.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// The loads of this process, by resource id, each written through to the DataStore's
+/// database (so that the status outlives the process and every server sees it).
 #[derive(Default)]
 pub struct LoadJobs {
-    jobs: Mutex<HashMap<String, LoadStatus>>,
+    jobs: Mutex<HashMap<String, (LoadStatus, Instant)>>,
 }
 
 impl LoadJobs {
-    pub fn status(&self, resource_id: &str) -> Option<LoadStatus> {
-        self.jobs.lock().unwrap_or_else(PoisonError::into_inner).get(resource_id).cloned()
+    /// The status of the resource's last load: this process's, else the stored one.
+    pub fn status(&self, tables: &Datastore, resource_id: &str) -> Option<LoadStatus> {
+        if let Some((job, _)) = self.jobs.lock().unwrap_or_else(PoisonError::into_inner).get(resource_id) {
+            return Some(job.clone());
+        }
+        match tables.load_status(resource_id) {
+            Ok(stored) => stored.and_then(|text| serde_json::from_str(&text).ok()),
+            Err(error) => {
+                log::warn!("could not read the load status of {resource_id}: {error}");
+                None
+            }
+        }
     }
 
     /// Registers a new load unless one is pending or running for the resource.
-    fn begin(&self, resource_id: &str) -> Option<String> {
+    fn begin(&self, tables: &Datastore, resource_id: &str) -> Option<String> {
         let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
-        if jobs.get(resource_id).is_some_and(|j| matches!(j.status, "pending" | "running")) {
+        if jobs.get(resource_id).is_some_and(|(j, _)| matches!(j.status.as_str(), "pending" | "running")) {
             return None;
         }
         let job_id = uuid::Uuid::new_v4().to_string();
         let now = Timestamp::now().to_string();
-        jobs.insert(
-            resource_id.to_owned(),
-            LoadStatus {
-                job_id: job_id.clone(),
-                status: "pending",
-                last_updated: now.clone(),
-                rows_loaded: 0,
-                error: None,
-                logs: vec![LogLine { timestamp: now, message: "Load submitted".into(), level: "INFO" }],
-            },
-        );
+        let job = LoadStatus {
+            job_id: job_id.clone(),
+            status: "pending".into(),
+            last_updated: now.clone(),
+            rows_loaded: 0,
+            error: None,
+            logs: vec![LogLine { timestamp: now, message: "Load submitted".into(), level: "INFO".into() }],
+        };
+        persist(tables, resource_id, &job);
+        jobs.insert(resource_id.to_owned(), (job, Instant::now()));
         Some(job_id)
     }
 
-    fn update(&self, resource_id: &str, change: impl FnOnce(&mut LoadStatus)) {
+    /// Changes the load's status; written through at once when its state or log changes, and
+    /// at most every [`PROGRESS_EVERY`] for the row count alone.
+    fn update(&self, tables: &Datastore, resource_id: &str, change: impl FnOnce(&mut LoadStatus)) {
         let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(job) = jobs.get_mut(resource_id) {
+        if let Some((job, written)) = jobs.get_mut(resource_id) {
+            let (state, logs) = (job.status.clone(), job.logs.len());
             change(job);
             job.last_updated = Timestamp::now().to_string();
+            if job.status != state || job.logs.len() != logs || written.elapsed() >= PROGRESS_EVERY {
+                persist(tables, resource_id, job);
+                *written = Instant::now();
+            }
         }
     }
 
-    fn log(&self, resource_id: &str, level: &'static str, message: String) {
-        self.update(resource_id, |job| {
-            job.logs.push(LogLine { timestamp: Timestamp::now().to_string(), message, level });
+    fn log(&self, tables: &Datastore, resource_id: &str, level: &str, message: String) {
+        self.update(tables, resource_id, |job| {
+            job.logs.push(LogLine { timestamp: Timestamp::now().to_string(), message, level: level.into() });
         });
+    }
+
+    /// Loads stored as pending or running when the server starts were cut off by a stop of
+    /// the server that ran them: they are marked failed, saying so.
+    pub fn fail_interrupted(tables: &Datastore) {
+        let unfinished = match tables.unfinished_loads() {
+            Ok(unfinished) => unfinished,
+            Err(error) => {
+                log::warn!("could not read the unfinished loads: {error}");
+                return;
+            }
+        };
+        for (resource_id, text) in unfinished {
+            let Ok(mut job) = serde_json::from_str::<LoadStatus>(&text) else { continue };
+            let message = "The load was interrupted: the server stopped before it finished. \
+                           The previous table, if any, is unchanged; submit the load again."
+                .to_owned();
+            let now = Timestamp::now().to_string();
+            job.status = "error".into();
+            job.error = Some(message.clone());
+            job.logs.push(LogLine { timestamp: now.clone(), message, level: "ERROR".into() });
+            job.last_updated = now;
+            persist(tables, &resource_id, &job);
+        }
+    }
+}
+
+fn persist(tables: &Datastore, resource_id: &str, job: &LoadStatus) {
+    let saved = serde_json::to_string(job)
+        .map_err(|e| e.to_string())
+        .and_then(|text| tables.save_load_status(resource_id, &job.status, &text).map_err(|e| e.to_string()));
+    if let Err(error) = saved {
+        log::warn!("could not store the load status of {resource_id}: {error}");
     }
 }
 
@@ -199,7 +253,7 @@ pub(crate) fn submit(
     let found = target(ctx, resource_id, Privilege::Edit)?;
     let url = found.resource.get("url").and_then(Value::as_str).unwrap_or_default().to_owned();
     let hint = format_hint(&found.resource);
-    let Some(job_id) = service.jobs.begin(resource_id) else {
+    let Some(job_id) = service.jobs.begin(&service.tables, resource_id) else {
         return Ok(None);
     };
     let services = ctx.services.clone();
@@ -218,13 +272,13 @@ pub(crate) fn submit(
 
 fn run_load(ctx: &Context<'_>, resource_id: &str, url: &str, hint: Option<&str>) {
     let Ok(service) = service(ctx) else { return };
-    let jobs = &service.jobs;
-    jobs.update(resource_id, |job| job.status = "running");
-    jobs.log(resource_id, "INFO", format!("Fetching {url}"));
+    let (jobs, tables) = (&service.jobs, &service.tables);
+    jobs.update(tables, resource_id, |job| job.status = "running".into());
+    jobs.log(tables, resource_id, "INFO", format!("Fetching {url}"));
     let outcome = (|| -> Result<u64, String> {
         let file = fetch(ctx, service, resource_id, url)?;
-        jobs.log(resource_id, "INFO", "Loading rows".into());
-        let mut progress = |rows: u64| jobs.update(resource_id, |job| job.rows_loaded = rows);
+        jobs.log(tables, resource_id, "INFO", "Loading rows".into());
+        let mut progress = |rows: u64| jobs.update(tables, resource_id, |job| job.rows_loaded = rows);
         let rows = load_file(service, resource_id, file.path(), hint, &mut progress)?;
         let found = target(ctx, resource_id, Privilege::Edit).map_err(|e| e.to_string())?;
         mark_active(ctx, &found, true).map_err(|e| e.to_string())?;
@@ -232,17 +286,17 @@ fn run_load(ctx: &Context<'_>, resource_id: &str, url: &str, hint: Option<&str>)
     })();
     match outcome {
         Ok(rows) => {
-            jobs.update(resource_id, |job| {
-                job.status = "complete";
+            jobs.update(tables, resource_id, |job| {
+                job.status = "complete".into();
                 job.rows_loaded = rows;
             });
-            jobs.log(resource_id, "INFO", format!("Loaded {rows} rows"));
+            jobs.log(tables, resource_id, "INFO", format!("Loaded {rows} rows"));
         }
         Err(message) => {
             log::warn!("load of resource {resource_id} failed: {message}");
-            jobs.log(resource_id, "ERROR", message.clone());
-            jobs.update(resource_id, |job| {
-                job.status = "error";
+            jobs.log(tables, resource_id, "ERROR", message.clone());
+            jobs.update(tables, resource_id, |job| {
+                job.status = "error".into();
                 job.error = Some(message);
             });
         }
@@ -380,9 +434,10 @@ pub const XLOADER_STATUS: Action = Action {
         let request = XloaderStatusRequest::parse(params)?;
         let resource_id = super::named_resource(&request.resource_id, &request.id)?;
         target(ctx, &resource_id, Privilege::Edit)?;
-        let status = service(ctx)?
+        let service = service(ctx)?;
+        let status = service
             .jobs
-            .status(&resource_id)
+            .status(&service.tables, &resource_id)
             .ok_or_else(|| ActionError::not_found("Task not found"))?;
         Ok(json!({
             "status": status.status,
@@ -403,7 +458,7 @@ pub const XLOADER_STATUS: Action = Action {
 
 /// The load status a `datastore_info` answer carries, when a load of the resource is known.
 pub(crate) fn load_meta(service: &DatastoreService, resource_id: &str) -> Option<Value> {
-    let status = service.jobs.status(resource_id)?;
+    let status = service.jobs.status(&service.tables, resource_id)?;
     Some(json!({"status": status.status, "rows_loaded": status.rows_loaded, "error": status.error,
         "last_updated": status.last_updated}))
 }

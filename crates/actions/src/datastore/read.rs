@@ -6,7 +6,7 @@ use datahavn_domain::ValidationErrors;
 use datahavn_domain::params::Params;
 use serde_json::{Map, Value, json};
 
-use super::{Privilege, failure, json_value, names, no_junk, service, target};
+use super::{check_readable, failure, json_value, names, no_junk, service};
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context};
 
@@ -339,7 +339,7 @@ fn datastore_search_sql(ctx: &Context<'_>, request: DatastoreSearchSqlRequest) -
     }
     let checked = checked.map_err(|e| guard_failure(&e))?;
     for table in &checked.tables {
-        if target(ctx, table, Privilege::Read).is_err() {
+        if check_readable(ctx, table).is_err() {
             return Err(ActionError::denied("Not authorized to read resource."));
         }
     }

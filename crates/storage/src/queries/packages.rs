@@ -103,6 +103,32 @@ impl Tx<'_> {
         )))
     }
 
+    /// Who may read the dataset a resource belongs to, in one round trip and without its document.
+    pub fn resource_package_access(
+        &mut self,
+        resource_id: &str,
+    ) -> StorageResult<Option<datahavn_domain::authz::PackageAccess>> {
+        type Row = (String, String, bool, Option<String>, Option<String>);
+        let row: Option<Row> = resources::table
+            .inner_join(packages::table)
+            .filter(resources::id.eq(resource_id))
+            .select((
+                packages::id,
+                packages::state,
+                packages::private,
+                packages::owner_org,
+                packages::creator_user_id,
+            ))
+            .first(self.conn())
+            .optional()?;
+        let Some((id, state, private, owner_org, creator_user_id)) = row else {
+            return Ok(None);
+        };
+        let state = datahavn_domain::package::PackageState::parse(&state)
+            .ok_or_else(|| StorageError::Internal(format!("package {id}: bad state")))?;
+        Ok(Some(datahavn_domain::authz::PackageAccess { id, state, private, owner_org, creator_user_id }))
+    }
+
     /// The live (not deleted) dataset holding a name.
     pub fn live_package_named(&mut self, name: &str) -> StorageResult<Option<PackageRecord>> {
         let row = packages::table
