@@ -206,6 +206,16 @@ pub struct ServeArgs {
     #[arg(long, env = "DATAHAVN_WORKERS")]
     pub workers: Option<usize>,
 
+    /// The address datasets without a contact of their own point to in `/data.json`, and the
+    /// DCAT catalogue publisher's e-mail [default: webmaster@<site host>].
+    #[arg(long, env = "DATAHAVN_SITE_CONTACT_EMAIL")]
+    pub site_contact_email: Option<String>,
+
+    /// The DCAT profile of `/catalog` and `/dataset/{id}.{ttl,rdf,jsonld}`: `dcat_ap_3` or
+    /// `dcat_ap_dk` (DCAT-AP-DK 2, Denmark's national profile).
+    #[arg(long, env = "DATAHAVN_DCAT_PROFILE", default_value = "dcat_ap_3", value_parser = ["dcat_ap_3", "dcat_ap_dk"])]
+    pub dcat_profile: String,
+
     /// Apply pending migrations to a PostgreSQL database at start (SQLite is always migrated).
     #[arg(long, env = "DATAHAVN_MIGRATE", default_value_t = false)]
     pub migrate: bool,
@@ -222,6 +232,20 @@ impl ServeArgs {
             error_emails_to: None,
             create_user_via_api: self.create_user_via_api,
             max_resource_bytes: self.max_resource_size_mb.saturating_mul(1024 * 1024),
+            contact_email: Some(self.site_contact_email.clone().unwrap_or_else(|| {
+                let host = site_url.split("://").nth(1).unwrap_or("").split(['/', ':']).next().unwrap_or("");
+                let host = if host.contains('.') && host.parse::<std::net::IpAddr>().is_err() {
+                    host
+                } else {
+                    "localhost.localdomain"
+                };
+                format!("webmaster@{host}")
+            })),
+            dcat_profile: if self.dcat_profile == "dcat_ap_dk" {
+                datahavn_dcat::Profile::DcatApDk
+            } else {
+                datahavn_dcat::Profile::DcatAp3
+            },
         }
     }
 }

@@ -20,6 +20,11 @@ pub struct SiteConfig {
     pub create_user_via_api: bool,
     /// CKAN's `ckan.max_resource_size`, in bytes: larger uploads are refused (409).
     pub max_resource_bytes: u64,
+    /// The address datasets without a contact of their own point to, in `/data.json` and as the
+    /// DCAT catalogue's publisher.
+    pub contact_email: Option<String>,
+    /// The DCAT profile of `/catalog` and `/dataset/{id}.{ttl,rdf,jsonld}`.
+    pub dcat_profile: datahavn_dcat::Profile,
 }
 
 impl Default for SiteConfig {
@@ -32,6 +37,8 @@ impl Default for SiteConfig {
             error_emails_to: None,
             create_user_via_api: false,
             max_resource_bytes: 10 * 1024 * 1024,
+            contact_email: None,
+            dcat_profile: datahavn_dcat::Profile::DcatAp3,
         }
     }
 }

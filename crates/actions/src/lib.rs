@@ -12,6 +12,7 @@ mod bulk;
 mod collaborator;
 mod context;
 pub mod datastore;
+pub mod dcat;
 pub mod dto;
 mod error;
 mod group;
@@ -187,6 +188,9 @@ pub const ACTIONS: &[Action] = &[
     datastore::DATASTORE_LOAD,
     datastore::XLOADER_SUBMIT,
     datastore::XLOADER_STATUS,
+    dcat::DCAT_DATASET_SHOW,
+    dcat::DCAT_CATALOG_SHOW,
+    dcat::DCAT_CATALOG_SEARCH,
 ];
 
 /// The action of that name.

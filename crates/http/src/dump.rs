@@ -23,12 +23,16 @@ use crate::envelope::{help_url, json_response, outcome};
 const CHUNK: usize = 64 * 1024;
 
 /// Chunks of the dump, sent to the response body as they fill.
-struct ChannelWriter {
+pub(crate) struct ChannelWriter {
     buffer: Vec<u8>,
     sender: mpsc::Sender<Result<Bytes, std::io::Error>>,
 }
 
 impl ChannelWriter {
+    pub(crate) fn new(sender: mpsc::Sender<Result<Bytes, std::io::Error>>) -> Self {
+        Self { buffer: Vec::with_capacity(CHUNK), sender }
+    }
+
     fn send(&mut self) -> std::io::Result<()> {
         if self.buffer.is_empty() {
             return Ok(());

@@ -1,5 +1,6 @@
 //! datahavn's HTTP layer: the CKAN transport on actix-web, OpenAPI and Swagger UI.
 
+mod catalog;
 mod decode;
 mod dispatch;
 mod dump;
@@ -103,6 +104,11 @@ pub fn build_app(
         .app_data(state)
         .route("/api/3/action/{name}", web::route().to(dispatch::action))
         .route("/datastore/dump/{resource_id}", web::get().to(dump::dump))
+        .route("/catalog", web::get().to(catalog::catalog))
+        .route("/catalog.{format}", web::get().to(catalog::catalog_as))
+        .route("/dataset/{id}.{format:(ttl|rdf|xml|jsonld|nt|n3)}", web::get().to(catalog::dataset_as))
+        .route("/dataset/{id}", web::get().to(catalog::dataset))
+        .route("/data.json", web::get().to(catalog::data_json))
         .route("/dataset/{id}/resource/{resource_id}/download", get_or_head().to(files::download))
         .route("/dataset/{id}/resource/{resource_id}/download/{filename}", get_or_head().to(files::download))
         .route("/{dataset_type}/{id}/resource/{resource_id}/download", get_or_head().to(files::download))

@@ -223,7 +223,7 @@ fn text_of(value: &Value) -> Option<String> {
 }
 
 fn date(timestamp: datahavn_domain::Timestamp) -> DateTime {
-    DateTime::from_timestamp_micros(timestamp.naive().and_utc().timestamp_micros())
+    date_time(timestamp.naive())
 }
 
 /// Keys of the document that are indexed as fields of their own (not as free-form extras).
@@ -354,5 +354,24 @@ impl Fields {
         doc.add_text(self.text, text.join("\n"));
         doc.add_text(self.data, &record.rendered);
         doc
+    }
+}
+
+/// A date as the index stores it: nanoseconds in an `i64`, so dates outside 1677–2262 (a range
+/// bound such as `2999-01-01`) are taken as the nearest that fits.
+pub(crate) fn date_time(naive: chrono::NaiveDateTime) -> DateTime {
+    const LIMIT: i64 = i64::MAX / 1_000;
+    DateTime::from_timestamp_micros(naive.and_utc().timestamp_micros().clamp(-LIMIT, LIMIT))
+}
+
+#[cfg(test)]
+mod date_tests {
+    #[test]
+    fn dates_beyond_the_index_range_are_clamped_not_overflowed() {
+        let far = chrono::NaiveDate::from_ymd_opt(2999, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+        let near = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+        let (Some(far), Some(near)) = (far, near) else { panic!("valid dates") };
+        assert!(super::date_time(far) > super::date_time(near));
+        assert_eq!(super::date_time(near).into_timestamp_micros(), near.and_utc().timestamp_micros());
     }
 }

@@ -138,7 +138,7 @@ fn date_value(value: &RangeValue, now: NaiveDateTime) -> SearchResult<DateTime> 
         RangeValue::Text(text) => datahavn_domain::query::parse_date(text, now)
             .map_err(|e| SearchError::Query(format!("Invalid date {text:?}: {e}")))?,
     };
-    Ok(DateTime::from_timestamp_micros(naive.and_utc().timestamp_micros()))
+    Ok(crate::fields::date_time(naive))
 }
 
 fn range_text(value: &RangeValue) -> String {
