@@ -60,6 +60,9 @@ enum Command {
     /// The DataStore.
     #[command(subcommand)]
     Datastore(DatastoreCommand),
+    /// Harvest sources: run, list, show, add.
+    #[command(subcommand)]
+    Harvest(HarvestCommand),
     /// Write the active public datasets as JSON lines, keys sorted (`ckanapi dump datasets --all`).
     Dump {
         /// The file; `-` writes to stdout.
@@ -109,6 +112,45 @@ enum DatastoreCommand {
         /// format and the content].
         #[arg(long)]
         format: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HarvestCommand {
+    /// Run a harvest job for a source now, on this process (the job waiting for it, else a new
+    /// one), with a progress bar; prints what it added, updated, left unchanged, deleted and
+    /// failed on. Exits with 1 if any dataset failed or the job stopped early.
+    Run {
+        /// The source's name or id.
+        source: String,
+        #[command(flatten)]
+        harvest: crate::config::HarvestArgs,
+    },
+    /// List the harvest sources: name, type, frequency, URL, last job and its counts.
+    List,
+    /// Show a harvest source as `harvest_source_show` gives it.
+    Show {
+        /// The source's name or id.
+        source: String,
+    },
+    /// Create a harvest source (`harvest_source_create`).
+    Add {
+        /// Its name.
+        name: String,
+        /// The remote catalogue's URL.
+        url: String,
+        /// `ckan`, `dcat_rdf` or `dcat_json`.
+        #[arg(long = "type", default_value = "ckan")]
+        source_type: String,
+        /// The organization (name or id) that owns the source and its datasets.
+        #[arg(long)]
+        org: String,
+        /// `MANUAL`, `DAILY`, `WEEKLY`, `BIWEEKLY`, `MONTHLY` or `ALWAYS`.
+        #[arg(long, default_value = "MANUAL")]
+        frequency: String,
+        /// The harvester's options, as JSON.
+        #[arg(long, default_value = "")]
+        config: String,
     },
 }
 
@@ -237,6 +279,7 @@ pub fn run() -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Harvest(command) => harvest(&cli.store, command),
         Command::Dump { file, all_states } => {
             let services = services(&cli.store, SiteConfig::default(), false)?;
             quiet_actions();
@@ -275,6 +318,7 @@ fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Ser
         site,
         files,
         datastore: Some(std::sync::Arc::new(datastore)),
+        harvest: None,
     })
 }
 
@@ -348,6 +392,110 @@ fn describe(error: &ActionError) -> String {
     }
 }
 
+fn harvest(store: &StoreArgs, command: HarvestCommand) -> Result<(), String> {
+    let services = services(store, SiteConfig::default(), false)?;
+    match command {
+        HarvestCommand::Run { source, harvest } => {
+            quiet_actions();
+            let started = std::time::Instant::now();
+            let bar = crate::transfer::progress(None, "datasets");
+            let mut progress = |tally: &datahavn_harvest::Tally| {
+                if let Some(total) = tally.total
+                    && bar.length() != Some(total)
+                {
+                    bar.set_length(total);
+                }
+                bar.set_position(tally.done());
+            };
+            let (job_id, tally) =
+                datahavn_harvest::run_source(&services, &harvest.settings(), &source, &mut progress)?;
+            bar.finish_and_clear();
+            let job = run_action(&services, "harvest_job_show", json!({"id": job_id}))?;
+            println!(
+                "{}: {} in {:.1} s ({})",
+                source,
+                tally.summary(),
+                started.elapsed().as_secs_f64(),
+                job["status"].as_str().unwrap_or_default()
+            );
+            for error in job["gather_error_summary"].as_array().into_iter().flatten() {
+                println!(
+                    "  gather error × {}: {}",
+                    error["error_count"],
+                    error["message"].as_str().unwrap_or_default()
+                );
+            }
+            for error in job["object_error_summary"].as_array().into_iter().flatten() {
+                println!(
+                    "  dataset error × {}: {}",
+                    error["error_count"],
+                    error["message"].as_str().unwrap_or_default()
+                );
+            }
+            let gather_errors = job["gather_error_summary"].as_array().map_or(0, Vec::len);
+            if tally.errored > 0 || gather_errors > 0 || job["status"] != "Finished" {
+                return Err(format!("harvest job {job_id} had errors"));
+            }
+            Ok(())
+        }
+        HarvestCommand::List => {
+            let sources = run_action(
+                &services,
+                "harvest_source_list",
+                json!({"only_active": false, "limit": 100_000}),
+            )?;
+            for source in sources.as_array().into_iter().flatten() {
+                let last = &source["status"]["last_job"];
+                let job = if last.is_null() {
+                    "never run".to_owned()
+                } else {
+                    let stats = &last["stats"];
+                    format!(
+                        "{} {}: added {}, updated {}, unchanged {}, deleted {}, errored {}",
+                        last["status"].as_str().unwrap_or_default(),
+                        last["finished"].as_str().or(last["created"].as_str()).unwrap_or_default(),
+                        stats["added"],
+                        stats["updated"],
+                        stats["not modified"],
+                        stats["deleted"],
+                        stats["errored"]
+                    )
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{} datasets\t{}",
+                    source["name"].as_str().unwrap_or_default(),
+                    source["source_type"].as_str().unwrap_or_default(),
+                    source["frequency"].as_str().unwrap_or_default(),
+                    source["state"].as_str().unwrap_or_default(),
+                    source["url"].as_str().unwrap_or_default(),
+                    source["status"]["total_datasets"],
+                    job
+                );
+            }
+            Ok(())
+        }
+        HarvestCommand::Show { source } => {
+            let shown = run_action(&services, "harvest_source_show", json!({"id": source}))?;
+            println!("{}", serde_json::to_string_pretty(&shown).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        HarvestCommand::Add { name, url, source_type, org, frequency, config } => {
+            let created = run_action(
+                &services,
+                "harvest_source_create",
+                json!({"name": name, "url": url, "source_type": source_type, "owner_org": org,
+                       "frequency": frequency, "config": config}),
+            )?;
+            println!(
+                "created harvest source {} ({})",
+                created["name"].as_str().unwrap_or_default(),
+                created["id"].as_str().unwrap_or_default()
+            );
+            Ok(())
+        }
+    }
+}
+
 fn read_password() -> Result<String, String> {
     if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
@@ -379,7 +527,20 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
     let listener =
         TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    let services = services(store_args, args.site(&bound), args.migrate)?;
+    let mut services = services(store_args, args.site(&bound), args.migrate)?;
+    // Jobs left running by a process that stopped are failed; the scheduler keeps doing so.
+    let harvest_settings = args.harvest.settings();
+    match datahavn_harvest::fail_dead_jobs(&services, harvest_settings.stale_after) {
+        Ok(0) => {}
+        Ok(failed) => log::warn!("{failed} harvest job(s) whose process stopped marked failed"),
+        Err(error) => log::warn!("cannot check harvest jobs: {error}"),
+    }
+    let harvester = datahavn_harvest::HarvestService::start(
+        services.clone(),
+        harvest_settings,
+        args.harvest.harvest_scheduler_interval > 0,
+    )?;
+    services.harvest = Some(harvester.clone());
     if let Some(datastore) = &services.datastore {
         datahavn_actions::datastore::LoadJobs::fail_interrupted(&datastore.tables);
     }
@@ -406,5 +567,6 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
     });
     // No query of the poller may still run while the process exits.
     poller.stop();
+    harvester.stop();
     served
 }

@@ -219,6 +219,9 @@ pub struct ServeArgs {
     /// Apply pending migrations to a PostgreSQL database at start (SQLite is always migrated).
     #[arg(long, env = "DATAHAVN_MIGRATE", default_value_t = false)]
     pub migrate: bool,
+
+    #[command(flatten)]
+    pub harvest: HarvestArgs,
 }
 
 impl ServeArgs {
@@ -246,6 +249,52 @@ impl ServeArgs {
             } else {
                 datahavn_dcat::Profile::DcatAp3
             },
+        }
+    }
+}
+
+/// Settings of harvesting (the server's runner and scheduler, and `datahavn harvest run`).
+#[derive(Debug, Clone, Args)]
+pub struct HarvestArgs {
+    /// Finished harvest jobs kept per source, with their objects and errors; older ones are
+    /// removed when a job ends. The map from remote to local datasets is kept regardless.
+    #[arg(long, env = "DATAHAVN_HARVEST_KEEP_JOBS", default_value_t = 10)]
+    pub harvest_keep_jobs: usize,
+
+    /// Time limit of one request to a harvest source, in seconds.
+    #[arg(long, env = "DATAHAVN_HARVEST_REQUEST_TIMEOUT", default_value_t = 60)]
+    pub harvest_request_timeout: u64,
+
+    /// Time limit of a whole harvest job, in seconds; past it the job is aborted.
+    #[arg(long, env = "DATAHAVN_HARVEST_JOB_TIMEOUT", default_value_t = 6 * 60 * 60)]
+    pub harvest_job_timeout: u64,
+
+    /// Datasets asked for per `package_search` page of a CKAN source.
+    #[arg(long, env = "DATAHAVN_HARVEST_PAGE_SIZE", default_value_t = 100)]
+    pub harvest_page_size: u64,
+
+    /// How often (seconds) the server's scheduler makes jobs for the sources due by their
+    /// frequency, starts waiting jobs and marks jobs whose process stopped as failed; 0 turns the
+    /// scheduler off (jobs then run only from `harvest_job_create` and `datahavn harvest run`).
+    #[arg(long, env = "DATAHAVN_HARVEST_SCHEDULER_INTERVAL", default_value_t = 60)]
+    pub harvest_scheduler_interval: u64,
+}
+
+impl HarvestArgs {
+    pub fn settings(&self) -> datahavn_harvest::Settings {
+        let defaults = datahavn_harvest::Settings::default();
+        let interval = std::time::Duration::from_secs(self.harvest_scheduler_interval.max(1));
+        datahavn_harvest::Settings {
+            request_timeout: std::time::Duration::from_secs(self.harvest_request_timeout.max(1)),
+            job_timeout: std::time::Duration::from_secs(self.harvest_job_timeout.max(1)),
+            keep_jobs: self.harvest_keep_jobs.max(1),
+            page_size: self.harvest_page_size.clamp(1, 1000),
+            scheduler_interval: interval,
+            // Dead jobs are found by their silence: longer than any request may take.
+            stale_after: defaults
+                .stale_after
+                .max(std::time::Duration::from_secs(self.harvest_request_timeout * 3)),
+            ..defaults
         }
     }
 }

@@ -64,6 +64,9 @@ pub struct Options {
     pub max_body_bytes: usize,
     pub create_user_via_api: bool,
     pub max_resource_bytes: u64,
+    /// Run harvest jobs in the background with these settings (`harvest_job_create` starts
+    /// them), as `datahavn serve` does; without, jobs wait.
+    pub harvest: Option<datahavn_harvest::Settings>,
 }
 
 impl Default for Options {
@@ -73,6 +76,7 @@ impl Default for Options {
             max_body_bytes: 1024 * 1024,
             create_user_via_api: false,
             max_resource_bytes: 10 * 1024 * 1024,
+            harvest: None,
         }
     }
 }
@@ -107,7 +111,7 @@ impl TestServer {
             },
         );
         let files_dir = tempfile::tempdir().expect("files directory");
-        let services = Services {
+        let mut services = Services {
             store,
             search: std::sync::Arc::new(datahavn_search::SearchHandle::new(
                 datahavn_search::Language::English,
@@ -121,7 +125,13 @@ impl TestServer {
             },
             datastore: Some(std::sync::Arc::new(datastore)),
             files: datahavn_storage::FileStore::local(files_dir.path()).expect("file store"),
+            harvest: None,
         };
+        if let Some(settings) = options.harvest {
+            let runner = datahavn_harvest::HarvestService::start(services.clone(), settings, false)
+                .expect("harvester started");
+            services.harvest = Some(runner);
+        }
         let state = AppState {
             services: services.clone(),
             http: HttpConfig { max_body_bytes: options.max_body_bytes, cors: options.cors },

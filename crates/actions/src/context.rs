@@ -55,6 +55,8 @@ pub struct Services {
     pub datastore: Option<std::sync::Arc<crate::datastore::DatastoreService>>,
     /// Where uploaded resource files are kept.
     pub files: FileStore,
+    /// What runs harvest jobs in the background, when the process has one (the server).
+    pub harvest: Option<std::sync::Arc<dyn crate::harvest::HarvestRunner>>,
 }
 
 impl std::fmt::Debug for Services {

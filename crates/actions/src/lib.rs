@@ -16,6 +16,7 @@ pub mod dcat;
 pub mod dto;
 mod error;
 mod group;
+pub mod harvest;
 mod member;
 pub(crate) mod package;
 mod package_list;
@@ -48,7 +49,7 @@ pub struct Action {
     /// Read-only actions also answer GET, with their parameters in the query string.
     pub side_effect_free: bool,
     /// The OpenAPI tag: `site`, `users`, `api tokens`, `organizations`, `groups`, `members`,
-    /// `datasets`, `resources`, `tags` or `activity`.
+    /// `datasets`, `resources`, `tags`, `activity`, `datastore` or `harvest`.
     pub tag: &'static str,
     /// CKAN's docstring without its `:param` lines (those come from the request type): a
     /// one-line summary, a description, then `:returns:`/`:rtype:` lines.
@@ -191,6 +192,20 @@ pub const ACTIONS: &[Action] = &[
     dcat::DCAT_DATASET_SHOW,
     dcat::DCAT_CATALOG_SHOW,
     dcat::DCAT_CATALOG_SEARCH,
+    harvest::HARVEST_SOURCE_CREATE,
+    harvest::HARVEST_SOURCE_SHOW,
+    harvest::HARVEST_SOURCE_SHOW_STATUS,
+    harvest::HARVEST_SOURCE_LIST,
+    harvest::HARVEST_SOURCE_UPDATE,
+    harvest::HARVEST_SOURCE_PATCH,
+    harvest::HARVEST_SOURCE_DELETE,
+    harvest::HARVEST_SOURCE_CLEAR,
+    harvest::HARVEST_JOB_CREATE,
+    harvest::HARVEST_JOB_SHOW,
+    harvest::HARVEST_JOB_LIST,
+    harvest::HARVEST_JOB_ABORT,
+    harvest::HARVEST_OBJECT_SHOW,
+    harvest::HARVEST_LOG_LIST,
 ];
 
 /// The action of that name.

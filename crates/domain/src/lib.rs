@@ -5,6 +5,7 @@ pub mod authz;
 pub mod catalog;
 pub mod error;
 pub mod group;
+pub mod harvest;
 pub mod license;
 pub mod name;
 pub mod package;

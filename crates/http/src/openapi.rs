@@ -48,6 +48,7 @@ const TAGS: &[(&str, &str)] = &[
     ("tags", "Tags and tag vocabularies"),
     ("activity", "Activity streams"),
     ("datastore", "The DataStore: tables of rows per resource, and loading files into them"),
+    ("harvest", "Harvest sources and jobs (ckanext-harvest): bringing in datasets from other catalogues"),
 ];
 
 /// The whole document.

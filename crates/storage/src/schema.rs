@@ -207,3 +207,113 @@ diesel::table! {
         stored_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    harvest_sources (id) {
+        id -> Text,
+        name -> Text,
+        title -> Text,
+        notes -> Text,
+        url -> Text,
+        source_type -> Text,
+        frequency -> Text,
+        config -> Text,
+        owner_org -> Nullable<Text>,
+        private -> Bool,
+        state -> Text,
+        creator_user_id -> Nullable<Text>,
+        extras -> Text,
+        created -> Timestamp,
+        modified -> Timestamp,
+        next_run -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    harvest_jobs (id) {
+        id -> Text,
+        source_id -> Text,
+        status -> Text,
+        created -> Timestamp,
+        gather_started -> Nullable<Timestamp>,
+        gather_finished -> Nullable<Timestamp>,
+        finished -> Nullable<Timestamp>,
+        runner -> Nullable<Text>,
+        heartbeat -> Nullable<Timestamp>,
+        added -> BigInt,
+        updated -> BigInt,
+        unchanged -> BigInt,
+        deleted -> BigInt,
+        errored -> BigInt,
+    }
+}
+
+diesel::table! {
+    harvest_gather_errors (id) {
+        id -> Text,
+        job_id -> Text,
+        message -> Text,
+        created -> Timestamp,
+    }
+}
+
+diesel::table! {
+    harvest_objects (id) {
+        id -> Text,
+        job_id -> Text,
+        source_id -> Text,
+        guid -> Text,
+        package_id -> Nullable<Text>,
+        current -> Bool,
+        state -> Text,
+        report_status -> Text,
+        content -> Nullable<Text>,
+        metadata_modified_date -> Nullable<Timestamp>,
+        gathered -> Timestamp,
+        import_finished -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    harvest_object_errors (id) {
+        id -> Text,
+        object_id -> Text,
+        message -> Text,
+        stage -> Text,
+        created -> Timestamp,
+    }
+}
+
+diesel::table! {
+    harvest_datasets (source_id, remote_id) {
+        source_id -> Text,
+        remote_id -> Text,
+        package_id -> Text,
+        remote_modified -> Nullable<Text>,
+        content_hash -> Text,
+    }
+}
+
+diesel::table! {
+    harvest_log (id) {
+        id -> Text,
+        content -> Text,
+        level -> Text,
+        created -> Timestamp,
+    }
+}
+
+diesel::joinable!(harvest_jobs -> harvest_sources (source_id));
+diesel::joinable!(harvest_gather_errors -> harvest_jobs (job_id));
+diesel::joinable!(harvest_objects -> harvest_jobs (job_id));
+diesel::joinable!(harvest_object_errors -> harvest_objects (object_id));
+diesel::joinable!(harvest_datasets -> harvest_sources (source_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    harvest_sources,
+    harvest_jobs,
+    harvest_gather_errors,
+    harvest_objects,
+    harvest_object_errors,
+    harvest_datasets,
+);
+diesel::allow_tables_to_appear_in_same_query!(harvest_datasets, packages);

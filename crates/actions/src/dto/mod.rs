@@ -3,6 +3,7 @@
 mod activity;
 mod datastore;
 mod group;
+mod harvest;
 mod package;
 mod site;
 mod tag;
@@ -16,6 +17,10 @@ pub use datastore::{
 };
 pub use group::{
     ActivityDict, ExtraDict, GroupAutocompleteItem, GroupDict, GroupListEntry, MemberDict, MemberRole,
+};
+pub use harvest::{
+    ErrorCount, HarvestJobDict, HarvestJobStats, HarvestLogLine, HarvestObjectDict, HarvestObjectError,
+    HarvestSourceCleared, HarvestSourceDict, HarvestSourceStatus,
 };
 pub use package::{
     FacetItem, PackageAutocompleteItem, PackageDict, PackageGroup, PackageOrganization, PackageRelationship,

@@ -4,6 +4,7 @@ mod activities;
 mod activity_streams;
 mod change_log;
 mod groups;
+mod harvest;
 mod package_extras;
 mod packages;
 mod tags;
