@@ -55,6 +55,11 @@ pub fn parse_page(
             })?;
             let parsed = datahavn_dcat::parse(body, format, Some(url))
                 .map_err(|e| PageError(format!("{url}: could not read the catalogue: {e}")))?;
+            // Valid RDF that does not speak DCAT at all (a JSON answer read as JSON-LD, say) is
+            // not an empty catalogue: taken as one, it would delete every harvested dataset.
+            if parsed.datasets.is_empty() && !contains(body, DCAT_NAMESPACE) {
+                return Err(PageError(format!("{url}: not a DCAT catalogue (no {DCAT_NAMESPACE} terms)")));
+            }
             Ok(Page { datasets: parsed.datasets, next_page: parsed.next_page })
         }
         SourceType::DcatJson => {
@@ -72,6 +77,12 @@ pub fn parse_page(
         }
         SourceType::Ckan => Err(PageError("ckan sources are read through the CKAN Action API".into())),
     }
+}
+
+const DCAT_NAMESPACE: &str = "http://www.w3.org/ns/dcat#";
+
+fn contains(body: &[u8], needle: &str) -> bool {
+    body.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
 /// The remote identity of a dataset read by [`parse_page`]: what maps it to its local dataset
@@ -109,6 +120,15 @@ mod tests {
         let broken =
             parse_page(SourceType::DcatRdf, "text/turtle", "http://x/c.ttl", b"<a> <b> ").unwrap_err();
         assert!(broken.0.contains("could not read the catalogue"), "{broken}");
+        let api = parse_page(SourceType::DcatRdf, "application/json", "http://x/api/3", br#"{"version": 3}"#);
+        assert!(api.unwrap_err().0.contains("not a DCAT catalogue"));
+        let empty = b"@prefix dcat: <http://www.w3.org/ns/dcat#> . <http://x/> a dcat:Catalog .";
+        assert!(
+            parse_page(SourceType::DcatRdf, "text/turtle", "http://x/c.ttl", empty)
+                .unwrap()
+                .datasets
+                .is_empty()
+        );
         let json = parse_page(SourceType::DcatJson, "text/html", "http://x/data.json", html).unwrap_err();
         assert!(json.0.contains("could not read the data.json catalogue"), "{json}");
     }
