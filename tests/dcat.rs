@@ -68,6 +68,10 @@ fn repo(path: &str) -> std::path::PathBuf {
 
 /// pyshacl over a Turtle document with the DCAT-AP 3 shapes: the report when it does not conform.
 fn shacl_violations(turtle: &[u8]) -> Option<String> {
+    shacl_violations_of(turtle, "dcat-ap-3.0.1-dcat-ap-SHACL.ttl")
+}
+
+fn shacl_violations_of(turtle: &[u8], shapes_file: &str) -> Option<String> {
     let python = python_with("pyshacl")?;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data.ttl");
@@ -77,7 +81,7 @@ fn shacl_violations(turtle: &[u8]) -> Option<String> {
         .arg(repo("crates/dcat/tests/shacl/validate.py"))
         .arg(&data)
         .arg("--shapes")
-        .arg(shapes.join("dcat-ap-3.0.1-dcat-ap-SHACL.ttl"))
+        .arg(shapes.join(shapes_file))
         .arg("--vocabulary")
         .arg(shapes.join("vocabulary.ttl"))
         .output()
@@ -235,4 +239,26 @@ fn data_json_lists_every_public_dataset_and_is_valid_dcat_us() {
     // What a data.json harvester reads back.
     let harvested = datahavn_datajson::parse_catalog(reply.text.as_bytes()).unwrap();
     assert_eq!(harvested.len(), c.public.len());
+}
+
+#[test]
+fn the_danish_profile_conforms_to_dcat_ap_dk() {
+    let server = TestServer::start_with(common::Options {
+        max_body_bytes: 8 * 1024 * 1024,
+        dcat_profile: datahavn_dcat::Profile::DcatApDk,
+        ..Default::default()
+    });
+    let (_, admin) = server.user_with_token("harvester", true);
+    records::load(&server, &admin);
+    let page = server.get("/catalog.ttl", &[]);
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert_eq!(
+        datahavn_dcat::parse(page.text.as_bytes(), RdfFormat::Turtle, None).unwrap().datasets.len(),
+        100
+    );
+    if let Some(report) =
+        shacl_violations_of(page.text.as_bytes(), "dcat-ap-dk-2.0.1-shacl-shapes-strict.ttl")
+    {
+        panic!("DCAT-AP-DK violations in /catalog.ttl:\n{report}");
+    }
 }

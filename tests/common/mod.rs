@@ -67,6 +67,8 @@ pub struct Options {
     /// Run harvest jobs in the background with these settings (`harvest_job_create` starts
     /// them), as `datahavn serve` does; without, jobs wait.
     pub harvest: Option<datahavn_harvest::Settings>,
+    /// The DCAT profile of `/catalog.*` (`--dcat-profile`).
+    pub dcat_profile: datahavn_dcat::Profile,
 }
 
 impl Default for Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             max_body_bytes: 1024 * 1024,
             create_user_via_api: false,
             max_resource_bytes: 10 * 1024 * 1024,
+            dcat_profile: datahavn_dcat::Profile::DcatAp3,
             harvest: None,
         }
     }
@@ -121,6 +124,7 @@ impl TestServer {
                 site_url: base.clone(),
                 create_user_via_api: options.create_user_via_api,
                 max_resource_bytes: options.max_resource_bytes,
+                dcat_profile: options.dcat_profile,
                 ..SiteConfig::default()
             },
             datastore: Some(std::sync::Arc::new(datastore)),
