@@ -44,6 +44,9 @@ pub(crate) struct Query {
     pub sql: String,
     /// The same rows with every cell as text (PostgreSQL), for CSV and TSV.
     pub text_sql: String,
+    /// The same rows as PostgreSQL's `COPY` writes them: columns in their own text form, but
+    /// timestamps with a space where CSV cells have a `T` (see [`TimestampT`]).
+    pub copy_sql: String,
     pub count_sql: String,
     pub params: Params,
     pub cols: Vec<OutCol>,
@@ -283,7 +286,10 @@ impl Datastore {
                 Dialect::Sqlite => select_list(render),
             }
         };
-        let (sql, text_sql, count_sql) = if s.distinct {
+        let copy_list = |render: &dyn Fn(&str) -> String| -> String {
+            cols.iter().map(|c| pg_copy(&render(&c.id), &c.kind)).collect::<Vec<_>>().join(", ")
+        };
+        let (sql, text_sql, copy_sql, count_sql) = if s.distinct {
             let inner: Vec<String> =
                 cols.iter().map(|c| format!("{} AS {}", expr(&c.id), ident(&c.id))).collect();
             let inner = format!("SELECT DISTINCT {} FROM {t}{join}{where_sql}", inner.join(", "));
@@ -293,6 +299,7 @@ impl Datastore {
             (
                 select(select_list(&outer)),
                 select(text_list(&outer)),
+                select(copy_list(&outer)),
                 format!("SELECT CAST(count(*) AS TEXT) FROM ({inner}) \"__s\""),
             )
         } else {
@@ -301,10 +308,11 @@ impl Datastore {
             (
                 select(select_list(&expr)),
                 select(text_list(&expr)),
+                select(copy_list(&expr)),
                 format!("SELECT CAST(count(*) AS TEXT) FROM {t}{join}{where_sql}"),
             )
         };
-        Ok(Query { sql, text_sql, count_sql, params: p, cols, has_where: !wheres.is_empty() })
+        Ok(Query { sql, text_sql, copy_sql, count_sql, params: p, cols, has_where: !wheres.is_empty() })
     }
 
     /// Runs a query, handing each row (as JSON values in column order) to `each`.
@@ -377,11 +385,26 @@ impl Datastore {
         if !q.params.values.is_empty() {
             return Ok(false);
         }
-        let delimiter = if delimiter == b'\t' { "E'\\t'" } else { "','" };
-        let sql = format!("COPY ({}) TO STDOUT WITH (FORMAT csv, DELIMITER {delimiter})", q.text_sql);
+        let sql = format!(
+            "COPY ({}) TO STDOUT WITH (FORMAT csv, DELIMITER {})",
+            q.copy_sql,
+            if delimiter == b'\t' { "E'\\t'" } else { "','" }
+        );
+        let timestamps: Vec<bool> = q
+            .cols
+            .iter()
+            .map(|c| matches!(&c.kind, OutKind::Col(ct) if ct.kind == Kind::Timestamp && !ct.array))
+            .collect();
         let mut conn = pg_get(pool, None)?;
+        conn.client().batch_execute("SET DateStyle = 'ISO'").map_err(query_error)?;
         let mut reader = conn.client().copy_out(&sql).map_err(query_error)?;
-        std::io::copy(&mut reader, out).map_err(|e| DatastoreError::Internal(format!("dump: {e}")))?;
+        let failed = |e: std::io::Error| DatastoreError::Internal(format!("dump: {e}"));
+        if timestamps.contains(&true) {
+            let mut fixed = TimestampT::new(timestamps, delimiter, out);
+            std::io::copy(&mut reader, &mut fixed).map_err(failed)?;
+        } else {
+            std::io::copy(&mut reader, out).map_err(failed)?;
+        }
         Ok(true)
     }
 
@@ -588,6 +611,79 @@ fn pg_text(expr: &str, kind: &OutKind) -> String {
     }
 }
 
+/// A PostgreSQL output column as `COPY` writes it for a CSV cell: as [`pg_text`], but leaving
+/// the column's own text form where it already is the cell's (and timestamps to [`TimestampT`]).
+fn pg_copy(expr: &str, kind: &OutKind) -> String {
+    match kind {
+        OutKind::Col(ct) if ct.array || matches!(ct.kind, Kind::Json | Kind::Bool) => {
+            format!("to_json({expr})::text")
+        }
+        _ => expr.to_owned(),
+    }
+}
+
+/// Rewrites PostgreSQL's CSV on its way out: in the timestamp columns, the space between date and
+/// time (`2024-05-01 10:20:30`, PostgreSQL's ISO form, never quoted) becomes CKAN's `T`. It
+/// follows CSV quoting to know which field of which row each byte is in.
+struct TimestampT<'a> {
+    timestamps: Vec<bool>,
+    delimiter: u8,
+    out: &'a mut dyn Write,
+    field: usize,
+    offset: usize,
+    quoted: bool,
+    /// A quote seen inside a quoted field: the end of the field, or the first of a doubled one.
+    quote_pending: bool,
+}
+
+impl<'a> TimestampT<'a> {
+    fn new(timestamps: Vec<bool>, delimiter: u8, out: &'a mut dyn Write) -> Self {
+        Self { timestamps, delimiter, out, field: 0, offset: 0, quoted: false, quote_pending: false }
+    }
+}
+
+impl Write for TimestampT<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let mut chunk = data.to_vec();
+        for byte in &mut chunk {
+            if self.quoted {
+                if self.quote_pending {
+                    self.quote_pending = false;
+                    if *byte == b'"' {
+                        continue;
+                    }
+                    self.quoted = false;
+                } else {
+                    if *byte == b'"' {
+                        self.quote_pending = true;
+                    }
+                    continue;
+                }
+            }
+            if *byte == self.delimiter {
+                self.field += 1;
+                self.offset = 0;
+            } else if *byte == b'\n' {
+                self.field = 0;
+                self.offset = 0;
+            } else {
+                if *byte == b'"' && self.offset == 0 {
+                    self.quoted = true;
+                } else if *byte == b' ' && self.offset == 10 && self.timestamps.get(self.field) == Some(&true) {
+                    *byte = b'T';
+                }
+                self.offset += 1;
+            }
+        }
+        self.out.write_all(&chunk)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// A SQLite cell as CSV text: the stored text or integer where that is what the JSON answer
 /// would show, else the text of that JSON value.
 fn sqlite_text<'a>(v: rusqlite::types::ValueRef<'a>, kind: &OutKind) -> Cow<'a, str> {
@@ -644,5 +740,35 @@ pub(crate) fn sqlite_value(v: rusqlite::types::ValueRef<'_>, kind: &OutKind) -> 
         (_, ValueRef::Integer(i)) => Value::from(i),
         (_, ValueRef::Real(f)) => Value::from(f),
         (_, ValueRef::Text(t) | ValueRef::Blob(t)) => Value::String(text(t)),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::io::Write;
+
+    use super::TimestampT;
+
+    fn fixed(csv: &str, timestamps: &[bool], delimiter: u8, split: usize) -> String {
+        let mut out = Vec::new();
+        let mut writer = TimestampT::new(timestamps.to_vec(), delimiter, &mut out);
+        for piece in csv.as_bytes().chunks(split) {
+            writer.write_all(piece).unwrap();
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn timestamps_get_their_t_and_nothing_else_changes() {
+        let csv = "1,2024-05-01 10:20:30,\"a, \"\"quoted\"\"\n2024-05-01 10:20:30\",2024-05-01 10:20:30\n\
+                   2,,\"\",1999-12-31 23:59:59.5\n";
+        let want = "1,2024-05-01T10:20:30,\"a, \"\"quoted\"\"\n2024-05-01 10:20:30\",2024-05-01T10:20:30\n\
+                    2,,\"\",1999-12-31T23:59:59.5\n";
+        for split in [1, 2, 7, 1000] {
+            assert_eq!(fixed(csv, &[false, true, false, true], b',', split), want, "split {split}");
+        }
+        let tsv = "x y z\t2024-05-01 10:20:30\n";
+        assert_eq!(fixed(tsv, &[false, true], b'\t', 3), "x y z\t2024-05-01T10:20:30\n");
     }
 }
