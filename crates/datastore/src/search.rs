@@ -669,7 +669,8 @@ impl Write for TimestampT<'_> {
             } else {
                 if *byte == b'"' && self.offset == 0 {
                     self.quoted = true;
-                } else if *byte == b' ' && self.offset == 10 && self.timestamps.get(self.field) == Some(&true) {
+                } else if *byte == b' ' && self.offset == 10 && self.timestamps.get(self.field) == Some(&true)
+                {
                     *byte = b'T';
                 }
                 self.offset += 1;
