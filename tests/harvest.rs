@@ -263,6 +263,56 @@ fn a_datahavn_harvested_into_an_empty_one_matches_and_reruns_touch_only_changes(
 }
 
 #[test]
+fn the_scheduler_runs_sources_when_their_frequency_is_due() {
+    let source = TestServer::start();
+    let (_, source_token) = source.user_with_token("sourceadmin", true);
+    source.org("remote-org", &[]);
+    source
+        .action(
+            "package_create",
+            json!({"name": "scheduled", "owner_org": "remote-org", "resources": [{"url": "http://example.org/a.csv"}]}),
+            Some(&source_token),
+        )
+        .result();
+    let target = TestServer::start();
+    let (_, token) = target.user_with_token("admin", true);
+    target.org("harvested", &[]);
+    for (name, frequency, config) in
+        [("daily", "DAILY", "{}"), ("manual", "MANUAL", r#"{"force_all": true}"#)]
+    {
+        target
+            .action(
+                "harvest_source_create",
+                json!({"name": name, "url": source.base, "source_type": "ckan", "owner_org": "harvested",
+                       "frequency": frequency, "config": config}),
+                Some(&token),
+            )
+            .result();
+    }
+    // What `serve` starts: a worker and a scheduler looking for due sources.
+    let settings =
+        datahavn_harvest::Settings { scheduler_interval: Duration::from_millis(100), ..settings() };
+    let harvester = datahavn_harvest::HarvestService::start(target.services.clone(), settings, true).unwrap();
+    let status =
+        |name: &str| target.action("harvest_source_show_status", json!({"id": name}), Some(&token)).result();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while status("daily")["last_job"]["status"] != "Finished" {
+        assert!(Instant::now() < deadline, "the due source was not run: {}", status("daily"));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(status("daily")["total_datasets"], 1);
+    // Not due again for a day: further rounds of the scheduler leave it alone, and a MANUAL
+    // source is never run by it.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(status("daily")["job_count"], 1);
+    assert_eq!(status("manual")["job_count"], 0);
+    let shown = target.action("harvest_source_show", json!({"id": "daily"}), Some(&token)).result();
+    let next = shown["next_run"].as_str().expect("the next run is set");
+    assert!(next > shown["status"]["last_job"]["created"].as_str().unwrap_or_default(), "{shown}");
+    drop(harvester);
+}
+
+#[test]
 fn a_job_made_by_the_api_runs_in_the_background_and_name_clashes_get_a_suffix() {
     let source = TestServer::start();
     let (_, source_token) = source.user_with_token("sourceadmin", true);
