@@ -35,37 +35,6 @@ pub struct Upload {
     pub content_type: Option<String>,
 }
 
-/// The Latin-1 letters CKAN spells in ASCII (`substitute_ascii_equivalents`); other non-ASCII
-/// characters are dropped.
-fn ascii_equivalent(c: char) -> Option<&'static str> {
-    Some(match c {
-        'À'..='Å' => "A",
-        'Æ' => "Ae",
-        'Ç' => "C",
-        'È'..='Ë' => "E",
-        'Ì'..='Ï' => "I",
-        'Ð' => "Th",
-        'Ñ' => "N",
-        'Ò'..='Ö' | 'Ø' => "O",
-        'Ù'..='Ü' => "U",
-        'Ý' => "Y",
-        'Þ' => "th",
-        'ß' => "ss",
-        'à'..='å' => "a",
-        'æ' => "ae",
-        'ç' => "c",
-        'è'..='ë' => "e",
-        'ì'..='ï' => "i",
-        'ð' => "th",
-        'ñ' => "n",
-        'ò'..='ö' | 'ø' => "o",
-        'ù'..='ü' => "u",
-        'ý' | 'ÿ' => "y",
-        'þ' => "th",
-        _ => return None,
-    })
-}
-
 /// CKAN's `munge_filename`: the base name only, lowercased, ASCII-folded, only
 /// `[a-z0-9_. -]` kept, spaces as `-`, runs of `-` squeezed, the extension at most 21
 /// characters and the whole 3 to 100 (padded with `_`).
@@ -76,7 +45,7 @@ pub fn clean_file_name(name: &str) -> String {
     for c in lowered.trim().chars() {
         if c.is_ascii() {
             folded.push(c);
-        } else if let Some(ascii) = ascii_equivalent(c) {
+        } else if let Some(ascii) = datahavn_domain::name::ascii_equivalent(c) {
             folded.push_str(ascii);
         }
     }

@@ -1,36 +1,6 @@
 //! Dataset names from titles, as a CKAN harvester makes them: CKAN's `munge_title_to_name`,
 //! then ckanext-harvest's change of `_` to `-`.
 
-/// The Latin-1 letters CKAN spells in ASCII (`substitute_ascii_equivalents`).
-fn ascii_equivalent(c: char) -> Option<&'static str> {
-    Some(match c {
-        'À'..='Å' => "A",
-        'Æ' => "Ae",
-        'Ç' => "C",
-        'È'..='Ë' => "E",
-        'Ì'..='Ï' => "I",
-        'Ð' => "Th",
-        'Ñ' => "N",
-        'Ò'..='Ö' | 'Ø' => "O",
-        'Ù'..='Ü' => "U",
-        'Ý' => "Y",
-        'Þ' => "th",
-        'ß' => "ss",
-        'à'..='å' => "a",
-        'æ' => "ae",
-        'ç' => "c",
-        'è'..='ë' => "e",
-        'ì'..='ï' => "i",
-        'ð' => "th",
-        'ñ' => "n",
-        'ò'..='ö' | 'ø' => "o",
-        'ù'..='ü' => "u",
-        'ý' | 'ÿ' => "y",
-        'þ' => "th",
-        _ => return None,
-    })
-}
-
 const MIN_LENGTH: usize = 2;
 const MAX_LENGTH: usize = 100;
 
@@ -41,7 +11,7 @@ const MAX_LENGTH: usize = 100;
 pub(crate) fn name_from_title(title: &str) -> Option<String> {
     let mut ascii = String::with_capacity(title.len());
     for c in title.chars() {
-        match ascii_equivalent(c) {
+        match datahavn_domain::name::ascii_equivalent(c) {
             Some(s) => ascii.push_str(s),
             None if c.is_ascii() => ascii.push(c),
             None => {}

@@ -45,6 +45,37 @@ impl std::fmt::Display for Name {
     }
 }
 
+/// The Latin-1 letters CKAN spells in ASCII (`substitute_ascii_equivalents`); other non-ASCII
+/// characters are dropped.
+pub fn ascii_equivalent(c: char) -> Option<&'static str> {
+    Some(match c {
+        'À'..='Å' => "A",
+        'Æ' => "Ae",
+        'Ç' => "C",
+        'È'..='Ë' => "E",
+        'Ì'..='Ï' => "I",
+        'Ð' => "Th",
+        'Ñ' => "N",
+        'Ò'..='Ö' | 'Ø' => "O",
+        'Ù'..='Ü' => "U",
+        'Ý' => "Y",
+        'Þ' => "th",
+        'ß' => "ss",
+        'à'..='å' => "a",
+        'æ' => "ae",
+        'ç' => "c",
+        'è'..='ë' => "e",
+        'ì'..='ï' => "i",
+        'ð' => "th",
+        'ñ' => "n",
+        'ò'..='ö' | 'ø' => "o",
+        'ù'..='ü' => "u",
+        'ý' | 'ÿ' => "y",
+        'þ' => "th",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
