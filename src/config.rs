@@ -206,6 +206,24 @@ pub struct ServeArgs {
     #[arg(long, env = "DATAHAVN_WORKERS")]
     pub workers: Option<usize>,
 
+    /// Let users who are not sysadmins create groups (CKAN's `ckan.auth.user_create_groups`).
+    #[arg(long, env = "DATAHAVN_AUTH_USER_CREATE_GROUPS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub auth_user_create_groups: bool,
+
+    /// Let users who are not sysadmins create organizations, becoming their admin (CKAN's
+    /// `ckan.auth.user_create_organizations`).
+    #[arg(long, env = "DATAHAVN_AUTH_USER_CREATE_ORGANIZATIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub auth_user_create_organizations: bool,
+
+    /// Let admins of a group who are not sysadmins delete it (CKAN's `ckan.auth.user_delete_groups`).
+    #[arg(long, env = "DATAHAVN_AUTH_USER_DELETE_GROUPS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub auth_user_delete_groups: bool,
+
+    /// Let admins of an organization who are not sysadmins delete it (CKAN's
+    /// `ckan.auth.user_delete_organizations`).
+    #[arg(long, env = "DATAHAVN_AUTH_USER_DELETE_ORGANIZATIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub auth_user_delete_organizations: bool,
+
     /// The address datasets without a contact of their own point to in `/data.json`, and the
     /// DCAT catalogue publisher's e-mail [default: webmaster@<site host>].
     #[arg(long, env = "DATAHAVN_SITE_CONTACT_EMAIL")]
@@ -244,6 +262,12 @@ impl ServeArgs {
                 };
                 format!("webmaster@{host}")
             })),
+            auth: datahavn_actions::AuthOptions {
+                user_create_groups: self.auth_user_create_groups,
+                user_create_organizations: self.auth_user_create_organizations,
+                user_delete_groups: self.auth_user_delete_groups,
+                user_delete_organizations: self.auth_user_delete_organizations,
+            },
             dcat_profile: if self.dcat_profile == "dcat_ap_dk" {
                 datahavn_dcat::Profile::DcatApDk
             } else {

@@ -184,6 +184,43 @@ fn group_create_is_open_to_every_logged_in_user_who_becomes_its_admin() {
 }
 
 #[test]
+fn with_user_create_and_delete_groups_off_only_sysadmins_create_and_delete() {
+    let server = TestServer::start_with(common::Options {
+        auth: datahavn_actions::AuthOptions {
+            user_create_groups: false,
+            user_delete_groups: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let (user, token) = server.user_with_token("gus", false);
+    let (_, admin) = server.user_with_token("admin", true);
+    let before = server.catalogue_snapshot();
+    let reply = server.action("group_create", json!({"name": "mine"}), Some(&token));
+    assert_eq!(reply.status, 403, "{}", reply.text);
+    assert_eq!(
+        reply.error()["message"],
+        format!("Access denied: User {} not authorized to create groups", user["id"].as_str().unwrap())
+    );
+    assert_eq!(server.catalogue_snapshot(), before);
+    // gus administers a group a sysadmin made, but may not delete it.
+    let group = server
+        .action(
+            "group_create",
+            json!({"name": "theirs", "users": [{"name": "gus", "capacity": "admin"}]}),
+            Some(&admin),
+        )
+        .result();
+    let reply = server.action("group_delete", json!({"id": "theirs"}), Some(&token));
+    assert_eq!(reply.status, 403, "{}", reply.text);
+    assert_eq!(
+        reply.error()["message"],
+        format!("Access denied: User gus not authorized to delete group {}", group["id"].as_str().unwrap())
+    );
+    assert_eq!(server.action("group_delete", json!({"id": "theirs"}), Some(&admin)).status, 200);
+}
+
+#[test]
 fn group_create_takes_datasets_parents_users_extras_and_a_custom_type() {
     let cast = Cast::new();
     let body = json!({

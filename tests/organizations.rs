@@ -78,7 +78,11 @@ struct Cast {
 
 impl Cast {
     fn new() -> Self {
-        let server = TestServer::start();
+        Self::with(common::Options::default())
+    }
+
+    fn with(options: common::Options) -> Self {
+        let server = TestServer::start_with(options);
         let mut tokens = Vec::new();
         let (_, admin) = server.user_with_token("admin", true);
         tokens.push((Persona::Sysadmin, admin));
@@ -219,8 +223,42 @@ fn organization_create_by_a_sysadmin_may_set_id_and_state() {
 }
 
 #[test]
-fn organization_create_needs_a_sysadmin() {
+fn organization_create_by_any_user_by_default_and_its_creator_is_admin() {
     let cast = Cast::new();
+    for (n, persona) in PERSONAS.into_iter().enumerate() {
+        let name = format!("new-org-{n}");
+        let before = cast.server.catalogue_snapshot();
+        let reply = cast.call(persona, "organization_create", json!({"name": name}));
+        if persona.is_anonymous() {
+            assert_error(
+                &reply,
+                403,
+                &denied("Access denied: Action organization_create requires an authenticated user"),
+            );
+            assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
+            continue;
+        }
+        assert_eq!(reply.status, 200, "{persona:?}: {}", reply.text);
+        let users = reply.result()["users"].clone();
+        assert_eq!(users[0]["name"], persona.user(), "{persona:?}: {users}");
+        assert_eq!(users[0]["capacity"], "admin");
+        // Its creator may delete it (ckan.auth.user_delete_organizations).
+        let deleted = cast.call(persona, "organization_delete", json!({"id": name}));
+        assert_eq!(deleted.status, 200, "{persona:?}: {}", deleted.text);
+    }
+}
+
+#[test]
+fn with_user_create_and_delete_organizations_off_only_sysadmins_create_and_delete() {
+    let options = common::Options {
+        auth: datahavn_actions::AuthOptions {
+            user_create_organizations: false,
+            user_delete_organizations: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let cast = Cast::with(options);
     for persona in PERSONAS {
         let before = cast.server.catalogue_snapshot();
         let reply = cast.call(persona, "organization_create", json!({"name": "new-org"}));
@@ -247,6 +285,13 @@ fn organization_create_needs_a_sysadmin() {
         }
         assert_eq!(cast.server.catalogue_snapshot(), before, "{persona:?}");
     }
+    // org-a's own admin may not delete it either; a sysadmin may.
+    let before = cast.server.catalogue_snapshot();
+    let reply = cast.call(Persona::OrgAdmin, "organization_delete", json!({"id": "org-a"}));
+    let expected = format!("Access denied: User alice not authorized to delete organization {}", cast.org_id);
+    assert_error(&reply, 403, &denied(&expected));
+    assert_eq!(cast.server.catalogue_snapshot(), before);
+    assert_eq!(cast.call(Persona::Sysadmin, "organization_delete", json!({"id": "org-a"})).status, 200);
 }
 
 #[test]

@@ -69,6 +69,8 @@ pub struct Options {
     pub harvest: Option<datahavn_harvest::Settings>,
     /// The DCAT profile of `/catalog.*` (`--dcat-profile`).
     pub dcat_profile: datahavn_dcat::Profile,
+    /// CKAN's `ckan.auth.*` options for groups and organizations (`--auth-*`).
+    pub auth: datahavn_actions::AuthOptions,
 }
 
 impl Default for Options {
@@ -79,6 +81,7 @@ impl Default for Options {
             create_user_via_api: false,
             max_resource_bytes: 10 * 1024 * 1024,
             dcat_profile: datahavn_dcat::Profile::DcatAp3,
+            auth: datahavn_actions::AuthOptions::default(),
             harvest: None,
         }
     }
@@ -125,6 +128,7 @@ impl TestServer {
                 create_user_via_api: options.create_user_via_api,
                 max_resource_bytes: options.max_resource_bytes,
                 dcat_profile: options.dcat_profile,
+                auth: options.auth,
                 ..SiteConfig::default()
             },
             datastore: Some(std::sync::Arc::new(datastore)),

@@ -25,6 +25,31 @@ pub struct SiteConfig {
     pub contact_email: Option<String>,
     /// The DCAT profile of `/catalog` and `/dataset/{id}.{ttl,rdf,jsonld}`.
     pub dcat_profile: datahavn_dcat::Profile,
+    /// CKAN's `ckan.auth.*` options for groups and organizations.
+    pub auth: AuthOptions,
+}
+
+/// CKAN's `ckan.auth.user_create_groups`, `user_create_organizations`, `user_delete_groups` and
+/// `user_delete_organizations`, with CKAN's defaults (all `true`): whether users who are not
+/// sysadmins may create groups and organizations at all (becoming their first admin), and
+/// delete those they administer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthOptions {
+    pub user_create_groups: bool,
+    pub user_create_organizations: bool,
+    pub user_delete_groups: bool,
+    pub user_delete_organizations: bool,
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        Self {
+            user_create_groups: true,
+            user_create_organizations: true,
+            user_delete_groups: true,
+            user_delete_organizations: true,
+        }
+    }
 }
 
 impl Default for SiteConfig {
@@ -39,6 +64,7 @@ impl Default for SiteConfig {
             max_resource_bytes: 10 * 1024 * 1024,
             contact_email: None,
             dcat_profile: datahavn_dcat::Profile::DcatAp3,
+            auth: AuthOptions::default(),
         }
     }
 }

@@ -34,7 +34,7 @@ mod token;
 mod upload;
 mod user;
 
-pub use context::{Context, Services, SiteConfig, authenticate};
+pub use context::{AuthOptions, Context, Services, SiteConfig, authenticate};
 pub use error::{ActionError, ActionResult};
 pub use secrets::TokenSigner;
 pub use upload::{UPLOAD_ACTIONS, Upload, clean_file_name, upload_field};

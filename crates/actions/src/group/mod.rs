@@ -85,9 +85,16 @@ impl Kind {
         group.is_organization == self.is_org()
     }
 
-    /// Only sysadmins create organizations; any logged-in user creates groups.
-    fn sysadmins_create(self) -> bool {
-        self.is_org()
+    /// Whether users who are not sysadmins may create ones of this kind (CKAN's
+    /// `ckan.auth.user_create_groups` / `user_create_organizations`).
+    fn users_create(self, auth: &crate::AuthOptions) -> bool {
+        if self.is_org() { auth.user_create_organizations } else { auth.user_create_groups }
+    }
+
+    /// Whether users who are not sysadmins may delete ones of this kind (with the `delete`
+    /// permission in it: CKAN's `ckan.auth.user_delete_groups` / `user_delete_organizations`).
+    fn users_delete(self, auth: &crate::AuthOptions) -> bool {
+        if self.is_org() { auth.user_delete_organizations } else { auth.user_delete_groups }
     }
 
     /// Organizations own their datasets (`owner_org`): they cannot be deleted or purged while

@@ -120,7 +120,8 @@ fn delete(ctx: &Context<'_>, kind: Kind, request: GroupId) -> ActionResult {
             find_kind(tx, &request.id, kind)?.ok_or_else(|| ActionError::not_found(GROUP_NOT_FOUND))?;
         require_user(ctx, &kind.action("delete"))?;
         let who = memberships(tx, &ctx.actor)?;
-        if !has_permission(tx, &who, &group, Permission::Delete)? {
+        let allowed = who.sysadmin || kind.users_delete(&ctx.site().auth);
+        if !allowed || !has_permission(tx, &who, &group, Permission::Delete)? {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to delete {} {}",
                 ctx.actor.name(),

@@ -217,10 +217,11 @@ fn create(ctx: &Context<'_>, kind: Kind, request: GroupCreate) -> ActionResult {
     }
     require_user(ctx, &kind.action("create"))?;
     let sysadmin = ctx.actor.is_sysadmin();
-    if kind.sysadmins_create() && !sysadmin {
+    if !sysadmin && !kind.users_create(&ctx.site().auth) {
         return Err(ActionError::denied(format!(
-            "User {} not authorized to create organizations",
-            ctx.actor.user_id().unwrap_or_default()
+            "User {} not authorized to create {}s",
+            ctx.actor.user_id().unwrap_or_default(),
+            kind.word()
         )));
     }
     let mut errors = ErrorDict::default();
