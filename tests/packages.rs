@@ -79,6 +79,37 @@ fn package_create_validation_errors_change_nothing() {
     );
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error()["__type"], "Integrity Error");
+    // CKAN echoes the request's dict beside an Integrity Error.
+    let sent = json!({"name": "ab", "owner_org": "ref-org", "tags": "a,b"});
+    let reply = w.server.action("package_create", sent.clone(), Some(&w.admin));
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error()["data"], sent);
+    // CKAN's `name_validator` and `package_name_validator` both speak of a name's length; an
+    // empty one is only missing.
+    for (name, messages) in [
+        (
+            json!("a"),
+            json!(["Must be at least 2 characters long", "Name \"a\" length is less than minimum 2"]),
+        ),
+        (
+            json!("b".repeat(101)),
+            json!([
+                "Name must be a maximum of 100 characters long",
+                format!("Name \"{}\" length is more than maximum 100", "b".repeat(101))
+            ]),
+        ),
+        (
+            json!("A"),
+            json!(["Must be at least 2 characters long", "Name \"A\" length is less than minimum 2"]),
+        ),
+        (json!(""), json!(["Missing value"])),
+    ] {
+        let reply =
+            w.server.action("package_create", json!({"name": name, "owner_org": "ref-org"}), Some(&w.admin));
+        assert_eq!(reply.status, 409, "{name}");
+        assert_eq!(reply.error()["name"], messages, "{name}");
+    }
+    assert_eq!(w.server.get("/api/3/action/package_list", &[]).result(), json!([]));
 }
 
 #[test]
@@ -338,7 +369,18 @@ fn resource_search_and_autocomplete() {
     w.server.action("resource_patch", json!({"id": id, "datastore_active": true}), Some(&w.editor)).result();
     let found = w.server.get("/api/3/action/resource_search?query=format:CSV", &[]).result();
     assert_eq!(found["results"][0]["datastore_active"], true);
-    assert_eq!(w.server.get("/api/3/action/resource_search?query=bogus:x", &[]).status, 409);
+    // CKAN's resource_search errors: one text under `query`.
+    for (query, message) in [
+        ("?query=bogus:x", "Field \"bogus\" not recognised in resource_search."),
+        ("?query=CSV", "Must be <field>:<value> pair(s)"),
+        ("", "Missing value"),
+    ] {
+        let reply = w.server.get(&format!("/api/3/action/resource_search{query}"), &[]);
+        assert_eq!(reply.status, 409, "{query}");
+        assert_eq!(reply.error(), json!({"__type": "Validation Error", "query": message}), "{query}");
+    }
+    let both = w.server.action("resource_search", json!({"query": ["format:CSV", "name"]}), None);
+    assert_eq!(both.error()["query"], "Must be <field>:<value> pair(s)");
     let matches = w.server.get("/api/3/action/package_autocomplete?q=REF-data", &[]).result();
     assert_eq!(matches[0]["name"], "ref-dataset-1");
     assert_eq!(matches[0]["match_field"], "name");

@@ -174,9 +174,13 @@ fn bad_revisions_are_refused_and_change_nothing() {
         &revise(&w, json!({"match__name": "kept", "match__resources__1__name": "z", "update__notes": "x"})),
         json!({"match": ["resources__1__name"]}),
     );
-    let reply = revise(&w, json!({"match__name": "kept", "match__resources__9__name": "z"}));
+    let sent = json!({"match__name": "kept", "match__resources__9__name": "z"});
+    let reply = revise(&w, sent.clone());
     assert_eq!(reply.status, 400);
-    assert_eq!(reply.error(), json!({"__type": "Integrity Error", "message": "Unmatched key resources__9"}));
+    assert_eq!(
+        reply.error(),
+        json!({"__type": "Integrity Error", "message": "Unmatched key resources__9", "data": sent})
+    );
     assert_error(&revise(&w, json!({"match": {"name": "nope"}})), 404, "Not found");
     assert_fields(&revise(&w, json!({"match": ["kept"]})), json!({"match": ["Must be a dict"]}));
     assert_fields(

@@ -470,20 +470,31 @@ pub const RESOURCE_SEARCH: Action = Action {
           :rtype: dictionary",
     request: request_doc::<ResourceSearchRequest>,
     response: response_doc::<ResourceSearchResult>,
-    errors: &[(409, "A query not of the form `field:term`, an unknown field, or a bad `limit`/`offset`")],
+    errors: &[(
+        409,
+        "`query` missing (`{\"query\": \"Missing value\"}`), not `field:value` pairs, an unknown field, or a bad `limit`/`offset`",
+    )],
     run: |ctx, params| resource_search(ctx, ResourceSearchRequest::parse(params)?),
 };
 
 const SEARCHABLE: &[&str] = &["name", "description", "format", "url", "hash"];
 
-/// `query`: one `field:term` string or a list of them (other items are skipped), each checked.
+/// CKAN's `resource_search` errors: one text under `query`, not a list.
+fn query_error(message: String) -> ActionError {
+    let mut dict = serde_json::Map::new();
+    dict.insert("query".into(), Value::String(message));
+    ActionError::ValidationDict(dict)
+}
+
+/// `query`: one `field:term` string or a list of them, each checked as CKAN does: every item
+/// a `field:value` pair, every field a resource column.
 fn field_terms(
     params: &Params,
     key: &str,
     errors: &mut ValidationErrors,
 ) -> ActionResult<Option<Vec<String>>> {
     let queries: Vec<String> = match params.get(key) {
-        None => return Ok(None),
+        None => return Err(query_error("Missing value".into())),
         Some(Value::String(q)) => vec![q.clone()],
         Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
             items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
@@ -493,14 +504,13 @@ fn field_terms(
             return Ok(None);
         }
     };
-    for query in &queries {
-        match query.split_once(':') {
-            Some((field, _)) if SEARCHABLE.contains(&field) => {}
-            Some((field, _)) => {
-                errors.add(key, format!("Field \"{field}\" not recognised in resource_search."))
-            }
-            None => errors.add(key, "Search query must be of the form \"field:term\""),
-        }
+    if queries.iter().any(|q| !q.contains(':')) {
+        return Err(query_error("Must be <field>:<value> pair(s)".into()));
+    }
+    if let Some((field, _)) =
+        queries.iter().filter_map(|q| q.split_once(':')).find(|(field, _)| !SEARCHABLE.contains(field))
+    {
+        return Err(query_error(format!("Field \"{field}\" not recognised in resource_search.")));
     }
     Ok(Some(queries))
 }
@@ -508,7 +518,7 @@ fn field_terms(
 request! {
     /// The search criteria.
     pub struct ResourceSearchRequest {
-        /// The search criteria: `field:term` or a list of them (default: every resource).
+        /// The search criteria: `field:term` or a list of them.
         pub query: Option<Vec<String>> => field_terms,
         /// The maximum number of resources to return (default and at most 1000).
         pub limit: Option<u64>,

@@ -481,13 +481,31 @@ pub fn validate_package(
             errors.add("name", "Missing value");
             String::new()
         }
-        Some(Value::String(name)) => match Name::parse(name) {
-            Ok(name) => name.into_string(),
-            Err(message) => {
-                errors.add("name", message);
-                String::new()
+        Some(Value::String(name)) if name.is_empty() => {
+            errors.add("name", "Missing value");
+            String::new()
+        }
+        Some(Value::String(name)) => {
+            let parsed = Name::parse(name);
+            if let Err(message) = &parsed {
+                errors.add("name", *message);
             }
-        },
+            // CKAN's `package_name_validator` runs after `name_validator` and checks the
+            // length again, in words of its own.
+            let length = name.chars().count();
+            if length < crate::name::NAME_MIN_LENGTH {
+                errors.add(
+                    "name",
+                    format!("Name \"{name}\" length is less than minimum {}", crate::name::NAME_MIN_LENGTH),
+                );
+            } else if length > crate::name::NAME_MAX_LENGTH {
+                errors.add(
+                    "name",
+                    format!("Name \"{name}\" length is more than maximum {}", crate::name::NAME_MAX_LENGTH),
+                );
+            }
+            parsed.map(Name::into_string).unwrap_or_default()
+        }
         Some(_) => {
             errors.add("name", "Names must be strings");
             String::new()

@@ -145,30 +145,35 @@ async fn dispatch(
 
     let services = state.services.clone();
     let params = Params::new(dict);
-    let result = web::block(move || {
-        let actor = match token.map(|token| authenticate(&services, &token)) {
-            Some(Ok(actor)) => actor,
-            Some(Err(error)) => {
-                if let Some(upload) = &upload
-                    && let Err(cleanup) = services.files.delete(&upload.staged_key)
-                {
-                    log::warn!("removing upload {}: {cleanup}", upload.staged_key);
+    let (params, result) = web::block(move || {
+        let result = (|| {
+            let actor = match token.map(|token| authenticate(&services, &token)) {
+                Some(Ok(actor)) => actor,
+                Some(Err(error)) => {
+                    if let Some(upload) = &upload
+                        && let Err(cleanup) = services.files.delete(&upload.staged_key)
+                    {
+                        log::warn!("removing upload {}: {cleanup}", upload.staged_key);
+                    }
+                    return Err(error);
                 }
-                return Err(error);
+                None => Actor::Anonymous,
+            };
+            if upload.is_some() {
+                return datahavn_actions::call_with_upload(&services, actor, name, &params, upload)
+                    .map(Outcome::Value);
             }
-            None => Actor::Anonymous,
-        };
-        if upload.is_some() {
-            return datahavn_actions::call_with_upload(&services, actor, name, &params, upload)
-                .map(Outcome::Value);
-        }
-        match datahavn_actions::call_text(&services, actor.clone(), name, &params) {
-            Some(text) => text.map(Outcome::Text),
-            None => datahavn_actions::call(&services, actor, name, &params).map(Outcome::Value),
-        }
+            match datahavn_actions::call_text(&services, actor.clone(), name, &params) {
+                Some(text) => text.map(Outcome::Text),
+                None => datahavn_actions::call(&services, actor, name, &params).map(Outcome::Value),
+            }
+        })();
+        (params, result)
     })
     .await
-    .unwrap_or_else(|e| Err(ActionError::Internal(format!("worker failed: {e}"))));
+    .unwrap_or_else(|e| {
+        (Params::new(serde_json::Map::new()), Err(ActionError::Internal(format!("worker failed: {e}"))))
+    });
 
     let result = match result {
         Ok(Outcome::Text(text)) if !jsonp => {
@@ -179,7 +184,12 @@ async fn dispatch(
         Ok(Outcome::Value(value)) => Ok(value),
         Err(error) => Err(error),
     };
-    let (status, body) = outcome(help, result);
+    let integrity = matches!(result, Err(ActionError::Integrity(_)));
+    let (status, mut body) = outcome(help, result);
+    // CKAN's API echoes the request's dict beside an `Integrity Error`.
+    if integrity && let Some(error) = body.get_mut("error").and_then(serde_json::Value::as_object_mut) {
+        error.insert("data".into(), serde_json::Value::Object(params.as_map().clone()));
+    }
     if status == StatusCode::OK && is_get {
         let callback = parse_pairs(request.query_string())
             .ok()

@@ -309,7 +309,8 @@ fn error_dict_schema() -> Schema {
             "`__type` is `Validation Error` (409; the field errors sit beside it: lists of \
              messages, or nested dicts and lists of them for nested fields; no `message` unless \
              the action names one), `Authorization Error` (403), `Not Found Error` (404), \
-             `Integrity Error` or `Search Query Error` (400) or `Internal Server Error` (500).",
+             `Integrity Error` (400, with the request's dict echoed as `data`, as CKAN does), \
+             `Search Query Error` (400) or `Internal Server Error` (500).",
         ))
         .property("__type", string_schema().examples(["Not Found Error"]))
         .required("__type")
