@@ -109,6 +109,18 @@ fn package_create_validation_errors_change_nothing() {
         assert_eq!(reply.status, 409, "{name}");
         assert_eq!(reply.error()["name"], messages, "{name}");
     }
+    // An extra named like a core field, and one without a key: CKAN's list of error dicts.
+    let reply = w.server.action(
+        "package_create",
+        json!({"name": "extras-clash", "owner_org": "ref-org",
+               "extras": [{"key": "ok", "value": "1"}, {"key": "title", "value": "x"}, {"value": "y"}]}),
+        Some(&w.admin),
+    );
+    assert_eq!(reply.status, 409);
+    assert_eq!(
+        reply.error()["extras"],
+        json!([{"key": ["There is a schema field with the same name"]}, {"key": ["Missing value"]}])
+    );
     assert_eq!(w.server.get("/api/3/action/package_list", &[]).result(), json!([]));
 }
 

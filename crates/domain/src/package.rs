@@ -226,14 +226,14 @@ fn extras(input: &Map<String, Value>, errors: &mut ValidationErrors) -> Result<V
     let mut out: Vec<(String, String)> = Vec::new();
     for extra in list_of_dicts("extras", value)? {
         let Some(key) = extra.get("key").and_then(text).filter(|k| !k.is_empty()) else {
-            errors.add("extras", "key: Missing value");
+            errors.add_item("extras", "key", "Missing value");
             continue;
         };
         if extra.get("deleted").and_then(Value::as_bool) == Some(true) {
             continue;
         }
         if SCHEMA_FIELDS.contains(&key.as_str()) {
-            errors.add("extras", format!("{key}: There is a schema field with the same name"));
+            errors.add_item("extras", "key", "There is a schema field with the same name");
             continue;
         }
         if out.iter().any(|(k, _)| k == &key) {
@@ -737,7 +737,11 @@ mod tests {
             invalid(json!({"name": "ab", "extras": [{"key": "k", "value": 1}, {"key": "k", "value": 2}]}));
         assert_eq!(errors.messages("extras_validation"), ["Duplicate key \"k\""]);
         let errors = invalid(json!({"name": "ab", "extras": [{"key": "title", "value": "x"}]}));
-        assert_eq!(errors.messages("extras"), ["title: There is a schema field with the same name"]);
+        assert_eq!(errors.messages("extras"), ["key: There is a schema field with the same name"]);
+        assert_eq!(
+            errors.to_json()["extras"],
+            serde_json::json!([{"key": ["There is a schema field with the same name"]}])
+        );
     }
 
     #[test]
