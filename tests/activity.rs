@@ -141,8 +141,30 @@ fn private_datasets_activity_is_for_those_who_may_read_them() {
     for (who, token) in w.insiders() {
         let list = w.call("package_activity_list", json!({"id": "hidden-data"}), token).result();
         assert_eq!(types(&list), ["new package"], "{who}");
-        assert_eq!(list[0]["permission_labels"], json!([format!("member-{}", org_id(&w))]));
+        assert_eq!(
+            list[0]["permission_labels"],
+            json!([format!("collaborator-{}", w.private_id), format!("member-{}", org_id(&w))])
+        );
     }
+}
+
+#[test]
+fn a_collaborator_sees_the_private_datasets_activity_in_streams() {
+    let w = world();
+    let in_stream = |token: &str| {
+        let list = w.call("user_activity_list", json!({"id": "editor"}), Some(token)).result();
+        object_ids(&list).contains(&w.private_id)
+    };
+    assert!(!in_stream(&w.outsider), "not before being a collaborator");
+    w.call(
+        "package_collaborator_create",
+        json!({"id": "hidden-data", "user_id": "outsider", "capacity": "member"}),
+        Some(&w.admin),
+    )
+    .result();
+    assert!(in_stream(&w.outsider), "the collaborator-<dataset> label lets them see it");
+    let list = w.call("package_activity_list", json!({"id": "hidden-data"}), Some(&w.outsider)).result();
+    assert_eq!(types(&list), ["new package"]);
 }
 
 fn org_id(w: &World) -> String {

@@ -28,10 +28,17 @@ pub fn record_package(
     group_ids.extend(tx.memberships_of(MemberKind::Package, &record.id)?.into_iter().map(|m| m.group_id));
     // A public dataset's deletion stays in the public stream.
     let public = !record.private && (record.state == PackageState::Active || kind == "deleted package");
+    // CKAN's `get_dataset_labels` (collaborators on): a dataset's collaborators, then its
+    // organization's members, or its creator when it has no organization.
     let labels = if public {
         vec!["public".to_owned()]
     } else {
-        record.owner_org.iter().map(|o| format!("member-{o}")).collect()
+        let holder = match (&record.owner_org, &record.creator_user_id) {
+            (Some(org), _) => Some(format!("member-{org}")),
+            (None, Some(creator)) => Some(format!("creator-{creator}")),
+            (None, None) => None,
+        };
+        std::iter::once(format!("collaborator-{}", record.id)).chain(holder).collect()
     };
     tx.insert_activity(&Activity {
         id: uuid::Uuid::new_v4().to_string(),
