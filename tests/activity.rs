@@ -535,3 +535,18 @@ fn activity_diff_errors_and_permissions() {
         assert_eq!(reply.status, 403, "{who}");
     }
 }
+
+#[test]
+fn a_new_users_activity_is_credited_to_that_user() {
+    let w = world();
+    let created = w
+        .call(
+            "user_create",
+            json!({"name": "newbie", "email": "newbie@example.org", "password": "a-long-password"}),
+            Some(&w.admin),
+        )
+        .result();
+    let stream = w.call("user_activity_list", json!({"id": "newbie"}), Some(&w.admin)).result();
+    assert_eq!(types(&stream), ["new user"]);
+    assert_eq!(stream[0]["user_id"], created["id"], "CKAN credits it to the new user, not the sysadmin");
+}

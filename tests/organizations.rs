@@ -1425,6 +1425,26 @@ fn organization_activity_list_shows_public_dataset_activity_only() {
             ["id", "timestamp", "user_id", "object_id", "activity_type", "data", "permission_labels"]
         );
         assert_eq!(stream[0]["data"]["group"]["title"], "Org A2");
+        // CKAN's activity plugin keeps the group's row (`table_dictize`), extras as an object,
+        // and no actor.
+        assert_eq!(keys(&stream[0]["data"]), ["group"]);
+        assert_eq!(
+            keys(&stream[0]["data"]["group"]),
+            [
+                "id",
+                "name",
+                "title",
+                "type",
+                "description",
+                "image_url",
+                "created",
+                "is_organization",
+                "approval_status",
+                "state",
+                "extras"
+            ]
+        );
+        assert!(stream[0]["data"]["group"]["extras"].is_object());
         assert_eq!(stream[0]["user_id"], cast.user_id("alice"));
         assert_eq!(stream[1]["data"]["package"]["name"], "p1");
     }

@@ -2,7 +2,7 @@
 
 use datahavn_domain::Timestamp;
 use datahavn_domain::catalog::{Activity, PackageRecord};
-use datahavn_domain::group::MemberKind;
+use datahavn_domain::group::{Group, MemberKind};
 use datahavn_domain::package::PackageState;
 use datahavn_storage::Tx;
 use serde_json::{Value, json};
@@ -54,14 +54,26 @@ pub fn record_package(
     Ok(())
 }
 
-/// Records an organization or group activity (`new organization`, `changed group`, ...).
-pub fn record_group(
-    ctx: &Context<'_>,
-    tx: &mut Tx<'_>,
-    kind: &str,
-    group_id: &str,
-    dict: &Value,
-) -> ActionResult<()> {
+/// Records an organization or group activity (`new organization`, `changed group`, ...). Its
+/// data is the group's row as CKAN's activity plugin keeps it (`table_dictize`): the table's
+/// columns and the extras as an object — no members, datasets or counts, and no actor.
+pub fn record_group(ctx: &Context<'_>, tx: &mut Tx<'_>, kind: &str, group: &Group) -> ActionResult<()> {
+    let extras: serde_json::Map<String, Value> =
+        group.extras.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let row = json!({
+        "id": group.id,
+        "name": group.name,
+        "title": group.title,
+        "type": group.group_type,
+        "description": group.description,
+        "image_url": group.image_url,
+        "created": group.created.to_string(),
+        "is_organization": group.is_organization,
+        "approval_status": group.approval_status,
+        "state": group.state.as_str(),
+        "extras": extras,
+    });
+    let group_id = &group.id;
     tx.insert_activity(&Activity {
         id: uuid::Uuid::new_v4().to_string(),
         timestamp: Timestamp::now(),
@@ -71,7 +83,7 @@ pub fn record_group(
         activity_type: kind.to_owned(),
         public: true,
         permission_labels: vec!["public".to_owned()],
-        data: json!({"group": dict, "actor": ctx.actor.name()}),
+        data: json!({"group": row}),
     })?;
     Ok(())
 }
@@ -87,8 +99,9 @@ pub fn record_user(
     tx.insert_activity(&Activity {
         id: uuid::Uuid::new_v4().to_string(),
         timestamp: Timestamp::now(),
-        // A new user registering themself, or made by the site, is the actor of their own.
-        user_id: ctx.actor.user_id().unwrap_or(user_id).to_owned(),
+        // CKAN's activity plugin credits a user's activities to that user, whoever made them
+        // (a sysadmin creating the account, the site).
+        user_id: user_id.to_owned(),
         object_id: user_id.to_owned(),
         group_ids: Vec::new(),
         activity_type: kind.to_owned(),

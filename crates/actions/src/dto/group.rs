@@ -135,7 +135,8 @@ pub struct ActivityDict {
     pub object_id: String,
     #[schema(example = "changed organization")]
     pub activity_type: String,
-    /// `{"group": <dict>, "actor": <user name>}` or `{"package": <dict>, "actor": ...}`.
+    /// `{"package": <package_show dict>, "actor": <user name>}`, or `{"group": <the group's row:
+    /// its columns and extras as an object>}`.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     pub permission_labels: Vec<String>,

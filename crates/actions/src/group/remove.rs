@@ -5,7 +5,6 @@ use datahavn_domain::group::{Group, GroupState, MemberKind};
 use datahavn_storage::Tx;
 use serde_json::Value;
 
-use super::dictize::show_dict;
 use super::{GROUP_NOT_FOUND, Kind, find_kind, has_permission, message_error, present, require_user};
 use crate::access::memberships;
 use crate::request::{Request, request, request_doc, response_doc};
@@ -134,8 +133,7 @@ fn delete(ctx: &Context<'_>, kind: Kind, request: GroupId) -> ActionResult {
         group.state = GroupState::Deleted;
         tx.update_group(&group)?;
         render::rerender_packages(tx, &packages, &ctx.site().site_url)?;
-        let dict = show_dict(ctx, tx, &group)?;
-        activity::record_group(ctx, tx, &format!("deleted {}", kind.word()), &group.id, &dict)?;
+        activity::record_group(ctx, tx, &format!("deleted {}", kind.word()), &group)?;
         log::info!("{} {} deleted by {:?}", kind.word(), group.name, ctx.actor.name());
         Ok(Value::Null)
     })

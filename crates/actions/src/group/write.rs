@@ -263,7 +263,7 @@ fn create(ctx: &Context<'_>, kind: Kind, request: GroupCreate) -> ActionResult {
         }
         render::rerender_packages(tx, &packages, &ctx.site().site_url)?;
         let dict = show_dict(ctx, tx, &group)?;
-        activity::record_group(ctx, tx, &format!("new {}", kind.word()), &group.id, &dict)?;
+        activity::record_group(ctx, tx, &format!("new {}", kind.word()), &group)?;
         log::info!("{} {} created by {:?}", kind.word(), group.name, ctx.actor.name());
         Ok(dict)
     })
@@ -389,12 +389,7 @@ fn update(ctx: &Context<'_>, kind: Kind, request: GroupUpdate) -> ActionResult {
         let dict = Value::Object(dictize(ctx, tx, &who, &updated, options, None, 0)?);
         let verb =
             if updated.state == GroupState::Deleted && group.is_active() { "deleted" } else { "changed" };
-        // The activity keeps the group, not copies of its datasets.
-        let mut recorded = dict.clone();
-        if let Value::Object(map) = &mut recorded {
-            map.remove("packages");
-        }
-        activity::record_group(ctx, tx, &format!("{verb} {}", kind.word()), &group.id, &recorded)?;
+        activity::record_group(ctx, tx, &format!("{verb} {}", kind.word()), &updated)?;
         log::info!("{} {} updated by {:?}", kind.word(), updated.name, ctx.actor.name());
         Ok(dict)
     })
