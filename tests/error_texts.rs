@@ -205,4 +205,6 @@ fn refused_users_are_told_what_they_may_not_do() {
     // A sysadmin skips the auth functions: resource_patch's own lookup answers.
     let reply = w.call("resource_patch", json!({"id": "nope"}), Persona::Sysadmin);
     assert_error(&reply, 404, "Not found: Resource was not found.");
+    let reply = w.call("user_patch", json!({"id": "nobody"}), Persona::Sysadmin);
+    assert_error(&reply, 404, "Not found");
 }

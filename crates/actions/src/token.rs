@@ -149,8 +149,7 @@ pub const API_TOKEN_REVOKE: Action = Action {
     request: request_doc::<ApiTokenRevokeRequest>,
     response: response_doc::<Option<String>>,
     errors: &[
-        (403, "Anonymous, or neither the owner nor a sysadmin"),
-        (404, "`Not found: API token not found`"),
+        (403, "Anonymous, or neither the owner nor a sysadmin (an unknown token counts as someone else's)"),
         (409, "Neither `token` nor `jti` given: `token` missing"),
     ],
     run: |ctx, params| api_token_revoke(ctx, ApiTokenRevokeRequest::parse(params)?),

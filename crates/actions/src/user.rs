@@ -637,8 +637,8 @@ pub const USER_PATCH: Action = Action {
     request: request_doc::<UserPatchRequest>,
     response: response_doc::<UserDict>,
     errors: &[
-        (403, "Neither the user nor a sysadmin"),
-        (404, "`Not found: User was not found.`"),
+        (403, "Anonymous, neither the user nor a sysadmin, or `User not found` (no such user)"),
+        (404, "`Not found` (a sysadmin, no such user)"),
         (409, "`id` missing, or field errors: email, name, password, about, state, sysadmin, plugin_extras"),
     ],
     run: |ctx, params| user_patch(ctx, UserPatchRequest::parse(params)?),
@@ -680,12 +680,15 @@ request! {
 
 fn user_patch(ctx: &Context<'_>, request: UserPatchRequest) -> ActionResult {
     // CKAN checks `user_patch`'s auth function (not open to anonymous callers) first; it
-    // defers to `user_update`'s, which refuses an unknown user as `User not found`.
+    // defers to `user_update`'s, which refuses an unknown user as `User not found`. A sysadmin
+    // skips it and meets `user_show`'s bare 404.
     authenticated(ctx, "user_patch")?;
-    if !ctx.actor.is_sysadmin()
-        && ctx.store().read(|tx| Ok::<_, ActionError>(tx.user_by_id_or_name(&request.id)?))?.is_none()
-    {
-        return Err(ActionError::denied("User not found"));
+    if ctx.store().read(|tx| Ok::<_, ActionError>(tx.user_by_id_or_name(&request.id)?))?.is_none() {
+        return Err(if ctx.actor.is_sysadmin() {
+            ActionError::NotFound(None)
+        } else {
+            ActionError::denied("User not found")
+        });
     }
     let user = user_to_update(ctx, &request.id)?;
     // The user's current values, with what was sent over them.
