@@ -129,12 +129,21 @@ pub fn require_read(who: &Memberships, package: &PackageRecord) -> ActionResult<
 
 /// 403 unless the caller may edit the dataset.
 pub fn require_edit(who: &Memberships, package: &PackageRecord) -> ActionResult<()> {
+    require_edit_to(who, package, || format!("edit package {}", package.id))
+}
+
+/// 403 unless the caller may edit the dataset, worded as the CKAN auth function of the action
+/// asking: `User <name> not authorized to <what>` (`resource_update`: "edit resource <id>",
+/// `resource_delete`: "delete resource <id>", `resource_create`: "create resources on dataset
+/// <id>").
+pub fn require_edit_to(
+    who: &Memberships,
+    package: &PackageRecord,
+    what: impl FnOnce() -> String,
+) -> ActionResult<()> {
     if authz::can_edit_package(who, &package.access()) {
         Ok(())
     } else {
-        Err(ActionError::denied(format!(
-            "User {} not authorized to edit package {}",
-            who.user_name, package.id
-        )))
+        Err(ActionError::denied(format!("User {} not authorized to {}", who.user_name, what())))
     }
 }

@@ -6,7 +6,8 @@ use datahavn_domain::package::{self as rules};
 use datahavn_domain::params::Params;
 use serde_json::{Map, Value};
 
-use crate::access::{memberships, require_edit};
+use crate::access::{memberships, require_edit, require_edit_to, require_read};
+use crate::args::authenticated;
 use crate::args::plain_error;
 use crate::dto::{ResourceDict, ResourceOrder, ResourceSearchResult};
 use crate::package::{Write, as_input, find_package, readable, required_now, sent, write_package};
@@ -235,9 +236,13 @@ fn resource_create(ctx: &Context<'_>, mut request: ResourceCreateRequest) -> Act
         }
     };
     let (_, rendered) = ctx.store().write(|tx| {
+        // CKAN shows the dataset (404, or 403 to who may not read it) before its
+        // `resource_create` auth function, which is not open to anonymous callers.
         let record = find_package(tx, &package_ref, None)?;
         let who = memberships(tx, &ctx.actor)?;
-        require_edit(&who, &record)?;
+        require_read(&who, &record)?;
+        authenticated(ctx, "resource_create")?;
+        require_edit_to(&who, &record, || format!("create resources on dataset {package_ref}"))?;
         if tx.resource_by_id(&id)?.is_some() {
             return Err(ActionError::field("id", "Resource id already exists."));
         }
@@ -279,12 +284,24 @@ fn change_resource(ctx: &Context<'_>, mut request: ResourceChangeRequest, patch:
         }
         None => {}
     }
+    // CKAN's resource_patch checks its (not anonymous) auth function first, whose lookup of an
+    // unknown resource is a bare 404 for all but sysadmins; resource_update looks first.
+    let action = if patch { "resource_patch" } else { "resource_update" };
+    if patch {
+        authenticated(ctx, action)?;
+    }
     let (_, rendered) = ctx.store().write(|tx| {
-        let index =
-            tx.resource_by_id(&id)?.ok_or_else(|| ActionError::not_found("Resource was not found."))?;
+        let index = tx.resource_by_id(&id)?.ok_or_else(|| {
+            if patch && !ctx.actor.is_sysadmin() {
+                ActionError::NotFound(None)
+            } else {
+                ActionError::not_found("Resource was not found.")
+            }
+        })?;
+        authenticated(ctx, action)?;
         let record = find_package(tx, &index.package_id, Some("Resource was not found."))?;
         let who = memberships(tx, &ctx.actor)?;
-        require_edit(&who, &record)?;
+        require_edit_to(&who, &record, || format!("edit resource {id}"))?;
         let mut input = as_input(&record);
         let mut list = resources_of(&input);
         let slot = list
@@ -383,9 +400,10 @@ fn resource_delete(ctx: &Context<'_>, request: ResourceDeleteRequest) -> ActionR
     let id = request.id;
     ctx.store().write(|tx| {
         let index = tx.resource_by_id(&id)?.ok_or(ActionError::NotFound(None))?;
+        authenticated(ctx, "resource_delete")?;
         let record = find_package(tx, &index.package_id, None)?;
         let who = memberships(tx, &ctx.actor)?;
-        require_edit(&who, &record)?;
+        require_edit_to(&who, &record, || format!("delete resource {id}"))?;
         let mut input = as_input(&record);
         let list: Vec<Value> = resources_of(&input).into_iter().filter(|r| r["id"] != id.as_str()).collect();
         input.insert("resources".into(), Value::Array(list));
@@ -436,8 +454,11 @@ request! {
 fn package_resource_reorder(ctx: &Context<'_>, request: ResourceReorderRequest) -> ActionResult {
     let ResourceReorderRequest { id, order } = request;
     let new_order = ctx.store().write(|tx| {
+        // CKAN shows the dataset before the auth function, which is not open to anonymous callers.
         let record = find_package(tx, &id, None)?;
         let who = memberships(tx, &ctx.actor)?;
+        require_read(&who, &record)?;
+        authenticated(ctx, "package_resource_reorder")?;
         require_edit(&who, &record)?;
         let mut input = as_input(&record);
         let mut rest = resources_of(&input);

@@ -557,7 +557,7 @@ request! {
 /// The user of an update, as `NotFound` when there is none, and whether the caller may change it.
 fn user_to_update(ctx: &Context<'_>, id: &str) -> ActionResult<User> {
     let user = ctx.store().read(|tx| existing_user(tx, id, Some("User was not found.".into())))?;
-    authorize(authz::user_update(&ctx.actor, &user.id, &user.name))?;
+    authorize(authz::user_update(&ctx.actor, &user.id))?;
     Ok(user)
 }
 
@@ -637,8 +637,8 @@ pub const USER_PATCH: Action = Action {
     request: request_doc::<UserPatchRequest>,
     response: response_doc::<UserDict>,
     errors: &[
-        (403, "Neither the user nor a sysadmin"),
-        (404, "`Not found: User was not found.`"),
+        (403, "Anonymous, neither the user nor a sysadmin, or `User not found` (no such user)"),
+        (404, "`Not found` (a sysadmin, no such user)"),
         (409, "`id` missing, or field errors: email, name, password, about, state, sysadmin, plugin_extras"),
     ],
     run: |ctx, params| user_patch(ctx, UserPatchRequest::parse(params)?),
@@ -679,6 +679,17 @@ request! {
 }
 
 fn user_patch(ctx: &Context<'_>, request: UserPatchRequest) -> ActionResult {
+    // CKAN checks `user_patch`'s auth function (not open to anonymous callers) first; it
+    // defers to `user_update`'s, which refuses an unknown user as `User not found`. A sysadmin
+    // skips it and meets `user_show`'s bare 404.
+    authenticated(ctx, "user_patch")?;
+    if ctx.store().read(|tx| Ok::<_, ActionError>(tx.user_by_id_or_name(&request.id)?))?.is_none() {
+        return Err(if ctx.actor.is_sysadmin() {
+            ActionError::NotFound(None)
+        } else {
+            ActionError::denied("User not found")
+        });
+    }
     let user = user_to_update(ctx, &request.id)?;
     // The user's current values, with what was sent over them.
     let update = UserUpdateRequest {

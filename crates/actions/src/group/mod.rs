@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 
 use crate::access::chain_for;
 pub(crate) use crate::request::text_of;
-use crate::{ActionError, ActionResult, Context};
+use crate::{ActionError, ActionResult};
 
 pub(crate) use activity::{GROUP_ACTIVITY_LIST, ORGANIZATION_ACTIVITY_LIST};
 pub(crate) use autocomplete::{GROUP_AUTOCOMPLETE, ORGANIZATION_AUTOCOMPLETE};
@@ -141,9 +141,7 @@ pub(crate) fn message_error(text: impl Into<String>) -> ActionError {
 }
 
 /// 403 for anonymous callers of an action that needs a user.
-pub(crate) fn require_user(ctx: &Context<'_>, action: &str) -> ActionResult<()> {
-    authz::authenticated(&ctx.actor, action).map_err(ActionError::denied)
-}
+pub(crate) use crate::args::authenticated as require_user;
 
 // ---------------------------------------------------------------------------------------------
 // Readers of request keys (see `crate::request`)
