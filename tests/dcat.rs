@@ -169,6 +169,15 @@ fn catalogue_queries_and_bad_parameters() {
         c.server.action("package_search", json!({"q": "Oslo", "rows": 0}), None).result()["count"].as_u64();
     assert!(oslo.is_some_and(|n| n > 1 && n < 100), "{oslo:?}");
     assert_eq!(count("/catalog.ttl?q=Oslo") as u64, oslo.unwrap());
+    // dcat_catalog_search answers the same page through the API.
+    let searched =
+        c.server.action("dcat_catalog_search", json!({"q": "Oslo", "format": "ttl"}), None).result();
+    let parsed =
+        datahavn_dcat::parse(searched.as_str().unwrap().as_bytes(), RdfFormat::Turtle, None).unwrap();
+    assert_eq!(parsed.datasets.len() as u64, oslo.unwrap());
+    let bad = c.server.action("dcat_catalog_search", json!({"format": "xls"}), None);
+    assert_eq!(bad.status, 409);
+    assert_eq!(bad.error()["format"], json!(["Unknown RDF format \"xls\""]));
     let one = &c.public[0];
     let by_name = count(&format!("/catalog.ttl?fq=name:{}", one["name"].as_str().unwrap()));
     assert_eq!(by_name, 1);

@@ -165,11 +165,7 @@ pub(crate) fn target_in(
         Privilege::Edit => datahavn_domain::authz::can_edit_package(&who, &record.access()),
     };
     if !allowed {
-        return Err(ActionError::denied(format!(
-            "User {} not authorized to perform {} on resource {id}",
-            who.user_name,
-            privilege.action()
-        )));
+        return Err(not_allowed(&who, privilege, id));
     }
     Ok(Target { resource })
 }
@@ -185,13 +181,18 @@ pub(crate) fn check_readable(ctx: &Context<'_>, id: &str) -> ActionResult<()> {
         if datahavn_domain::authz::can_read_package(&who, &access) {
             Ok(())
         } else {
-            Err(ActionError::denied(format!(
-                "User {} not authorized to perform {} on resource {id}",
-                who.user_name,
-                Privilege::Read.action()
-            )))
+            Err(not_allowed(&who, Privilege::Read, id))
         }
     })
+}
+
+/// CKAN's `datastore_auth` refusal.
+fn not_allowed(who: &datahavn_domain::authz::Memberships, privilege: Privilege, id: &str) -> ActionError {
+    ActionError::denied(format!(
+        "User {} not authorized to perform {} on resource {id}",
+        who.user_name,
+        privilege.action()
+    ))
 }
 
 /// Resources that are gone take their tables with them, as CKAN's DataStore drops the table of
