@@ -46,7 +46,7 @@ fn activity_list(activities: &[Activity]) -> ActionResult {
 }
 
 /// The dataset labels a caller holds; `None` for sysadmins, who see everything.
-fn user_labels(who: &Memberships) -> Option<Vec<String>> {
+pub(crate) fn user_labels(who: &Memberships) -> Option<Vec<String>> {
     if who.sysadmin {
         return None;
     }

@@ -229,7 +229,20 @@ pub fn call_with_upload(
     params: &Params,
     upload: Option<Upload>,
 ) -> ActionResult {
-    let action = find(name).ok_or_else(|| ActionError::not_found("Action function not found"))?;
+    call_reporting(services, actor, name, params, upload).0
+}
+
+/// [`call_with_upload`], also returning CKAN 2.12's `changed_entities` for the envelope.
+pub fn call_reporting(
+    services: &Services,
+    actor: Actor,
+    name: &str,
+    params: &Params,
+    upload: Option<Upload>,
+) -> (ActionResult, Option<serde_json::Value>) {
+    let Some(action) = find(name) else {
+        return (Err(ActionError::not_found("Action function not found")), None);
+    };
     let ctx = Context::new(actor.clone(), services, upload.as_ref());
     let result = (action.run)(&ctx, params);
     if upload.is_some()
@@ -248,7 +261,8 @@ pub fn call_with_upload(
             log::warn!("could not delete file {key}: {error}");
         }
     }
-    result
+    let changed = if result.is_ok() { ctx.changed_entities() } else { None };
+    (result, changed)
 }
 
 /// Runs an action whose result is already stored as JSON text, returning that text untouched;

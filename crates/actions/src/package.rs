@@ -761,7 +761,14 @@ fn package_update(ctx: &Context<'_>, request: PackageUpdateRequest) -> ActionRes
         if !input.contains_key("name") {
             input.insert("name".into(), existing.name.clone().into());
         }
-        write_package(ctx, tx, &who, &input, Some(&existing), Write::Update)
+        let written = write_package(ctx, tx, &who, &input, Some(&existing), Write::Update)?;
+        // CKAN 2.12 reports a dataset that `package_update` itself changed (not one changed
+        // through `package_patch`, `resource_*` or `package_revise`, which call it on a copy of
+        // their context).
+        if written.0.rendered != existing.rendered {
+            ctx.report_changed("packages", &existing.id);
+        }
+        Ok::<_, ActionError>(written)
     })?;
     Ok(rendered)
 }
@@ -843,7 +850,9 @@ fn package_delete(ctx: &Context<'_>, request: PackageDeleteRequest) -> ActionRes
         authenticated(ctx, "package_delete")?;
         let who = memberships(tx, &ctx.actor)?;
         require_edit(&who, &existing)?;
-        tx.delete_memberships_of(MemberKind::Package, &existing.id)?;
+        // CKAN marks the dataset's group memberships deleted (its groups' activity streams
+        // still show a deleted dataset's activities through them).
+        tx.mark_memberships_deleted(MemberKind::Package, &existing.id)?;
         tx.delete_collaborators_of(&existing.id)?;
         let mut record = existing.clone();
         record.state = PackageState::Deleted;

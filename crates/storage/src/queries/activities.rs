@@ -1,9 +1,12 @@
 use datahavn_domain::Timestamp;
 use datahavn_domain::catalog::Activity;
+use datahavn_domain::group::{MemberKind, MemberState};
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
+use crate::conn::MultiBackend;
 use crate::rows_catalog::ActivityRow;
-use crate::schema::activities;
+use crate::schema::{activities, members, packages};
 use crate::{StorageResult, Tx};
 
 /// Which activities a stream wants, newest first.
@@ -11,10 +14,13 @@ use crate::{StorageResult, Tx};
 pub struct ActivityFilter {
     pub object_id: Option<String>,
     pub user_id: Option<String>,
-    /// Activities of datasets in this organization or group, and of the group itself.
-    pub group_id: Option<String>,
-    /// Only those visible to everyone.
-    pub public_only: bool,
+    /// Activities of the group itself and of the public datasets now in it, as CKAN's
+    /// activity plugin reads a group's stream: an organization's datasets (whatever their
+    /// state); a group's active datasets, and its deleted ones that were in it when deleted.
+    pub group: Option<GroupStream>,
+    /// `None`: every activity (sysadmins). `Some(labels)`: dataset activities only when they
+    /// carry one of these permission labels; other activities always.
+    pub labels: Option<Vec<String>>,
     /// Leave out what the site itself did (no user), as CKAN hides its site user's activities.
     pub hide_site_activity: bool,
     /// Also these (non-public) objects' activities: datasets the caller may read.
@@ -24,6 +30,19 @@ pub struct ActivityFilter {
     pub before: Option<Timestamp>,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// Whose stream [`ActivityFilter::group`] asks for.
+#[derive(Debug, Clone)]
+pub struct GroupStream {
+    pub id: String,
+    pub is_organization: bool,
+}
+
+pub(crate) type Condition = Box<dyn BoxableExpression<activities::table, MultiBackend, SqlType = Bool>>;
+
+pub(crate) fn exact_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 impl Tx<'_> {
@@ -46,15 +65,37 @@ impl Tx<'_> {
         if let Some(user_id) = &filter.user_id {
             query = query.filter(activities::user_id.eq(user_id.clone()));
         }
-        if let Some(group_id) = &filter.group_id {
-            query = query.filter(
-                activities::object_id
-                    .eq(group_id.clone())
-                    .or(activities::group_ids.like(format!("%|{group_id}|%"))),
-            );
+        if let Some(group) = &filter.group {
+            let own = activities::object_id.eq(group.id.clone());
+            query = if group.is_organization {
+                let datasets = packages::table
+                    .filter(packages::owner_org.eq(group.id.clone()))
+                    .filter(packages::private.eq(false))
+                    .select(packages::id);
+                query.filter(own.or(activities::object_id.eq_any(datasets)))
+            } else {
+                let (active, deleted) = (MemberState::Active.as_str(), MemberState::Deleted.as_str());
+                let datasets = members::table
+                    .inner_join(packages::table.on(packages::id.eq(members::table_id)))
+                    .filter(members::group_id.eq(group.id.clone()))
+                    .filter(members::table_name.eq(MemberKind::Package.as_str()))
+                    .filter(packages::private.eq(false))
+                    .filter(
+                        (members::state.eq(active).and(packages::state.eq(active)))
+                            .or(members::state.eq(deleted).and(packages::state.eq(deleted))),
+                    )
+                    .select(members::table_id);
+                query.filter(own.or(activities::object_id.eq_any(datasets)))
+            };
         }
-        if filter.public_only {
-            query = query.filter(activities::public.eq(true));
+        if let Some(labels) = &filter.labels {
+            // Stored as a JSON list of strings: each label appears quoted.
+            let mut visible: Condition = Box::new(activities::activity_type.not_like("%package"));
+            for label in labels {
+                let pattern = format!("%\"{}\"%", exact_like(label));
+                visible = Box::new(visible.or(activities::permission_labels.like(pattern).escape('\\')));
+            }
+            query = query.filter(visible);
         }
         if filter.hide_site_activity {
             query = query.filter(activities::user_id.ne(""));

@@ -4,9 +4,8 @@
 use datahavn_domain::Timestamp;
 use datahavn_domain::catalog::Activity;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 
-use crate::conn::MultiBackend;
+use super::activities::{Condition, exact_like};
 use crate::rows_catalog::ActivityRow;
 use crate::schema::activities;
 use crate::{StorageResult, Tx};
@@ -32,12 +31,6 @@ pub struct ActivityStream {
     pub before: Option<Timestamp>,
     pub limit: i64,
     pub offset: i64,
-}
-
-type Condition = Box<dyn BoxableExpression<activities::table, MultiBackend, SqlType = Bool>>;
-
-fn exact_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 impl Tx<'_> {

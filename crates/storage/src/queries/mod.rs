@@ -12,7 +12,7 @@ mod tokens;
 pub(crate) mod users;
 mod views;
 
-pub use activities::ActivityFilter;
+pub use activities::{ActivityFilter, GroupStream};
 pub use activity_streams::ActivityStream;
 pub use change_log::IndexedPackage;
 pub use groups::{GroupFilter, GroupPackages};
