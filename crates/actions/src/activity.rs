@@ -17,6 +17,23 @@ fn actor_id<'a>(ctx: &'a Context<'_>) -> &'a str {
 
 /// Records a dataset activity (`new package`, `changed package`, `deleted package`) with the
 /// dataset dict as it became.
+/// Records a change to a dataset as CKAN's activity plugin does: `changed package`; for a
+/// deleted dataset `deleted package` once, and nothing after that.
+pub fn record_package_change(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    record: &PackageRecord,
+    rendered: &Value,
+) -> ActionResult<()> {
+    if record.state != PackageState::Deleted {
+        return record_package(ctx, tx, "changed package", record, rendered);
+    }
+    if tx.has_activity(&record.id, "deleted package")? {
+        return Ok(());
+    }
+    record_package(ctx, tx, "deleted package", record, rendered)
+}
+
 pub fn record_package(
     ctx: &Context<'_>,
     tx: &mut Tx<'_>,
@@ -82,7 +99,7 @@ pub fn record_group(ctx: &Context<'_>, tx: &mut Tx<'_>, kind: &str, group: &Grou
         group_ids: vec![group_id.to_owned()],
         activity_type: kind.to_owned(),
         public: true,
-        permission_labels: vec!["public".to_owned()],
+        permission_labels: Vec::new(),
         data: json!({"group": row}),
     })?;
     Ok(())
@@ -106,7 +123,7 @@ pub fn record_user(
         group_ids: Vec::new(),
         activity_type: kind.to_owned(),
         public: true,
-        permission_labels: vec!["public".to_owned()],
+        permission_labels: Vec::new(),
         data: json!({"user": dict, "actor": ctx.actor.name()}),
     })?;
     Ok(())

@@ -24,6 +24,8 @@ use crate::{Action, ActionError, ActionResult, Context, activity};
 pub(crate) enum Write {
     Create,
     Update,
+    /// An update that records no activity of its own (the caller records what CKAN does).
+    Quiet,
 }
 
 fn integrity(error: rules::IntegrityError) -> ActionError {
@@ -391,12 +393,11 @@ pub(crate) fn write_package(
     let rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?);
     record.rendered = rendered.to_string();
     tx.set_package_rendered(&id, &record.rendered)?;
-    let kind = match (mode, state) {
-        (Write::Create, _) => "new package",
-        (Write::Update, PackageState::Deleted) => "deleted package",
-        (Write::Update, _) => "changed package",
-    };
-    activity::record_package(ctx, tx, kind, &record, &rendered)?;
+    match mode {
+        Write::Create => activity::record_package(ctx, tx, "new package", &record, &rendered)?,
+        Write::Update => activity::record_package_change(ctx, tx, &record, &rendered)?,
+        Write::Quiet => {}
+    }
     Ok((record, rendered))
 }
 

@@ -8,6 +8,7 @@ use datahavn_storage::{ActivityFilter, GroupStream, Tx};
 use super::{Kind, find_kind, present, require_visible};
 use crate::access::memberships;
 use crate::activity_list::{string_list, unix_time, user_labels};
+use crate::args::capped_natural;
 use crate::dto::ActivityDict;
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
@@ -21,7 +22,7 @@ request! {
         /// The id or name of the organization or group.
         pub id: String => present,
         /// The maximum number of activities to return (default 31, at most 100; 0 is 100).
-        pub limit: Option<u64>,
+        pub limit: Option<u64> => capped_natural,
         /// Where to start getting activity items from (default 0).
         pub offset: Option<u64>,
         /// Only activities of these types, e.g. `changed organization` (a list of strings).

@@ -120,6 +120,17 @@ impl Tx<'_> {
         rows.into_iter().map(Activity::try_from).collect()
     }
 
+    /// Whether an activity of this type about this object was recorded.
+    pub fn has_activity(&mut self, object_id: &str, activity_type: &str) -> StorageResult<bool> {
+        let found = activities::table
+            .filter(activities::object_id.eq(object_id))
+            .filter(activities::activity_type.eq(activity_type))
+            .select(activities::id)
+            .first::<String>(self.conn())
+            .optional()?;
+        Ok(found.is_some())
+    }
+
     pub fn delete_activities_of(&mut self, object_id: &str) -> StorageResult<()> {
         diesel::delete(activities::table.filter(activities::object_id.eq(object_id))).execute(self.conn())?;
         Ok(())
