@@ -171,6 +171,8 @@ pub const ACTIONS: &[Action] = &[
     tag::VOCABULARY_CREATE,
     tag::VOCABULARY_UPDATE,
     tag::VOCABULARY_DELETE,
+    tag::TAG_CREATE,
+    tag::TAG_DELETE,
     activity_list::PACKAGE_ACTIVITY_LIST,
     activity_list::USER_ACTIVITY_LIST,
     activity_list::RECENTLY_CHANGED_PACKAGES_ACTIVITY_LIST,
