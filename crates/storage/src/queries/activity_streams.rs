@@ -51,7 +51,12 @@ impl Tx<'_> {
         }
         if let Some(labels) = &stream.labels {
             // Stored as a JSON list of strings: each label appears quoted.
-            let mut visible: Condition = Box::new(activities::activity_type.not_like("%package"));
+            // Dataset activities, and those about a dataset's views, need a label.
+            let mut visible: Condition = Box::new(
+                activities::activity_type
+                    .not_like("%package")
+                    .and(activities::activity_type.not_like("%resource view")),
+            );
             for label in labels {
                 let pattern = format!("%\"{}\"%", exact_like(label));
                 visible = Box::new(visible.or(activities::permission_labels.like(pattern).escape('\\')));
