@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod activity;
+mod activity_admin;
 mod activity_list;
 mod args;
 mod bulk;
@@ -179,6 +180,11 @@ pub const ACTIONS: &[Action] = &[
     activity_list::ACTIVITY_SHOW,
     activity_list::ACTIVITY_DATA_SHOW,
     activity_list::ACTIVITY_DIFF,
+    activity_admin::ACTIVITY_CREATE,
+    activity_admin::ACTIVITY_DELETE,
+    activity_admin::ACTIVITY_DELETE_ALL,
+    activity_admin::ACTIVITY_DELETE_COUNTS,
+    activity_admin::SEND_EMAIL_NOTIFICATIONS,
     datastore::DATASTORE_CREATE,
     datastore::DATASTORE_UPSERT,
     datastore::DATASTORE_DELETE,

@@ -136,6 +136,67 @@ impl Tx<'_> {
         Ok(found.is_some())
     }
 
+    /// How many activities are older than each of these times, and how many there are.
+    pub fn count_activities_older_than(&mut self, times: &[Timestamp]) -> StorageResult<(Vec<i64>, i64)> {
+        let mut counts = Vec::with_capacity(times.len());
+        for time in times {
+            let n: i64 = activities::table
+                .filter(activities::timestamp.lt(time.naive()))
+                .count()
+                .get_result(self.conn())?;
+            counts.push(n);
+        }
+        let total: i64 = activities::table.count().get_result(self.conn())?;
+        Ok((counts, total))
+    }
+
+    /// Deletes one activity; false when there was none.
+    pub fn delete_activity(&mut self, id: &str) -> StorageResult<bool> {
+        Ok(diesel::delete(activities::table.find(id)).execute(self.conn())? > 0)
+    }
+
+    /// Deletes the activities older than `before`, or between `from` and `to` (inclusive), or
+    /// (neither) all of them. Returns how many went.
+    pub fn delete_activities(
+        &mut self,
+        before: Option<Timestamp>,
+        between: Option<(Timestamp, Timestamp)>,
+    ) -> StorageResult<usize> {
+        let mut query = diesel::delete(activities::table).into_boxed();
+        if let Some(before) = before {
+            query = query.filter(activities::timestamp.lt(before.naive()));
+        }
+        if let Some((from, to)) = between {
+            query = query.filter(activities::timestamp.between(from.naive(), to.naive()));
+        }
+        Ok(query.execute(self.conn())?)
+    }
+
+    /// Keeps the `keep` newest activities of each object and deletes the rest. Returns how many
+    /// went.
+    pub fn delete_activities_beyond(&mut self, keep: usize) -> StorageResult<usize> {
+        let rows: Vec<(String, String)> = activities::table
+            .order((activities::object_id.asc(), activities::timestamp.desc(), activities::id.desc()))
+            .select((activities::id, activities::object_id))
+            .load(self.conn())?;
+        let mut doomed = Vec::new();
+        let (mut current, mut seen) = (String::new(), 0usize);
+        for (id, object_id) in rows {
+            if object_id != current {
+                current = object_id;
+                seen = 0;
+            }
+            seen += 1;
+            if seen > keep {
+                doomed.push(id);
+            }
+        }
+        for chunk in doomed.chunks(500) {
+            diesel::delete(activities::table.filter(activities::id.eq_any(chunk))).execute(self.conn())?;
+        }
+        Ok(doomed.len())
+    }
+
     pub fn delete_activities_of(&mut self, object_id: &str) -> StorageResult<()> {
         diesel::delete(activities::table.filter(activities::object_id.eq(object_id))).execute(self.conn())?;
         Ok(())
