@@ -194,6 +194,7 @@ pub const ACTIONS: &[Action] = &[
     datastore::DATASTORE_INFO,
     datastore::DATASTORE_FUNCTION_CREATE,
     datastore::DATASTORE_FUNCTION_DELETE,
+    datastore::DATASTORE_RUN_TRIGGERS,
     datastore::DATASTORE_LOAD,
     datastore::XLOADER_SUBMIT,
     datastore::XLOADER_STATUS,
