@@ -100,6 +100,66 @@ impl LoadJobs {
         }
     }
 
+    /// Marks the load `job_id` running, unless it is no longer the resource's pending load
+    /// (it was cancelled): then false, and the load is not run.
+    fn start(&self, tables: &Datastore, resource_id: &str, job_id: &str) -> bool {
+        let pending = self
+            .jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(resource_id)
+            .is_some_and(|(job, _)| job.job_id == job_id && job.status == "pending");
+        if pending {
+            self.update(tables, resource_id, |job| job.status = "running".into());
+        }
+        pending
+    }
+
+    /// The loads not finished: this process's, then those stored as pending or running by
+    /// other processes (or by one that stopped). With each, whether this process runs it.
+    pub(crate) fn unfinished(&self, tables: &Datastore) -> Vec<(String, LoadStatus, bool)> {
+        let mut loads: Vec<(String, LoadStatus, bool)> = self
+            .jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|(_, (job, _))| matches!(job.status.as_str(), "pending" | "running"))
+            .map(|(resource_id, (job, _))| (resource_id.clone(), job.clone(), true))
+            .collect();
+        let stored = tables.unfinished_loads().unwrap_or_else(|error| {
+            log::warn!("could not read the unfinished loads: {error}");
+            Vec::new()
+        });
+        for (resource_id, text) in stored {
+            if loads.iter().any(|(id, _, _)| *id == resource_id) {
+                continue;
+            }
+            if let Ok(job) = serde_json::from_str::<LoadStatus>(&text) {
+                loads.push((resource_id, job, false));
+            }
+        }
+        loads
+    }
+
+    /// Cancels the resource's load if this process has it waiting to start: true when done.
+    pub(crate) fn cancel(&self, tables: &Datastore, resource_id: &str) -> bool {
+        let pending = self
+            .jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(resource_id)
+            .is_some_and(|(job, _)| job.status == "pending");
+        if pending {
+            let message = "The load was cancelled before it started".to_owned();
+            self.log(tables, resource_id, "WARNING", message.clone());
+            self.update(tables, resource_id, |job| {
+                job.status = "error".into();
+                job.error = Some(message);
+            });
+        }
+        pending
+    }
+
     fn log(&self, tables: &Datastore, resource_id: &str, level: &str, message: String) {
         self.update(tables, resource_id, |job| {
             job.logs.push(LogLine { timestamp: Timestamp::now().to_string(), message, level: level.into() });
@@ -260,20 +320,23 @@ pub(crate) fn submit(
     let actor = ctx.actor.clone();
     let resource_id = resource_id.to_owned();
     let _ = set_url_type;
+    let started_job = job_id.clone();
     std::thread::Builder::new()
         .name(format!("load {resource_id}"))
         .spawn(move || {
             let ctx = Context::new(actor, &services, None);
-            run_load(&ctx, &resource_id, &url, hint.as_deref());
+            run_load(&ctx, &resource_id, &started_job, &url, hint.as_deref());
         })
         .map_err(|e| ActionError::Internal(format!("cannot start a load: {e}")))?;
     Ok(Some(job_id))
 }
 
-fn run_load(ctx: &Context<'_>, resource_id: &str, url: &str, hint: Option<&str>) {
+fn run_load(ctx: &Context<'_>, resource_id: &str, job_id: &str, url: &str, hint: Option<&str>) {
     let Ok(service) = service(ctx) else { return };
     let (jobs, tables) = (&service.jobs, &service.tables);
-    jobs.update(tables, resource_id, |job| job.status = "running".into());
+    if !jobs.start(tables, resource_id, job_id) {
+        return;
+    }
     jobs.log(tables, resource_id, "INFO", format!("Fetching {url}"));
     let outcome = (|| -> Result<u64, String> {
         let file = fetch(ctx, service, resource_id, url)?;
