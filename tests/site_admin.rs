@@ -255,6 +255,16 @@ fn task_statuses_are_written_read_and_deleted_by_sysadmins() {
         &validation("data", "Missing value"),
     );
     assert_error(
+        &server.action("task_status_update_many", json!({"data": "x"}), admin),
+        409,
+        &validation("data", "Must be a list of dicts"),
+    );
+    assert_error(
+        &server.action("task_status_update_many", json!({"data": [{"entity_id": "x"}]}), None),
+        403,
+        &unauthenticated("task_status_update"),
+    );
+    assert_error(
         &server.action("task_status_update_many", json!({"data": [{"entity_id": "x"}]}), Some(&who.user)),
         403,
         &denied("User someone not authorized to update task_status table"),
@@ -334,7 +344,16 @@ fn term_translations_are_written_by_sysadmins_and_read_by_users() {
         json!({"data": [{"term": "sea", "term_translation": "Meer", "lang_code": "de"}, {"term": "sky"}]}),
         admin,
     );
-    assert_eq!(reply.status, 409, "{}", reply.text);
+    assert_error(
+        &reply,
+        409,
+        &json!({"term_translation": ["Missing value"], "lang_code": ["Missing value"], "__type": "Validation Error"}),
+    );
+    assert_error(
+        &server.action("term_translation_update_many", json!({"data": [row]}), None),
+        403,
+        &unauthenticated("term_translation_update"),
+    );
     assert_error(
         &server.action("term_translation_update_many", json!({"data": [row]}), Some(&who.user)),
         403,
