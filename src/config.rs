@@ -224,6 +224,33 @@ pub struct ServeArgs {
     #[arg(long, env = "DATAHAVN_AUTH_USER_DELETE_ORGANIZATIONS", default_value_t = true, action = clap::ArgAction::Set)]
     pub auth_user_delete_organizations: bool,
 
+    /// Let anonymous callers create datasets (CKAN's `ckan.auth.anon_create_dataset`; needs
+    /// `--auth-create-unowned-dataset` and `--auth-create-dataset-if-not-in-organization`).
+    #[arg(long, env = "DATAHAVN_AUTH_ANON_CREATE_DATASET", default_value_t = false, action = clap::ArgAction::Set)]
+    pub auth_anon_create_dataset: bool,
+
+    /// Let datasets have no organization (CKAN's `ckan.auth.create_unowned_dataset`).
+    #[arg(long, env = "DATAHAVN_AUTH_CREATE_UNOWNED_DATASET", default_value_t = false, action = clap::ArgAction::Set)]
+    pub auth_create_unowned_dataset: bool,
+
+    /// Let users who edit no organization create (unowned) datasets (CKAN's
+    /// `ckan.auth.create_dataset_if_not_in_organization`).
+    #[arg(long, env = "DATAHAVN_AUTH_CREATE_DATASET_IF_NOT_IN_ORGANIZATION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub auth_create_dataset_if_not_in_organization: bool,
+
+    /// Show users' details to anonymous callers (CKAN's `ckan.auth.public_user_details`).
+    #[arg(long, env = "DATAHAVN_AUTH_PUBLIC_USER_DETAILS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub auth_public_user_details: bool,
+
+    /// Let datasets have collaborators (CKAN's `ckan.auth.allow_dataset_collaborators`).
+    #[arg(long, env = "DATAHAVN_AUTH_ALLOW_DATASET_COLLABORATORS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub auth_allow_dataset_collaborators: bool,
+
+    /// Let collaborators be admins who manage a dataset's collaborators (CKAN's
+    /// `ckan.auth.allow_admin_collaborators`).
+    #[arg(long, env = "DATAHAVN_AUTH_ALLOW_ADMIN_COLLABORATORS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub auth_allow_admin_collaborators: bool,
+
     /// The address datasets without a contact of their own point to in `/data.json`, and the
     /// DCAT catalogue publisher's e-mail [default: webmaster@<site host>].
     #[arg(long, env = "DATAHAVN_SITE_CONTACT_EMAIL")]
@@ -268,6 +295,12 @@ impl ServeArgs {
                 user_create_organizations: self.auth_user_create_organizations,
                 user_delete_groups: self.auth_user_delete_groups,
                 user_delete_organizations: self.auth_user_delete_organizations,
+                anon_create_dataset: self.auth_anon_create_dataset,
+                create_unowned_dataset: self.auth_create_unowned_dataset,
+                create_dataset_if_not_in_organization: self.auth_create_dataset_if_not_in_organization,
+                public_user_details: self.auth_public_user_details,
+                allow_dataset_collaborators: self.auth_allow_dataset_collaborators,
+                allow_admin_collaborators: self.auth_allow_admin_collaborators,
             },
             dcat_profile: if self.dcat_profile == "dcat_ap_dk" {
                 datahavn_dcat::Profile::DcatApDk

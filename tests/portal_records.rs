@@ -281,6 +281,9 @@ fn compare(sent: &Map<String, Value>, shown: &Value, org_id: &str, before: Optio
                     };
                     expected.insert(key, Value::String(value));
                 }
+                // Shown in CKAN 2.12's order: shorter keys first, then byte order.
+                let mut expected: Vec<(String, Value)> = expected.into_iter().collect();
+                expected.sort_by(|(a, _), (b, _)| (a.len(), a.as_bytes()).cmp(&(b.len(), b.as_bytes())));
                 let expected: Vec<Value> =
                     expected.into_iter().map(|(key, value)| json!({"key": key, "value": value})).collect();
                 differ(&mut differences, "extras".into(), &Value::Array(expected), &got("extras"));

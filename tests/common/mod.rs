@@ -81,7 +81,11 @@ impl Default for Options {
             create_user_via_api: false,
             max_resource_bytes: 10 * 1024 * 1024,
             dcat_profile: datahavn_dcat::Profile::DcatAp3,
-            auth: datahavn_actions::AuthOptions::default(),
+            // As the CKAN 2.12 the recorded answers come from: collaborators on.
+            auth: datahavn_actions::AuthOptions {
+                allow_dataset_collaborators: true,
+                ..datahavn_actions::AuthOptions::default()
+            },
             harvest: None,
         }
     }

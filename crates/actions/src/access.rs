@@ -7,13 +7,14 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use datahavn_domain::authz::{self, Memberships};
 use datahavn_domain::catalog::PackageRecord;
 use datahavn_domain::group::{Capacity, Group, MemberKind};
-use datahavn_domain::user::Actor;
 use datahavn_storage::Tx;
 
-use crate::{ActionError, ActionResult};
+use crate::{ActionError, ActionResult, Context};
 
-/// The caller's sysadmin flag, organization and group capacities, and collaborations.
-pub fn memberships(tx: &mut Tx<'_>, actor: &Actor) -> ActionResult<Memberships> {
+/// The caller's sysadmin flag, organization and group capacities, and collaborations (when
+/// the site allows dataset collaborators).
+pub fn memberships(tx: &mut Tx<'_>, ctx: &Context<'_>) -> ActionResult<Memberships> {
+    let actor = &ctx.actor;
     let mut who = Memberships {
         user_id: actor.user_id().map(str::to_owned),
         user_name: actor.name().to_owned(),
@@ -43,6 +44,9 @@ pub fn memberships(tx: &mut Tx<'_>, actor: &Actor) -> ActionResult<Memberships> 
         }
     }
     who.groups = groups;
+    if !ctx.site().auth.allow_dataset_collaborators {
+        return Ok(who);
+    }
     for (package_id, capacity) in tx.collaborations_of_user(user_id)? {
         if let Some(capacity) = Capacity::parse(&capacity) {
             who.collaborations.insert(package_id, capacity);

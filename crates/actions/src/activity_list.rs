@@ -204,7 +204,7 @@ fn package_activity_list(ctx: &Context<'_>, request: PackageActivityListRequest)
     let hidden = ctx.actor.is_sysadmin() && request.include_hidden_activity.unwrap_or(false);
     let activities = ctx.store().read(|tx| {
         let package = find_package(tx, &request.id, None)?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_read(&who, &package)?;
         let stream = ActivityStream {
             object_id: Some(package.id),
@@ -269,7 +269,7 @@ fn user_activity_list(ctx: &Context<'_>, request: UserActivityListRequest) -> Ac
     let page = Paging::new(request.limit, request.offset, request.after, request.before);
     let activities = ctx.store().read(|tx| {
         let user = tx.user_by_id_or_name(&request.id)?.ok_or(ActionError::NotFound(None))?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let stream = ActivityStream {
             by_or_about_user: Some(user.id),
             labels: user_labels(&who),
@@ -325,7 +325,7 @@ fn recently_changed_packages_activity_list(
 ) -> ActionResult {
     let page = Paging::new(request.limit, request.offset, request.after, request.before);
     let activities = ctx.store().read(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let stream = ActivityStream {
             packages_only: true,
             labels: user_labels(&who),
@@ -353,7 +353,7 @@ enum Need {
 /// CKAN's `activity_show` check: sysadmins see everything; others only dataset activities whose
 /// labels they hold, of a dataset they may read (or edit).
 fn check_activity(ctx: &Context<'_>, tx: &mut Tx<'_>, activity: &Activity, need: Need) -> ActionResult<()> {
-    let who = memberships(tx, &ctx.actor)?;
+    let who = memberships(tx, ctx)?;
     if who.sysadmin {
         return Ok(());
     }

@@ -63,7 +63,7 @@ fn bulk_update(ctx: &Context<'_>, request: BulkUpdateRequest, action: &str, chan
             .filter(Group::is_active)
             .filter(|g| g.is_organization)
             .ok_or_else(|| ActionError::not_found("Organization was not found."))?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         // CKAN's `update` permission in the organization: its admins and admins of an
         // organization above it.
         let chain = chain_for(tx, &who, &org)?;
@@ -203,7 +203,7 @@ fn package_owner_org_update(ctx: &Context<'_>, request: OwnerOrgUpdateRequest) -
             .package_by_id_or_name(&id)?
             .filter(|_| !id.is_empty())
             .ok_or_else(|| ActionError::not_found("Package was not found."))?;
-        let mut who = memberships(tx, &ctx.actor)?;
+        let mut who = memberships(tx, ctx)?;
         // Roles cascade from organizations above: in the dataset's organization and the new one.
         if let Some(current) = record.owner_org.as_deref()
             && let Some(current) = tx.group_by_id_or_name(current)?

@@ -1,8 +1,10 @@
 //! Dataset collaborators: users given a role on one dataset (CKAN's `package_member`).
 //!
-//! datahavn has CKAN's `ckan.auth.allow_dataset_collaborators` switched on and
-//! `allow_admin_collaborators` off: the capacities are `editor` (may edit the dataset) and
-//! `member` (may read it while it is private or a draft).
+//! With CKAN's `ckan.auth.allow_dataset_collaborators` on (`--auth-allow-dataset-collaborators`);
+//! off, the actions answer `Dataset collaborators not enabled` and collaborations grant nothing.
+//! The capacities are `editor` (may edit the dataset) and `member` (may read it while it is
+//! private or a draft), and with `allow_admin_collaborators` also `admin` (may manage the
+//! dataset's collaborators too).
 
 use datahavn_domain::Timestamp;
 use datahavn_domain::authz::{self, Memberships};
@@ -17,15 +19,42 @@ use crate::args::{authenticated, plain_error, required};
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
 
-const CAPACITIES: &[&str] = &["editor", "member"];
+/// CKAN's `get_collaborator_capacities`.
+fn capacities(ctx: &Context<'_>) -> &'static [&'static str] {
+    if ctx.site().auth.allow_admin_collaborators {
+        &["admin", "editor", "member"]
+    } else {
+        &["editor", "member"]
+    }
+}
 
-fn capacities_text() -> String {
-    CAPACITIES.join(", ")
+fn capacities_text(ctx: &Context<'_>) -> String {
+    capacities(ctx).join(", ")
+}
+
+/// CKAN's answer while `ckan.auth.allow_dataset_collaborators` is off.
+fn require_enabled(ctx: &Context<'_>) -> ActionResult<()> {
+    if ctx.site().auth.allow_dataset_collaborators {
+        Ok(())
+    } else {
+        Err(plain_error("message", "Dataset collaborators not enabled"))
+    }
 }
 
 /// CKAN's `can_manage_collaborators` (`authz::can_manage_collaborators`): admins of the owner
 /// organization or of an organization above it, the creator of an unowned dataset, sysadmins.
-fn may_manage(tx: &mut Tx<'_>, who: &Memberships, package: &PackageRecord) -> ActionResult<bool> {
+fn may_manage(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    who: &Memberships,
+    package: &PackageRecord,
+) -> ActionResult<bool> {
+    // An `admin` collaborator, while the site allows them.
+    if ctx.site().auth.allow_admin_collaborators
+        && who.collaborations.get(&package.id) == Some(&datahavn_domain::group::Capacity::Admin)
+    {
+        return Ok(true);
+    }
     let access = package.access();
     // The chain above the organization is loaded only when the caller's own roles do not decide.
     if authz::can_manage_collaborators(who, &access, &[]) {
@@ -78,10 +107,10 @@ pub struct UserCollaborationDict {
 }
 
 /// An optional `capacity` filter, checked against the allowed ones.
-fn capacity_filter(capacity: Option<String>) -> ActionResult<Option<String>> {
+fn capacity_filter(ctx: &Context<'_>, capacity: Option<String>) -> ActionResult<Option<String>> {
     match capacity.filter(|c| !c.is_empty()) {
-        Some(c) if !CAPACITIES.contains(&c.as_str()) => {
-            Err(plain_error("message", format!("Capacity must be one of \"{}\"", capacities_text())))
+        Some(c) if !capacities(ctx).contains(&c.as_str()) => {
+            Err(plain_error("message", format!("Capacity must be one of \"{}\"", capacities_text(ctx))))
         }
         other => Ok(other),
     }
@@ -95,8 +124,8 @@ pub const PACKAGE_COLLABORATOR_CREATE: Action = Action {
           If the user is already a collaborator, their capacity is updated. A `member` may read \
           the dataset while it is private or a draft; an `editor` may also edit it.\n\n\
           You must be an admin of the dataset's organization or of an organization above it \
-          (or, for a dataset without one, its creator) or a sysadmin. Collaborators are always \
-          enabled in datahavn.\n\n\
+          (or, for a dataset without one, its creator) or a sysadmin. Only while the site \
+          allows collaborators (`--auth-allow-dataset-collaborators`).\n\n\
           :returns: the new (or updated) collaborator `{package_id, user_id, capacity, modified}`\n\
           :rtype: dictionary",
     request: request_doc::<PackageCollaboratorCreateRequest>,
@@ -123,16 +152,16 @@ request! {
 
 fn package_collaborator_create(ctx: &Context<'_>, request: PackageCollaboratorCreateRequest) -> ActionResult {
     let PackageCollaboratorCreateRequest { id: package_ref, user_id: user_ref, capacity } = request;
-    if !CAPACITIES.contains(&capacity.as_str()) {
-        return Err(plain_error("message", format!("Role must be one of \"{}\"", capacities_text())));
+    if !capacities(ctx).contains(&capacity.as_str()) {
+        return Err(plain_error("message", format!("Role must be one of \"{}\"", capacities_text(ctx))));
     }
     authenticated(ctx, "package_collaborator_create")?;
     let collaborator = ctx.store().write(|tx| {
         let package = tx
             .package_by_id_or_name(&package_ref)?
             .ok_or_else(|| ActionError::not_found("Dataset not found"))?;
-        let who = memberships(tx, &ctx.actor)?;
-        if !may_manage(tx, &who, &package)? {
+        let who = memberships(tx, ctx)?;
+        if !may_manage(ctx, tx, &who, &package)? {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to add collaborators to this dataset",
                 ctx.actor.name()
@@ -140,6 +169,7 @@ fn package_collaborator_create(ctx: &Context<'_>, request: PackageCollaboratorCr
         }
         let user =
             tx.user_by_id_or_name(&user_ref)?.ok_or_else(|| ActionError::not_found("User not found"))?;
+        require_enabled(ctx)?;
         let collaborator = Collaborator {
             package_id: package.id.clone(),
             user_id: user.id.clone(),
@@ -186,14 +216,15 @@ fn package_collaborator_list(ctx: &Context<'_>, request: PackageCollaboratorList
         let package = tx
             .package_by_id_or_name(&request.id)?
             .ok_or_else(|| ActionError::not_found("Package not found"))?;
-        let who = memberships(tx, &ctx.actor)?;
-        if !may_manage(tx, &who, &package)? {
+        let who = memberships(tx, ctx)?;
+        if !may_manage(ctx, tx, &who, &package)? {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to list collaborators from this dataset",
                 ctx.actor.name()
             )));
         }
-        let capacity = capacity_filter(request.capacity)?;
+        require_enabled(ctx)?;
+        let capacity = capacity_filter(ctx, request.capacity)?;
         let all = tx.collaborators_of(&package.id)?;
         Ok::<_, ActionError>(
             all.iter()
@@ -239,12 +270,13 @@ request! {
 fn package_collaborator_delete(ctx: &Context<'_>, request: PackageCollaboratorDeleteRequest) -> ActionResult {
     let PackageCollaboratorDeleteRequest { id: package_ref, user_id: user_ref } = request;
     authenticated(ctx, "package_collaborator_delete")?;
+    require_enabled(ctx)?;
     ctx.store().write(|tx| {
         let package = tx
             .package_by_id_or_name(&package_ref)?
             .ok_or_else(|| ActionError::not_found("Package not found"))?;
-        let who = memberships(tx, &ctx.actor)?;
-        if !may_manage(tx, &who, &package)? {
+        let who = memberships(tx, ctx)?;
+        if !may_manage(ctx, tx, &who, &package)? {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to remove collaborators from this dataset",
                 ctx.actor.name()
@@ -310,11 +342,12 @@ fn package_collaborator_list_for_user(
     if !ctx.actor.is_sysadmin() && !is_self {
         return Err(ActionError::NotAuthorized(None));
     }
+    require_enabled(ctx)?;
     let list = ctx.store().read(|tx| {
         let user = tx
             .user_by_id_or_name(&user_ref)?
             .ok_or_else(|| ActionError::denied("Not allowed to retrieve collaborators"))?;
-        let capacity = capacity_filter(request.capacity)?;
+        let capacity = capacity_filter(ctx, request.capacity)?;
         let rows = tx.collaborator_rows_of_user(&user.id)?;
         Ok::<_, ActionError>(
             rows.iter()

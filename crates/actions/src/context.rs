@@ -70,16 +70,32 @@ impl RuntimeOptions {
     }
 }
 
-/// CKAN's `ckan.auth.user_create_groups`, `user_create_organizations`, `user_delete_groups` and
-/// `user_delete_organizations`, with CKAN's defaults (all `true`): whether users who are not
-/// sysadmins may create groups and organizations at all (becoming their first admin), and
-/// delete those they administer.
+/// CKAN's `ckan.auth.*` options, with CKAN 2.12's defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthOptions {
+    /// Users who are not sysadmins may create groups, becoming their first admin (`true`).
     pub user_create_groups: bool,
+    /// The same for organizations (`true`).
     pub user_create_organizations: bool,
+    /// A group's admins may delete it (`true`).
     pub user_delete_groups: bool,
+    /// An organization's admins may delete it (`true`).
     pub user_delete_organizations: bool,
+    /// Anonymous callers may create datasets, when unowned datasets are allowed and need no
+    /// organization (`false`).
+    pub anon_create_dataset: bool,
+    /// Datasets may have no organization (`false`).
+    pub create_unowned_dataset: bool,
+    /// Users who are editors or admins of no organization may create (unowned) datasets
+    /// (`true`; only with `create_unowned_dataset`).
+    pub create_dataset_if_not_in_organization: bool,
+    /// Users' details (`user_list`, `user_show`, `user_autocomplete`, an organization's users)
+    /// are shown to anonymous callers (`true`).
+    pub public_user_details: bool,
+    /// Datasets may have collaborators (`false`).
+    pub allow_dataset_collaborators: bool,
+    /// Collaborators may be `admin`s, who manage the dataset's collaborators (`false`).
+    pub allow_admin_collaborators: bool,
 }
 
 impl Default for AuthOptions {
@@ -89,6 +105,12 @@ impl Default for AuthOptions {
             user_create_organizations: true,
             user_delete_groups: true,
             user_delete_organizations: true,
+            anon_create_dataset: false,
+            create_unowned_dataset: false,
+            create_dataset_if_not_in_organization: true,
+            public_user_details: true,
+            allow_dataset_collaborators: false,
+            allow_admin_collaborators: false,
         }
     }
 }

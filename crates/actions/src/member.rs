@@ -157,7 +157,7 @@ fn member_create(ctx: &Context<'_>, request: MemberCreate) -> ActionResult {
         let object_type = object_type(&type_name)?;
         let object_id = object_id(tx, object_type, &object_ref, &type_name)?;
         require_user(ctx, "member_create")?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_member_edit(ctx, tx, &who, &group, object_type)?;
         let capacity = match object_type {
             MemberKind::User => {
@@ -218,7 +218,7 @@ fn member_delete(ctx: &Context<'_>, request: MemberDelete) -> ActionResult {
         let object_type = object_type(&type_name)?;
         let object_id = object_id(tx, object_type, &object_ref, &type_name)?;
         require_user(ctx, "member_delete")?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_member_edit(ctx, tx, &who, &group, object_type)?;
         remove_member(ctx, tx, &group, object_type, &object_id)
     })?;
@@ -279,7 +279,7 @@ fn member_list(ctx: &Context<'_>, request: MemberList) -> ActionResult {
     let wanted_capacity = request.capacity.filter(|c| !c.is_empty()).as_deref().map(MemberCapacity::parse);
     ctx.store().read(|tx| {
         let group = find(tx, &request.id)?.ok_or(ActionError::NotFound(None))?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         if !group.is_active() && !has_permission(tx, &who, &group, Permission::Read)? {
             return Err(ActionError::NotFound(None));
         }
@@ -474,7 +474,7 @@ fn checked_member(tx: &mut Tx<'_>, request: &GroupMemberCreate) -> ActionResult<
 fn group_member_create(ctx: &Context<'_>, kind: Kind, request: GroupMemberCreate) -> ActionResult {
     require_user(ctx, &kind.action("member_create"))?;
     let member = ctx.store().write(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         if let Some(reference) = &request.id
             && !who.sysadmin
         {
@@ -549,7 +549,7 @@ fn group_member_delete(ctx: &Context<'_>, kind: Kind, request: GroupMemberDelete
     ctx.store().write(|tx| {
         let group = find(tx, &group_ref)?.ok_or_else(|| ActionError::not_found(GROUP_NOT_FOUND))?;
         let user_id = object_id(tx, MemberKind::User, &user_ref, "user")?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_member_edit(ctx, tx, &who, &group, MemberKind::User)?;
         remove_member(ctx, tx, &group, MemberKind::User, &user_id)
     })?;

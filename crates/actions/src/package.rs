@@ -185,7 +185,10 @@ pub(crate) fn write_package(
     let org_ref = sent_org.or_else(|| existing.and_then(|e| e.owner_org.clone()));
     let organization = match &org_ref {
         None => {
-            errors.add("owner_org", "An organization must be provided");
+            // CKAN's `ckan.auth.create_unowned_dataset`.
+            if !ctx.site().auth.create_unowned_dataset {
+                errors.add("owner_org", "An organization must be provided");
+            }
             None
         }
         Some(reference) => match tx.group_by_id_or_name(reference)? {
@@ -639,7 +642,7 @@ fn show_text(ctx: &Context<'_>, request: PackageShowRequest) -> ActionResult<Str
         let (access, rendered) = tx.package_access_and_rendered(&id)?.ok_or(ActionError::NotFound(None))?;
         let public = access.state == PackageState::Active && !access.private;
         if !public {
-            let who = memberships(tx, &ctx.actor)?;
+            let who = memberships(tx, ctx)?;
             if !authz::can_read_package(&who, &access) {
                 return Err(ActionError::denied(format!(
                     "User {} not authorized to read package {}",
@@ -688,9 +691,18 @@ fn package_create(ctx: &Context<'_>, request: PackageCreateRequest) -> ActionRes
         input.insert("id".into(), id);
     }
     let (_, rendered) = ctx.store().write(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let orgs: Vec<String> = who.groups.keys().cloned().collect();
-        if !authz::can_create_some_dataset(&who, &orgs) {
+        // CKAN's `package_create` auth: an editor of some organization, or anyone (anonymous
+        // callers too, with `anon_create_dataset`) when datasets may go without one.
+        let auth = &ctx.site().auth;
+        let unowned_for_anyone = auth.create_unowned_dataset && auth.create_dataset_if_not_in_organization;
+        let may_create = if ctx.actor.is_authenticated() {
+            unowned_for_anyone || authz::can_create_some_dataset(&who, &orgs)
+        } else {
+            unowned_for_anyone && auth.anon_create_dataset
+        };
+        if !may_create {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to create packages",
                 ctx.actor.name()
@@ -757,7 +769,7 @@ fn package_update(ctx: &Context<'_>, request: PackageUpdateRequest) -> ActionRes
     let mut input = request.into_dataset();
     let (_, rendered) = ctx.store().write(|tx| {
         let existing = find_package(tx, &id, Some("Package was not found."))?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_edit(&who, &existing)?;
         if !input.contains_key("name") {
             input.insert("name".into(), existing.name.clone().into());
@@ -814,7 +826,7 @@ fn package_patch(ctx: &Context<'_>, mut request: PackagePatchRequest) -> ActionR
     }
     let (_, rendered) = ctx.store().write(|tx| {
         let existing = find_package(tx, &id, None)?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_edit(&who, &existing)?;
         let mut input = as_input(&existing);
         input.extend(changes.clone());
@@ -849,7 +861,7 @@ fn package_delete(ctx: &Context<'_>, request: PackageDeleteRequest) -> ActionRes
     ctx.store().write(|tx| {
         let existing = find_package(tx, &request.id, None)?;
         authenticated(ctx, "package_delete")?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_edit(&who, &existing)?;
         // CKAN marks the dataset's group memberships deleted (its groups' activity streams
         // still show a deleted dataset's activities through them).
@@ -927,7 +939,7 @@ fn dataset_purge(ctx: &Context<'_>, request: DatasetPurgeRequest) -> ActionResul
 /// `package_show`'s read check, shared with the resource actions.
 pub(crate) fn readable(ctx: &Context<'_>, tx: &mut Tx<'_>, reference: &str) -> ActionResult<PackageRecord> {
     let record = find_package(tx, reference, None)?;
-    let who = memberships(tx, &ctx.actor)?;
+    let who = memberships(tx, ctx)?;
     require_read(&who, &record)?;
     Ok(record)
 }

@@ -185,7 +185,7 @@ fn package_relationship_create(ctx: &Context<'_>, request: RelationshipRequest) 
     ctx.store().write(|tx| {
         let request = resolve(tx, &subject_ref, &object_ref, &kind)?;
         authenticated(ctx, "package_relationship_create")?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         if !may_edit_both(&who, &request.subject, &request.object) {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to edit these packages",
@@ -249,7 +249,7 @@ fn package_relationship_update(ctx: &Context<'_>, request: RelationshipRequest) 
     ctx.store().write(|tx| {
         let request = resolve(tx, &subject_ref, &object_ref, &kind)?;
         authenticated(ctx, "package_relationship_update")?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         if !may_edit_both(&who, &request.subject, &request.object) {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to edit these packages",
@@ -296,7 +296,7 @@ fn package_relationship_delete(ctx: &Context<'_>, request: RelationshipIdentityR
         let existing = stored_between(tx, &request.subject, &request.object, request.forward_type)?
             .ok_or(ActionError::NotFound(None))?;
         authenticated(ctx, "package_relationship_delete")?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         if !may_edit_both(&who, &request.subject, &request.object) {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to delete relationship {}",
@@ -376,7 +376,7 @@ fn package_relationships_list(ctx: &Context<'_>, request: PackageRelationshipsLi
             None => None,
             Some(kind) => Some(parse_type("rel", kind)?),
         };
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let readable = authz::can_read_package(&who, &first.access())
             && second.as_ref().is_none_or(|s| authz::can_read_package(&who, &s.access()));
         if !readable {

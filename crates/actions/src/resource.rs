@@ -239,7 +239,7 @@ fn resource_create(ctx: &Context<'_>, mut request: ResourceCreateRequest) -> Act
         // CKAN shows the dataset (404, or 403 to who may not read it) before its
         // `resource_create` auth function, which is not open to anonymous callers.
         let record = find_package(tx, &package_ref, None)?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_read(&who, &record)?;
         authenticated(ctx, "resource_create")?;
         require_edit_to(&who, &record, || format!("create resources on dataset {package_ref}"))?;
@@ -300,7 +300,7 @@ fn change_resource(ctx: &Context<'_>, mut request: ResourceChangeRequest, patch:
         })?;
         authenticated(ctx, action)?;
         let record = find_package(tx, &index.package_id, Some("Resource was not found."))?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_edit_to(&who, &record, || format!("edit resource {id}"))?;
         let mut input = as_input(&record);
         let mut list = resources_of(&input);
@@ -402,7 +402,7 @@ fn resource_delete(ctx: &Context<'_>, request: ResourceDeleteRequest) -> ActionR
         let index = tx.resource_by_id(&id)?.ok_or(ActionError::NotFound(None))?;
         authenticated(ctx, "resource_delete")?;
         let record = find_package(tx, &index.package_id, None)?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_edit_to(&who, &record, || format!("delete resource {id}"))?;
         let mut input = as_input(&record);
         let list: Vec<Value> = resources_of(&input).into_iter().filter(|r| r["id"] != id.as_str()).collect();
@@ -456,7 +456,7 @@ fn package_resource_reorder(ctx: &Context<'_>, request: ResourceReorderRequest) 
     let new_order = ctx.store().write(|tx| {
         // CKAN shows the dataset before the auth function, which is not open to anonymous callers.
         let record = find_package(tx, &id, None)?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_read(&who, &record)?;
         authenticated(ctx, "package_resource_reorder")?;
         require_edit(&who, &record)?;

@@ -96,7 +96,7 @@ fn require_read(
     package: &PackageRecord,
     resource_id: &str,
 ) -> ActionResult<()> {
-    let who = memberships(tx, &ctx.actor)?;
+    let who = memberships(tx, ctx)?;
     if authz::can_read_package(&who, &package.access()) {
         Ok(())
     } else {
@@ -114,7 +114,7 @@ fn require_edit(
     package: &PackageRecord,
     reason: String,
 ) -> ActionResult<()> {
-    let who = memberships(tx, &ctx.actor)?;
+    let who = memberships(tx, ctx)?;
     if authz::can_edit_package(&who, &package.access()) { Ok(()) } else { Err(ActionError::denied(reason)) }
 }
 

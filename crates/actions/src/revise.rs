@@ -484,7 +484,7 @@ fn package_revise(ctx: &Context<'_>, request: PackageReviseRequest) -> ActionRes
     };
     ctx.store().write(|tx| {
         let record = find_package(tx, &reference, None)?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_read(&who, &record)?;
         let original: Value = serde_json::from_str(&record.rendered)
             .map_err(|e| ActionError::Internal(format!("stored package {}: {e}", record.id)))?;

@@ -297,7 +297,7 @@ fn search_text(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult
     }
 
     let store = ctx.store();
-    let who = store.read(|tx| memberships(tx, &ctx.actor))?;
+    let who = store.read(|tx| memberships(tx, ctx))?;
     let scope = Scope {
         include_private: request.include_private.unwrap_or(false),
         include_drafts: request.include_drafts.unwrap_or(false),

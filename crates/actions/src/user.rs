@@ -398,7 +398,18 @@ fn shown_user(params: &Params, key: &str, errors: &mut ValidationErrors) -> Acti
     Ok(params.first_string(&[key, "user_obj"], errors))
 }
 
+/// CKAN's `restrict_anon` while `ckan.auth.public_user_details` is off: users' details are
+/// for logged-in callers.
+pub(crate) fn require_user_details(ctx: &Context<'_>) -> ActionResult<()> {
+    if ctx.site().auth.public_user_details || ctx.actor.is_authenticated() {
+        Ok(())
+    } else {
+        Err(ActionError::NotAuthorized(None))
+    }
+}
+
 fn user_show(ctx: &Context<'_>, request: UserShowRequest) -> ActionResult {
+    require_user_details(ctx)?;
     // `user_obj` is read by `id`'s reader.
     let UserShowRequest { user_obj: (), .. } = request;
     let Some(id) = request.id.or_else(|| ctx.actor.user_id().map(str::to_owned)) else {
@@ -479,6 +490,7 @@ fn order_by(params: &Params, key: &str, errors: &mut ValidationErrors) -> Action
 }
 
 fn user_list(ctx: &Context<'_>, request: UserListRequest) -> ActionResult {
+    require_user_details(ctx)?;
     let filter = UserFilter {
         q: request.q,
         q_matches_email: ctx.actor.is_sysadmin(),
@@ -781,6 +793,7 @@ request! {
 }
 
 fn user_autocomplete(ctx: &Context<'_>, request: UserAutocompleteRequest) -> ActionResult {
+    require_user_details(ctx)?;
     let limit = request.limit.unwrap_or(20).min(USER_LIST_MAX_LIMIT);
     let ignore_self = request.ignore_self.unwrap_or(false);
     let users = ctx.store().read(|tx| {

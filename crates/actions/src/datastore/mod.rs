@@ -161,7 +161,7 @@ pub(crate) fn target_in(
         .find(|r| r.get("id").and_then(Value::as_str) == Some(id))
         .cloned()
         .ok_or_else(gone)?;
-    let who = memberships(tx, &ctx.actor)?;
+    let who = memberships(tx, ctx)?;
     let allowed = match privilege {
         Privilege::Read => datahavn_domain::authz::can_read_package(&who, &record.access()),
         Privilege::Edit => datahavn_domain::authz::can_edit_package(&who, &record.access()),
@@ -179,7 +179,7 @@ pub(crate) fn check_readable(ctx: &Context<'_>, id: &str) -> ActionResult<()> {
         let access = tx
             .resource_package_access(id)?
             .ok_or_else(|| ActionError::not_found("Resource was not found."))?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         if datahavn_domain::authz::can_read_package(&who, &access) {
             Ok(())
         } else {

@@ -110,7 +110,7 @@ fn activity_list(ctx: &Context<'_>, kind: Kind, request: GroupActivityList) -> A
     };
     let activities = ctx.store().read(|tx| {
         let group = find_kind(tx, &request.id, kind)?.ok_or(ActionError::NotFound(None))?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_visible(tx, &who, &group)?;
         // The group's own activities and those of its public datasets as it holds them now,
         // each still subject to the caller's permission labels (CKAN's activity plugin).

@@ -213,7 +213,7 @@ pub(super) fn dictize(
 
 /// The `*_show` dict of a group, as the caller sees it.
 pub(super) fn show_dict(ctx: &Context<'_>, tx: &mut Tx<'_>, group: &Group) -> ActionResult<Value> {
-    let who = memberships(tx, &ctx.actor)?;
+    let who = memberships(tx, ctx)?;
     Ok(Value::Object(dictize(ctx, tx, &who, group, Dictize::show(), None, 0)?))
 }
 

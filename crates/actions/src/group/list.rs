@@ -297,7 +297,7 @@ fn list(ctx: &Context<'_>, kind: Kind, mut request: GroupList) -> ActionResult {
     let q = request.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
     let group_type = request.r#type.unwrap_or_else(|| kind.word().to_owned());
 
-    let who = ctx.store().read(|tx| memberships(tx, &ctx.actor))?;
+    let who = ctx.store().read(|tx| memberships(tx, ctx))?;
     let counts = if criterion.0 == SortField::PackageCount || options.is_some_and(|o| o.needs_counts()) {
         Some(package_counts(ctx, &who)?)
     } else {

@@ -118,7 +118,7 @@ fn delete(ctx: &Context<'_>, kind: Kind, request: GroupId) -> ActionResult {
         let mut group =
             find_kind(tx, &request.id, kind)?.ok_or_else(|| ActionError::not_found(GROUP_NOT_FOUND))?;
         require_user(ctx, &kind.action("delete"))?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let allowed = who.sysadmin || kind.users_delete(&ctx.site().auth);
         if !allowed || !has_permission(tx, &who, &group, Permission::Delete)? {
             return Err(ActionError::denied(format!(

@@ -120,8 +120,11 @@ pub const GROUP_SHOW: Action = Action {
 };
 
 pub(super) fn show(ctx: &Context<'_>, kind: Kind, request: GroupShow) -> ActionResult {
+    // CKAN's `group_show` auth reads `include_users` as false when absent: only asking for the
+    // users needs the details to be public, or a member's read permission.
+    let asks_for_users = matches!(request.include_users, Flag::Given(true));
     let options = request.options()?;
-    let who = ctx.store().read(|tx| memberships(tx, &ctx.actor))?;
+    let who = ctx.store().read(|tx| memberships(tx, ctx))?;
     // A group's datasets are counted as an anonymous caller sees them: public ones only (see
     // `visible_packages`); its parents are groups too.
     let counted_as = if kind == Kind::Group { Memberships::default() } else { who.clone() };
@@ -130,6 +133,17 @@ pub(super) fn show(ctx: &Context<'_>, kind: Kind, request: GroupShow) -> ActionR
     ctx.store().read(|tx| {
         let group = find_kind(tx, &request.id, kind)?.ok_or(ActionError::NotFound(None))?;
         require_visible(tx, &who, &group)?;
+        if asks_for_users
+            && !ctx.site().auth.public_user_details
+            && !who.sysadmin
+            && who.capacity_in(&group.id).is_none()
+        {
+            return Err(ActionError::denied(format!(
+                "User {} not authorized to read group {}",
+                ctx.actor.name(),
+                group.id
+            )));
+        }
         Ok(Value::Object(dictize(ctx, tx, &who, &group, options, None, 0)?))
     })
 }
@@ -185,7 +199,7 @@ fn group_package_show(ctx: &Context<'_>, request: GroupPackageShow) -> ActionRes
     let limit = request.limit.map_or(SHOWN_DATASETS, |n| i64::try_from(n).unwrap_or(i64::MAX)).min(1000);
     ctx.store().read(|tx| {
         let group = find(tx, &request.id)?.ok_or(ActionError::NotFound(None))?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         require_visible(tx, &who, &group)?;
         // package_search without include_private: public datasets only, whoever asks.
         let filter = GroupPackages {

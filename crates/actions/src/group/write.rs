@@ -313,7 +313,7 @@ pub const GROUP_UPDATE: Action = Action {
 
 /// 403 unless the caller may change the group.
 fn require_update(ctx: &Context<'_>, tx: &mut Tx<'_>, group: &Group) -> ActionResult<()> {
-    let who = memberships(tx, &ctx.actor)?;
+    let who = memberships(tx, ctx)?;
     if has_permission(tx, &who, group, Permission::Update)? {
         Ok(())
     } else {
@@ -384,7 +384,7 @@ fn update(ctx: &Context<'_>, kind: Kind, request: GroupUpdate) -> ActionResult {
         render::rerender_packages(tx, &packages, &ctx.site().site_url)?;
 
         // CKAN answers with group_dictize's defaults: datasets included, no follower count.
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let options = Dictize { packages: Packages::Datasets, num_followers: false, ..Dictize::show() };
         let dict = Value::Object(dictize(ctx, tx, &who, &updated, options, None, 0)?);
         let verb =

@@ -74,7 +74,7 @@ pub const HARVEST_JOB_CREATE: Action = Action {
             let source = tx.harvest_source(&request.source_id)?.ok_or_else(|| {
                 ActionError::not_found(format!("Harvest source {} does not exist", request.source_id))
             })?;
-            let who = memberships(tx, &ctx.actor)?;
+            let who = memberships(tx, ctx)?;
             if !may_edit(&who, &source) {
                 return Err(ActionError::denied(format!(
                     "User not authorized to create a job for source {}",
@@ -102,7 +102,7 @@ pub const HARVEST_JOB_CREATE: Action = Action {
 fn readable_job(ctx: &Context<'_>, tx: &mut Tx<'_>, id: &str) -> ActionResult<HarvestJob> {
     let job = tx.harvest_job(id)?.ok_or(ActionError::NotFound(None))?;
     let source = find_source(tx, &job.source_id)?;
-    let who = memberships(tx, &ctx.actor)?;
+    let who = memberships(tx, ctx)?;
     if !may_edit(&who, &source) {
         return Err(ActionError::denied(format!(
             "User {} not authorized to see jobs from source {}",
@@ -163,7 +163,7 @@ pub const HARVEST_JOB_LIST: Action = Action {
         let request = HarvestJobListRequest::parse(params)?;
         ctx.store().read(|tx| {
             let source = find_source(tx, &request.source_id)?;
-            let who = memberships(tx, &ctx.actor)?;
+            let who = memberships(tx, ctx)?;
             if !may_edit(&who, &source) {
                 return Err(ActionError::denied(format!(
                     "User {} not authorized to list jobs for source {}",
@@ -290,7 +290,7 @@ pub const HARVEST_OBJECT_SHOW: Action = Action {
             };
             let object = object.ok_or_else(|| ActionError::not_found("Harvest object not found"))?;
             if let Some(source) = tx.harvest_source(&object.source_id)? {
-                let who = memberships(tx, &ctx.actor)?;
+                let who = memberships(tx, ctx)?;
                 if !may_read(&who, &source) {
                     return Err(ActionError::denied(format!(
                         "User {} not authorized to read harvest source {}",

@@ -239,7 +239,7 @@ fn validate(
         }),
     };
 
-    let who = memberships(tx, &ctx.actor)?;
+    let who = memberships(tx, ctx)?;
     let owner_org = match blank(&fields.owner_org) {
         None => {
             errors.add("owner_org", "An organization must be provided");
@@ -348,7 +348,7 @@ pub const HARVEST_SOURCE_CREATE: Action = Action {
         let request = HarvestSourceCreateRequest::parse(params)?;
         let fields = request.fields();
         let created = ctx.store().write(|tx| {
-            let who = memberships(tx, &ctx.actor)?;
+            let who = memberships(tx, ctx)?;
             let orgs: Vec<String> = who.groups.keys().cloned().collect();
             let org = match blank(&fields.owner_org) {
                 Some(reference) => tx.group_by_id_or_name(reference)?.filter(|g| g.is_organization),
@@ -410,7 +410,7 @@ pub const HARVEST_SOURCE_SHOW: Action = Action {
                     .ok_or(ActionError::NotFound(None))?,
                 (None, None) => return Err(ActionError::field("id", MISSING_VALUE)),
             };
-            let who = memberships(tx, &ctx.actor)?;
+            let who = memberships(tx, ctx)?;
             if !may_read(&who, &source) {
                 return Err(ActionError::denied(format!(
                     "User {} not authorized to read harvest source {}",
@@ -451,7 +451,7 @@ pub const HARVEST_SOURCE_SHOW_STATUS: Action = Action {
             let source = tx.harvest_source(&request.id)?.ok_or_else(|| {
                 ActionError::not_found(format!("Harvest source {} does not exist", request.id))
             })?;
-            let who = memberships(tx, &ctx.actor)?;
+            let who = memberships(tx, ctx)?;
             if !may_read(&who, &source) {
                 return Err(ActionError::denied(format!(
                     "User {} not authorized to read harvest source {}",
@@ -491,7 +491,7 @@ pub const HARVEST_SOURCE_LIST: Action = Action {
         let only_active = request.only_active.unwrap_or(true);
         let limit = usize::try_from(request.limit.unwrap_or(100)).unwrap_or(usize::MAX);
         ctx.store().read(|tx| {
-            let who = memberships(tx, &ctx.actor)?;
+            let who = memberships(tx, ctx)?;
             let org = match blank(&request.organization_id) {
                 Some(reference) => match tx.group_by_id_or_name(reference)? {
                     Some(org) => Some(org.id),
@@ -529,7 +529,7 @@ source_request! {
 /// The edit check of update, patch, delete and clear.
 fn editable(ctx: &Context<'_>, tx: &mut Tx<'_>, id: &str, verb: &str) -> ActionResult<HarvestSource> {
     let source = find_source(tx, id)?;
-    let who = memberships(tx, &ctx.actor)?;
+    let who = memberships(tx, ctx)?;
     if !may_edit(&who, &source) {
         return Err(ActionError::denied(format!(
             "User {} not authorized to {verb} harvest source {}",
