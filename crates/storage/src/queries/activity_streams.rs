@@ -32,6 +32,20 @@ pub struct ActivityStream {
     pub before: Option<Timestamp>,
     pub limit: i64,
     pub offset: i64,
+    /// A dashboard: activities of the user and of everything they follow.
+    pub dashboard: Option<DashboardScope>,
+}
+
+/// What a dashboard's stream gathers (CKAN's `_dashboard_activity_query`).
+#[derive(Debug, Clone, Default)]
+pub struct DashboardScope {
+    /// Activities by or about these users: the user themself and the users they follow.
+    pub users: Vec<String>,
+    /// Activities about these datasets.
+    pub datasets: Vec<String>,
+    /// Activities about these organizations and groups, and those of the public datasets that
+    /// were in them.
+    pub groups: Vec<String>,
 }
 
 type Condition = Box<dyn BoxableExpression<activities::table, MultiBackend, SqlType = Bool>>;
@@ -52,6 +66,22 @@ impl Tx<'_> {
             query = query.filter(
                 activities::user_id.eq(user_id.clone()).or(activities::object_id.eq(user_id.clone())),
             );
+        }
+        if let Some(scope) = &stream.dashboard {
+            let mut wanted: Condition = Box::new(
+                activities::user_id
+                    .eq_any(scope.users.clone())
+                    .or(activities::object_id.eq_any(scope.users.clone()))
+                    .or(activities::object_id.eq_any(scope.datasets.clone()))
+                    .or(activities::object_id.eq_any(scope.groups.clone())),
+            );
+            for group in &scope.groups {
+                let pattern = format!("%|{}|%", exact_like(group));
+                wanted = Box::new(
+                    wanted.or(activities::public.and(activities::group_ids.like(pattern).escape('\\'))),
+                );
+            }
+            query = query.filter(wanted);
         }
         if stream.packages_only {
             query = query.filter(activities::activity_type.like("%package"));
