@@ -324,3 +324,50 @@ fn admins_above_move_datasets_between_their_organizations() {
     );
     assert_eq!(w.state(&["below"]), before);
 }
+
+/// The activity types of a dataset's stream, newest first, as a sysadmin reads it.
+fn activity_types(w: &World, dataset: &str) -> Vec<String> {
+    let stream = w.get("package_activity_list", &format!("id={dataset}"), Persona::Sysadmin).result();
+    stream.as_array().unwrap().iter().map(|a| a["activity_type"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn bulk_changes_record_an_activity_per_dataset_named_and_moves_none() {
+    let w = World::new();
+    w.dataset("one", false, json!([]));
+    w.dataset("two", true, json!([]));
+    let before_one = activity_types(&w, "one").len();
+    let before_two = activity_types(&w, "two").len();
+    // "two" is private already: CKAN's activity plugin still records a change for it, and one
+    // per mention.
+    w.call(
+        "bulk_update_private",
+        json!({"org_id": "org", "datasets": ["one", "two", "two"]}),
+        Persona::OrgAdmin,
+    )
+    .result();
+    assert_eq!(activity_types(&w, "one").len(), before_one + 1);
+    assert_eq!(activity_types(&w, "two")[..2], ["changed package", "changed package"]);
+    assert_eq!(activity_types(&w, "two").len(), before_two + 2);
+    let stream = w.get("package_activity_list", "id=one", Persona::Sysadmin).result();
+    assert_eq!(stream[0]["data"]["package"]["private"], true);
+    assert_eq!(stream[0]["user_id"], w.get("user_show", "id=orgadmin", Persona::Sysadmin).result()["id"]);
+
+    // Deleting: `deleted package` once; naming it again records nothing more.
+    w.call("bulk_update_delete", json!({"org_id": "org", "datasets": ["one"]}), Persona::OrgAdmin).result();
+    assert_eq!(activity_types(&w, "one")[0], "deleted package");
+    let deleted = activity_types(&w, "one").len();
+    w.call("bulk_update_delete", json!({"org_id": "org", "datasets": ["one"]}), Persona::OrgAdmin).result();
+    assert_eq!(activity_types(&w, "one").len(), deleted);
+
+    // package_owner_org_update moves a dataset without an activity.
+    let moved_before = activity_types(&w, "two").len();
+    w.call(
+        "package_owner_org_update",
+        json!({"id": "two", "organization_id": "other-org"}),
+        Persona::Sysadmin,
+    )
+    .result();
+    assert_eq!(w.show("two")["organization"]["name"], "other-org");
+    assert_eq!(activity_types(&w, "two").len(), moved_before);
+}

@@ -797,3 +797,27 @@ fn private_datasets_never_reach_a_dashboard_that_may_not_read_them() {
     assert!(!object_ids(&member).contains(&w.private_id), "{member}");
     assert_eq!(w.ok("dashboard_new_activities_count", json!({}), Some(&w.member)), 0);
 }
+
+#[test]
+fn a_followed_groups_datasets_reach_the_dashboard_while_public_and_in_it() {
+    let w = world();
+    let fresh = w.server.user_with_token("fresh", false).1;
+    w.ok("follow_group", json!({"id": "fol-group"}), Some(&fresh));
+    assert_eq!(types(&w.ok("dashboard_activity_list", json!({}), Some(&fresh))), ["new user"]);
+    for dataset in ["open-data", "hidden-data"] {
+        let body =
+            json!({"id": "fol-group", "object": dataset, "object_type": "package", "capacity": "public"});
+        w.ok("member_create", body, Some(&w.admin));
+    }
+    // The group's datasets' history comes with them; the private one's never.
+    let list = w.ok("dashboard_activity_list", json!({}), Some(&fresh));
+    assert!(object_ids(&list).contains(&w.public_id), "{list}");
+    assert!(!object_ids(&list).contains(&w.private_id), "{list}");
+    let member_view = w.ok("dashboard_activity_list", json!({}), Some(&w.member));
+    assert!(!object_ids(&member_view).contains(&w.private_id), "{member_view}");
+    // Out of the group, out of the dashboard.
+    let body = json!({"id": "fol-group", "object": "open-data", "object_type": "package"});
+    w.ok("member_delete", body, Some(&w.admin));
+    let list = w.ok("dashboard_activity_list", json!({}), Some(&fresh));
+    assert!(!object_ids(&list).contains(&w.public_id), "{list}");
+}

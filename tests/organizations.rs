@@ -1445,6 +1445,9 @@ fn organization_activity_list_shows_public_dataset_activity_only() {
             ]
         );
         assert!(stream[0]["data"]["group"]["extras"].is_object());
+        // CKAN labels dataset activities only.
+        assert!(stream[0]["permission_labels"].is_null());
+        assert_eq!(stream[1]["permission_labels"], json!(["public"]));
         assert_eq!(stream[0]["user_id"], cast.user_id("alice"));
         assert_eq!(stream[1]["data"]["package"]["name"], "p1");
     }
@@ -1485,7 +1488,11 @@ fn organization_activity_list_shows_public_dataset_activity_only() {
     let cases: Vec<(Value, u16, Value)> = vec![
         (json!({}), 409, validation("id", "Missing value")),
         (json!({"id": "nope"}), 404, not_found("Not found")),
-        (json!({"id": "org-a", "limit": "x"}), 409, validation("limit", "Invalid integer")),
+        (
+            json!({"id": "org-a", "limit": "x"}),
+            409,
+            json!({"limit": ["Invalid integer", "Please enter an integer value"], "__type": "Validation Error"}),
+        ),
         (
             json!({"id": "org-a", "before": "yesterday"}),
             409,

@@ -328,3 +328,47 @@ fn help_urls_follow_ckans_pattern() {
         assert_eq!(body["help"], format!("{}/api/3/action/help_show?name={action}", server.base), "{action}");
     }
 }
+
+#[test]
+fn status_show_reports_ckan_2_12() {
+    let (server, _) = server_with_admin();
+    let recorded = reference("01_status_show.json");
+    let ours = server.get("/api/3/action/status_show", &[]).result();
+    assert_eq!(ours["ckan_version"], recorded_body(&recorded)["result"]["ckan_version"]);
+    assert_eq!(ours["ckan_version"], "2.12.0");
+}
+
+#[test]
+fn package_update_reports_changed_entities_as_ckan_2_12() {
+    let (server, token) = server_with_admin();
+    let recorded = reference("19_package_update_full.json");
+    let ckan = recorded_body(&recorded);
+    assert_eq!(keys(ckan), ["help", "success", "result", "changed_entities"]);
+    server.org("ref-org", &[]);
+    let created = server
+        .action("package_create", json!({"name": "ref-dataset-2", "owner_org": "ref-org"}), Some(&token))
+        .result();
+    let id = created["id"].as_str().unwrap();
+    let body = recorded["request"]["body"].clone();
+    let reply = server.action("package_update", body.clone(), Some(&token));
+    let ours = reply.json();
+    assert_eq!(keys(&ours), keys(ckan), "{}", reply.text);
+    assert_eq!(ours["changed_entities"], json!({"packages": [id]}));
+    assert_eq!(kind(&ours["changed_entities"]), kind(&ckan["changed_entities"]));
+
+    // Sent again unchanged: nothing changed, so nothing reported.
+    let again = server.action("package_update", body, Some(&token)).json();
+    assert_eq!(keys(&again), ["help", "success", "result"], "{again}");
+    // CKAN's other actions update the dataset on a copy of their context: no report.
+    for (action, body) in [
+        ("package_patch", json!({"id": id, "notes": "patched"})),
+        ("resource_create", json!({"package_id": id, "url": "http://example.org/a.csv"})),
+        ("package_revise", json!({"match": {"id": id}, "update": {"notes": "revised"}})),
+    ] {
+        let reply = server.action(action, body, Some(&token)).json();
+        assert_eq!(keys(&reply), ["help", "success", "result"], "{action}: {reply}");
+    }
+    // A failed update reports nothing either.
+    let failed = server.action("package_update", json!({"id": id, "name": "x"}), Some(&token)).json();
+    assert_eq!(keys(&failed), ["help", "error", "success"]);
+}

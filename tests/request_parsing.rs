@@ -61,6 +61,11 @@ fn package_search_refuses_malformed_lists_and_fractions() {
         assert_eq!(reply.status, 409, "{key}");
         assert_eq!(reply.error()[key], json!(["Invalid integer"]), "{key}");
     }
+    // Text that is not an integer fails both of CKAN's `rows` validators.
+    let reply = server.action("package_search", json!({"rows": "ten"}), Some(&token));
+    assert_eq!(reply.error()["rows"], json!(["Invalid integer", "Please enter an integer value"]));
+    let reply = server.action("package_search", json!({"rows": "-1"}), Some(&token));
+    assert_eq!(reply.error()["rows"], json!(["Must be a natural number"]));
     let fine = server.action("package_search", json!({"fl": "name,title", "rows": 2}), Some(&token));
     assert_eq!(fine.status, 200);
 }

@@ -370,3 +370,36 @@ fn only_sysadmins_clear_views() {
     w.call("resource_view_clear", json!({}), Persona::Sysadmin).result();
     assert_eq!(w.get("resource_view_list", &format!("id={second}"), Persona::Anonymous).result(), json!([]));
 }
+
+#[test]
+fn view_changes_are_dataset_activities_kept_from_those_who_may_not_read_it() {
+    let w = World::new();
+    let (open_id, open_resource, _) = dataset(&w, "open", false);
+    let created = view(&w, &open_resource, "Map", "geo_view");
+    w.call("resource_view_update", json!({"id": created["id"], "title": "Map 2"}), Persona::Editor).result();
+    let stream = w.get("package_activity_list", "id=open", Persona::Anonymous).result();
+    let types: Vec<&str> =
+        stream.as_array().unwrap().iter().map(|a| a["activity_type"].as_str().unwrap()).collect();
+    assert_eq!(types[..2], ["changed resource view", "new resource view"]);
+    // CKAN's activity plugin: the view's dict with its dataset's id, no labels.
+    assert_eq!(stream[0]["object_id"], open_id.as_str());
+    assert_eq!(stream[0]["data"]["title"], "Map 2");
+    assert_eq!(stream[0]["data"]["package_id"], open_id.as_str());
+    assert!(stream[0]["permission_labels"].is_null());
+    assert_eq!(stream[0]["user_id"], w.get("user_show", "id=editor", Persona::Sysadmin).result()["id"]);
+
+    let (_, secret_resource, _) = dataset(&w, "secret", true);
+    view(&w, &secret_resource, "Hidden map", "geo_view");
+    for persona in EVERYONE {
+        let reply = w.get("user_activity_list", "id=editor", persona);
+        if reply.status != 200 {
+            continue;
+        }
+        let seen = reply.result().to_string().contains("Hidden map");
+        let may_read =
+            matches!(persona, Persona::Member | Persona::Editor | Persona::OrgAdmin | Persona::Sysadmin);
+        assert_eq!(seen, may_read, "{persona:?}");
+    }
+    let recent = w.get("recently_changed_packages_activity_list", "", Persona::Anonymous).result();
+    assert!(!recent.to_string().contains("Hidden map"));
+}

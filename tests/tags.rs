@@ -553,3 +553,95 @@ fn vocabulary_delete_removes_its_tags() {
         ["blues", "jazz"]
     );
 }
+
+#[test]
+fn tag_create_adds_a_vocabulary_tag_for_sysadmins_only() {
+    let w = world();
+    let vocabulary = genre(&w);
+    let vocabulary_id = vocabulary["id"].as_str().unwrap();
+    let body = json!({"name": "soul", "vocabulary_id": vocabulary_id});
+    for (who, token) in w.callers() {
+        let reply = w.call("tag_create", body.clone(), token);
+        assert_eq!(reply.status, 403, "{who}");
+        let expected = match token {
+            None => "Access denied: Action tag_create requires an authenticated user".to_owned(),
+            Some(t) if t == w.revoked => {
+                "Access denied: Action tag_create requires an authenticated user".to_owned()
+            }
+            Some(_) => "Access denied".to_owned(),
+        };
+        assert_eq!(reply.error()["message"], expected, "{who}");
+    }
+    let tag = w.call("tag_create", body.clone(), Some(&w.admin)).result();
+    assert_eq!(keys(&tag), ["id", "name", "vocabulary_id", "display_name", "packages"]);
+    assert_eq!((tag["name"].as_str(), tag["vocabulary_id"].as_str()), (Some("soul"), Some(vocabulary_id)));
+    assert_eq!(tag["packages"], json!([]));
+    let names =
+        tag_names(&w.call("vocabulary_show", json!({"id": "genre"}), Some(&w.admin)).result()["tags"]);
+    assert_eq!(names, ["blues", "jazz", "soul"]);
+
+    let cases = [
+        (json!({"vocabulary_id": vocabulary_id}), json!({"name": ["Missing value"]})),
+        (json!({"name": "soul"}), json!({"vocabulary_id": ["Missing value"]})),
+        (
+            json!({"name": "x", "vocabulary_id": vocabulary_id}),
+            json!({"name": ["Tag \"x\" length is less than minimum 2"]}),
+        ),
+        (
+            json!({"name": "funk", "vocabulary_id": "genre"}),
+            json!({"vocabulary_id": ["Tag vocabulary was not found."]}),
+        ),
+        (
+            body.clone(),
+            json!({"vocabulary_id": [format!("Tag soul already belongs to vocabulary {vocabulary_id}")]}),
+        ),
+        (
+            json!({"id": "mine", "name": "funk", "vocabulary_id": vocabulary_id}),
+            json!({"id": ["The input field id was not expected."]}),
+        ),
+    ];
+    for (body, fields) in cases {
+        let reply = w.call("tag_create", body.clone(), Some(&w.admin));
+        assert_eq!(reply.status, 409, "{body}");
+        let mut expected = fields.as_object().unwrap().clone();
+        expected.insert("__type".into(), json!("Validation Error"));
+        assert_eq!(reply.error(), Value::Object(expected), "{body}");
+    }
+    assert_eq!(
+        tag_names(&w.call("vocabulary_show", json!({"id": "genre"}), Some(&w.admin)).result()["tags"]),
+        ["blues", "jazz", "soul"]
+    );
+}
+
+#[test]
+fn tag_delete_removes_a_tag_from_its_datasets() {
+    let w = world();
+    genre(&w);
+    w.dataset(
+        json!({"name": "album", "tags": [{"name": "jazz", "vocabulary_id": "genre"}, {"name": "vinyl"}]}),
+    );
+    // Not found comes first, then the permission check.
+    let reply = w.call("tag_delete", json!({"id": "nope"}), None);
+    assert_eq!(
+        (reply.status, reply.error()["message"].as_str()),
+        (404, Some("Not found: Could not find tag \"nope\""))
+    );
+    let reply = w.call("tag_delete", json!({}), Some(&w.admin));
+    assert_eq!(reply.status, 409);
+    assert_eq!(reply.error(), json!({"id": "id not in data", "__type": "Validation Error"}));
+    for (who, token) in w.callers() {
+        let reply = w.call("tag_delete", json!({"id": "vinyl"}), token);
+        assert_eq!(reply.status, 403, "{who}");
+    }
+    // A vocabulary tag's name is looked up in its vocabulary only.
+    let reply = w.call("tag_delete", json!({"id": "jazz"}), Some(&w.admin));
+    assert_eq!(reply.status, 404);
+    w.call("tag_delete", json!({"id": "jazz", "vocabulary_id": "genre"}), Some(&w.admin)).result();
+    w.call("tag_delete", json!({"id": "vinyl"}), Some(&w.admin)).result();
+    let album = w.call("package_show", json!({"id": "album"}), None).result();
+    assert_eq!(album["tags"], json!([]));
+    assert_eq!(album["num_tags"], 0);
+    assert_eq!(w.call("tag_list", json!({}), None).result(), json!([]));
+    let search = w.call("package_search", json!({"fq": "tags:vinyl"}), None).result();
+    assert_eq!(search["count"], 0);
+}

@@ -17,6 +17,40 @@ fn actor_id<'a>(ctx: &'a Context<'_>) -> &'a str {
 
 /// Records a dataset activity (`new package`, `changed package`, `deleted package`) with the
 /// dataset dict as it became.
+/// Records a change to a dataset as CKAN's activity plugin does: `changed package`; for a
+/// deleted dataset `deleted package` once, and nothing after that.
+pub fn record_package_change(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    record: &PackageRecord,
+    rendered: &Value,
+) -> ActionResult<()> {
+    if record.state != PackageState::Deleted {
+        return record_package(ctx, tx, "changed package", record, rendered);
+    }
+    if tx.has_activity(&record.id, "deleted package")? {
+        return Ok(());
+    }
+    record_package(ctx, tx, "deleted package", record, rendered)
+}
+
+/// Whether a dataset activity is public, and its permission labels: CKAN's
+/// `get_dataset_labels` (collaborators on): `public`, or the dataset's collaborators, then its
+/// organization's members, or its creator when it has no organization.
+fn dataset_labels(record: &PackageRecord, kind: &str) -> (bool, Vec<String>) {
+    // A public dataset's deletion stays in the public stream.
+    let public = !record.private && (record.state == PackageState::Active || kind == "deleted package");
+    if public {
+        return (true, vec!["public".to_owned()]);
+    }
+    let holder = match (&record.owner_org, &record.creator_user_id) {
+        (Some(org), _) => Some(format!("member-{org}")),
+        (None, Some(creator)) => Some(format!("creator-{creator}")),
+        (None, None) => None,
+    };
+    (false, std::iter::once(format!("collaborator-{}", record.id)).chain(holder).collect())
+}
+
 pub fn record_package(
     ctx: &Context<'_>,
     tx: &mut Tx<'_>,
@@ -26,20 +60,7 @@ pub fn record_package(
 ) -> ActionResult<()> {
     let mut group_ids: Vec<String> = record.owner_org.iter().cloned().collect();
     group_ids.extend(tx.memberships_of(MemberKind::Package, &record.id)?.into_iter().map(|m| m.group_id));
-    // A public dataset's deletion stays in the public stream.
-    let public = !record.private && (record.state == PackageState::Active || kind == "deleted package");
-    // CKAN's `get_dataset_labels` (collaborators on): a dataset's collaborators, then its
-    // organization's members, or its creator when it has no organization.
-    let labels = if public {
-        vec!["public".to_owned()]
-    } else {
-        let holder = match (&record.owner_org, &record.creator_user_id) {
-            (Some(org), _) => Some(format!("member-{org}")),
-            (None, Some(creator)) => Some(format!("creator-{creator}")),
-            (None, None) => None,
-        };
-        std::iter::once(format!("collaborator-{}", record.id)).chain(holder).collect()
-    };
+    let (public, labels) = dataset_labels(record, kind);
     tx.insert_activity(&Activity {
         id: uuid::Uuid::new_v4().to_string(),
         timestamp: Timestamp::now(),
@@ -82,7 +103,7 @@ pub fn record_group(ctx: &Context<'_>, tx: &mut Tx<'_>, kind: &str, group: &Grou
         group_ids: vec![group_id.to_owned()],
         activity_type: kind.to_owned(),
         public: true,
-        permission_labels: vec!["public".to_owned()],
+        permission_labels: Vec::new(),
         data: json!({"group": row}),
     })?;
     Ok(())
@@ -106,8 +127,34 @@ pub fn record_user(
         group_ids: Vec::new(),
         activity_type: kind.to_owned(),
         public: true,
-        permission_labels: vec!["public".to_owned()],
+        permission_labels: Vec::new(),
         data: json!({"user": dict, "actor": ctx.actor.name()}),
+    })?;
+    Ok(())
+}
+
+/// Records a resource view activity (`new resource view`, `changed resource view`) about the
+/// view's dataset, as CKAN's activity plugin does: the view's dict as data. Its answers show no
+/// labels (CKAN sets none); they are kept so that streams hide a private dataset's views as
+/// they hide its other activities.
+pub fn record_view(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    kind: &str,
+    package: &PackageRecord,
+    view: &Value,
+) -> ActionResult<()> {
+    let (public, labels) = dataset_labels(package, kind);
+    tx.insert_activity(&Activity {
+        id: uuid::Uuid::new_v4().to_string(),
+        timestamp: Timestamp::now(),
+        user_id: actor_id(ctx).to_owned(),
+        object_id: package.id.clone(),
+        group_ids: Vec::new(),
+        activity_type: kind.to_owned(),
+        public,
+        permission_labels: labels,
+        data: view.clone(),
     })?;
     Ok(())
 }

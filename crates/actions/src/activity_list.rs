@@ -18,7 +18,7 @@ use datahavn_storage::{ActivityStream, Tx};
 use serde_json::{Map, Value};
 
 use crate::access::{memberships, require_edit, require_read};
-use crate::args::required;
+use crate::args::{capped_natural, required};
 use crate::dto::{ActivityDict, ActivityDiffResult};
 use crate::package::find_package;
 use crate::request::{Request, request, request_doc, response_doc};
@@ -28,17 +28,9 @@ use crate::{Action, ActionError, ActionResult, Context, to_json};
 const DEFAULT_LIMIT: u64 = 31;
 const MAX_LIMIT: u64 = 100;
 
-/// CKAN's activity dict (2.11 keys, in its column order).
+/// CKAN's activity dict (in its column order).
 fn activity_dict(activity: &Activity) -> ActivityDict {
-    ActivityDict {
-        id: activity.id.clone(),
-        timestamp: activity.timestamp.to_ckan_string(),
-        user_id: activity.user_id.clone(),
-        object_id: activity.object_id.clone(),
-        activity_type: activity.activity_type.clone(),
-        data: activity.data.clone(),
-        permission_labels: activity.permission_labels.clone(),
-    }
+    ActivityDict::from(activity.clone())
 }
 
 fn activity_list(activities: &[Activity]) -> ActionResult {
@@ -180,7 +172,7 @@ request! {
         /// The id or name of the dataset.
         pub id: String => not_missing,
         /// The most activities to return (default 31, at most 100; 0 is the most).
-        pub limit: Option<u64>,
+        pub limit: Option<u64> => capped_natural,
         /// Where to start (default 0).
         pub offset: Option<u64>,
         /// Only activities after this Unix timestamp (a number, or one as text).
@@ -250,7 +242,7 @@ request! {
         /// The id or name of the user.
         pub id: String => not_missing,
         /// The most activities to return (default 31, at most 100; 0 is the most).
-        pub limit: Option<u64>,
+        pub limit: Option<u64> => capped_natural,
         /// Where to start (default 0).
         pub offset: Option<u64>,
         /// Only activities after this Unix timestamp (a number, or one as text).
@@ -315,7 +307,7 @@ request! {
     /// The page.
     pub struct RecentlyChangedPackagesActivityListRequest {
         /// The most activities to return (default 31, at most 100; 0 is the most).
-        pub limit: Option<u64>,
+        pub limit: Option<u64> => capped_natural,
         /// Where to start (default 0).
         pub offset: Option<u64>,
         /// Only activities after this Unix timestamp (a number, or one as text).

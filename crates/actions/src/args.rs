@@ -45,3 +45,21 @@ pub(crate) fn plain_error(key: &str, message: impl Into<String>) -> ActionError 
     dict.insert(key.to_owned(), Value::String(message.into()));
     ActionError::ValidationDict(dict)
 }
+
+/// A `limit` or `rows` that CKAN checks with `natural_number_validator` and then
+/// `limit_to_configured_maximum`: text that is not an integer fails both, so both messages are
+/// given (`Invalid integer`, `Please enter an integer value`). The cap is the action's own.
+pub(crate) fn capped_natural(
+    params: &Params,
+    key: &str,
+    errors: &mut datahavn_domain::ValidationErrors,
+) -> ActionResult<Option<u64>> {
+    let value = params.natural(key, errors);
+    if let Some(serde_json::Value::String(text)) = params.get(key)
+        && !text.trim().is_empty()
+        && text.trim().parse::<i64>().is_err()
+    {
+        errors.add(key, "Please enter an integer value");
+    }
+    Ok(value)
+}

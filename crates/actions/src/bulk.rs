@@ -8,6 +8,7 @@ use datahavn_domain::{ValidationErrors, catalog::PackageRecord};
 use serde_json::Value;
 
 use crate::access::{cascaded_into, chain_for, memberships, require_edit};
+use crate::activity;
 use crate::args::{authenticated, optional};
 use crate::package::{Write, as_input, required_now, write_package};
 use crate::request::{Request, request, request_doc, response_doc};
@@ -94,7 +95,16 @@ fn bulk_update(ctx: &Context<'_>, request: BulkUpdateRequest, action: &str, chan
                 Change::Private(private) => input.insert("private".into(), private.into()),
                 Change::Delete => input.insert("state".into(), "deleted".into()),
             };
-            write_package(ctx, tx, &who, &input, Some(record), Write::Update)?;
+            write_package(ctx, tx, &who, &input, Some(record), Write::Quiet)?;
+        }
+        // CKAN's activity plugin records a change for every dataset named, in the order named,
+        // whether or not it changed (a deleted one's `deleted package` once).
+        for reference in &datasets {
+            if let Some(record) = tx.package_by_id_or_name(reference)? {
+                let rendered: Value = serde_json::from_str(&record.rendered)
+                    .map_err(|e| ActionError::Internal(format!("package {}: {e}", record.id)))?;
+                activity::record_package_change(ctx, tx, &record, &rendered)?;
+            }
         }
         log::info!("{action}: {} datasets of {} changed by {:?}", records.len(), org.name, ctx.actor.name());
         Ok::<_, ActionError>(())
@@ -220,7 +230,8 @@ fn package_owner_org_update(ctx: &Context<'_>, request: OwnerOrgUpdateRequest) -
         }
         let mut input = as_input(&record);
         input.insert("owner_org".into(), org.id.clone().into());
-        write_package(ctx, tx, &who, &input, Some(&record), Write::Update)?;
+        // CKAN moves the dataset without an activity.
+        write_package(ctx, tx, &who, &input, Some(&record), Write::Quiet)?;
         log::info!("dataset {} moved to organization {} by {:?}", record.name, org.name, ctx.actor.name());
         Ok::<_, ActionError>(())
     })?;

@@ -105,11 +105,39 @@ pub struct Context<'a> {
     pub(crate) unreferenced: RefCell<Vec<String>>,
     /// Objects this call placed, to remove if it fails.
     pub(crate) placed: RefCell<Vec<String>>,
+    /// CKAN 2.12's `changed_entities`: the kinds and ids of what the call changed, for the
+    /// actions that report them (a `package_update` that changed something).
+    pub(crate) changed: RefCell<std::collections::BTreeMap<&'static str, std::collections::BTreeSet<String>>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(actor: Actor, services: &'a Services, upload: Option<&'a Upload>) -> Self {
-        Self { actor, services, upload, unreferenced: RefCell::default(), placed: RefCell::default() }
+        Self {
+            actor,
+            services,
+            upload,
+            unreferenced: RefCell::default(),
+            placed: RefCell::default(),
+            changed: RefCell::default(),
+        }
+    }
+
+    /// Notes that the call changed the entity `id` of kind `kind` (`packages`).
+    pub(crate) fn report_changed(&self, kind: &'static str, id: &str) {
+        self.changed.borrow_mut().entry(kind).or_default().insert(id.to_owned());
+    }
+
+    /// The `changed_entities` the envelope carries beside the result, if any: each kind's
+    /// ids, sorted.
+    pub fn changed_entities(&self) -> Option<serde_json::Value> {
+        let changed = self.changed.borrow();
+        (!changed.is_empty()).then(|| {
+            changed
+                .iter()
+                .map(|(kind, ids)| ((*kind).to_owned(), ids.iter().cloned().collect::<Vec<_>>().into()))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        })
     }
 
     /// Deletes `key` from the file store once the call has succeeded (after its commit).

@@ -7,7 +7,7 @@
 
 use datahavn_domain::Timestamp;
 use datahavn_domain::user::Followed;
-use datahavn_storage::{ActivityStream, DashboardScope};
+use datahavn_storage::{ActivityStream, DashboardScope, GroupStream};
 use serde_json::Value;
 
 use crate::access::memberships;
@@ -67,11 +67,13 @@ fn dashboard(
         let who = memberships(tx, &ctx.actor)?;
         let mut users = vec![me.to_owned()];
         users.extend(tx.followee_ids(Followed::User, me)?);
-        let scope = DashboardScope {
-            users,
-            datasets: tx.followee_ids(Followed::Dataset, me)?,
-            groups: tx.followee_ids(Followed::Group, me)?,
-        };
+        let groups = tx.followee_ids(Followed::Group, me)?;
+        let groups = tx
+            .groups_by_ids(&groups)?
+            .into_iter()
+            .map(|group| GroupStream { id: group.id, is_organization: group.is_organization })
+            .collect();
+        let scope = DashboardScope { users, datasets: tx.followee_ids(Followed::Dataset, me)?, groups };
         let stream = ActivityStream {
             dashboard: Some(scope),
             labels: user_labels(&who),

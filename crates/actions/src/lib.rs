@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod activity;
+mod activity_admin;
 mod activity_list;
 mod args;
 mod bulk;
@@ -173,12 +174,19 @@ pub const ACTIONS: &[Action] = &[
     tag::VOCABULARY_CREATE,
     tag::VOCABULARY_UPDATE,
     tag::VOCABULARY_DELETE,
+    tag::TAG_CREATE,
+    tag::TAG_DELETE,
     activity_list::PACKAGE_ACTIVITY_LIST,
     activity_list::USER_ACTIVITY_LIST,
     activity_list::RECENTLY_CHANGED_PACKAGES_ACTIVITY_LIST,
     activity_list::ACTIVITY_SHOW,
     activity_list::ACTIVITY_DATA_SHOW,
     activity_list::ACTIVITY_DIFF,
+    activity_admin::ACTIVITY_CREATE,
+    activity_admin::ACTIVITY_DELETE,
+    activity_admin::ACTIVITY_DELETE_ALL,
+    activity_admin::ACTIVITY_DELETE_COUNTS,
+    activity_admin::SEND_EMAIL_NOTIFICATIONS,
     dashboard::DASHBOARD_ACTIVITY_LIST,
     dashboard::DASHBOARD_NEW_ACTIVITIES_COUNT,
     dashboard::DASHBOARD_MARK_ACTIVITIES_OLD,
@@ -218,6 +226,7 @@ pub const ACTIONS: &[Action] = &[
     datastore::DATASTORE_INFO,
     datastore::DATASTORE_FUNCTION_CREATE,
     datastore::DATASTORE_FUNCTION_DELETE,
+    datastore::DATASTORE_RUN_TRIGGERS,
     datastore::DATASTORE_LOAD,
     datastore::XLOADER_SUBMIT,
     datastore::XLOADER_STATUS,
@@ -261,7 +270,20 @@ pub fn call_with_upload(
     params: &Params,
     upload: Option<Upload>,
 ) -> ActionResult {
-    let action = find(name).ok_or_else(|| ActionError::not_found("Action function not found"))?;
+    call_reporting(services, actor, name, params, upload).0
+}
+
+/// [`call_with_upload`], also returning CKAN 2.12's `changed_entities` for the envelope.
+pub fn call_reporting(
+    services: &Services,
+    actor: Actor,
+    name: &str,
+    params: &Params,
+    upload: Option<Upload>,
+) -> (ActionResult, Option<serde_json::Value>) {
+    let Some(action) = find(name) else {
+        return (Err(ActionError::not_found("Action function not found")), None);
+    };
     let ctx = Context::new(actor.clone(), services, upload.as_ref());
     let result = (action.run)(&ctx, params);
     if upload.is_some()
@@ -280,7 +302,8 @@ pub fn call_with_upload(
             log::warn!("could not delete file {key}: {error}");
         }
     }
-    result
+    let changed = if result.is_ok() { ctx.changed_entities() } else { None };
+    (result, changed)
 }
 
 /// Runs an action whose result is already stored as JSON text, returning that text untouched;

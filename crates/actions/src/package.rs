@@ -24,6 +24,8 @@ use crate::{Action, ActionError, ActionResult, Context, activity};
 pub(crate) enum Write {
     Create,
     Update,
+    /// An update that records no activity of its own (the caller records what CKAN does).
+    Quiet,
 }
 
 fn integrity(error: rules::IntegrityError) -> ActionError {
@@ -391,12 +393,11 @@ pub(crate) fn write_package(
     let rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?);
     record.rendered = rendered.to_string();
     tx.set_package_rendered(&id, &record.rendered)?;
-    let kind = match (mode, state) {
-        (Write::Create, _) => "new package",
-        (Write::Update, PackageState::Deleted) => "deleted package",
-        (Write::Update, _) => "changed package",
-    };
-    activity::record_package(ctx, tx, kind, &record, &rendered)?;
+    match mode {
+        Write::Create => activity::record_package(ctx, tx, "new package", &record, &rendered)?,
+        Write::Update => activity::record_package_change(ctx, tx, &record, &rendered)?,
+        Write::Quiet => {}
+    }
     Ok((record, rendered))
 }
 
@@ -761,7 +762,14 @@ fn package_update(ctx: &Context<'_>, request: PackageUpdateRequest) -> ActionRes
         if !input.contains_key("name") {
             input.insert("name".into(), existing.name.clone().into());
         }
-        write_package(ctx, tx, &who, &input, Some(&existing), Write::Update)
+        let written = write_package(ctx, tx, &who, &input, Some(&existing), Write::Update)?;
+        // CKAN 2.12 reports a dataset that `package_update` itself changed (not one changed
+        // through `package_patch`, `resource_*` or `package_revise`, which call it on a copy of
+        // their context).
+        if written.0.rendered != existing.rendered {
+            ctx.report_changed("packages", &existing.id);
+        }
+        Ok::<_, ActionError>(written)
     })?;
     Ok(rendered)
 }
@@ -843,7 +851,9 @@ fn package_delete(ctx: &Context<'_>, request: PackageDeleteRequest) -> ActionRes
         authenticated(ctx, "package_delete")?;
         let who = memberships(tx, &ctx.actor)?;
         require_edit(&who, &existing)?;
-        tx.delete_memberships_of(MemberKind::Package, &existing.id)?;
+        // CKAN marks the dataset's group memberships deleted (its groups' activity streams
+        // still show a deleted dataset's activities through them).
+        tx.mark_memberships_deleted(MemberKind::Package, &existing.id)?;
         tx.delete_collaborators_of(&existing.id)?;
         let mut record = existing.clone();
         record.state = PackageState::Deleted;

@@ -216,7 +216,9 @@ fn resource_view_create(ctx: &Context<'_>, request: ResourceViewCreateRequest) -
         };
         tx.insert_resource_view(&view)?;
         log::info!("resource view {} ({view_type}) created on resource {}", view.id, resource.id);
-        to_json(&render(&view, &package.id))
+        let dict = to_json(&render(&view, &package.id))?;
+        crate::activity::record_view(ctx, tx, "new resource view", &package, &dict)?;
+        Ok(dict)
     })
 }
 
@@ -370,7 +372,9 @@ fn resource_view_update(ctx: &Context<'_>, request: ResourceViewUpdateRequest) -
             ),
         };
         tx.update_resource_view(&view)?;
-        to_json(&render(&view, &package.id))
+        let dict = to_json(&render(&view, &package.id))?;
+        crate::activity::record_view(ctx, tx, "changed resource view", &package, &dict)?;
+        Ok(dict)
     })
 }
 

@@ -11,6 +11,7 @@ use datahavn_search::{GroupCounts, Request, Scope, SearchError, SortField};
 use serde_json::{Map, Value, json};
 
 use crate::access::memberships;
+use crate::args::capped_natural;
 use crate::dto::{FacetItem, PackageSearchResult, SearchFacet};
 use crate::request::{Request as _, RequestDoc, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
@@ -183,7 +184,7 @@ request! {
         /// means the default).
         pub sort: Option<String>,
         /// The maximum number of matching rows (datasets) to return (default 10, at most 1000).
-        pub rows: Option<u64> => natural,
+        pub rows: Option<u64> => capped_natural,
         /// The offset in the complete result for where the set of returned datasets should
         /// begin.
         pub start: Option<u64> => natural,

@@ -14,7 +14,7 @@ pub const EXTENSIONS: &[&str] = &["activity"];
 pub const DATASTORE_EXTENSIONS: &[&str] = &["datastore", "xloader"];
 
 /// The CKAN release whose API datahavn answers like.
-pub const CKAN_API_VERSION: &str = "2.11.0";
+pub const CKAN_API_VERSION: &str = "2.12.0";
 
 pub const STATUS_SHOW: Action = Action {
     name: "status_show",

@@ -1,5 +1,5 @@
 //! Tag and vocabulary actions: `tag_list`, `tag_show`, `tag_search`, `tag_autocomplete`,
-//! `format_autocomplete` and `vocabulary_list|show|create|update|delete`.
+//! `format_autocomplete`, `vocabulary_list|show|create|update|delete` and `tag_create|delete`.
 //!
 //! Tags carried only by private, draft or deleted datasets are left out for everyone but
 //! sysadmins (see `datahavn_storage::TagSearch`); CKAN lists every free tag in use.
@@ -746,6 +746,142 @@ fn vocabulary_delete(ctx: &Context<'_>, request: VocabularyIdRequest) -> ActionR
         delete_tags(ctx, tx, &tag_ids)?;
         tx.delete_vocabulary(&vocabulary.id)?;
         log::info!("vocabulary {} deleted by {:?}", vocabulary.name, ctx.actor.name());
+        Ok(Value::Null)
+    })
+}
+
+pub const TAG_CREATE: Action = Action {
+    name: "tag_create",
+    side_effect_free: false,
+    tag: "tags",
+    doc: "Create a new vocabulary tag (sysadmins only).\n\nOnly tags of a vocabulary are made \
+          here; a free tag comes into being when a dataset carries it.\n\n\
+          :returns: the new tag, with the public datasets carrying it (``packages``)\n\
+          :rtype: dictionary",
+    request: request_doc::<TagCreateRequest>,
+    response: response_doc::<TagDict>,
+    errors: &[
+        (403, "Anonymous, or not a sysadmin"),
+        (
+            409,
+            "`name` missing or not a valid tag name; `vocabulary_id` missing, unknown, or already holding the tag; `id` given",
+        ),
+    ],
+    run: |ctx, params| {
+        // CKAN checks access before it validates.
+        require_sysadmin(ctx, "tag_create")?;
+        tag_create(ctx, TagCreateRequest::parse(params)?)
+    },
+};
+
+request! {
+    /// A new tag of a vocabulary.
+    pub struct TagCreateRequest {
+        /// The name of the new tag: 2–100 characters, letters, digits, spaces and ``-_.``.
+        #[schema(required = true)]
+        pub name: Option<String>,
+        /// The id of the vocabulary the tag belongs to.
+        #[schema(required = true)]
+        pub vocabulary_id: Option<String>,
+        /// Not accepted: the site chooses the id.
+        #[schema(value_type = Option<String>)]
+        pub id: Option<Value>,
+    }
+}
+
+fn tag_create(ctx: &Context<'_>, request: TagCreateRequest) -> ActionResult {
+    ctx.store().write(|tx| {
+        let mut errors = VocabularyErrors::default();
+        if request.id.as_ref().is_some_and(|id| !id.is_null() && id.as_str() != Some("")) {
+            errors.add("id", "The input field id was not expected.");
+        }
+        let name = match request.name.as_deref() {
+            None | Some("") => {
+                errors.add("name", MISSING_VALUE);
+                None
+            }
+            Some(name) => match validate_tag(name) {
+                Ok(()) => Some(name.to_owned()),
+                Err(message) => {
+                    errors.add("name", message);
+                    None
+                }
+            },
+        };
+        let vocabulary = match request.vocabulary_id.as_deref() {
+            None | Some("") => {
+                errors.add("vocabulary_id", MISSING_VALUE);
+                None
+            }
+            // CKAN's `vocabulary_id_exists` looks the id up, not the name.
+            Some(id) => match tx.vocabularies()?.into_iter().find(|v| v.id == id) {
+                Some(vocabulary) => Some(vocabulary),
+                None => {
+                    errors.add("vocabulary_id", "Tag vocabulary was not found.");
+                    None
+                }
+            },
+        };
+        if let (Some(name), Some(vocabulary)) = (&name, &vocabulary)
+            && tx.tag_by_id_or_name(name, Some(&vocabulary.id))?.is_some_and(|t| t.name == *name)
+        {
+            errors
+                .add("vocabulary_id", format!("Tag {name} already belongs to vocabulary {}", vocabulary.id));
+        }
+        errors.into_result()?;
+        let (Some(name), Some(vocabulary)) = (name, vocabulary) else {
+            return Err(ActionError::Internal("tag_create: checked fields missing".into()));
+        };
+        let tag = tx.ensure_tag(&name, Some(&vocabulary.id))?;
+        log::info!("tag {} created in vocabulary {} by {:?}", tag.name, vocabulary.name, ctx.actor.name());
+        let mut dict = tag_dict(&tag);
+        dict.packages = Some(Vec::new());
+        to_json(&dict)
+    })
+}
+
+pub const TAG_DELETE: Action = Action {
+    name: "tag_delete",
+    side_effect_free: false,
+    tag: "tags",
+    doc: "Delete a tag (sysadmins only).\n\nThe datasets carrying it lose it.\n\n:rtype: null",
+    request: request_doc::<TagDeleteRequest>,
+    response: response_doc::<Option<String>>,
+    errors: &[
+        (403, "Anonymous, or not a sysadmin"),
+        (404, "`Not found: Could not find tag \"<id>\"`"),
+        (409, "`{\"id\": \"id not in data\"}`"),
+    ],
+    run: |ctx, params| tag_delete(ctx, TagDeleteRequest::parse(params)?),
+};
+
+request! {
+    /// The tag to delete.
+    pub struct TagDeleteRequest {
+        /// The id or name of the tag.
+        pub id: String => vocabulary_reference,
+        /// The id or name of the vocabulary the tag belongs to (a name is looked up among free
+        /// tags without it).
+        pub vocabulary_id: Option<String>,
+    }
+}
+
+fn tag_delete(ctx: &Context<'_>, request: TagDeleteRequest) -> ActionResult {
+    ctx.store().write(|tx| {
+        let not_found = || ActionError::not_found(format!("Could not find tag \"{}\"", request.id));
+        let vocabulary_id = match request.vocabulary_id.as_deref().filter(|v| !v.is_empty()) {
+            None => None,
+            Some(reference) => Some(tx.vocabulary_by_id_or_name(reference)?.ok_or_else(not_found)?.id),
+        };
+        let tag = match tx.tag_by_id(&request.id)? {
+            Some(tag) => Some(tag),
+            None => tx.tag_by_id_or_name(&request.id, vocabulary_id.as_deref())?,
+        };
+        let tag = tag.ok_or_else(not_found)?;
+        // Found first, then refused, as CKAN does.
+        require_sysadmin(ctx, "tag_delete")?;
+        delete_tags(ctx, tx, std::slice::from_ref(&tag.id))?;
+        log::info!("tag {} deleted by {:?}", tag.name, ctx.actor.name());
         Ok(Value::Null)
     })
 }

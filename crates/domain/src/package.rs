@@ -242,7 +242,9 @@ fn extras(input: &Map<String, Value>, errors: &mut ValidationErrors) -> Result<V
         }
         out.push((key, extra.get("value").map(extra_value).unwrap_or_default()));
     }
-    out.sort();
+    // CKAN 2.12 keeps extras in a PostgreSQL `jsonb` object and lists them in its key order:
+    // shorter keys first, then byte order.
+    out.sort_by(|(a, _), (b, _)| (a.len(), a.as_bytes()).cmp(&(b.len(), b.as_bytes())));
     Ok(out
         .into_iter()
         .map(|(key, value)| {
@@ -727,11 +729,12 @@ mod tests {
     #[test]
     fn extras_are_sorted_strings_and_refuse_duplicates_and_schema_keys() {
         let package = valid(
-            json!({"name": "ab", "extras": [{"key": "z", "value": ["025:09"]}, {"key": "a", "value": true}]}),
+            json!({"name": "ab", "extras": [{"key": "zz", "value": ["025:09"]}, {"key": "b", "value": true},
+                {"key": "a", "value": "x"}]}),
         );
         assert_eq!(
             package.doc["extras"],
-            json!([{"key": "a", "value": "true"}, {"key": "z", "value": "[\"025:09\"]"}])
+            json!([{"key": "a", "value": "x"}, {"key": "b", "value": "true"}, {"key": "zz", "value": "[\"025:09\"]"}])
         );
         let errors =
             invalid(json!({"name": "ab", "extras": [{"key": "k", "value": 1}, {"key": "k", "value": 2}]}));

@@ -16,7 +16,8 @@ use crate::multipart::{self, Failure};
 
 /// An action's result: a value, or JSON text stored as it is to be sent.
 enum Outcome {
-    Value(serde_json::Value),
+    /// A result and CKAN 2.12's `changed_entities`, when the action reports them.
+    Value(serde_json::Value, Option<serde_json::Value>),
     Text(String),
 }
 
@@ -159,14 +160,13 @@ async fn dispatch(
                 }
                 None => Actor::Anonymous,
             };
-            if upload.is_some() {
-                return datahavn_actions::call_with_upload(&services, actor, name, &params, upload)
-                    .map(Outcome::Value);
+            if upload.is_none()
+                && let Some(text) = datahavn_actions::call_text(&services, actor.clone(), name, &params)
+            {
+                return text.map(Outcome::Text);
             }
-            match datahavn_actions::call_text(&services, actor.clone(), name, &params) {
-                Some(text) => text.map(Outcome::Text),
-                None => datahavn_actions::call(&services, actor, name, &params).map(Outcome::Value),
-            }
+            let (result, changed) = datahavn_actions::call_reporting(&services, actor, name, &params, upload);
+            result.map(|value| Outcome::Value(value, changed))
         })();
         (params, result)
     })
@@ -175,17 +175,26 @@ async fn dispatch(
         (Params::new(serde_json::Map::new()), Err(ActionError::Internal(format!("worker failed: {e}"))))
     });
 
+    let mut changed_entities = None;
     let result = match result {
         Ok(Outcome::Text(text)) if !jsonp => {
             return text_success(&help, &text);
         }
         Ok(Outcome::Text(text)) => serde_json::from_str(&text)
             .map_err(|e| ActionError::Internal(format!("stored result of {name}: {e}"))),
-        Ok(Outcome::Value(value)) => Ok(value),
+        Ok(Outcome::Value(value, changed)) => {
+            changed_entities = changed;
+            Ok(value)
+        }
         Err(error) => Err(error),
     };
     let integrity = matches!(result, Err(ActionError::Integrity(_)));
     let (status, mut body) = outcome(help, result);
+    if let Some(changed) = changed_entities
+        && let Some(body) = body.as_object_mut()
+    {
+        body.insert("changed_entities".into(), changed);
+    }
     // CKAN's API echoes the request's dict beside an `Integrity Error`.
     if integrity && let Some(error) = body.get_mut("error").and_then(serde_json::Value::as_object_mut) {
         error.insert("data".into(), serde_json::Value::Object(params.as_map().clone()));

@@ -246,6 +246,22 @@ fn success_response(action: &Action, response: &ResponseDoc, get: bool) -> Respo
         .required("success")
         .property("result", response.schema.clone())
         .required("result");
+    // CKAN 2.12 names what a write changed beside the result (`package_update` that changed the
+    // dataset: `{"packages": [id]}`).
+    let envelope = if action.side_effect_free {
+        envelope
+    } else {
+        envelope.property(
+            "changed_entities",
+            ObjectBuilder::new()
+                .description(Some("The kinds and ids of the entities the call changed, when it reports them"))
+                .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::RefOr(RefOr::T(
+                    Schema::Array(
+                        utoipa::openapi::schema::ArrayBuilder::new().items(string_schema()).build(),
+                    ),
+                )))),
+        )
+    };
     let mut builder = ResponseBuilder::new()
         .description(format!("The result of `{}`", action.name))
         .content("application/json", ContentBuilder::new().schema(Some(envelope)).build());

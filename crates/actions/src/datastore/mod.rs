@@ -4,6 +4,7 @@
 
 mod jobs;
 mod read;
+mod triggers;
 mod write;
 
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub use jobs::{
     load_upload,
 };
 pub use read::{DATASTORE_INFO, DATASTORE_SEARCH, DATASTORE_SEARCH_SQL, search_for_dump};
+pub use triggers::DATASTORE_RUN_TRIGGERS;
 pub use write::{
     DATASTORE_CREATE, DATASTORE_DELETE, DATASTORE_FUNCTION_CREATE, DATASTORE_FUNCTION_DELETE,
     DATASTORE_RECORDS_DELETE, DATASTORE_UPSERT,

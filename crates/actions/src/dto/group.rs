@@ -139,19 +139,23 @@ pub struct ActivityDict {
     /// its columns and extras as an object>}`.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
-    pub permission_labels: Vec<String>,
+    /// Who may see a dataset activity (`public`, `member-<org id>`, `creator-<user id>`,
+    /// `collaborator-<dataset id>`); null for the other activities, as in CKAN.
+    pub permission_labels: Option<Vec<String>>,
 }
 
 impl From<Activity> for ActivityDict {
     fn from(activity: Activity) -> Self {
+        // Only dataset activities carry labels in CKAN's activity plugin.
+        let labeled = activity.activity_type.ends_with("package");
         Self {
             id: activity.id,
             timestamp: activity.timestamp.to_ckan_string(),
             user_id: activity.user_id,
             object_id: activity.object_id,
             activity_type: activity.activity_type,
+            permission_labels: labeled.then_some(activity.permission_labels),
             data: activity.data,
-            permission_labels: activity.permission_labels,
         }
     }
 }

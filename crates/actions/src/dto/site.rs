@@ -14,7 +14,7 @@ pub struct StatusShow {
     /// CKAN extensions whose actions this server answers.
     pub extensions: Vec<String>,
     /// The CKAN API level the server is compatible with.
-    #[schema(example = "2.11.0")]
+    #[schema(example = "2.12.0")]
     pub ckan_version: String,
     /// datahavn's own version.
     pub datahavn_version: String,

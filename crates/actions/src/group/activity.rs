@@ -3,11 +3,12 @@
 use datahavn_domain::catalog::Activity;
 use datahavn_domain::params::{Params, parse_bool};
 use datahavn_domain::{Timestamp, ValidationErrors};
-use datahavn_storage::{ActivityFilter, Tx};
+use datahavn_storage::{ActivityFilter, GroupStream, Tx};
 
 use super::{Kind, find_kind, present, require_visible};
 use crate::access::memberships;
-use crate::activity_list::{string_list, unix_time};
+use crate::activity_list::{string_list, unix_time, user_labels};
+use crate::args::capped_natural;
 use crate::dto::ActivityDict;
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
@@ -21,7 +22,7 @@ request! {
         /// The id or name of the organization or group.
         pub id: String => present,
         /// The maximum number of activities to return (default 31, at most 100; 0 is 100).
-        pub limit: Option<u64>,
+        pub limit: Option<u64> => capped_natural,
         /// Where to start getting activity items from (default 0).
         pub offset: Option<u64>,
         /// Only activities of these types, e.g. `changed organization` (a list of strings).
@@ -111,9 +112,10 @@ fn activity_list(ctx: &Context<'_>, kind: Kind, request: GroupActivityList) -> A
         let group = find_kind(tx, &request.id, kind)?.ok_or(ActionError::NotFound(None))?;
         let who = memberships(tx, &ctx.actor)?;
         require_visible(tx, &who, &group)?;
-        // Only activities of the group itself and of datasets that were public: CKAN leaves
-        // private datasets out of organization and group streams for everyone.
-        let filter = ActivityFilter { group_id: Some(group.id.clone()), public_only: true, ..filter };
+        // The group's own activities and those of its public datasets as it holds them now,
+        // each still subject to the caller's permission labels (CKAN's activity plugin).
+        let stream = GroupStream { id: group.id.clone(), is_organization: group.is_organization };
+        let filter = ActivityFilter { group: Some(stream), labels: user_labels(&who), ..filter };
         page(tx, filter)
     })?;
     let dicts: Vec<ActivityDict> = activities.into_iter().map(ActivityDict::from).collect();

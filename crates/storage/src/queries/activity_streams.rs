@@ -4,9 +4,8 @@
 use datahavn_domain::Timestamp;
 use datahavn_domain::catalog::Activity;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 
-use crate::conn::MultiBackend;
+use super::activities::{Condition, GroupStream, exact_like, group_stream};
 use crate::rows_catalog::ActivityRow;
 use crate::schema::activities;
 use crate::{StorageResult, Tx};
@@ -43,15 +42,9 @@ pub struct DashboardScope {
     pub users: Vec<String>,
     /// Activities about these datasets.
     pub datasets: Vec<String>,
-    /// Activities about these organizations and groups, and those of the public datasets that
-    /// were in them.
-    pub groups: Vec<String>,
-}
-
-type Condition = Box<dyn BoxableExpression<activities::table, MultiBackend, SqlType = Bool>>;
-
-fn exact_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    /// The streams of these organizations and groups: their own activities and those of the
+    /// public datasets now in them.
+    pub groups: Vec<GroupStream>,
 }
 
 impl Tx<'_> {
@@ -72,14 +65,10 @@ impl Tx<'_> {
                 activities::user_id
                     .eq_any(scope.users.clone())
                     .or(activities::object_id.eq_any(scope.users.clone()))
-                    .or(activities::object_id.eq_any(scope.datasets.clone()))
-                    .or(activities::object_id.eq_any(scope.groups.clone())),
+                    .or(activities::object_id.eq_any(scope.datasets.clone())),
             );
             for group in &scope.groups {
-                let pattern = format!("%|{}|%", exact_like(group));
-                wanted = Box::new(
-                    wanted.or(activities::public.and(activities::group_ids.like(pattern).escape('\\'))),
-                );
+                wanted = Box::new(wanted.or(group_stream(group)));
             }
             query = query.filter(wanted);
         }
@@ -88,7 +77,12 @@ impl Tx<'_> {
         }
         if let Some(labels) = &stream.labels {
             // Stored as a JSON list of strings: each label appears quoted.
-            let mut visible: Condition = Box::new(activities::activity_type.not_like("%package"));
+            // Dataset activities, and those about a dataset's views, need a label.
+            let mut visible: Condition = Box::new(
+                activities::activity_type
+                    .not_like("%package")
+                    .and(activities::activity_type.not_like("%resource view")),
+            );
             for label in labels {
                 let pattern = format!("%\"{}\"%", exact_like(label));
                 visible = Box::new(visible.or(activities::permission_labels.like(pattern).escape('\\')));

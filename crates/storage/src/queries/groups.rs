@@ -285,6 +285,18 @@ impl Tx<'_> {
         .execute(self.conn())?)
     }
 
+    /// Marks an object's active memberships deleted (a deleted dataset).
+    pub fn mark_memberships_deleted(&mut self, kind: MemberKind, table_id: &str) -> StorageResult<usize> {
+        Ok(diesel::update(
+            members::table
+                .filter(members::table_name.eq(kind.as_str()))
+                .filter(members::table_id.eq(table_id))
+                .filter(members::state.eq(MemberState::Active.as_str())),
+        )
+        .set(members::state.eq(MemberState::Deleted.as_str()))
+        .execute(self.conn())?)
+    }
+
     /// Removes every membership in a group (a deleted group).
     pub fn delete_members_of_group(&mut self, group_id: &str) -> StorageResult<usize> {
         Ok(diesel::delete(members::table.filter(members::group_id.eq(group_id))).execute(self.conn())?)

@@ -13,7 +13,7 @@ mod tokens;
 pub(crate) mod users;
 mod views;
 
-pub use activities::ActivityFilter;
+pub use activities::{ActivityFilter, GroupStream};
 pub use activity_streams::{ActivityStream, DashboardScope};
 pub use change_log::IndexedPackage;
 pub use groups::{GroupFilter, GroupPackages};
