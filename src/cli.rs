@@ -311,7 +311,7 @@ fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Ser
         .map_err(|e| format!("DataStore: {e}"))?;
     let datastore = datahavn_actions::datastore::DatastoreService::new(tables, args.datastore_settings());
     let files = args.file_store()?;
-    Ok(Services {
+    let services = Services {
         store,
         search,
         tokens: args.token_signer()?,
@@ -319,7 +319,10 @@ fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Ser
         files,
         datastore: Some(std::sync::Arc::new(datastore)),
         harvest: None,
-    })
+    };
+    // The site options a sysadmin changed at run time outlast restarts.
+    services.load_runtime_options().map_err(|e| format!("cannot read the site options: {e}"))?;
+    Ok(services)
 }
 
 /// How often a server applies the change log to its search index by itself.

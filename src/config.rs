@@ -251,6 +251,7 @@ impl ServeArgs {
             site_description: self.site_description.clone(),
             locale_default: self.locale_default.clone(),
             error_emails_to: None,
+            runtime: datahavn_actions::RuntimeOptions::default(),
             create_user_via_api: self.create_user_via_api,
             max_resource_bytes: self.max_resource_size_mb.saturating_mul(1024 * 1024),
             contact_email: Some(self.site_contact_email.clone().unwrap_or_else(|| {

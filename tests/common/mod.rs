@@ -22,7 +22,7 @@ pub struct TestServer {
     pub base: String,
     pub services: Services,
     handle: actix_web::dev::ServerHandle,
-    _db: TestDb,
+    _db: Option<TestDb>,
     _datastore_dir: tempfile::TempDir,
     /// Where uploaded files go.
     pub files_dir: tempfile::TempDir,
@@ -93,7 +93,18 @@ impl TestServer {
     }
 
     pub fn start_with(options: Options) -> Self {
-        let db = TestDb::new();
+        Self::start_on(TestDb::new(), options)
+    }
+
+    /// Stops this server and starts a new one (default options) on the same database, as a
+    /// restart of the process does.
+    pub fn restart(mut self) -> Self {
+        let db = self._db.take().expect("the database");
+        drop(self);
+        Self::start_on(db, Options::default())
+    }
+
+    fn start_on(db: TestDb, options: Options) -> Self {
         let store = Store::open(db.url(), 4).expect("open test database");
         store.migrate().expect("migrate test database");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -135,6 +146,7 @@ impl TestServer {
             files: datahavn_storage::FileStore::local(files_dir.path()).expect("file store"),
             harvest: None,
         };
+        services.load_runtime_options().expect("site options read");
         if let Some(settings) = options.harvest {
             let runner = datahavn_harvest::HarvestService::start(services.clone(), settings, false)
                 .expect("harvester started");
@@ -153,7 +165,7 @@ impl TestServer {
             });
         });
         let handle = receiver.recv().expect("server started");
-        Self { base, services, handle, _db: db, _datastore_dir: datastore_dir, files_dir }
+        Self { base, services, handle, _db: Some(db), _datastore_dir: datastore_dir, files_dir }
     }
 
     fn agent() -> ureq::Agent {

@@ -8,15 +8,14 @@ use datahavn_domain::params::{MISSING_VALUE, Params};
 use datahavn_domain::{Timestamp, ValidationErrors};
 use serde_json::{Value, json};
 
-use crate::args::{authenticated, plain_error};
+use crate::args::{plain_error, sysadmin_only};
 use crate::dto::ActivityDict;
 use crate::request::{NoParams, Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
 
 /// CKAN's auth functions for these actions refuse everyone but sysadmins, without a reason.
 fn require_sysadmin(ctx: &Context<'_>, action: &str) -> ActionResult<()> {
-    authenticated(ctx, action)?;
-    if ctx.actor.is_sysadmin() { Ok(()) } else { Err(ActionError::NotAuthorized(None)) }
+    sysadmin_only(ctx, action, None)
 }
 
 /// The kind of object each activity type is about (CKAN's `object_id_validators`).

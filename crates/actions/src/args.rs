@@ -63,3 +63,57 @@ pub(crate) fn capped_natural(
     }
     Ok(value)
 }
+
+/// CKAN's sysadmin-only auth functions (`{'success': False}`): sysadmins pass; anonymous
+/// callers are refused as unauthenticated, everyone else with `reason` (CKAN's message, if its
+/// auth function gives one).
+pub(crate) fn sysadmin_only(ctx: &Context<'_>, action: &str, reason: Option<String>) -> ActionResult<()> {
+    if ctx.actor.is_sysadmin() {
+        return Ok(());
+    }
+    authenticated(ctx, action)?;
+    Err(ActionError::NotAuthorized(reason))
+}
+
+/// CKAN's `unicode_safe`: text as sent; `null` is `None`; any other value as Python's
+/// `json.dumps(value, sort_keys=True, ensure_ascii=False)` writes it.
+pub(crate) fn unicode_safe(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(text) => Some(text.clone()),
+        other => Some(python_json(other)),
+    }
+}
+
+fn python_json(value: &Value) -> String {
+    match value {
+        Value::Array(items) => format!("[{}]", items.iter().map(python_json).collect::<Vec<_>>().join(", ")),
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), python_json(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// CKAN's `not_empty` then `unicode_safe`.
+pub(crate) fn not_empty(value: Option<&Value>, key: &str, errors: &mut ValidationErrors) -> String {
+    let empty = match value {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(Value::Bool(b)) => !b,
+        Some(Value::Number(n)) => n.as_f64() == Some(0.0),
+        Some(Value::Array(items)) => items.is_empty(),
+        Some(Value::Object(map)) => map.is_empty(),
+    };
+    if empty {
+        errors.add(key, MISSING_VALUE);
+        return String::new();
+    }
+    value.and_then(unicode_safe).unwrap_or_default()
+}

@@ -27,6 +27,47 @@ pub struct SiteConfig {
     pub dcat_profile: datahavn_dcat::Profile,
     /// CKAN's `ckan.auth.*` options for groups and organizations.
     pub auth: AuthOptions,
+    /// The options a sysadmin changed while the server ran (`config_option_update`), over the
+    /// values above: read through [`SiteConfig::title`] and [`SiteConfig::description`].
+    pub runtime: RuntimeOptions,
+}
+
+impl SiteConfig {
+    /// `ckan.site_title`: the value set at run time, else the startup one.
+    pub fn title(&self) -> String {
+        self.runtime.get("ckan.site_title").unwrap_or_else(|| self.site_title.clone())
+    }
+
+    /// `ckan.site_description`: the value set at run time, else the startup one.
+    pub fn description(&self) -> String {
+        self.runtime.get("ckan.site_description").unwrap_or_else(|| self.site_description.clone())
+    }
+}
+
+/// CKAN's runtime-editable config options as stored in its `system_info` table: the database
+/// holds them; this process keeps a copy, read once at start ([`Services::load_runtime_options`])
+/// and updated by `config_option_update` after its commit, so that reading an option costs no
+/// query. Clones share one copy.
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeOptions(std::sync::Arc<std::sync::RwLock<std::collections::BTreeMap<String, String>>>);
+
+impl RuntimeOptions {
+    /// The stored value of an option, if one was set.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).cloned()
+    }
+
+    /// Takes in values just written to the database.
+    pub(crate) fn set(&self, values: impl IntoIterator<Item = (String, String)>) {
+        self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner).extend(values);
+    }
+
+    /// Replaces the copy with what the database holds.
+    fn replace(&self, values: impl IntoIterator<Item = (String, String)>) {
+        let mut copy = self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        copy.clear();
+        copy.extend(values);
+    }
 }
 
 /// CKAN's `ckan.auth.user_create_groups`, `user_create_organizations`, `user_delete_groups` and
@@ -65,6 +106,7 @@ impl Default for SiteConfig {
             contact_email: None,
             dcat_profile: datahavn_dcat::Profile::DcatAp3,
             auth: AuthOptions::default(),
+            runtime: RuntimeOptions::default(),
         }
     }
 }
@@ -83,6 +125,16 @@ pub struct Services {
     pub files: FileStore,
     /// What runs harvest jobs in the background, when the process has one (the server).
     pub harvest: Option<std::sync::Arc<dyn crate::harvest::HarvestRunner>>,
+}
+
+impl Services {
+    /// Reads the site options stored by `config_option_update` (CKAN's `system_info`) into
+    /// this process's copy; done once when the process starts.
+    pub fn load_runtime_options(&self) -> Result<(), crate::ActionError> {
+        let stored = self.store.read(|tx| tx.system_info())?;
+        self.site.runtime.replace(stored);
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for Services {

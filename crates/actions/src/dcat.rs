@@ -56,10 +56,10 @@ fn format_of(name: Option<&str>) -> ActionResult<RdfFormat> {
 /// The catalogue as the site describes itself.
 fn catalog_info(ctx: &Context<'_>) -> CatalogInfo {
     let site = &ctx.services.site;
-    let mut info = CatalogInfo::new(site.site_url.clone(), site.site_title.clone());
-    info.description = site.site_description.clone();
+    let mut info = CatalogInfo::new(site.site_url.clone(), site.title());
+    info.description = site.description();
     info.language = Some(site.locale_default.clone()).filter(|l| !l.is_empty());
-    let mut publisher = Agent::new(site.site_title.clone());
+    let mut publisher = Agent::new(site.title());
     publisher.homepage = Some(format!("{}/", site.site_url));
     publisher.email = site.contact_email.clone();
     info.publisher = Some(publisher);

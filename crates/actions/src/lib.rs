@@ -11,6 +11,7 @@ mod activity_list;
 mod args;
 mod bulk;
 mod collaborator;
+mod config_option;
 mod context;
 mod dashboard;
 pub mod datastore;
@@ -20,6 +21,7 @@ mod error;
 mod follow;
 mod group;
 pub mod harvest;
+mod job;
 mod member;
 pub(crate) mod package;
 mod package_list;
@@ -33,11 +35,13 @@ mod search;
 pub mod secrets;
 mod site;
 mod tag;
+mod task_status;
+mod term_translation;
 mod token;
 mod upload;
 mod user;
 
-pub use context::{AuthOptions, Context, Services, SiteConfig, authenticate};
+pub use context::{AuthOptions, Context, RuntimeOptions, Services, SiteConfig, authenticate};
 pub use error::{ActionError, ActionResult};
 pub use secrets::TokenSigner;
 pub use upload::{UPLOAD_ACTIONS, Upload, clean_file_name, upload_field};
@@ -88,6 +92,21 @@ pub const ACTIONS: &[Action] = &[
     site::SITE_READ,
     site::HELP_SHOW,
     site::LICENSE_LIST,
+    site::GET_SITE_USER,
+    config_option::CONFIG_OPTION_SHOW,
+    config_option::CONFIG_OPTION_LIST,
+    config_option::CONFIG_OPTION_UPDATE,
+    job::JOB_LIST,
+    job::JOB_SHOW,
+    job::JOB_CANCEL,
+    job::JOB_CLEAR,
+    task_status::TASK_STATUS_SHOW,
+    task_status::TASK_STATUS_UPDATE,
+    task_status::TASK_STATUS_UPDATE_MANY,
+    task_status::TASK_STATUS_DELETE,
+    term_translation::TERM_TRANSLATION_SHOW,
+    term_translation::TERM_TRANSLATION_UPDATE,
+    term_translation::TERM_TRANSLATION_UPDATE_MANY,
     user::USER_CREATE,
     user::USER_SHOW,
     user::USER_LIST,

@@ -1,4 +1,4 @@
-//! Site actions: `status_show`, `site_read`, `help_show`, `license_list`.
+//! Site actions: `status_show`, `site_read`, `help_show`, `license_list`, `get_site_user`.
 
 use datahavn_domain::license::DEFAULT_LICENSES;
 use serde_json::Value;
@@ -35,8 +35,8 @@ fn status_show(ctx: &Context<'_>, _request: NoParams) -> ActionResult {
         log::error!("search index: {error}");
     }
     to_json(&StatusShow {
-        site_title: site.site_title.clone(),
-        site_description: site.site_description.clone(),
+        site_title: site.title(),
+        site_description: site.description(),
         site_url: site.site_url.clone(),
         error_emails_to: site.error_emails_to.clone().unwrap_or_default(),
         locale_default: site.locale_default.clone(),
@@ -103,5 +103,26 @@ pub const LICENSE_LIST: Action = Action {
     run: |_, params| {
         NoParams::parse(params)?;
         Ok(Value::Array(DEFAULT_LICENSES.iter().map(|l| Value::Object(l.to_json())).collect()))
+    },
+};
+
+pub const GET_SITE_USER: Action = Action {
+    name: "get_site_user",
+    side_effect_free: true,
+    tag: "site",
+    doc: "Return the site user. Only internal services are allowed to call it: every call over \
+          the API is refused.\n\n:rtype: dictionary",
+    request: request_doc::<NoParams>,
+    response: response_doc::<Option<String>>,
+    errors: &[(
+        403,
+        "`Only internal services allowed to use this action` (anonymous callers: \
+                     `Action get_site_user requires an authenticated user`)",
+    )],
+    run: |ctx, _params| {
+        crate::args::authenticated(ctx, "get_site_user")?;
+        // datahavn's site is no user (no row, no key): there is nothing to hand out, to
+        // sysadmins either.
+        Err(ActionError::denied("Only internal services allowed to use this action"))
     },
 };

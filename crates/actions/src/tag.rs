@@ -11,7 +11,7 @@ use datahavn_domain::params::{MISSING_VALUE, Params};
 use datahavn_storage::{TagSearch, Tx};
 use serde_json::{Map, Value, json};
 
-use crate::args::{authenticated, plain_error};
+use crate::args::plain_error;
 use crate::dto::{TagDict, TagListEntry, TagRow, TagSearchResult, VocabularyDict, VocabularyTagInput};
 use crate::render::render_in_tx;
 use crate::request::{NoParams, Request, alias, request, request_doc, response_doc};
@@ -454,8 +454,7 @@ fn vocabulary_show(ctx: &Context<'_>, request: VocabularyIdRequest) -> ActionRes
 
 /// Vocabulary writes are for sysadmins; anonymous callers hear that they must log in.
 fn require_sysadmin(ctx: &Context<'_>, action: &str) -> ActionResult<()> {
-    authenticated(ctx, action)?;
-    if ctx.actor.is_sysadmin() { Ok(()) } else { Err(ActionError::NotAuthorized(None)) }
+    crate::args::sysadmin_only(ctx, action, None)
 }
 
 /// The field errors of a vocabulary write, in CKAN's shape: lists of messages, and for `tags`

@@ -11,6 +11,7 @@ pub mod name;
 pub mod package;
 pub mod params;
 pub mod query;
+pub mod site_admin;
 pub mod time;
 pub mod user;
 

@@ -134,7 +134,7 @@ const DATA_JSON_PAGE: u64 = 500;
 fn write_data_json(services: &Services, out: &mut ChannelWriter) -> Result<(), String> {
     let site = &services.site;
     let contact = site.contact_email.clone().unwrap_or_else(|| "webmaster@localhost.localdomain".into());
-    let info = datahavn_datajson::CatalogInfo::new(&site.site_url, &site.site_title, &contact)
+    let info = datahavn_datajson::CatalogInfo::new(&site.site_url, &site.title(), &contact)
         .map_err(|e| format!("the site's description: {e} (see --site-url and --site-contact-email)"))?
         .with_language(&site.locale_default);
     let mut writer =

@@ -319,6 +319,38 @@ diesel::allow_tables_to_appear_in_same_query!(
 diesel::allow_tables_to_appear_in_same_query!(harvest_datasets, packages);
 
 diesel::table! {
+    system_info (id) {
+        id -> Integer,
+        key -> Text,
+        value -> Text,
+        state -> Text,
+    }
+}
+
+diesel::table! {
+    task_status (id) {
+        id -> Text,
+        entity_id -> Text,
+        entity_type -> Text,
+        task_type -> Text,
+        key -> Text,
+        value -> Text,
+        state -> Nullable<Text>,
+        error -> Nullable<Text>,
+        last_updated -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    term_translation (term, lang_code) {
+        term -> Text,
+        #[sql_name = "term_translation"]
+        translation -> Text,
+        lang_code -> Text,
+    }
+}
+
+diesel::table! {
     user_following_user (follower_id, object_id) {
         follower_id -> Text,
         object_id -> Text,

@@ -100,6 +100,67 @@ impl LoadJobs {
         }
     }
 
+    /// Marks the load `job_id` running, unless it is no longer the resource's pending load
+    /// (it was cancelled): then false, and the load is not run.
+    fn start(&self, tables: &Datastore, resource_id: &str, job_id: &str) -> bool {
+        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some((job, written)) =
+            jobs.get_mut(resource_id).filter(|(job, _)| job.job_id == job_id && job.status == "pending")
+        else {
+            return false;
+        };
+        job.status = "running".into();
+        job.last_updated = Timestamp::now().to_string();
+        persist(tables, resource_id, job);
+        *written = Instant::now();
+        true
+    }
+
+    /// The loads not finished: this process's, then those stored as pending or running by
+    /// other processes (or by one that stopped). With each, whether this process runs it.
+    pub(crate) fn unfinished(&self, tables: &Datastore) -> Vec<(String, LoadStatus, bool)> {
+        let mut loads: Vec<(String, LoadStatus, bool)> = self
+            .jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|(_, (job, _))| matches!(job.status.as_str(), "pending" | "running"))
+            .map(|(resource_id, (job, _))| (resource_id.clone(), job.clone(), true))
+            .collect();
+        let stored = tables.unfinished_loads().unwrap_or_else(|error| {
+            log::warn!("could not read the unfinished loads: {error}");
+            Vec::new()
+        });
+        for (resource_id, text) in stored {
+            if loads.iter().any(|(id, _, _)| *id == resource_id) {
+                continue;
+            }
+            if let Ok(job) = serde_json::from_str::<LoadStatus>(&text) {
+                loads.push((resource_id, job, false));
+            }
+        }
+        loads
+    }
+
+    /// Cancels the resource's load if this process has it waiting to start: true when done.
+    /// Checked and changed under one lock, so the load either starts or is cancelled.
+    pub(crate) fn cancel(&self, tables: &Datastore, resource_id: &str) -> bool {
+        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some((job, written)) = jobs.get_mut(resource_id).filter(|(job, _)| job.status == "pending")
+        else {
+            return false;
+        };
+        let message = "The load was cancelled before it started".to_owned();
+        let now = Timestamp::now().to_string();
+        job.logs.push(LogLine { timestamp: now.clone(), message: message.clone(), level: "WARNING".into() });
+        job.status = "error".into();
+        job.error = Some(message);
+        job.last_updated = now;
+        persist(tables, resource_id, job);
+        *written = Instant::now();
+        true
+    }
+
     fn log(&self, tables: &Datastore, resource_id: &str, level: &str, message: String) {
         self.update(tables, resource_id, |job| {
             job.logs.push(LogLine { timestamp: Timestamp::now().to_string(), message, level: level.into() });
@@ -260,20 +321,23 @@ pub(crate) fn submit(
     let actor = ctx.actor.clone();
     let resource_id = resource_id.to_owned();
     let _ = set_url_type;
+    let started_job = job_id.clone();
     std::thread::Builder::new()
         .name(format!("load {resource_id}"))
         .spawn(move || {
             let ctx = Context::new(actor, &services, None);
-            run_load(&ctx, &resource_id, &url, hint.as_deref());
+            run_load(&ctx, &resource_id, &started_job, &url, hint.as_deref());
         })
         .map_err(|e| ActionError::Internal(format!("cannot start a load: {e}")))?;
     Ok(Some(job_id))
 }
 
-fn run_load(ctx: &Context<'_>, resource_id: &str, url: &str, hint: Option<&str>) {
+fn run_load(ctx: &Context<'_>, resource_id: &str, job_id: &str, url: &str, hint: Option<&str>) {
     let Ok(service) = service(ctx) else { return };
     let (jobs, tables) = (&service.jobs, &service.tables);
-    jobs.update(tables, resource_id, |job| job.status = "running".into());
+    if !jobs.start(tables, resource_id, job_id) {
+        return;
+    }
     jobs.log(tables, resource_id, "INFO", format!("Fetching {url}"));
     let outcome = (|| -> Result<u64, String> {
         let file = fetch(ctx, service, resource_id, url)?;
@@ -461,4 +525,45 @@ pub(crate) fn load_meta(service: &DatastoreService, resource_id: &str) -> Option
     let status = service.jobs.status(&service.tables, resource_id)?;
     Some(json!({"status": status.status, "rows_loaded": status.rows_loaded, "error": status.error,
         "last_updated": status.last_updated}))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn tables() -> (tempfile::TempDir, Datastore) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = datahavn_datastore::DatastoreUrl::Sqlite(dir.path().join("datastore.db"));
+        let tables = Datastore::open(&url, 1).unwrap();
+        (dir, tables)
+    }
+
+    #[test]
+    fn a_waiting_load_is_cancelled_and_never_starts() {
+        let (_dir, tables) = tables();
+        let jobs = LoadJobs::default();
+        let job_id = jobs.begin(&tables, "r1").unwrap();
+        assert_eq!(jobs.unfinished(&tables).len(), 1);
+        assert!(jobs.cancel(&tables, "r1"));
+        assert!(!jobs.start(&tables, "r1", &job_id));
+        let status = jobs.status(&tables, "r1").unwrap();
+        assert_eq!(status.status, "error");
+        assert_eq!(status.error.as_deref(), Some("The load was cancelled before it started"));
+        assert!(jobs.unfinished(&tables).is_empty());
+        // Stored too, as other processes see it.
+        let stored: LoadStatus = serde_json::from_str(&tables.load_status("r1").unwrap().unwrap()).unwrap();
+        assert_eq!(stored.status, "error");
+    }
+
+    #[test]
+    fn a_running_load_is_not_cancelled() {
+        let (_dir, tables) = tables();
+        let jobs = LoadJobs::default();
+        let job_id = jobs.begin(&tables, "r1").unwrap();
+        assert!(jobs.start(&tables, "r1", &job_id));
+        assert!(!jobs.cancel(&tables, "r1"));
+        assert_eq!(jobs.status(&tables, "r1").unwrap().status, "running");
+        assert!(!jobs.start(&tables, "r1", &job_id));
+    }
 }

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::{failure, service};
-use crate::args::authenticated;
+use crate::args::sysadmin_only;
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::{Action, ActionError};
 
@@ -24,10 +24,7 @@ pub const DATASTORE_RUN_TRIGGERS: Action = Action {
     ],
     run: |ctx, params| {
         let request = DatastoreRunTriggersRequest::parse(params)?;
-        authenticated(ctx, "datastore_run_triggers")?;
-        if !ctx.actor.is_sysadmin() {
-            return Err(ActionError::NotAuthorized(None));
-        }
+        sysadmin_only(ctx, "datastore_run_triggers", None)?;
         let info = service(ctx)?.tables.info(&request.resource_id).map_err(failure)?;
         match info {
             Some(info) => Ok(json!(info.count)),

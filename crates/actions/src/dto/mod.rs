@@ -29,7 +29,10 @@ pub use package::{
     PackageReviseResult, PackageSearchResult, PackageTag, ResourceDict, ResourceOrder, ResourceSearchResult,
     SearchFacet, TextOrTranslations,
 };
-pub use site::{LicenseDict, SearchIndexStatus, StatusShow};
+pub use site::{
+    JobDict, LicenseDict, SearchIndexStatus, StatusShow, TaskStatusDict, TaskStatusResults,
+    TermTranslationCount, TermTranslationDict,
+};
 pub use tag::{TagDict, TagListEntry, TagRow, TagSearchResult, VocabularyDict, VocabularyTagInput};
 pub use user::{
     ApiTokenCreated, ApiTokenDict, PrivateUserFields, UserAutocompleteItem, UserDict, UserListEntry,

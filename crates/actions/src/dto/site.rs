@@ -50,3 +50,53 @@ pub struct LicenseDict {
     #[schema(example = "Creative Commons Attribution")]
     pub title: String,
 }
+
+/// A row of CKAN's `task_status` table, as `task_status_show` gives it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskStatusDict {
+    pub id: String,
+    pub entity_id: String,
+    pub entity_type: String,
+    pub task_type: String,
+    pub key: String,
+    pub value: String,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    /// `YYYY-MM-DDTHH:MM:SS[.ffffff]`.
+    pub last_updated: Option<String>,
+}
+
+/// `task_status_update_many`: the task statuses written, in the order sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskStatusResults {
+    pub results: Vec<TaskStatusDict>,
+}
+
+/// A translation of a term into a language.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TermTranslationDict {
+    /// The term in its original language.
+    pub term: String,
+    /// The term in the language `lang_code`.
+    pub term_translation: String,
+    pub lang_code: String,
+}
+
+/// `term_translation_update_many`: how many translations were written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TermTranslationCount {
+    /// `"<n> rows updated"`.
+    pub success: String,
+}
+
+/// A background job, as CKAN's `job_list` and `job_show` give it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobDict {
+    pub id: String,
+    /// What the job does.
+    pub title: Option<String>,
+    /// When it was submitted: `YYYY-MM-DDTHH:MM:SS`.
+    pub created: String,
+    /// `default` (DataStore loads) or `harvest` (harvest jobs).
+    pub queue: String,
+}

@@ -8,6 +8,7 @@ mod groups;
 mod harvest;
 mod package_extras;
 mod packages;
+mod site_admin;
 mod tags;
 mod tokens;
 pub(crate) mod users;
