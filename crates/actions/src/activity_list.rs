@@ -81,15 +81,15 @@ pub(crate) fn unix_time(
 }
 
 /// `limit` (31 by default, at most 100), `offset`, `after`, `before`.
-struct Paging {
-    limit: i64,
-    offset: i64,
-    after: Option<Timestamp>,
-    before: Option<Timestamp>,
+pub(crate) struct Paging {
+    pub(crate) limit: i64,
+    pub(crate) offset: i64,
+    pub(crate) after: Option<Timestamp>,
+    pub(crate) before: Option<Timestamp>,
 }
 
 impl Paging {
-    fn new(
+    pub(crate) fn new(
         limit: Option<u64>,
         offset: Option<u64>,
         after: Option<Timestamp>,

@@ -13,10 +13,12 @@ mod bulk;
 mod collaborator;
 mod config_option;
 mod context;
+mod dashboard;
 pub mod datastore;
 pub mod dcat;
 pub mod dto;
 mod error;
+mod follow;
 mod group;
 pub mod harvest;
 mod job;
@@ -204,6 +206,36 @@ pub const ACTIONS: &[Action] = &[
     activity_admin::ACTIVITY_DELETE_ALL,
     activity_admin::ACTIVITY_DELETE_COUNTS,
     activity_admin::SEND_EMAIL_NOTIFICATIONS,
+    dashboard::DASHBOARD_ACTIVITY_LIST,
+    dashboard::DASHBOARD_NEW_ACTIVITIES_COUNT,
+    dashboard::DASHBOARD_MARK_ACTIVITIES_OLD,
+    follow::FOLLOW_USER,
+    follow::FOLLOW_DATASET,
+    follow::FOLLOW_GROUP,
+    follow::UNFOLLOW_USER,
+    follow::UNFOLLOW_DATASET,
+    follow::UNFOLLOW_GROUP,
+    follow::AM_FOLLOWING_USER,
+    follow::AM_FOLLOWING_DATASET,
+    follow::AM_FOLLOWING_GROUP,
+    follow::USER_FOLLOWER_COUNT,
+    follow::DATASET_FOLLOWER_COUNT,
+    follow::GROUP_FOLLOWER_COUNT,
+    follow::ORGANIZATION_FOLLOWER_COUNT,
+    follow::USER_FOLLOWER_LIST,
+    follow::DATASET_FOLLOWER_LIST,
+    follow::GROUP_FOLLOWER_LIST,
+    follow::ORGANIZATION_FOLLOWER_LIST,
+    follow::FOLLOWEE_COUNT,
+    follow::USER_FOLLOWEE_COUNT,
+    follow::DATASET_FOLLOWEE_COUNT,
+    follow::GROUP_FOLLOWEE_COUNT,
+    follow::ORGANIZATION_FOLLOWEE_COUNT,
+    follow::FOLLOWEE_LIST,
+    follow::USER_FOLLOWEE_LIST,
+    follow::DATASET_FOLLOWEE_LIST,
+    follow::GROUP_FOLLOWEE_LIST,
+    follow::ORGANIZATION_FOLLOWEE_LIST,
     datastore::DATASTORE_CREATE,
     datastore::DATASTORE_UPSERT,
     datastore::DATASTORE_DELETE,

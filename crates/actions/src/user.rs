@@ -3,7 +3,7 @@
 use datahavn_domain::group::MemberKind;
 use datahavn_domain::name::Name;
 use datahavn_domain::params::{MISSING_VALUE, Params};
-use datahavn_domain::user::{self as rules, User, UserState};
+use datahavn_domain::user::{self as rules, Followed, User, UserState};
 use datahavn_domain::{Timestamp, ValidationErrors, authz};
 use datahavn_storage::{Tx, UserFilter, UserOrder};
 use serde_json::Value;
@@ -49,6 +49,7 @@ pub(crate) fn user_dict(ctx: &Context<'_>, user: &User) -> UserDict {
         plugin_extras: None,
         token: None,
         datasets: None,
+        num_followers: None,
     }
 }
 
@@ -386,6 +387,8 @@ request! {
         pub user_obj: () => alias,
         /// Include a list of the datasets the user created (default: false).
         pub include_datasets: Option<bool>,
+        /// Include the number of the user's followers, `num_followers` (default: false).
+        pub include_num_followers: Option<bool>,
         /// Include the stored password hash (sysadmins only; default: false).
         pub include_password_hash: Option<bool>,
         /// Include the user's plugin_extras (sysadmins only; default: false).
@@ -435,6 +438,10 @@ fn user_show(ctx: &Context<'_>, request: UserShowRequest) -> ActionResult {
             .then(|| user.plugin_extras.clone().unwrap_or(Value::Null));
     }
     dict.datasets = request.include_datasets.unwrap_or(false).then(Vec::new);
+    if request.include_num_followers.unwrap_or(false) {
+        let followers = ctx.store().read(|tx| tx.follower_ids(Followed::User, &user.id))?;
+        dict.num_followers = Some(followers.len());
+    }
     to_json(&dict)
 }
 

@@ -229,3 +229,20 @@ mod tests {
         assert!(!site.is_user(""));
     }
 }
+
+/// What a user can follow, each kept in its own table as CKAN keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Followed {
+    User,
+    Dataset,
+    /// An organization or a group.
+    Group,
+}
+
+/// A user following a user, a dataset or a group, since `datetime`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Following {
+    pub follower_id: String,
+    pub object_id: String,
+    pub datetime: Timestamp,
+}

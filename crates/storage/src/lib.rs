@@ -23,8 +23,8 @@ pub use error::{StorageError, StorageResult};
 pub use files::{FileStore, ObjectWriter, StoredFile, WrittenObject};
 pub use migrate::SchemaStatus;
 pub use queries::{
-    ActivityFilter, ActivityStream, GroupFilter, GroupPackages, GroupStream, IndexedPackage, TagSearch,
-    UserFilter, UserOrder,
+    ActivityFilter, ActivityStream, DashboardScope, GroupFilter, GroupPackages, GroupStream, IndexedPackage,
+    TagSearch, UserFilter, UserOrder,
 };
 pub use url::DatabaseUrl;
 

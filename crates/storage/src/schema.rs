@@ -349,3 +349,41 @@ diesel::table! {
         lang_code -> Text,
     }
 }
+
+diesel::table! {
+    user_following_user (follower_id, object_id) {
+        follower_id -> Text,
+        object_id -> Text,
+        datetime -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_following_dataset (follower_id, object_id) {
+        follower_id -> Text,
+        object_id -> Text,
+        datetime -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_following_group (follower_id, object_id) {
+        follower_id -> Text,
+        object_id -> Text,
+        datetime -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dashboard (user_id) {
+        user_id -> Text,
+        activity_stream_last_viewed -> Timestamp,
+        email_last_sent -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(user_following_user, users);
+diesel::allow_tables_to_appear_in_same_query!(user_following_dataset, users);
+diesel::allow_tables_to_appear_in_same_query!(user_following_dataset, packages);
+diesel::allow_tables_to_appear_in_same_query!(user_following_group, users);
+diesel::allow_tables_to_appear_in_same_query!(user_following_group, groups);

@@ -14,3 +14,13 @@ pub struct ActivityDiffResult {
     /// The previous activity of the same object and this one, older first.
     pub activities: Vec<ActivityDict>,
 }
+
+/// An activity of `dashboard_activity_list`: the activity dict and whether it is new.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardActivityDict {
+    #[serde(flatten)]
+    pub activity: ActivityDict,
+    /// Whether it happened since the user last marked their dashboard seen; the user's own
+    /// activities never are.
+    pub is_new: bool,
+}

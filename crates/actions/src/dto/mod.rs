@@ -2,6 +2,7 @@
 
 mod activity;
 mod datastore;
+mod follow;
 mod group;
 mod harvest;
 mod package;
@@ -10,11 +11,12 @@ mod tag;
 mod user;
 mod views;
 
-pub use activity::ActivityDiffResult;
+pub use activity::{ActivityDiffResult, DashboardActivityDict};
 pub use datastore::{
     DatastoreCreateResult, DatastoreField, DatastoreInfo, DatastoreSearchResult, DatastoreSqlResult,
     DatastoreWriteResult, XloaderStatus,
 };
+pub use follow::{FolloweeDict, FollowingDict};
 pub use group::{
     ActivityDict, ExtraDict, GroupAutocompleteItem, GroupDict, GroupListEntry, MemberDict, MemberRole,
 };

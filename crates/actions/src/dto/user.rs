@@ -45,6 +45,9 @@ pub struct UserDict {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub datasets: Option<Vec<serde_json::Value>>,
+    /// Only from `user_show` with `include_num_followers`: how many users follow this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub num_followers: Option<usize>,
 }
 
 /// One entry of `user_list`: a user dict, or with `all_fields=false` a name.

@@ -3,6 +3,7 @@
 use datahavn_domain::authz::Memberships;
 use datahavn_domain::catalog::PackageRecord;
 use datahavn_domain::group::{Group, MemberKind};
+use datahavn_domain::user::Followed;
 use datahavn_search::GroupCounts;
 use datahavn_storage::Tx;
 use serde_json::{Map, Value};
@@ -36,7 +37,10 @@ pub(super) struct Dictize<'a> {
     pub(super) users: bool,
     pub(super) groups: bool,
     pub(super) member_count: bool,
+    /// Whether the dict has `num_followers`: the real count with `count_followers`, else 0
+    /// (CKAN's value when `include_followers` is false).
     pub(super) num_followers: bool,
+    pub(super) count_followers: bool,
 }
 
 impl Dictize<'_> {
@@ -55,6 +59,7 @@ impl Dictize<'_> {
             groups: true,
             member_count: false,
             num_followers: true,
+            count_followers: true,
         }
     }
 }
@@ -119,7 +124,9 @@ fn scalars(
     scalars.insert("display_name".into(), group.display_name().into());
     scalars.insert("image_display_url".into(), group.image_display_url(site_url).into());
     if options.num_followers {
-        scalars.insert("num_followers".into(), 0.into());
+        let count =
+            if options.count_followers { tx.follower_ids(Followed::Group, &group.id)?.len() } else { 0 };
+        scalars.insert("num_followers".into(), count.into());
     }
     if let Some(capacity) = capacity {
         scalars.insert("capacity".into(), capacity.into());
@@ -215,6 +222,18 @@ pub(super) fn dictize(
 pub(super) fn show_dict(ctx: &Context<'_>, tx: &mut Tx<'_>, group: &Group) -> ActionResult<Value> {
     let who = memberships(tx, ctx)?;
     Ok(Value::Object(dictize(ctx, tx, &who, group, Dictize::show(), None, 0)?))
+}
+
+/// CKAN's `group_dictize` with its defaults, as the followee lists show a group: the `*_show`
+/// dict with its first datasets and without `num_followers`.
+pub(crate) fn followee_dict(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    who: &Memberships,
+    group: &Group,
+) -> ActionResult<Value> {
+    let options = Dictize { packages: Packages::Datasets, num_followers: false, ..Dictize::show() };
+    Ok(Value::Object(dictize(ctx, tx, who, group, options, None, 0)?))
 }
 
 /// Dicts of a list of groups (`organization_list_for_user`, `group_list_authz`), sorted by

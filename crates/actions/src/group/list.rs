@@ -211,6 +211,7 @@ impl GroupList {
             groups: self.include_groups.or(false)?,
             member_count: self.include_member_count.or(false)?,
             num_followers: true,
+            count_followers: false,
         }))
     }
 

@@ -32,6 +32,7 @@ use crate::{ActionError, ActionResult};
 
 pub(crate) use activity::{GROUP_ACTIVITY_LIST, ORGANIZATION_ACTIVITY_LIST};
 pub(crate) use autocomplete::{GROUP_AUTOCOMPLETE, ORGANIZATION_AUTOCOMPLETE};
+pub(crate) use dictize::followee_dict;
 pub(crate) use for_user::{GROUP_LIST_AUTHZ, ORGANIZATION_LIST_FOR_USER};
 pub(crate) use list::{GROUP_LIST, ORGANIZATION_LIST};
 pub(crate) use remove::{GROUP_DELETE, GROUP_PURGE, ORGANIZATION_DELETE, ORGANIZATION_PURGE};

@@ -35,7 +35,7 @@ request! {
         /// Include its parent groups (default true).
         #[schema(value_type = Option<bool>)]
         pub include_groups: Flag => Flag::read,
-        /// Include the number of followers, `num_followers` (default true; always 0).
+        /// Count the followers in `num_followers` (default true; else it is 0).
         #[schema(value_type = Option<bool>)]
         pub include_followers: Flag => Flag::read,
         /// Include the number of users, `member_count` (default false).
@@ -74,8 +74,9 @@ impl GroupShow {
             users: self.include_users.or(true)?,
             groups: self.include_groups.or(true)?,
             extras: self.include_extras.or(true)?,
-            // Followers are not kept: `num_followers` is 0 either way (CKAN's value without them).
-            num_followers: self.include_followers.or(true).map(|_| true)?,
+            // `num_followers` is always there: the count, or 0 when not asked for.
+            num_followers: true,
+            count_followers: self.include_followers.or(true)?,
             member_count: self.include_member_count.or(false)?,
         })
     }

@@ -45,6 +45,33 @@ pub(crate) fn exact_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
+/// The activities of a group's stream: of the group itself and of the public datasets now in
+/// it (an organization's whatever their state; a group's active ones, and its deleted ones that
+/// were in it when deleted).
+pub(crate) fn group_stream(group: &GroupStream) -> Condition {
+    let own = activities::object_id.eq(group.id.clone());
+    if group.is_organization {
+        let datasets = packages::table
+            .filter(packages::owner_org.eq(group.id.clone()))
+            .filter(packages::private.eq(false))
+            .select(packages::id);
+        Box::new(own.or(activities::object_id.eq_any(datasets)))
+    } else {
+        let (active, deleted) = (MemberState::Active.as_str(), MemberState::Deleted.as_str());
+        let datasets = members::table
+            .inner_join(packages::table.on(packages::id.eq(members::table_id)))
+            .filter(members::group_id.eq(group.id.clone()))
+            .filter(members::table_name.eq(MemberKind::Package.as_str()))
+            .filter(packages::private.eq(false))
+            .filter(
+                (members::state.eq(active).and(packages::state.eq(active)))
+                    .or(members::state.eq(deleted).and(packages::state.eq(deleted))),
+            )
+            .select(members::table_id);
+        Box::new(own.or(activities::object_id.eq_any(datasets)))
+    }
+}
+
 impl Tx<'_> {
     pub fn insert_activity(&mut self, activity: &Activity) -> StorageResult<()> {
         diesel::insert_into(activities::table).values(ActivityRow::from(activity)).execute(self.conn())?;
@@ -66,27 +93,7 @@ impl Tx<'_> {
             query = query.filter(activities::user_id.eq(user_id.clone()));
         }
         if let Some(group) = &filter.group {
-            let own = activities::object_id.eq(group.id.clone());
-            query = if group.is_organization {
-                let datasets = packages::table
-                    .filter(packages::owner_org.eq(group.id.clone()))
-                    .filter(packages::private.eq(false))
-                    .select(packages::id);
-                query.filter(own.or(activities::object_id.eq_any(datasets)))
-            } else {
-                let (active, deleted) = (MemberState::Active.as_str(), MemberState::Deleted.as_str());
-                let datasets = members::table
-                    .inner_join(packages::table.on(packages::id.eq(members::table_id)))
-                    .filter(members::group_id.eq(group.id.clone()))
-                    .filter(members::table_name.eq(MemberKind::Package.as_str()))
-                    .filter(packages::private.eq(false))
-                    .filter(
-                        (members::state.eq(active).and(packages::state.eq(active)))
-                            .or(members::state.eq(deleted).and(packages::state.eq(deleted))),
-                    )
-                    .select(members::table_id);
-                query.filter(own.or(activities::object_id.eq_any(datasets)))
-            };
+            query = query.filter(group_stream(group));
         }
         if let Some(labels) = &filter.labels {
             // Stored as a JSON list of strings: each label appears quoted.

@@ -5,7 +5,7 @@ use datahavn_domain::Timestamp;
 use datahavn_domain::catalog::Activity;
 use diesel::prelude::*;
 
-use super::activities::{Condition, exact_like};
+use super::activities::{Condition, GroupStream, exact_like, group_stream};
 use crate::rows_catalog::ActivityRow;
 use crate::schema::activities;
 use crate::{StorageResult, Tx};
@@ -31,6 +31,20 @@ pub struct ActivityStream {
     pub before: Option<Timestamp>,
     pub limit: i64,
     pub offset: i64,
+    /// A dashboard: activities of the user and of everything they follow.
+    pub dashboard: Option<DashboardScope>,
+}
+
+/// What a dashboard's stream gathers (CKAN's `_dashboard_activity_query`).
+#[derive(Debug, Clone, Default)]
+pub struct DashboardScope {
+    /// Activities by or about these users: the user themself and the users they follow.
+    pub users: Vec<String>,
+    /// Activities about these datasets.
+    pub datasets: Vec<String>,
+    /// The streams of these organizations and groups: their own activities and those of the
+    /// public datasets now in them.
+    pub groups: Vec<GroupStream>,
 }
 
 impl Tx<'_> {
@@ -45,6 +59,18 @@ impl Tx<'_> {
             query = query.filter(
                 activities::user_id.eq(user_id.clone()).or(activities::object_id.eq(user_id.clone())),
             );
+        }
+        if let Some(scope) = &stream.dashboard {
+            let mut wanted: Condition = Box::new(
+                activities::user_id
+                    .eq_any(scope.users.clone())
+                    .or(activities::object_id.eq_any(scope.users.clone()))
+                    .or(activities::object_id.eq_any(scope.datasets.clone())),
+            );
+            for group in &scope.groups {
+                wanted = Box::new(wanted.or(group_stream(group)));
+            }
+            query = query.filter(wanted);
         }
         if stream.packages_only {
             query = query.filter(activities::activity_type.like("%package"));

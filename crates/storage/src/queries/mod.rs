@@ -3,6 +3,7 @@
 mod activities;
 mod activity_streams;
 mod change_log;
+mod followers;
 mod groups;
 mod harvest;
 mod package_extras;
@@ -14,7 +15,7 @@ pub(crate) mod users;
 mod views;
 
 pub use activities::{ActivityFilter, GroupStream};
-pub use activity_streams::ActivityStream;
+pub use activity_streams::{ActivityStream, DashboardScope};
 pub use change_log::IndexedPackage;
 pub use groups::{GroupFilter, GroupPackages};
 pub use tags::TagSearch;
