@@ -77,6 +77,7 @@ fn create_search_upsert_and_sql_answer_as_ckan_did() {
     assert_eq!(found["total"], 1);
     assert_eq!(found["records"][0]["city"], "Rome");
     assert_eq!(found["fields"], expected["fields"]);
+    assert_eq!(keys(&found), keys(&expected));
     assert!(found["records"][0]["rank"].as_f64().unwrap() > 0.0, "{found}");
 
     let request = reference("36_datastore_upsert.json")["request"]["body"].to_string();
@@ -721,6 +722,10 @@ fn filter_operators_compare_every_column_type() {
         // `$$` names the field `$tag`
         (json!({"$$tag": "a"}), vec![1, 3]),
         (json!({"$$tag": {"in": ["b", "c"]}}), vec![2, 4]),
+        // CKAN takes `in` over a text's characters
+        (json!({"$$tag": {"in": "ab"}}), vec![1, 2, 3]),
+        // an empty operator dict is no condition (CKAN: 500)
+        (json!({"n": {}}), vec![1, 2, 3, 4, 5, 6]),
         // nothing to filter on
         (json!({}), vec![1, 2, 3, 4, 5, 6]),
         (json!([]), vec![1, 2, 3, 4, 5, 6]),
@@ -825,6 +830,7 @@ fn filter_errors_are_ckans() {
             json!({"n": {"like": "1%"}}),
             json!(["Unknown filter operation: FilterOp(field='n', op='like', value='1%')"]),
         ),
+        (json!({"n": {"in": 5}}), json!(["Unknown filter operation: FilterOp(field='n', op='in', value=5)"])),
         (json!({"n": {"gt": "abc"}}), json!(["invalid input syntax for type integer: \"abc\""])),
         (json!({"d": {"lt": "soon"}}), json!(["invalid input syntax for type date: \"soon\""])),
     ];
