@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use common::reference;
+use common::{keys, reference};
 use serde_json::{Value, json};
 use world::{EVERYONE, Persona, World, assert_error, assert_fields};
 
@@ -45,14 +45,6 @@ fn recorded(file: &str, resource: &str) -> Value {
     serde_json::from_str(&text.replace("52fd841c-d3d1-4077-a8e0-eac2016f89d2", resource)).unwrap()
 }
 
-/// `value` without the keys CKAN 2.12 does not send.
-fn without(mut value: Value, keys: &[&str]) -> Value {
-    for key in keys {
-        value.as_object_mut().unwrap().remove(*key);
-    }
-    value
-}
-
 #[test]
 fn create_search_upsert_and_sql_answer_as_ckan_did() {
     let w = World::new();
@@ -66,17 +58,17 @@ fn create_search_upsert_and_sql_answer_as_ckan_did() {
     assert_eq!(w.show("weather")["resources"][0]["datastore_active"], true);
 
     let searched = w.get("datastore_search", &format!("resource_id={resource}"), Persona::Anonymous).result();
-    assert_eq!(without(searched, &["_links"]), recorded("33_datastore_search.json", &resource));
+    assert_eq!(searched, recorded("33_datastore_search.json", &resource));
+    assert_eq!(keys(&searched), keys(&recorded("33_datastore_search.json", &resource)));
 
     let filtered = w.call(
         "datastore_search",
         json!({"resource_id": resource, "filters": {"city": "Oslo"}, "sort": "temp desc", "limit": 1, "fields": ["id", "temp"]}),
         Persona::Anonymous,
     );
-    assert_eq!(
-        without(filtered.result(), &["_links"]),
-        recorded("34_datastore_search_filters.json", &resource)
-    );
+    let expected = recorded("34_datastore_search_filters.json", &resource);
+    assert_eq!(filtered.result(), expected);
+    assert_eq!(keys(&filtered.result()), keys(&expected));
 
     let found = w
         .call("datastore_search", json!({"resource_id": resource, "q": "rome"}), Persona::Anonymous)
@@ -85,6 +77,7 @@ fn create_search_upsert_and_sql_answer_as_ckan_did() {
     assert_eq!(found["total"], 1);
     assert_eq!(found["records"][0]["city"], "Rome");
     assert_eq!(found["fields"], expected["fields"]);
+    assert_eq!(keys(&found), keys(&expected));
     assert!(found["records"][0]["rank"].as_f64().unwrap() > 0.0, "{found}");
 
     let request = reference("36_datastore_upsert.json")["request"]["body"].to_string();
@@ -285,7 +278,7 @@ fn search_options_and_formats() {
     let paged = search(json!({"resource_id": resource, "limit": 1, "offset": 1, "include_total": false}));
     assert_eq!(paged["records"][0]["id"], 2);
     assert!(paged.get("total").is_none(), "{paged}");
-    assert!(paged["_links"]["next"].as_str().unwrap().contains("offset=2"));
+    assert!(paged.get("_links").is_none() && paged.get("next_page").is_none(), "{paged}");
     let capped = search(json!({"resource_id": resource, "limit": 1_000_000}));
     assert_eq!(capped["limit"], 32_000);
     let by_field = search(json!({"resource_id": resource, "q": {"city": "oslo"}}));
@@ -619,4 +612,374 @@ fn uploaded_tables_are_loaded_by_themselves_and_deleted_resources_take_their_tab
     );
     assert_eq!(gone.status, 409, "{}", gone.text);
     assert!(w.server.services.datastore.as_ref().unwrap().tables.resolve(&resource).unwrap().is_none());
+}
+
+/// A table of every column type the filter operators compare (and a field named `$tag`):
+/// rows `n` = 1..5 with values rising with `n`, and a row 6 with nothing but `n`.
+fn measures(w: &World, name: &str) -> String {
+    w.dataset(name, false, json!([]));
+    let created = w.call(
+        "datastore_create",
+        json!({
+            "resource": {"package_id": name, "name": "measures"},
+            "fields": [{"id": "n", "type": "int"}, {"id": "x", "type": "numeric"},
+                       {"id": "t", "type": "text"}, {"id": "ts", "type": "timestamp"},
+                       {"id": "d", "type": "date"}, {"id": "$tag", "type": "text"}],
+            "records": [
+                {"n": 1, "x": -1.5, "t": "apple", "ts": "2024-01-01T08:00:00", "d": "2024-01-01", "$tag": "a"},
+                {"n": 2, "x": 0, "t": "banana", "ts": "2024-01-01T12:00:00", "d": "2024-01-02", "$tag": "b"},
+                {"n": 3, "x": 2.25, "t": "cherry", "ts": "2024-01-02T08:00:00", "d": "2024-01-03", "$tag": "a"},
+                {"n": 4, "x": 10, "t": "date", "ts": "2024-01-03T00:00:00", "d": "2024-02-01", "$tag": "c"},
+                {"n": 5, "x": 100.5, "t": "elder", "ts": "2025-06-01T10:30:00", "d": "2025-01-01"},
+                {"n": 6},
+            ],
+        }),
+        Persona::Editor,
+    );
+    created.result()["resource_id"].as_str().unwrap().to_owned()
+}
+
+/// The `n` of the rows `filters` selects, in `_id` order.
+fn selected(w: &World, resource: &str, filters: Value) -> Vec<i64> {
+    let reply = w.call(
+        "datastore_search",
+        json!({"resource_id": resource, "filters": filters, "fields": ["n"]}),
+        Persona::Anonymous,
+    );
+    assert_eq!(reply.status, 200, "{filters}: {}", reply.text);
+    let result = reply.result();
+    let ns: Vec<i64> =
+        result["records"].as_array().unwrap().iter().map(|r| r["n"].as_i64().unwrap()).collect();
+    assert_eq!(result["total"], ns.len(), "{filters}: {result}");
+    ns
+}
+
+/// A query-string value: every byte but letters and digits percent-encoded.
+fn encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+#[test]
+fn filter_operators_compare_every_column_type() {
+    let w = World::new();
+    let resource = measures(&w, "measures");
+    let cases = [
+        // int
+        (json!({"n": 3}), vec![3]),
+        (json!({"n": "3"}), vec![3]),
+        (json!({"n": {"eq": 3}}), vec![3]),
+        (json!({"n": {"gt": 3}}), vec![4, 5, 6]),
+        (json!({"n": {"gte": 3}}), vec![3, 4, 5, 6]),
+        (json!({"n": {"lt": 3}}), vec![1, 2]),
+        (json!({"n": {"lte": "3"}}), vec![1, 2, 3]),
+        (json!({"n": [1, 5]}), vec![1, 5]),
+        (json!({"n": {"in": [2, "4"]}}), vec![2, 4]),
+        (json!({"n": []}), vec![]),
+        // numeric
+        (json!({"x": 0}), vec![2]),
+        (json!({"x": {"gt": 2.25}}), vec![4, 5]),
+        (json!({"x": {"gte": "2.25"}}), vec![3, 4, 5]),
+        (json!({"x": {"lt": 0}}), vec![1]),
+        (json!({"x": {"lte": 0}}), vec![1, 2]),
+        (json!({"x": {"in": [10, -1.5]}}), vec![1, 4]),
+        // text
+        (json!({"t": "cherry"}), vec![3]),
+        (json!({"t": {"gt": "cherry"}}), vec![4, 5]),
+        (json!({"t": {"gte": "cherry"}}), vec![3, 4, 5]),
+        (json!({"t": {"lt": "banana"}}), vec![1]),
+        (json!({"t": {"lte": "banana"}}), vec![1, 2]),
+        (json!({"t": ["apple", "elder", "zzz"]}), vec![1, 5]),
+        // timestamp
+        (json!({"ts": "2024-01-01T12:00:00"}), vec![2]),
+        (json!({"ts": {"gt": "2024-01-01T12:00:00"}}), vec![3, 4, 5]),
+        (json!({"ts": {"gte": "2024-01-02"}}), vec![3, 4, 5]),
+        (json!({"ts": {"lt": "2024-01-02 08:00"}}), vec![1, 2]),
+        (json!({"ts": {"lte": "2024-01-02T08:00:00"}}), vec![1, 2, 3]),
+        (json!({"ts": {"in": ["2024-01-01T08:00:00", "2025-06-01T10:30:00"]}}), vec![1, 5]),
+        // date
+        (json!({"d": "2024-01-02"}), vec![2]),
+        (json!({"d": {"gt": "2024-01-03"}}), vec![4, 5]),
+        (json!({"d": {"gte": "2024-01-03"}}), vec![3, 4, 5]),
+        (json!({"d": {"lt": "2024-01-02"}}), vec![1]),
+        (json!({"d": {"lte": "2024-01-02"}}), vec![1, 2]),
+        (json!({"d": ["2024-01-01", "2025-01-01"]}), vec![1, 5]),
+        // null compares with nothing, as in CKAN (`= NULL`)
+        (json!({"t": null}), vec![]),
+        // $or, $and, several operators, several fields, lists of dicts, mixed lists
+        (json!({"$or": [{"n": 1}, {"t": "date"}]}), vec![1, 4]),
+        (json!({"$and": [{"n": {"gt": 1}}, {"x": {"lt": 10}}]}), vec![2, 3]),
+        (json!({"n": {"gt": 1, "lt": 5}, "t": ["banana", "date"]}), vec![2, 4]),
+        (json!([{"n": 1}, {"x": {"gte": 100}}]), vec![1, 5]),
+        (json!([{"n": {"lte": 2}, "d": "2024-01-02"}]), vec![2]),
+        (json!({"n": [1, {"gte": 5}]}), vec![1, 5, 6]),
+        (
+            json!({"$or": [{"$and": [{"n": {"gte": 2}}, {"n": {"lte": 3}}]}, {"d": {"gte": "2025-01-01"}}]}),
+            vec![2, 3, 5],
+        ),
+        (json!({"$or": [], "n": 6}), vec![6]),
+        // `$$` names the field `$tag`
+        (json!({"$$tag": "a"}), vec![1, 3]),
+        (json!({"$$tag": {"in": ["b", "c"]}}), vec![2, 4]),
+        // CKAN takes `in` over a text's characters
+        (json!({"$$tag": {"in": "ab"}}), vec![1, 2, 3]),
+        // an empty operator dict is no condition (CKAN: 500)
+        (json!({"n": {}}), vec![1, 2, 3, 4, 5, 6]),
+        // nothing to filter on
+        (json!({}), vec![1, 2, 3, 4, 5, 6]),
+        (json!([]), vec![1, 2, 3, 4, 5, 6]),
+    ];
+    for (filters, want) in cases {
+        assert_eq!(selected(&w, &resource, filters.clone()), want, "{filters}");
+    }
+    // filters as JSON text in a query string
+    let query = format!("resource_id={resource}&filters={}", encoded(r#"{"n": {"gte": 5}}"#));
+    let got = w.get("datastore_search", &query, Persona::Anonymous).result();
+    assert_eq!(got["total"], 2, "{got}");
+    assert_eq!(got["filters"], json!({"n": {"gte": 5}}));
+}
+
+#[test]
+fn search_answers_the_filters_as_sent_and_as_parsed() {
+    let w = World::new();
+    let resource = measures(&w, "measures");
+    let filters = json!([{"n": {"gt": 1, "lt": 4}}, {"$$tag": "c", "t": ["date", "x"]}]);
+    let found = w
+        .call(
+            "datastore_search",
+            json!({"resource_id": resource, "filters": filters, "fields": "n", "include_next_page": true}),
+            Persona::Anonymous,
+        )
+        .result();
+    assert_eq!(found["filters"], filters);
+    assert_eq!(
+        found["filterops"],
+        json!({"op": "$or", "field": null, "value": [
+            {"op": "$and", "field": null, "value": [
+                {"op": "gt", "field": "n", "value": 1},
+                {"op": "lt", "field": "n", "value": 4}
+            ]},
+            {"op": "$and", "field": null, "value": [
+                {"op": "eq", "field": "$tag", "value": "c"},
+                {"op": "in", "field": "t", "value": ["date", "x"]}
+            ]}
+        ]})
+    );
+    assert_eq!(found["records"], json!([{"n": 2}, {"n": 3}, {"n": 4}]));
+    assert_eq!(
+        keys(&found),
+        [
+            "fields",
+            "filters",
+            "include_next_page",
+            "include_total",
+            "limit",
+            "records_format",
+            "resource_id",
+            "filterops",
+            "records",
+            "total",
+            "next_page"
+        ]
+    );
+    assert_eq!(found["next_page"], json!({"_id": {"gt": 4}}));
+    // no filters, no filterops; no next page unless asked for, or sorted otherwise
+    let plain = w.call("datastore_search", json!({"resource_id": resource}), Persona::Anonymous).result();
+    assert!(plain.get("filterops").is_none() && plain.get("next_page").is_none(), "{plain}");
+    assert!(plain.get("total_was_estimated").is_none() && plain.get("_links").is_none(), "{plain}");
+    for other in [json!({"sort": "n"}), json!({"sort": "_id, n"}), json!({"q": "apple"})] {
+        let mut body = json!({"resource_id": resource, "include_next_page": true});
+        body.as_object_mut().unwrap().extend(other.as_object().unwrap().clone());
+        let got = w.call("datastore_search", body, Persona::Anonymous).result();
+        assert!(got.get("next_page").is_none(), "{other}: {got}");
+    }
+    // total_estimation_threshold is accepted and changes nothing
+    let got = w
+        .call(
+            "datastore_search",
+            json!({"resource_id": resource, "total_estimation_threshold": 1}),
+            Persona::Anonymous,
+        )
+        .result();
+    assert_eq!(got["total"], 6);
+    assert!(got.get("total_estimation_threshold").is_none(), "{got}");
+}
+
+#[test]
+fn filter_errors_are_ckans() {
+    let w = World::new();
+    let resource = measures(&w, "measures");
+    let mut deep = json!({"n": 1});
+    for _ in 0..10 {
+        deep = json!({"$or": [deep]});
+    }
+    let hundred: Vec<Value> = (0..100).map(|i| json!({"n": i})).collect();
+    let cases = [
+        (json!({"nope": 1}), json!(["Unknown field: nope"])),
+        (json!({"nope": [1, 2], "n": 1, "$$n": 2}), json!(["Unknown field: nope", "Unknown field: $n"])),
+        (json!([{"n": 1}, {"nope": {"gt": 1}}]), json!(["Unknown field: nope"])),
+        (json!({"$not": [{"n": 1}]}), json!(["Unknown operators (must be one of $or, $and): $not"])),
+        (json!({"$or": {"n": 1}}), json!(["Filter operations must be defined as a list of dicts: {'n': 1}"])),
+        (json!({"$and": ["n"]}), json!(["Filter operations must be defined as a list of dicts: ['n']"])),
+        (json!(5), json!(["Filters must be defined as a dict or a list of dicts"])),
+        (json!([{"n": 1}, 2]), json!(["Filters must be defined as a dict or a list of dicts"])),
+        (deep, json!(["Maximum nesting depth for filter operations reached"])),
+        (Value::Array(hundred), json!(["Maximum number of filter operations exceeded"])),
+        (
+            json!({"n": {"like": "1%"}}),
+            json!(["Unknown filter operation: FilterOp(field='n', op='like', value='1%')"]),
+        ),
+        (json!({"n": {"in": 5}}), json!(["Unknown filter operation: FilterOp(field='n', op='in', value=5)"])),
+        (json!({"n": {"gt": "abc"}}), json!(["invalid input syntax for type integer: \"abc\""])),
+        (json!({"d": {"lt": "soon"}}), json!(["invalid input syntax for type date: \"soon\""])),
+    ];
+    for (filters, messages) in cases {
+        let reply = w.call(
+            "datastore_search",
+            json!({"resource_id": resource, "filters": filters}),
+            Persona::Anonymous,
+        );
+        assert_fields(&reply, json!({"filters": messages}));
+        let reply = w.call(
+            "datastore_records_delete",
+            json!({"resource_id": resource, "filters": filters}),
+            Persona::Editor,
+        );
+        assert_eq!(reply.status, 409, "{filters}: {}", reply.text);
+    }
+    assert_eq!(selected(&w, &resource, json!({})).len(), 6, "a refused delete deleted rows");
+}
+
+#[test]
+fn deleting_records_with_operators_deletes_exactly_the_matching_rows() {
+    let w = World::new();
+    let resource = measures(&w, "measures");
+    let filters = json!({"$or": [{"n": {"lt": 2}}, {"t": {"gte": "elder"}}]});
+    let deleted = w
+        .call(
+            "datastore_records_delete",
+            json!({"resource_id": resource, "filters": filters}),
+            Persona::Editor,
+        )
+        .result();
+    assert_eq!(deleted, json!({"resource_id": resource, "filters": filters}));
+    assert_eq!(selected(&w, &resource, json!({})), [2, 3, 4, 6]);
+    w.call(
+        "datastore_delete",
+        json!({"resource_id": resource, "filters": {"x": {"gt": 1}, "d": {"lte": "2024-02-01"}}}),
+        Persona::Editor,
+    )
+    .result();
+    assert_eq!(selected(&w, &resource, json!({})), [2, 6]);
+    w.call(
+        "datastore_records_delete",
+        json!({"resource_id": resource, "filters": {"n": [6, {"gt": 100}]}}),
+        Persona::Editor,
+    )
+    .result();
+    assert_eq!(selected(&w, &resource, json!({})), [2]);
+    let info = w.get("datastore_info", &format!("resource_id={resource}"), Persona::Anonymous).result();
+    assert_eq!(info["meta"]["count"], 1);
+    // a list is a filter for searches only: deletes take a dict, as CKAN
+    let listed = w.call(
+        "datastore_records_delete",
+        json!({"resource_id": resource, "filters": [{"n": 2}]}),
+        Persona::Editor,
+    );
+    assert_eq!(listed.status, 409, "{}", listed.text);
+    assert_eq!(selected(&w, &resource, json!({})), [2]);
+}
+
+#[test]
+fn dumps_take_operator_filters() {
+    let w = World::new();
+    let resource = measures(&w, "measures");
+    let filters = encoded(r#"{"n": {"gte": 4}, "$or": [{"x": {"lt": 50}}, {"x": null}, {"n": 5}]}"#);
+    let csv = w.server.get(&format!("/datastore/dump/{resource}?fields=n&filters={filters}"), &[]);
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert_eq!(csv.text, "n\n4\n5\n");
+    let filters = encoded(r#"[{"ts": {"gte": "2025-01-01"}}, {"$$tag": "b"}]"#);
+    let json =
+        w.server.get(&format!("/datastore/dump/{resource}?format=json&fields=n,t&filters={filters}"), &[]);
+    assert_eq!(json.status, 200, "{}", json.text);
+    let dumped: Value = serde_json::from_str(&json.text).unwrap();
+    assert_eq!(dumped["records"], json!([[2, "banana"], [5, "elder"]]), "{dumped}");
+    let bad = w
+        .server
+        .get(&format!("/datastore/dump/{resource}?filters={}", encoded(r#"{"n": {"near": 1}}"#)), &[]);
+    assert_eq!(bad.status, 409, "{}", bad.text);
+    assert!(
+        bad.text.contains("Unknown filter operation: FilterOp(field='n', op='near', value=1)"),
+        "{}",
+        bad.text
+    );
+    let unknown =
+        w.server.get(&format!("/datastore/dump/{resource}?filters={}", encoded(r#"{"no": 1}"#)), &[]);
+    assert!(unknown.status == 409 && unknown.text.contains("Unknown field: no"), "{}", unknown.text);
+}
+
+#[test]
+fn next_page_pages_through_a_whole_table_once() {
+    let w = World::new();
+    w.dataset("series", false, json!([]));
+    let records: Vec<Value> = (1..=37).map(|v| json!({"v": v})).collect();
+    let created = w.call(
+        "datastore_create",
+        json!({"resource": {"package_id": "series", "name": "s"}, "fields": [{"id": "v", "type": "int"}],
+               "records": records}),
+        Persona::Editor,
+    );
+    let resource = created.result()["resource_id"].as_str().unwrap().to_owned();
+    let fives: Vec<i64> = (1..=7).map(|i| i * 5).collect();
+    w.call(
+        "datastore_records_delete",
+        json!({"resource_id": resource, "filters": {"v": fives}}),
+        Persona::Editor,
+    )
+    .result();
+    let search = |body: Value| w.call("datastore_search", body, Persona::Anonymous).result();
+    for (sort, condition, want) in [
+        (None, json!({}), (1..=37).filter(|v| v % 5 != 0).collect::<Vec<i64>>()),
+        (Some("_id desc"), json!({}), (1..=37).rev().filter(|v| v % 5 != 0).collect()),
+        (None, json!({"v": {"gte": 12}}), (12..=37).filter(|v| v % 5 != 0).collect()),
+        (Some("_id desc"), json!({"v": {"lt": 30}}), (1..30).rev().filter(|v| v % 5 != 0).collect()),
+    ] {
+        let mut seen: Vec<i64> = Vec::new();
+        let mut filters = condition.clone();
+        let mut pages = 0;
+        loop {
+            let mut body = json!({"resource_id": resource, "limit": 4, "include_next_page": true,
+                                  "filters": filters, "records_format": "lists", "fields": ["v"]});
+            if let Some(sort) = sort {
+                body["sort"] = json!(sort);
+            }
+            let page = search(body);
+            // keyset mode: the total counts the rows from this page on
+            assert_eq!(page["total"], want.len() - seen.len(), "{page}");
+            let values: Vec<i64> =
+                page["records"].as_array().unwrap().iter().map(|r| r[0].as_i64().unwrap()).collect();
+            seen.extend(&values);
+            let Some(next) = page.get("next_page") else {
+                assert!(values.is_empty(), "{page}");
+                break;
+            };
+            assert!(!values.is_empty(), "{page}");
+            let op = if sort.is_some() { "lt" } else { "gt" };
+            assert!(next["_id"][op].is_i64(), "{next}");
+            filters = condition.clone();
+            filters.as_object_mut().unwrap().extend(next.as_object().unwrap().clone());
+            pages += 1;
+            assert!(pages < 20, "paging does not end");
+        }
+        assert_eq!(seen, want, "{sort:?} {condition}");
+        assert_eq!(pages, want.len().div_ceil(4));
+    }
+    // an offset still applies in keyset mode, as in CKAN 2.12
+    let page =
+        search(json!({"resource_id": resource, "filters": {"_id": {"gt": 2}}, "offset": 1, "limit": 1,
+                             "include_next_page": true, "fields": "v"}));
+    assert_eq!(page["records"], json!([{"v": 4}]));
+    assert_eq!(page["offset"], 1);
+    assert_eq!(page["next_page"], json!({"_id": {"gt": 4}}));
 }

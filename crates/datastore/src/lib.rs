@@ -14,6 +14,7 @@ mod dialect;
 mod dump;
 mod error;
 mod exec;
+mod filters;
 mod fulltext;
 mod jobs;
 mod load;

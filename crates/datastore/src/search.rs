@@ -9,11 +9,11 @@ use crate::Datastore;
 use crate::db::{PgConn, Pool, pg_get};
 use crate::dialect::{Params, fts_table, ident, pg_refs, table};
 use crate::error::{DatastoreError, DatastoreResult};
+use crate::filters;
 use crate::fulltext::vector_expr;
 use crate::guard::Dialect;
 use crate::meta::TableMeta;
 use crate::types::{ColType, Kind, RecordsFormat, Search, SearchResult, field_json, number_value};
-use crate::write::filter_clauses;
 
 /// What an output column holds.
 #[derive(Debug, Clone)]
@@ -50,7 +50,11 @@ pub(crate) struct Query {
     pub count_sql: String,
     pub params: Params,
     pub cols: Vec<OutCol>,
-    pub has_where: bool,
+    /// The filters as CKAN 2.12 answers them in `filterops`.
+    pub filterops: Option<Value>,
+    /// The query of the page's last `_id`, and the operator of the next page's filter, when
+    /// `include_next_page` asks for it and the rows are in `_id` order.
+    pub next: Option<(String, &'static str)>,
 }
 
 fn invalid(key: &str, value: &str) -> DatastoreError {
@@ -126,7 +130,8 @@ impl Datastore {
         let t = table(d, rid);
         let lang = if s.language.is_empty() { "english" } else { s.language.as_str() };
         let mut p = Params::new(d);
-        let mut wheres = filter_clauses(m, &s.filters, &mut p)?;
+        let parsed = filters::parse_for(m, &s.filters)?;
+        let mut wheres = Vec::new();
         // full text: (rank alias, rank expression)
         let mut ranks: Vec<(String, String)> = Vec::new();
         let mut join = String::new();
@@ -249,6 +254,9 @@ impl Datastore {
         } else if !s.distinct {
             order.push(("_id".into(), "ASC", None));
         }
+        if let Some(op) = &parsed {
+            wheres.insert(0, filters::clause(op, m, &mut p)?);
+        }
         let where_sql =
             if wheres.is_empty() { String::new() } else { format!(" WHERE {}", wheres.join(" AND ")) };
         let paging = match s.limit {
@@ -289,6 +297,24 @@ impl Datastore {
         let copy_list = |render: &dyn Fn(&str) -> String| -> String {
             cols.iter().map(|c| pg_copy(&render(&c.id), &c.kind)).collect::<Vec<_>>().join(", ")
         };
+        // CKAN's keyset paging: the largest (`_id desc`: smallest) `_id` of the page's rows.
+        let next = match order.as_slice() {
+            [(field, dir, _)] if s.include_next_page && field == "_id" => {
+                let (agg, op) = if *dir == "DESC" { ("min", "lt") } else { ("max", "gt") };
+                let id = format!("{t}.\"_id\"");
+                // With `distinct`, CKAN takes it over every matching row.
+                let sql = if s.distinct {
+                    format!("SELECT CAST({agg}({id}) AS TEXT) FROM {t}{join}{where_sql}")
+                } else {
+                    format!(
+                        "SELECT CAST({agg}(\"__k\") AS TEXT) FROM (SELECT {id} AS \"__k\" FROM {t}{join}{where_sql}{}{paging}) \"__p\"",
+                        order_sql(&expr)
+                    )
+                };
+                Some((sql, op))
+            }
+            _ => None,
+        };
         let (sql, text_sql, copy_sql, count_sql) = if s.distinct {
             let inner: Vec<String> =
                 cols.iter().map(|c| format!("{} AS {}", expr(&c.id), ident(&c.id))).collect();
@@ -312,7 +338,16 @@ impl Datastore {
                 format!("SELECT CAST(count(*) AS TEXT) FROM {t}{join}{where_sql}"),
             )
         };
-        Ok(Query { sql, text_sql, copy_sql, count_sql, params: p, cols, has_where: !wheres.is_empty() })
+        Ok(Query {
+            sql,
+            text_sql,
+            copy_sql,
+            count_sql,
+            params: p,
+            cols,
+            filterops: parsed.as_ref().map(filters::FilterOp::to_json),
+            next,
+        })
     }
 
     /// Runs a query, handing each row (as JSON values in column order) to `each`.
@@ -408,15 +443,20 @@ impl Datastore {
         Ok(true)
     }
 
+    /// Checks a search without running it: the errors `search` would give for its filters,
+    /// fields, sort and query (a dump checks before it starts streaming).
+    pub fn check_search(&self, search: &Search) -> DatastoreResult<()> {
+        let m = self.meta_read(&search.resource_id)?;
+        self.build_query(&m, search).map(|_| ())
+    }
+
     pub fn search(&self, search: &Search) -> DatastoreResult<SearchResult> {
         let m = self.meta_read(&search.resource_id)?;
         let q = self.build_query(&m, search)?;
         let mut rows = Vec::new();
-        let count_needed = search.include_total
-            && !(search.total_estimation_threshold.is_some_and(|t| m.count >= t)
-                && !q.has_where
-                && !search.distinct);
+        let count_needed = search.include_total;
         let mut count = None;
+        let mut next_id = None;
         if matches!(search.records_format, RecordsFormat::Csv | RecordsFormat::Tsv) {
             let delim = if search.records_format == RecordsFormat::Csv { b',' } else { b'\t' };
             let mut w = csv::WriterBuilder::new().delimiter(delim).from_writer(Vec::new());
@@ -425,16 +465,19 @@ impl Datastore {
                     .map_err(|e| DatastoreError::Internal(e.to_string()))
             })?;
             let bytes = w.into_inner().map_err(|e| DatastoreError::Internal(e.to_string()))?;
-            if count_needed {
-                count = Some(match self.pool() {
+            if count_needed || q.next.is_some() {
+                match self.pool() {
                     Pool::Postgres(pool) => {
-                        count_rows(pg_get(pool, Some(self.search_timeout_ms()))?.client(), &q)?
+                        let mut conn = pg_get(pool, Some(self.search_timeout_ms()))?;
+                        (count, next_id) = count_and_next(conn.client(), &q, count_needed)?;
                     }
-                    Pool::Sqlite { pool, .. } => count_rows(&mut *pool.get()?, &q)?,
-                });
+                    Pool::Sqlite { pool, .. } => {
+                        (count, next_id) = count_and_next(&mut *pool.get()?, &q, count_needed)?;
+                    }
+                }
             }
             let text = String::from_utf8(bytes).map_err(|e| DatastoreError::Internal(e.to_string()))?;
-            return answer(search, &m, q, Records::Text(text), count);
+            return answer(search, q, Records::Text(text), count, next_id);
         }
         match self.pool() {
             Pool::Postgres(pool) => {
@@ -443,9 +486,7 @@ impl Datastore {
                     rows.push(r);
                     Ok(())
                 })?;
-                if count_needed {
-                    count = Some(count_rows(conn.client(), &q)?);
-                }
+                (count, next_id) = count_and_next(conn.client(), &q, count_needed)?;
             }
             Pool::Sqlite { pool, .. } => {
                 let mut conn = pool.get()?;
@@ -453,21 +494,37 @@ impl Datastore {
                     rows.push(r);
                     Ok(())
                 })?;
-                if count_needed {
-                    count = Some(count_rows(&mut *conn, &q)?);
-                }
+                (count, next_id) = count_and_next(&mut *conn, &q, count_needed)?;
             }
         }
-        answer(search, &m, q, Records::Rows(rows), count)
+        answer(search, q, Records::Rows(rows), count, next_id)
     }
 }
 
-/// The number of rows a query matches.
-fn count_rows(c: &mut dyn crate::exec::Exec, q: &Query) -> DatastoreResult<u64> {
+/// The text of the first cell a query answers.
+fn first_text(c: &mut dyn crate::exec::Exec, sql: &str, params: &Params) -> DatastoreResult<Option<String>> {
     let rows = c
-        .rows(&q.count_sql, &q.params)
+        .rows(sql, params)
         .map_err(|e| if e.timeout { DatastoreError::Timeout } else { invalid_query(&e.message) })?;
-    Ok(rows.first().and_then(|r| r.first().cloned().flatten()).and_then(|s| s.parse().ok()).unwrap_or(0))
+    Ok(rows.first().and_then(|r| r.first().cloned().flatten()))
+}
+
+/// The number of rows a query matches (when `count`), and the `_id` its next page starts after.
+fn count_and_next(
+    c: &mut dyn crate::exec::Exec,
+    q: &Query,
+    count: bool,
+) -> DatastoreResult<(Option<u64>, Option<i64>)> {
+    let total = if count {
+        Some(first_text(c, &q.count_sql, &q.params)?.and_then(|s| s.parse().ok()).unwrap_or(0))
+    } else {
+        None
+    };
+    let next = match &q.next {
+        Some((sql, _)) => first_text(c, sql, &q.params)?.and_then(|s| s.parse().ok()),
+        None => None,
+    };
+    Ok((total, next))
 }
 
 fn pg_rows(
@@ -532,10 +589,10 @@ enum Records {
 /// The answer of a search from the rows (and the count) its query gave.
 fn answer(
     search: &Search,
-    m: &TableMeta,
     q: Query,
     rows: Records,
     count: Option<u64>,
+    next_id: Option<i64>,
 ) -> DatastoreResult<SearchResult> {
     let records = match rows {
         Records::Text(text) => Value::String(text),
@@ -554,16 +611,16 @@ fn answer(
                 .collect(),
         ),
     };
-    let (total, total_was_estimated) = match count {
-        Some(n) => (Some(n), false),
-        None if search.include_total => (Some(m.count), true),
-        None => (None, false),
+    let next_page = match (&q.next, next_id) {
+        (Some((_, op)), Some(id)) => Some(serde_json::json!({"_id": {*op: id}})),
+        _ => None,
     };
     Ok(SearchResult {
         fields: q.cols.iter().map(OutCol::field_json).collect(),
         records,
-        total,
-        total_was_estimated,
+        total: count,
+        filterops: q.filterops,
+        next_page,
     })
 }
 

@@ -97,7 +97,8 @@ pub enum RecordsFormat {
 #[derive(Debug, Clone, Default)]
 pub struct Search {
     pub resource_id: String,
-    pub filters: Map<String, Value>,
+    /// CKAN's filters as sent: a dict, a list of dicts, or nothing (`null`).
+    pub filters: Value,
     /// A string (all fields) or an object field → string.
     pub q: Option<Value>,
     pub plain: bool,
@@ -111,7 +112,8 @@ pub struct Search {
     pub limit: Option<u64>,
     pub offset: u64,
     pub include_total: bool,
-    pub total_estimation_threshold: Option<u64>,
+    /// Answer `next_page` when the rows are in `_id` order.
+    pub include_next_page: bool,
     pub records_format: RecordsFormat,
 }
 
@@ -122,7 +124,10 @@ pub struct SearchResult {
     /// An array of objects, an array of arrays, or a CSV / TSV string.
     pub records: Value,
     pub total: Option<u64>,
-    pub total_was_estimated: bool,
+    /// The filters as parsed, as CKAN 2.12 answers them (`{"op", "field", "value"}`).
+    pub filterops: Option<Value>,
+    /// `{"_id": {"gt": <last _id>}}` (`lt` for `_id desc`): the filter of the next page.
+    pub next_page: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

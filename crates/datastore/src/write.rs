@@ -6,6 +6,7 @@ use crate::Datastore;
 use crate::dialect::{Params, ident, table};
 use crate::error::{DatastoreError, DatastoreResult};
 use crate::exec::{DbErr, Exec};
+use crate::filters;
 use crate::guard::Dialect;
 use crate::meta::{self, TableMeta};
 use crate::table::unique_error;
@@ -190,49 +191,6 @@ fn advance_id_sequence(c: &mut dyn Exec, rid: &str) -> DatastoreResult<()> {
     Ok(())
 }
 
-/// `WHERE` conditions for CKAN filters: `{"col": value}` equality, `{"col": [v1, v2]}` IN.
-pub(crate) fn filter_clauses(
-    m: &TableMeta,
-    filters: &Map<String, Value>,
-    p: &mut Params,
-) -> DatastoreResult<Vec<String>> {
-    let unknown: Vec<String> =
-        filters.keys().filter(|k| m.col_type(k).is_none()).map(|k| format!("Unknown field: {k}")).collect();
-    if !unknown.is_empty() {
-        let mut e = Map::new();
-        e.insert("filters".into(), Value::from(unknown));
-        return Err(DatastoreError::Validation(e));
-    }
-    let mut out = Vec::new();
-    for (k, v) in filters {
-        let Some(ct) = m.col_type(k) else { continue };
-        let col = ident(k);
-        let cell_of = |v: &Value| -> DatastoreResult<Cell> {
-            coerce(v, ct).map_err(|e| DatastoreError::validation("filters", e))
-        };
-        match v {
-            Value::Array(items) if !ct.array => {
-                if items.is_empty() {
-                    out.push("1 = 0".to_owned());
-                    continue;
-                }
-                let mut phs = Vec::with_capacity(items.len());
-                for item in items {
-                    let cell = cell_of(item)?;
-                    phs.push(p.push(cell, ct));
-                }
-                out.push(format!("{col} IN ({})", phs.join(", ")));
-            }
-            Value::Null => out.push(format!("{col} IS NULL")),
-            other => {
-                let cell = cell_of(other)?;
-                out.push(format!("{col} = {}", p.push(cell, ct)));
-            }
-        }
-    }
-    Ok(out)
-}
-
 impl Datastore {
     pub fn upsert(
         &self,
@@ -251,17 +209,19 @@ impl Datastore {
         out
     }
 
-    /// Deletes the rows matching `filters` (`{}` = all rows); the table stays. Returns the count deleted.
-    pub fn delete_records(&self, resource_id: &str, filters: &Map<String, Value>) -> DatastoreResult<u64> {
+    /// Deletes the rows matching CKAN `filters` (`{}` or `null` = all rows); the table stays.
+    /// Returns the count deleted.
+    pub fn delete_records(&self, resource_id: &str, filters: &Value) -> DatastoreResult<u64> {
         let m = self.meta_or_404(resource_id)?;
         let d = self.dialect();
         let mut p = Params::new(d);
-        let clauses = filter_clauses(&m, filters, &mut p)?;
         let mut sql = format!("DELETE FROM {}", table(d, resource_id));
-        if !clauses.is_empty() {
+        let parsed = filters::parse_for(&m, filters)?;
+        if let Some(op) = &parsed {
             sql.push_str(" WHERE ");
-            sql.push_str(&clauses.join(" AND "));
+            sql.push_str(&filters::clause(op, &m, &mut p)?);
         }
+        let all = parsed.is_none();
         let out = self.with_tx(true, |c| {
             let n = c.exec(&sql, &p).map_err(|e| {
                 if e.timeout || e.unavailable {
@@ -270,7 +230,7 @@ impl Datastore {
                     DatastoreError::validation("filters", e.message)
                 }
             })?;
-            if clauses.is_empty() {
+            if all {
                 meta::set_count(c, resource_id, 0)?;
             } else {
                 meta::add_count(c, resource_id, -i64::try_from(n).unwrap_or(i64::MAX))?;

@@ -247,12 +247,12 @@ fn upsert_methods() {
 fn delete_records_with_filters() {
     let t = TestDs::new();
     cities(&t.ds);
-    let e = t.ds.delete_records(RID, &obj(json!({"nope": 1}))).unwrap_err();
+    let e = t.ds.delete_records(RID, &json!({"nope": 1})).unwrap_err();
     assert_eq!(validation(e), json!({"filters": ["Unknown field: nope"]}));
-    assert_eq!(t.ds.delete_records(RID, &obj(json!({"id": "1"}))).unwrap(), 1);
-    assert_eq!(t.ds.delete_records(RID, &obj(json!({"city": ["Rome", "Paris"]}))).unwrap(), 1);
+    assert_eq!(t.ds.delete_records(RID, &json!({"id": "1"})).unwrap(), 1);
+    assert_eq!(t.ds.delete_records(RID, &json!({"city": ["Rome", "Paris"]})).unwrap(), 1);
     assert_eq!(t.ds.info(RID).unwrap().unwrap().count, 1);
-    assert_eq!(t.ds.delete_records(RID, &obj(json!({}))).unwrap(), 1);
+    assert_eq!(t.ds.delete_records(RID, &json!({})).unwrap(), 1);
     let r = t.ds.search(&search(RID)).unwrap();
     assert_eq!(r.total, Some(0));
     assert!(t.ds.info(RID).unwrap().is_some());

@@ -31,7 +31,7 @@ fn load_replaces_table_atomically() {
     let info = t.ds.info("ld").unwrap().unwrap();
     assert_eq!(info.count, 25_000);
     let mut s = search("ld");
-    s.filters = obj(json!({"n": "7"}));
+    s.filters = json!({"n": "7"});
     let r = t.ds.search(&s).unwrap();
     assert_eq!(
         r.records,
@@ -156,7 +156,7 @@ fn dumps() {
          <row _id=\"2\"><city>Rome</city><temp>12</temp></row>\n</data>\n"
     );
     let mut s = search(RID);
-    s.filters = obj(json!({"city": "Rome"}));
+    s.filters = json!({"city": "Rome"});
     s.records_format = RecordsFormat::Objects;
     assert_eq!(dump(&t, &s, DumpFormat::Csv, false), "_id,id,city,temp,day\n2,2,Rome,12,2024-01-01\n");
 }
@@ -231,7 +231,7 @@ fn search_speed() {
                 let mut i = th;
                 while started.elapsed() < std::time::Duration::from_secs(3) {
                     let mut s = search("big");
-                    s.filters = obj(json!({"k": (i * 7919 % 5000).to_string()}));
+                    s.filters = json!({"k": (i * 7919 % 5000).to_string()});
                     s.sort = Some("v desc".into());
                     s.limit = Some(10);
                     s.include_total = false;
@@ -272,7 +272,7 @@ fn searches_keep_working_across_reloads_and_changes() {
         t.ds.load("re", &fields, &mut rows, &mut |_| {}).unwrap();
         for _ in 0..4 {
             let mut s = search("re");
-            s.filters = obj(json!({"n": 1}));
+            s.filters = json!({"n": 1});
             s.fields = Some(vec!["n".into(), "name".into()]);
             let r = t.ds.search(&s).unwrap();
             assert_eq!(r.records, json!([{"n": 1, "name": "name 1\twith tab"}]));

@@ -15,7 +15,7 @@ fn filters_sort_fields_like_ckan() {
     cities(&t.ds);
     // recording 34
     let mut s = search(RID);
-    s.filters = obj(json!({"city": "Oslo"}));
+    s.filters = json!({"city": "Oslo"});
     s.sort = Some("temp desc".into());
     s.limit = Some(1);
     s.fields = Some(vec!["id".into(), "temp".into()]);
@@ -28,14 +28,14 @@ fn filters_sort_fields_like_ckan() {
     assert_eq!(r.total, Some(2));
     // lists of values, strings for int columns
     let mut s = search(RID);
-    s.filters = obj(json!({"id": ["1", "3"]}));
+    s.filters = json!({"id": ["1", "3"]});
     s.fields = Some(vec!["city".into(), "_id".into()]);
     s.records_format = RecordsFormat::Lists;
     let r = t.ds.search(&s).unwrap();
     assert_eq!(r.records, json!([["Oslo", 1], ["Oslo", 3]]));
     // unknown names
     let mut s = search(RID);
-    s.filters = obj(json!({"nope": 1}));
+    s.filters = json!({"nope": 1});
     assert_eq!(validation(t.ds.search(&s).unwrap_err()), json!({"filters": ["Unknown field: nope"]}));
     let mut s = search(RID);
     s.fields = Some(vec!["nope".into()]);
@@ -44,7 +44,7 @@ fn filters_sort_fields_like_ckan() {
     s.sort = Some("nope desc".into());
     assert_eq!(validation(t.ds.search(&s).unwrap_err()), json!({"sort": ["invalid value \"nope desc\""]}));
     let mut s = search(RID);
-    s.filters = obj(json!({"id": "x"}));
+    s.filters = json!({"id": "x"});
     assert_eq!(
         validation(t.ds.search(&s).unwrap_err()),
         json!({"filters": ["invalid input syntax for type integer: \"x\""]})
@@ -92,14 +92,51 @@ fn sort_nulls_distinct_paging_total() {
     let r = t.ds.search(&s).unwrap();
     assert_eq!(r.records, json!([{"city": "Bergen"}, {"city": "Oslo"}, {"city": "Rome"}]));
     assert_eq!(r.total, Some(3));
-    // estimated totals
+    // totals count the matching rows; the filters come back parsed
     let mut s = search(RID);
-    s.total_estimation_threshold = Some(2);
+    s.limit = Some(1);
+    s.filters = json!({"city": "Oslo", "temp": {"gte": -3, "lt": 0}});
     let r = t.ds.search(&s).unwrap();
-    assert_eq!((r.total, r.total_was_estimated), (Some(4), true));
-    s.filters = obj(json!({"city": "Oslo"}));
+    assert_eq!((r.total, ids(&s)), (Some(1), json!([[3]])));
+    assert_eq!(
+        r.filterops,
+        Some(json!({"op": "$and", "field": null, "value": [
+            {"op": "eq", "field": "city", "value": "Oslo"},
+            {"op": "$and", "field": null, "value": [
+                {"op": "gte", "field": "temp", "value": -3},
+                {"op": "lt", "field": "temp", "value": 0}
+            ]}
+        ]}))
+    );
+    s.filters = json!([{"city": "Bergen"}, {"temp": {"gt": 10}}]);
+    assert_eq!(t.ds.search(&s).unwrap().total, Some(2));
+    s.filters = json!({"temp": {"like": "1%"}});
+    assert_eq!(
+        validation(t.ds.search(&s).unwrap_err()),
+        json!({"filters": ["Unknown filter operation: FilterOp(field='temp', op='like', value='1%')"]})
+    );
+    // next_page: the page's last _id in _id order, none for other orders or an empty page
+    let mut s = search(RID);
+    s.limit = Some(3);
+    s.include_next_page = true;
+    assert_eq!(t.ds.search(&s).unwrap().next_page, Some(json!({"_id": {"gt": 3}})));
+    s.sort = Some("_id desc".into());
+    assert_eq!(t.ds.search(&s).unwrap().next_page, Some(json!({"_id": {"lt": 2}})));
+    s.filters = json!({"_id": {"lt": 2}});
     let r = t.ds.search(&s).unwrap();
-    assert_eq!((r.total, r.total_was_estimated), (Some(2), false));
+    assert_eq!((r.total, r.next_page), (Some(1), Some(json!({"_id": {"lt": 1}}))));
+    s.filters = json!({"_id": {"lt": 1}});
+    assert_eq!(t.ds.search(&s).unwrap().next_page, None);
+    s.filters = json!(null);
+    s.sort = Some("_id, city".into());
+    assert_eq!(t.ds.search(&s).unwrap().next_page, None);
+    s.sort = None;
+    s.include_next_page = false;
+    assert_eq!(t.ds.search(&s).unwrap().next_page, None);
+    s.include_next_page = true;
+    s.records_format = RecordsFormat::Csv;
+    s.fields = Some(vec!["city".into()]);
+    assert_eq!(t.ds.search(&s).unwrap().next_page, Some(json!({"_id": {"gt": 3}})));
     // csv / tsv records
     let mut s = search(RID);
     s.records_format = RecordsFormat::Csv;

@@ -19,14 +19,24 @@ pub const DATASTORE_SEARCH: Action = Action {
           a private dataset can only be read by those who may read the dataset. `q` as text \
           searches every field, as a dict `{\"field\": \"words\"}` each given field; results are \
           ordered by `_id` unless `sort` says otherwise (by rank with `q`).\n\n\
+          `filters`: `{\"field\": value}` (equal), `{\"field\": [v1, v2]}` (one of), \
+          `{\"field\": {\"gte\": 1, \"lt\": 5}}` (operators `eq`, `gt`, `gte`, `lt`, `lte`, `in`), \
+          `{\"$or\": [{...}, {...}]}` / `{\"$and\": [...]}`, or a list of dicts (any of them); \
+          `$$name` for a field named `$name`. With `include_next_page` and the rows in `_id` \
+          order, `next_page` is the filter of the next page: `{\"_id\": {\"gt\": <last _id>}}`.\n\n\
           :returns: `fields`, `records` (objects, lists, or CSV/TSV text per `records_format`), \
-          `total`, `limit`, `_links` and the query as given\n:rtype: dictionary",
+          `total`, `limit`, the query as given, `filterops` (the filters as parsed) and \
+          `next_page`\n:rtype: dictionary",
     request: request_doc::<DatastoreSearchRequest>,
     response: response_doc::<crate::dto::DatastoreSearchResult>,
     errors: &[
         (403, "The resource's dataset is not readable"),
         (404, "No such resource or alias, or no table for it"),
-        (409, "`resource_id` missing, an unknown field in `filters`, `fields` or `sort`, or a bad value"),
+        (
+            409,
+            "`resource_id` missing, an unknown field in `filters`, `fields` or `sort`, filters CKAN's parser \
+             refuses (unknown operators, more than 10 levels or 100 operations), or a bad value",
+        ),
     ],
     run: |ctx, params| {
         no_junk(params, DatastoreSearchRequest::FIELDS)?;
@@ -89,7 +99,9 @@ request! {
         pub q: Option<Value> => query,
         /// Whether `q` is plain text (default true) or a full-text query expression.
         pub plain: Option<bool>,
-        /// Matching conditions: `{"field": value}` or `{"field": [v1, v2]}` (also as JSON text).
+        /// Matching conditions, a dict or a list of dicts (any of them), also as JSON text:
+        /// `{"field": value}`, `{"field": [v1, v2]}`, `{"field": {"gt": 1, "lte": 5}}`
+        /// (`eq`, `gt`, `gte`, `lt`, `lte`, `in`), `{"$or": [{...}, ...]}`, `{"$and": [...]}`.
         #[schema(value_type = Option<Object>)]
         pub filters: Option<Value> => json_value,
         /// The language of the full-text query (default `english`).
@@ -107,11 +119,13 @@ request! {
         pub distinct: Option<bool>,
         /// Return the number of matching rows (default true).
         pub include_total: Option<bool>,
-        /// Above this many rows in the table, the total may be an estimate.
+        /// Accepted and ignored, as CKAN 2.12 does: `total` is always exact.
+        #[allow(dead_code)]
         pub total_estimation_threshold: Option<u64>,
         /// `objects` (default), `lists`, `csv` or `tsv`.
         pub records_format: Option<String>,
-        /// Accepted for CKAN's newer clients; `_links.next` gives the next page.
+        /// Answer `next_page`, the filter of the next page, when the rows are in `_id` order
+        /// (as without `sort`); default false.
         pub include_next_page: Option<bool>,
         /// Full-text query over every field (instead of `q`).
         pub full_text: Option<String>,
@@ -126,16 +140,7 @@ fn prepare(ctx: &Context<'_>, request: &DatastoreSearchRequest) -> ActionResult<
     let name = super::named_resource(&request.resource_id, &request.id)?;
     let resource_id =
         super::readable_table(ctx, service, &name, |name| format!("Resource \"{name}\" was not found."))?;
-    let filters = match &request.filters {
-        None => Map::new(),
-        Some(Value::Object(filters)) => filters.clone(),
-        Some(_) => {
-            return Err(ActionError::field(
-                "filters",
-                "Filters must be defined as a dict or a list of dicts",
-            ));
-        }
-    };
+    let filters = request.filters.clone().unwrap_or(Value::Null);
     let records_format = match request.records_format.as_deref() {
         None | Some("objects") => RecordsFormat::Objects,
         Some("lists") => RecordsFormat::Lists,
@@ -161,54 +166,9 @@ fn prepare(ctx: &Context<'_>, request: &DatastoreSearchRequest) -> ActionResult<
         limit: Some(request.limit.unwrap_or(settings.rows_default).min(settings.rows_max)),
         offset: request.offset.unwrap_or(0),
         include_total: request.include_total.unwrap_or(true),
-        total_estimation_threshold: request.total_estimation_threshold,
+        include_next_page: request.include_next_page.unwrap_or(false),
         records_format,
     })
-}
-
-/// CKAN 2.12's `filterops`: the parsed filters, as its search answers echo them.
-fn filterops(filters: &Map<String, Value>) -> Value {
-    let ops: Vec<Value> = filters
-        .iter()
-        .map(|(field, value)| {
-            let op = if value.is_array() { "in" } else { "eq" };
-            json!({"op": op, "field": field, "value": value})
-        })
-        .collect();
-    match <[Value; 1]>::try_from(ops) {
-        Ok([one]) => one,
-        Err(ops) => json!({"op": "$and", "field": null, "value": ops}),
-    }
-}
-
-/// A relative link to the same search with other `offset`.
-fn link(request: &DatastoreSearchRequest, search: &Search, offset: Option<u64>) -> String {
-    let mut pairs = vec![("resource_id".to_owned(), search.resource_id.clone())];
-    if let Some(q) = &request.q {
-        pairs.push(("q".into(), q.as_str().map_or_else(|| q.to_string(), str::to_owned)));
-    }
-    if !search.filters.is_empty() {
-        pairs.push(("filters".into(), Value::Object(search.filters.clone()).to_string()));
-    }
-    if let Some(fields) = &search.fields {
-        pairs.push(("fields".into(), fields.join(",")));
-    }
-    if let Some(sort) = &search.sort {
-        pairs.push(("sort".into(), sort.clone()));
-    }
-    if let Some(limit) = request.limit {
-        pairs.push(("limit".into(), limit.to_string()));
-    }
-    if let Some(offset) = offset {
-        pairs.push(("offset".into(), offset.to_string()));
-    }
-    let query: Vec<String> = pairs
-        .into_iter()
-        .map(|(k, v)| {
-            format!("{}={}", k, percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC))
-        })
-        .collect();
-    format!("/api/3/action/datastore_search?{}", query.join("&"))
 }
 
 fn datastore_search(ctx: &Context<'_>, request: DatastoreSearchRequest) -> ActionResult {
@@ -222,8 +182,8 @@ fn datastore_search(ctx: &Context<'_>, request: DatastoreSearchRequest) -> Actio
     if let Some(fields) = &request.fields {
         result.insert("fields".into(), json!(fields));
     }
-    if request.filters.is_some() {
-        result.insert("filters".into(), Value::Object(search.filters.clone()));
+    if let Some(filters) = &request.filters {
+        result.insert("filters".into(), filters.clone());
     }
     if let Some(full_text) = &request.full_text {
         result.insert("full_text".into(), Value::String(full_text.clone()));
@@ -251,35 +211,30 @@ fn datastore_search(ctx: &Context<'_>, request: DatastoreSearchRequest) -> Actio
     if let Some(sort) = &request.sort {
         result.insert("sort".into(), Value::String(sort.clone()));
     }
-    if !search.filters.is_empty() {
-        result.insert("filterops".into(), filterops(&search.filters));
+    if let Some(filterops) = found.filterops {
+        result.insert("filterops".into(), filterops);
     }
     result.insert("records".into(), found.records);
     result.insert("fields".into(), Value::Array(found.fields));
     if let Some(total) = found.total {
         result.insert("total".into(), json!(total));
-        if found.total_was_estimated {
-            result.insert("total_was_estimated".into(), Value::Bool(true));
-        }
     }
-    result.insert(
-        "_links".into(),
-        json!({
-            "start": link(&request, &search, None),
-            "next": link(&request, &search, Some(search.offset + limit)),
-        }),
-    );
+    if let Some(next_page) = found.next_page {
+        result.insert("next_page".into(), next_page);
+    }
     Ok(Value::Object(result))
 }
 
 /// The search a `/datastore/dump/{resource_id}` request asks for, checked like
-/// `datastore_search` (the caller must be able to read the resource). `limit` absent means
-/// every row.
+/// `datastore_search` (the caller must be able to read the resource; the filters, fields and
+/// sort must be valid) before the dump starts. `limit` absent means every row.
 pub fn search_for_dump(ctx: &Context<'_>, params: &Params) -> ActionResult<Search> {
     let request = DatastoreSearchRequest::parse(params)?;
     let mut search = prepare(ctx, &request)?;
     search.limit = request.limit;
     search.include_total = false;
+    search.include_next_page = false;
+    service(ctx)?.tables.check_search(&search).map_err(failure)?;
     Ok(search)
 }
 

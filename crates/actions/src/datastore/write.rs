@@ -398,8 +398,9 @@ request! {
         pub id: Option<String>,
         /// Set to true to edit a read-only table.
         pub force: Option<bool>,
-        /// Which rows: `{"field": value}` (equal) or `{"field": [v1, v2]}` (one of). Absent:
-        /// the whole table is dropped.
+        /// Which rows, as `datastore_search`'s `filters` (a dict): `{"field": value}`,
+        /// `{"field": [v1, v2]}`, `{"field": {"lt": 5}}`, `{"$or": [...]}`. Absent: the whole
+        /// table is dropped.
         #[schema(value_type = Option<Object>)]
         pub filters: Option<Value>,
         /// Accepted; the rows deleted are not returned.
@@ -420,13 +421,13 @@ fn datastore_delete(ctx: &Context<'_>, request: DatastoreDeleteRequest, keep_tab
     if service.tables.info(&resource_id).map_err(failure)?.is_none() {
         return Err(ActionError::not_found(format!("Resource \"{resource_id}\" was not found.")));
     }
-    let filters = request.filters.as_ref().and_then(Value::as_object);
+    let filters = request.filters.as_ref().filter(|filters| filters.is_object());
     match filters {
         Some(filters) => {
             service.tables.delete_records(&resource_id, filters).map_err(failure)?;
         }
         None if keep_table => {
-            service.tables.delete_records(&resource_id, &Map::new()).map_err(failure)?;
+            service.tables.delete_records(&resource_id, &Value::Null).map_err(failure)?;
         }
         None => {
             service.tables.drop_table(&resource_id).map_err(failure)?;
@@ -480,7 +481,8 @@ request! {
         pub id: Option<String>,
         /// Set to true to edit a read-only table.
         pub force: Option<bool>,
-        /// Which rows (required): `{"field": value}`, `{"field": [v1, v2]}`; `{}` for all.
+        /// Which rows (required), as `datastore_search`'s `filters` (a dict): `{"field": value}`,
+        /// `{"field": [v1, v2]}`, `{"field": {"gte": 1}}`, `{"$or": [...]}`; `{}` for all.
         #[schema(value_type = Object)]
         pub filters: Option<Value>,
         /// Accepted; the rows deleted are not returned.

@@ -61,24 +61,24 @@ pub struct DatastoreSearchResult {
     pub records: Value,
     /// The number of matching rows (left out when `include_total` is false).
     pub total: Option<u64>,
-    /// Whether `total` is an estimate.
-    pub total_was_estimated: Option<bool>,
     pub limit: u64,
     pub offset: Option<u64>,
     pub records_format: String,
     pub include_total: bool,
     #[schema(value_type = Option<Object>)]
     pub filters: Option<Value>,
-    /// The filters as parsed: `{op, field, value}`, or `{op: "$and", value: [...]}`.
+    /// The filters as parsed: `{"op", "field", "value"}` for a condition (`eq`, `in`, `gt`,
+    /// `gte`, `lt`, `lte`), `{"op": "$and" | "$or", "field": null, "value": [...]}` for several.
     #[schema(value_type = Option<Object>)]
     pub filterops: Option<Value>,
     #[schema(value_type = Option<Object>)]
     pub q: Option<Value>,
     pub sort: Option<String>,
-    /// `start` and `next`: the same search's first and next page, as relative URLs.
-    #[serde(rename = "_links")]
-    #[schema(rename = "_links", value_type = Object)]
-    pub links: Value,
+    pub include_next_page: bool,
+    /// With `include_next_page` and the rows in `_id` order: the filter of the next page,
+    /// `{"_id": {"gt": <last _id>}}` (`lt` for `_id desc`); absent for an empty page.
+    #[schema(value_type = Option<Object>)]
+    pub next_page: Option<Value>,
 }
 
 /// `datastore_search_sql`.
