@@ -64,7 +64,7 @@ fn dashboard(
     let me = ctx.actor.user_id().ok_or(ActionError::NotAuthorized(None))?;
     let page = Paging::new(request.limit, request.offset, request.after, request.before);
     let (activities, last_viewed) = ctx.store().read(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let mut users = vec![me.to_owned()];
         users.extend(tx.followee_ids(Followed::User, me)?);
         let groups = tx.followee_ids(Followed::Group, me)?;

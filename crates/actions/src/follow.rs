@@ -187,7 +187,7 @@ pub const FOLLOW_GROUP: Action = Action {
 fn follow(ctx: &Context<'_>, action: &str, object: Object, id: Option<String>) -> ActionResult {
     let me = caller(ctx, action)?;
     let row = ctx.store().write(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let object_id = lookup(tx, &who, object, id.as_deref())?.map_err(|_| {
             plain_error("message", format!("Error validating the schema of the {} to follow.", object.noun()))
         })?;
@@ -251,7 +251,7 @@ pub const UNFOLLOW_GROUP: Action = Action {
 fn unfollow(ctx: &Context<'_>, action: &str, object: Object, id: Option<String>) -> ActionResult {
     let me = caller(ctx, action)?;
     ctx.store().write(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let object_id = lookup(tx, &who, object, id.as_deref())?
             .map_err(|_| plain_error("message", "Error validating the schema of the object to unfollow."))?;
         if tx.delete_following(object.table(), me, &object_id)? {
@@ -303,7 +303,7 @@ pub const AM_FOLLOWING_GROUP: Action = Action {
 
 fn am_following(ctx: &Context<'_>, object: Object, id: Option<String>) -> ActionResult {
     ctx.store().read(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let object_id = resolve(tx, &who, object, id.as_deref())?;
         let Some(me) = ctx.actor.user_id() else { return Err(ActionError::NotAuthorized(None)) };
         Ok(Value::Bool(tx.is_following(object.table(), me, &object_id)?))
@@ -359,7 +359,7 @@ pub const ORGANIZATION_FOLLOWER_COUNT: Action = Action {
 
 fn follower_count(ctx: &Context<'_>, object: Object, id: Option<String>) -> ActionResult {
     ctx.store().read(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let object_id = resolve(tx, &who, object, id.as_deref())?;
         Ok(tx.follower_ids(object.table(), &object_id)?.len().into())
     })
@@ -426,7 +426,7 @@ fn require_sysadmin(ctx: &Context<'_>) -> ActionResult<()> {
 fn follower_list(ctx: &Context<'_>, object: Object, id: Option<String>) -> ActionResult {
     require_sysadmin(ctx)?;
     ctx.store().read(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let object_id = resolve(tx, &who, object, id.as_deref())?;
         let ids = tx.follower_ids(object.table(), &object_id)?;
         user_list(ctx, tx, &ids)
@@ -583,7 +583,7 @@ const ALL_KINDS: [Object; 4] = [Object::User, Object::Dataset, Object::Group, Ob
 /// What the user follows of one kind, or of every kind.
 fn followee_count(ctx: &Context<'_>, object: Option<Object>, id: Option<String>) -> ActionResult {
     ctx.store().read(|tx| {
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let user_id = resolve(tx, &who, Object::User, id.as_deref())?;
         let mut total = 0;
         for kind in object.map_or(ALL_KINDS.to_vec(), |kind| vec![kind]) {
@@ -664,7 +664,7 @@ pub const ORGANIZATION_FOLLOWEE_LIST: Action = Action {
 fn followee_list_of(ctx: &Context<'_>, object: Object, id: Option<String>) -> ActionResult {
     ctx.store().read(|tx| {
         require_self_or_sysadmin(ctx, tx, id.as_deref())?;
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let user_id = resolve(tx, &who, Object::User, id.as_deref())?;
         Ok(Value::Array(followee_dicts(ctx, tx, &who, object, &user_id)?))
     })
@@ -712,7 +712,7 @@ fn display_name(dict: &Value) -> String {
 fn followee_list(ctx: &Context<'_>, request: FolloweeListRequest) -> ActionResult {
     let entries = ctx.store().read(|tx| {
         // `followee_list` validates before its permission check.
-        let who = memberships(tx, &ctx.actor)?;
+        let who = memberships(tx, ctx)?;
         let user_id = resolve(tx, &who, Object::User, request.id.as_deref())?;
         require_self_or_sysadmin(ctx, tx, Some(&user_id))?;
         let mut entries = Vec::new();
