@@ -403,3 +403,48 @@ fn view_changes_are_dataset_activities_kept_from_those_who_may_not_read_it() {
     let recent = w.get("recently_changed_packages_activity_list", "", Persona::Anonymous).result();
     assert!(!recent.to_string().contains("Hidden map"));
 }
+
+#[test]
+fn default_views_are_none_without_view_plugins() {
+    let w = World::new();
+    let (_, resource, _) = dataset(&w, "plain", false);
+    let dataset = w.show("plain");
+    let package_body = json!({"package": dataset});
+    let resource_body = json!({"resource": {"id": resource}});
+    for persona in EVERYONE {
+        let reply = w.call("package_create_default_resource_views", package_body.clone(), persona);
+        let reply2 = w.call("resource_create_default_resource_views", resource_body.clone(), persona);
+        match persona {
+            Persona::Editor | Persona::OrgAdmin | Persona::Sysadmin => {
+                assert_eq!(reply.result(), json!([]), "{persona:?}");
+                assert_eq!(reply2.result(), json!([]), "{persona:?}");
+            }
+            _ => {
+                assert_eq!(reply.status, 403, "{persona:?}");
+                assert_eq!(reply2.status, 403, "{persona:?}");
+            }
+        }
+    }
+    assert_fields(
+        &w.call("package_create_default_resource_views", json!({}), Persona::Sysadmin),
+        json!({"package": ["Missing value"]}),
+    );
+    assert_fields(
+        &w.call("resource_create_default_resource_views", json!({}), Persona::Sysadmin),
+        json!({"resource": ["Missing value"]}),
+    );
+    let reply = w.call(
+        "resource_create_default_resource_views",
+        json!({"resource": {"id": "nope"}}),
+        Persona::Sysadmin,
+    );
+    assert_eq!(reply.status, 404);
+    let reply = w.call(
+        "package_create_default_resource_views",
+        json!({"package": {"id": "nope"}}),
+        Persona::Sysadmin,
+    );
+    assert_eq!(reply.status, 404);
+    let views = w.get("resource_view_list", &format!("id={resource}"), Persona::Sysadmin).result();
+    assert_eq!(views, json!([]));
+}

@@ -547,3 +547,133 @@ fn resource_view_clear(ctx: &Context<'_>, request: ResourceViewClearRequest) -> 
     log::info!("{removed} resource views cleared by {:?}", ctx.actor.name());
     Ok(Value::Null)
 }
+
+/// A dict parameter CKAN's `_get_or_bust` requires (`{key: ["Missing value"]}` when absent).
+fn required_dict(
+    params: &Params,
+    key: &str,
+    errors: &mut ValidationErrors,
+) -> ActionResult<Map<String, Value>> {
+    match params.get(key) {
+        Some(Value::Object(dict)) => Ok(dict.clone()),
+        None | Some(Value::Null) => {
+            errors.add(key, MISSING_VALUE);
+            Ok(Map::new())
+        }
+        Some(_) => {
+            errors.add(key, "Must be a dict");
+            Ok(Map::new())
+        }
+    }
+}
+
+pub const RESOURCE_CREATE_DEFAULT_RESOURCE_VIEWS: Action = Action {
+    name: "resource_create_default_resource_views",
+    side_effect_free: false,
+    tag: "resources",
+    doc: "Create the default views of a resource, where none of their types exists yet.\n\n\
+          The default views come from view plugins (CKAN's ``ckan.views.default_views``, such as \
+          ``image_view`` and ``datatables_view``); datahavn has none, so no view is made, as on \
+          a CKAN without view plugins. You must be allowed to edit the resource's dataset.\n\n\
+          :returns: the views created (none)\n:rtype: list of dictionaries",
+    request: request_doc::<ResourceCreateDefaultViewsRequest>,
+    response: response_doc::<Vec<ViewDict>>,
+    errors: &[
+        (403, "Anonymous, or not allowed to edit the dataset"),
+        (404, "No such resource"),
+        (409, "`resource` missing or not a dict"),
+    ],
+    run: |ctx, params| {
+        let request = ResourceCreateDefaultViewsRequest::parse(params)?;
+        authenticated(ctx, "resource_create_default_resource_views")?;
+        let resource_id = request.resource.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        ctx.store().read(|tx| {
+            let resource = tx
+                .resource_by_id(&resource_id)?
+                .ok_or_else(|| ActionError::not_found("Resource was not found."))?;
+            let package = find_package(tx, &resource.package_id, None)?;
+            require_edit(
+                ctx,
+                tx,
+                &package,
+                format!(
+                    "User {} not authorized to create resources on dataset {}",
+                    ctx.actor.name(),
+                    package.id
+                ),
+            )
+        })?;
+        log::debug!(
+            "no default views for resource {resource_id} (dataset dict sent: {}, datastore views: {:?})",
+            request.package.is_some(),
+            request.create_datastore_views
+        );
+        Ok(Value::Array(Vec::new()))
+    },
+};
+
+request! {
+    /// The resource whose default views to create.
+    pub struct ResourceCreateDefaultViewsRequest {
+        /// The full resource dict (its ``id`` names it).
+        #[schema(value_type = Object)]
+        pub resource: Map<String, Value> => required_dict,
+        /// The dataset dict (read from the resource's dataset when absent).
+        #[schema(value_type = Option<Object>)]
+        pub package: Option<Value>,
+        /// Create the views that need the resource's data in the DataStore instead (default
+        /// false).
+        pub create_datastore_views: Option<bool>,
+    }
+}
+
+pub const PACKAGE_CREATE_DEFAULT_RESOURCE_VIEWS: Action = Action {
+    name: "package_create_default_resource_views",
+    side_effect_free: false,
+    tag: "datasets",
+    doc: "Create the default views of every resource of a dataset.\n\n\
+          As ``resource_create_default_resource_views``: datahavn has no view plugins, so no view \
+          is made. You must be allowed to edit the dataset.\n\n\
+          :returns: the views created (none)\n:rtype: list of dictionaries",
+    request: request_doc::<PackageCreateDefaultViewsRequest>,
+    response: response_doc::<Vec<ViewDict>>,
+    errors: &[
+        (403, "Anonymous, or not allowed to edit the dataset"),
+        (404, "No such dataset"),
+        (409, "`package` missing or not a dict"),
+    ],
+    run: |ctx, params| {
+        let request = PackageCreateDefaultViewsRequest::parse(params)?;
+        authenticated(ctx, "package_create_default_resource_views")?;
+        let reference = ["id", "name"]
+            .iter()
+            .find_map(|key| request.package.get(*key).and_then(Value::as_str))
+            .unwrap_or_default()
+            .to_owned();
+        ctx.store().read(|tx| {
+            let package = find_package(tx, &reference, Some("Package was not found."))?;
+            require_edit(
+                ctx,
+                tx,
+                &package,
+                format!("User {} not authorized to edit package {}", ctx.actor.name(), package.id),
+            )
+        })?;
+        log::debug!(
+            "no default views for dataset {reference} (datastore views: {:?})",
+            request.create_datastore_views
+        );
+        Ok(Value::Array(Vec::new()))
+    },
+};
+
+request! {
+    /// The dataset whose resources get their default views.
+    pub struct PackageCreateDefaultViewsRequest {
+        /// The full dataset dict (its ``id`` or ``name`` names it).
+        #[schema(value_type = Object)]
+        pub package: Map<String, Value> => required_dict,
+        /// Create the views that need data in the DataStore instead (default false).
+        pub create_datastore_views: Option<bool>,
+    }
+}
