@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::access::memberships;
 use crate::activity_list::{Paging, unix_time, user_labels};
-use crate::args::authenticated;
+use crate::args::{authenticated, capped_natural};
 use crate::dto::{ActivityDict, DashboardActivityDict};
 use crate::request::{NoParams, Request, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context, to_json};
@@ -44,7 +44,7 @@ request! {
     /// The page of the dashboard.
     pub struct DashboardActivityListRequest {
         /// The most activities to return (default 31, at most 100; 0 is the most).
-        pub limit: Option<u64>,
+        pub limit: Option<u64> => capped_natural,
         /// Where to start (default 0).
         pub offset: Option<u64>,
         /// Only activities after this Unix timestamp (a number, or one as text).

@@ -41,7 +41,23 @@ pub struct GroupStream {
 
 pub(crate) type Condition = Box<dyn BoxableExpression<activities::table, MultiBackend, SqlType = Bool>>;
 
-pub(crate) fn exact_like(text: &str) -> String {
+/// Activities a caller holding `labels` may see: dataset activities, and those about a
+/// dataset's views, need one of the labels (stored as a JSON list of strings: each label
+/// appears quoted); the others are for everyone.
+pub(crate) fn visible_with(labels: &[String]) -> Condition {
+    let mut visible: Condition = Box::new(
+        activities::activity_type
+            .not_like("%package")
+            .and(activities::activity_type.not_like("%resource view")),
+    );
+    for label in labels {
+        let pattern = format!("%\"{}\"%", exact_like(label));
+        visible = Box::new(visible.or(activities::permission_labels.like(pattern).escape('\\')));
+    }
+    visible
+}
+
+fn exact_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
@@ -96,18 +112,7 @@ impl Tx<'_> {
             query = query.filter(group_stream(group));
         }
         if let Some(labels) = &filter.labels {
-            // Stored as a JSON list of strings: each label appears quoted.
-            // Dataset activities, and those about a dataset's views, need a label.
-            let mut visible: Condition = Box::new(
-                activities::activity_type
-                    .not_like("%package")
-                    .and(activities::activity_type.not_like("%resource view")),
-            );
-            for label in labels {
-                let pattern = format!("%\"{}\"%", exact_like(label));
-                visible = Box::new(visible.or(activities::permission_labels.like(pattern).escape('\\')));
-            }
-            query = query.filter(visible);
+            query = query.filter(visible_with(labels));
         }
         if filter.hide_site_activity {
             query = query.filter(activities::user_id.ne(""));

@@ -5,7 +5,7 @@ use datahavn_domain::Timestamp;
 use datahavn_domain::catalog::Activity;
 use diesel::prelude::*;
 
-use super::activities::{Condition, GroupStream, exact_like, group_stream};
+use super::activities::{Condition, GroupStream, group_stream, visible_with};
 use crate::rows_catalog::ActivityRow;
 use crate::schema::activities;
 use crate::{StorageResult, Tx};
@@ -76,18 +76,7 @@ impl Tx<'_> {
             query = query.filter(activities::activity_type.like("%package"));
         }
         if let Some(labels) = &stream.labels {
-            // Stored as a JSON list of strings: each label appears quoted.
-            // Dataset activities, and those about a dataset's views, need a label.
-            let mut visible: Condition = Box::new(
-                activities::activity_type
-                    .not_like("%package")
-                    .and(activities::activity_type.not_like("%resource view")),
-            );
-            for label in labels {
-                let pattern = format!("%\"{}\"%", exact_like(label));
-                visible = Box::new(visible.or(activities::permission_labels.like(pattern).escape('\\')));
-            }
-            query = query.filter(visible);
+            query = query.filter(visible_with(labels));
         }
         if stream.hide_site_activity {
             query = query.filter(activities::user_id.ne(""));
