@@ -3,6 +3,7 @@
 mod activities;
 mod activity_streams;
 mod change_log;
+mod check;
 mod groups;
 mod harvest;
 mod package_extras;
@@ -16,6 +17,7 @@ mod views;
 pub use activities::{ActivityFilter, GroupStream};
 pub use activity_streams::ActivityStream;
 pub use change_log::IndexedPackage;
+pub use check::PackageCheck;
 pub use groups::{GroupFilter, GroupPackages};
 pub use tags::TagSearch;
 pub use users::{UserFilter, UserOrder};
