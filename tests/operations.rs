@@ -455,3 +455,40 @@ fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
     assert!(!log.contains(&token), "the log shows a token");
     assert!(!log.contains("a-long-password"));
 }
+
+/// Sends `head` (and nothing more) on a new connection; the status line that comes back.
+fn status_after_silence(server: &TestServer, head: &str) -> String {
+    let addr = server.base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    std::io::Write::write_all(&mut stream, head.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn slow_clients_get_408() {
+    let server = TestServer::start_with(Options {
+        http: HttpConfig {
+            timeouts: datahavn_http::Timeouts {
+                client_request: Duration::from_secs(1),
+                client_body: Duration::from_secs(1),
+                ..datahavn_http::Timeouts::default()
+            },
+            ..HttpConfig::default()
+        },
+        ..Options::default()
+    });
+    let started = Instant::now();
+    // A head that never ends.
+    let line = status_after_silence(&server, "POST /api/3/action/site_read HTTP/1.1\r\nHost: x\r\n");
+    assert!(line.contains("408"), "{line}");
+    // A body announced and never sent.
+    let line = status_after_silence(
+        &server,
+        "POST /api/3/action/site_read HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{",
+    );
+    assert!(line.contains("408"), "{line}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
