@@ -227,7 +227,14 @@ fn add_cors_headers(headers: &mut header::HeaderMap, origin: Option<&str>) {
     );
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Authorization, Content-Type, X-CKAN-API-Key"),
+        HeaderValue::from_static("Authorization, Content-Type, X-CKAN-API-Key, X-Request-Id"),
+    );
+    // Browser apps may read the request id and their rate limit.
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(
+            "X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After",
+        ),
     );
 }
 
