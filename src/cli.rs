@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use datahavn_actions::{ActionError, Services, SiteConfig};
 use datahavn_domain::params::Params;
 use datahavn_domain::user::Actor;
-use datahavn_http::{AppState, CorsPolicy, HttpConfig};
+use datahavn_http::AppState;
 use datahavn_storage::{DatabaseUrl, Store};
 use serde_json::{Value, json};
 
@@ -23,6 +23,10 @@ use crate::config::{ServeArgs, StoreArgs};
 struct Cli {
     #[command(flatten)]
     store: StoreArgs,
+    /// Log lines as `text` (readable) or `json` (one object a line: time, level, target,
+    /// message, request_id).
+    #[arg(long, env = "DATAHAVN_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -30,7 +34,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API (migrates an embedded SQLite database first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations.
     Migrate,
     /// Manage users.
@@ -63,6 +67,13 @@ enum Command {
     /// Harvest sources: run, list, show, add.
     #[command(subcommand)]
     Harvest(HarvestCommand),
+    /// Compare the database with the search index, the file store and the DataStore, and list
+    /// what differs. Exits with 1 when anything does.
+    Check {
+        /// Print the report as JSON (every difference, not the first few of each kind).
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the active public datasets as JSON lines, keys sorted (`ckanapi dump datasets --all`).
     Dump {
         /// The file; `-` writes to stdout.
@@ -167,6 +178,7 @@ enum TokenCommand {
 
 pub fn run() -> Result<(), String> {
     let cli = Cli::parse();
+    crate::logging::init(cli.log_format == "json");
     match cli.command {
         Command::Serve(args) => serve(&cli.store, &args),
         Command::Migrate => migrate(&cli.store),
@@ -280,6 +292,19 @@ pub fn run() -> Result<(), String> {
             Ok(())
         }
         Command::Harvest(command) => harvest(&cli.store, command),
+        Command::Check { json } => {
+            let store = open_store(&cli.store, false)?;
+            let tables = datahavn_datastore::Datastore::open(&cli.store.datastore_url()?, 2)
+                .map_err(|e| format!("DataStore: {e}"))?;
+            let files = cli.store.file_store()?;
+            let report = crate::check::check(&store, &cli.store.search_index_dir(), &files, Some(&tables))?;
+            if json {
+                println!("{:#}", report.json);
+            } else {
+                print!("{}", report.text());
+            }
+            if report.consistent { Ok(()) } else { Err("the catalogue is not consistent".into()) }
+        }
         Command::Dump { file, all_states } => {
             let services = services(&cli.store, SiteConfig::default(), false)?;
             quiet_actions();
@@ -392,6 +417,7 @@ fn describe(error: &ActionError) -> String {
         ActionError::Integrity(message)
         | ActionError::Internal(message)
         | ActionError::SearchQuery(message) => message.clone(),
+        ActionError::Unavailable(cause) => format!("the database is unavailable: {cause}"),
     }
 }
 
@@ -527,6 +553,7 @@ fn migrate(args: &StoreArgs) -> Result<(), String> {
 }
 
 fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
+    let http = args.http()?;
     let listener =
         TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
@@ -559,10 +586,7 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
     }
     log::info!("resource files in {}", services.files.description());
     log::info!("datahavn {} on {} serving http://{bound}", env!("CARGO_PKG_VERSION"), services.store.url());
-    let state = AppState {
-        services,
-        http: HttpConfig { max_body_bytes: args.max_body_bytes, cors: CorsPolicy::parse(&args.cors_origins) },
-    };
+    let state = AppState::new(services, http);
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
     let served = actix_web::rt::System::new().block_on(async move {
         let server = datahavn_http::serve(listener, state, workers).map_err(|e| e.to_string())?;

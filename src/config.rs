@@ -265,11 +265,87 @@ pub struct ServeArgs {
     #[arg(long, env = "DATAHAVN_MIGRATE", default_value_t = false)]
     pub migrate: bool,
 
+    /// Requests per minute one client address may make without a valid API token (`N/min`);
+    /// empty or 0: no limit.
+    #[arg(long, env = "DATAHAVN_RATE_LIMIT_PER_IP", default_value = "")]
+    pub rate_limit_per_ip: String,
+
+    /// Requests per minute one API token may make (`N/min`); empty or 0: no limit.
+    #[arg(long, env = "DATAHAVN_RATE_LIMIT_PER_TOKEN", default_value = "")]
+    pub rate_limit_per_token: String,
+
+    /// Comma-separated addresses of reverse proxies whose `X-Forwarded-For` names the client
+    /// (for rate limits, `/metrics` access and the access log).
+    #[arg(long, env = "DATAHAVN_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+
+    /// Who may read `/metrics`: `loopback` (clients on this machine), `open`, `token` (only
+    /// with `--metrics-token`) or `off`.
+    #[arg(long, env = "DATAHAVN_METRICS", default_value = "loopback", value_parser = ["loopback", "open", "token", "off"])]
+    pub metrics: String,
+
+    /// A bearer token that may read `/metrics` from any address.
+    #[arg(long, env = "DATAHAVN_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// Seconds a client has to send a request's head (408 after).
+    #[arg(long, env = "DATAHAVN_CLIENT_REQUEST_TIMEOUT", default_value_t = 5)]
+    pub client_request_timeout: u64,
+
+    /// Seconds a client has to send a request's body (408 after).
+    #[arg(long, env = "DATAHAVN_CLIENT_BODY_TIMEOUT", default_value_t = 60)]
+    pub client_body_timeout: u64,
+
+    /// Seconds a client has to acknowledge a connection's shutdown.
+    #[arg(long, env = "DATAHAVN_CLIENT_DISCONNECT_TIMEOUT", default_value_t = 1)]
+    pub client_disconnect_timeout: u64,
+
+    /// Seconds an idle connection is kept open for the next request (0: closed after each).
+    #[arg(long, env = "DATAHAVN_KEEP_ALIVE", default_value_t = 5)]
+    pub keep_alive: u64,
+
     #[command(flatten)]
     pub harvest: HarvestArgs,
 }
 
 impl ServeArgs {
+    /// The transport settings.
+    pub fn http(&self) -> Result<datahavn_http::HttpConfig, String> {
+        let trusted_proxies = self
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse().map_err(|_| format!("--trusted-proxies: {p:?} is not an IP address")))
+            .collect::<Result<Vec<std::net::IpAddr>, String>>()?;
+        let metrics = datahavn_http::MetricsAccess::parse(&self.metrics)
+            .ok_or_else(|| format!("--metrics: unknown value {:?}", self.metrics))?;
+        let metrics_token = self.metrics_token.clone().filter(|t| !t.is_empty());
+        if metrics == datahavn_http::MetricsAccess::TokenOnly && metrics_token.is_none() {
+            return Err("--metrics token needs --metrics-token".into());
+        }
+        let seconds = std::time::Duration::from_secs;
+        Ok(datahavn_http::HttpConfig {
+            max_body_bytes: self.max_body_bytes,
+            cors: datahavn_http::CorsPolicy::parse(&self.cors_origins),
+            rate_limits: datahavn_http::RateLimits {
+                per_ip: datahavn_http::parse_per_minute(&self.rate_limit_per_ip)
+                    .map_err(|e| format!("--rate-limit-per-ip: {e}"))?,
+                per_token: datahavn_http::parse_per_minute(&self.rate_limit_per_token)
+                    .map_err(|e| format!("--rate-limit-per-token: {e}"))?,
+            },
+            trusted_proxies,
+            metrics,
+            metrics_token,
+            timeouts: datahavn_http::Timeouts {
+                client_request: seconds(self.client_request_timeout),
+                client_body: seconds(self.client_body_timeout.max(1)),
+                client_disconnect: seconds(self.client_disconnect_timeout),
+                keep_alive: seconds(self.keep_alive),
+            },
+        })
+    }
+
     pub fn site(&self, bound: &std::net::SocketAddr) -> SiteConfig {
         let site_url = self.site_url.clone().unwrap_or_else(|| format!("http://{bound}"));
         SiteConfig {

@@ -1,7 +1,9 @@
 //! The `datahavn` command: serve the API, migrate the database, manage users and tokens.
 
+mod check;
 mod cli;
 mod config;
+mod logging;
 mod transfer;
 
 use std::process::ExitCode;
@@ -12,7 +14,6 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     match cli::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

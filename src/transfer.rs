@@ -112,6 +112,7 @@ fn reason(error: &ActionError) -> String {
         ActionError::Integrity(message) => format!("Integrity Error: {message}"),
         ActionError::SearchQuery(message) => format!("Search Query Error: {message}"),
         ActionError::Internal(message) => format!("Internal error: {message}"),
+        ActionError::Unavailable(message) => format!("Database unavailable: {message}"),
     }
 }
 

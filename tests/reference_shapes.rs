@@ -109,7 +109,7 @@ fn status_show_has_ckans_keys_in_order_with_ours_after_them() {
     assert_eq!(our_keys[..ckan_keys.len()], ckan_keys[..], "CKAN's keys first, in CKAN's order");
     assert_eq!(
         our_keys[ckan_keys.len()..],
-        ["datahavn_version", "search_index"],
+        ["datahavn_version", "database", "search_index"],
         "only our own keys after them"
     );
     for key in &ckan_keys {

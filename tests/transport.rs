@@ -202,6 +202,7 @@ fn cors_only_for_allowed_origins() {
     let allowed = server.get("/api/3/action/site_read", &[("Origin", "https://apps.example")]);
     assert_eq!(allowed.header("access-control-allow-origin"), Some("https://apps.example"));
     assert_eq!(allowed.header("access-control-allow-methods"), Some("POST, PUT, GET, DELETE, OPTIONS"));
+    assert!(allowed.header("access-control-expose-headers").unwrap().contains("X-Request-Id"));
     let other = server.get("/api/3/action/site_read", &[("Origin", "https://evil.example")]);
     assert_eq!(other.header("access-control-allow-origin"), None);
     let preflight = server.request(

@@ -59,6 +59,9 @@ impl Reply {
     }
 }
 
+/// Makes the URL a server opens from its test database's.
+pub type Reroute = Box<dyn FnOnce(&datahavn_storage::DatabaseUrl) -> datahavn_storage::DatabaseUrl>;
+
 pub struct Options {
     pub cors: CorsPolicy,
     pub max_body_bytes: usize,
@@ -71,6 +74,12 @@ pub struct Options {
     pub dcat_profile: datahavn_dcat::Profile,
     /// CKAN's `ckan.auth.*` options for groups and organizations (`--auth-*`).
     pub auth: datahavn_actions::AuthOptions,
+    /// The other transport settings (rate limits, `/metrics` access, timeouts); its
+    /// `max_body_bytes` and `cors` are the fields above.
+    pub http: HttpConfig,
+    /// The database URL the server's store opens, made from the test database's (e.g. through
+    /// a proxy the test can cut).
+    pub reroute: Option<Reroute>,
 }
 
 impl Default for Options {
@@ -87,6 +96,8 @@ impl Default for Options {
                 ..datahavn_actions::AuthOptions::default()
             },
             harvest: None,
+            http: HttpConfig::default(),
+            reroute: None,
         }
     }
 }
@@ -108,8 +119,12 @@ impl TestServer {
         Self::start_on(db, Options::default())
     }
 
-    fn start_on(db: TestDb, options: Options) -> Self {
-        let store = Store::open(db.url(), 4).expect("open test database");
+    fn start_on(db: TestDb, mut options: Options) -> Self {
+        let url = match options.reroute.take() {
+            Some(reroute) => reroute(db.url()),
+            None => db.url().clone(),
+        };
+        let store = Store::open(&url, 4).expect("open test database");
         store.migrate().expect("migrate test database");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("address");
@@ -156,10 +171,10 @@ impl TestServer {
                 .expect("harvester started");
             services.harvest = Some(runner);
         }
-        let state = AppState {
-            services: services.clone(),
-            http: HttpConfig { max_body_bytes: options.max_body_bytes, cors: options.cors },
-        };
+        let state = AppState::new(
+            services.clone(),
+            HttpConfig { max_body_bytes: options.max_body_bytes, cors: options.cors, ..options.http },
+        );
         let (sender, receiver) = mpsc::channel();
         thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {

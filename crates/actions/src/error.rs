@@ -24,6 +24,10 @@ pub enum ActionError {
     /// 400: a search request that cannot be run (`Search Query Error`).
     #[error("search query error: {0}")]
     SearchQuery(String),
+    /// 503 with `Retry-After`: the database cannot be reached (refused, restarting, pool
+    /// exhausted, SQLite locked past its busy timeout). The cause is logged, never shown.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// 500: logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -56,6 +60,7 @@ impl From<StorageError> for ActionError {
         match error {
             StorageError::NotFound => Self::NotFound(None),
             StorageError::Conflict { field } => Self::field(field, "That value is already in use."),
+            StorageError::Unavailable(cause) => Self::Unavailable(cause),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -44,6 +44,7 @@ mod user;
 pub use context::{AuthOptions, Context, RuntimeOptions, Services, SiteConfig, authenticate};
 pub use error::{ActionError, ActionResult};
 pub use secrets::TokenSigner;
+pub use site::{Health, health};
 pub use upload::{UPLOAD_ACTIONS, Upload, clean_file_name, upload_field};
 
 use datahavn_domain::params::Params;

@@ -22,6 +22,7 @@ pub const ROWS_MAX: u64 = 1000;
 fn search_error(error: SearchError) -> ActionError {
     match error {
         SearchError::Query(message) => ActionError::SearchQuery(message),
+        SearchError::Storage(error) => error.into(),
         other => ActionError::Internal(other.to_string()),
     }
 }

@@ -31,9 +31,7 @@ pub const STATUS_SHOW: Action = Action {
 fn status_show(ctx: &Context<'_>, _request: NoParams) -> ActionResult {
     let site = ctx.site();
     // Fresh figures: apply what is pending first (the index is built if it was not yet).
-    if let Err(error) = ctx.services.search.get(ctx.store()) {
-        log::error!("search index: {error}");
-    }
+    let health = health(ctx.services, std::time::Duration::from_secs(2));
     to_json(&StatusShow {
         site_title: site.title(),
         site_description: site.description(),
@@ -47,11 +45,68 @@ fn status_show(ctx: &Context<'_>, _request: NoParams) -> ActionResult {
             .collect(),
         ckan_version: CKAN_API_VERSION.to_owned(),
         datahavn_version: env!("CARGO_PKG_VERSION").to_owned(),
+        database: health.database_word().to_owned(),
         search_index: SearchIndexStatus {
             position: ctx.services.search.position(),
-            database_position: ctx.store().read(|tx| tx.last_change_seq())?,
+            database_position: health.database.as_ref().ok().copied(),
+            pending: health.pending(),
+            status: health.search_index_word().to_owned(),
         },
     })
+}
+
+/// Whether the database and this process's search index answer: what `/healthz` and
+/// `status_show` report.
+#[derive(Debug, Clone)]
+pub struct Health {
+    /// The newest change in the database, or why it cannot be read (for the log only).
+    pub database: Result<i64, String>,
+    /// The newest change the search index applied, or why it cannot be read (for the log only).
+    pub search_index: Result<i64, String>,
+}
+
+impl Health {
+    pub fn is_ok(&self) -> bool {
+        self.database.is_ok() && self.search_index.is_ok()
+    }
+
+    /// `ok` or `unavailable`.
+    pub fn database_word(&self) -> &'static str {
+        if self.database.is_ok() { "ok" } else { "unavailable" }
+    }
+
+    /// `ok` or `unavailable`.
+    pub fn search_index_word(&self) -> &'static str {
+        if self.search_index.is_ok() { "ok" } else { "unavailable" }
+    }
+
+    /// Changes committed that the index has not applied yet.
+    pub fn pending(&self) -> Option<i64> {
+        match (&self.database, &self.search_index) {
+            (Ok(database), Ok(index)) => Some((database - index).max(0)),
+            _ => None,
+        }
+    }
+}
+
+/// Asks the database for its newest change (waiting at most `timeout` for a connection), then
+/// brings the search index up to it. While the database cannot be reached, an index already
+/// open still counts as readable: it answers searches, only later than the database.
+pub fn health(services: &crate::Services, timeout: std::time::Duration) -> Health {
+    let database = services
+        .store
+        .ping(timeout)
+        .and_then(|()| services.store.read(|tx| tx.last_change_seq()))
+        .map_err(|e| e.to_string());
+    let search_index = match &database {
+        Ok(_) => {
+            services.search.get(&services.store).map(|index| index.position()).map_err(|e| e.to_string())
+        }
+        Err(_) => {
+            services.search.position().ok_or_else(|| "not opened: the database is unavailable".to_owned())
+        }
+    };
+    Health { database, search_index }
 }
 
 pub const SITE_READ: Action = Action {

@@ -83,6 +83,13 @@ impl From<postgres::Error> for DatastoreError {
             if *db.code() == postgres::error::SqlState::QUERY_CANCELED {
                 return Self::Timeout;
             }
+            // PostgreSQL stopping or starting: the statement did nothing, a retry may succeed.
+            use postgres::error::SqlState;
+            if [SqlState::ADMIN_SHUTDOWN, SqlState::CRASH_SHUTDOWN, SqlState::CANNOT_CONNECT_NOW]
+                .contains(db.code())
+            {
+                return Self::Unavailable(db.message().to_owned());
+            }
             return Self::Internal(format!("postgresql: {}", db.message()));
         }
         if e.is_closed() {

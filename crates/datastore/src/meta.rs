@@ -183,6 +183,14 @@ pub(crate) fn set_aliases(c: &mut dyn Exec, resource_id: &str, aliases: &[String
     Ok(())
 }
 
+/// Every resource that has a table.
+pub(crate) fn all(c: &mut dyn Exec) -> DatastoreResult<Vec<String>> {
+    let d = c.dialect();
+    let sql = format!("SELECT resource_id FROM {} ORDER BY resource_id", meta_table(d));
+    let rows = c.rows(&sql, &Params::new(d))?;
+    Ok(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect())
+}
+
 /// The tables whose full text is still being filled (PostgreSQL).
 pub(crate) fn full_text_pending(c: &mut dyn Exec) -> DatastoreResult<Vec<String>> {
     let d = c.dialect();

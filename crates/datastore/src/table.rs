@@ -336,6 +336,11 @@ impl Datastore {
         out
     }
 
+    /// The resources that have a table (`datahavn check`).
+    pub fn table_resource_ids(&self) -> DatastoreResult<Vec<String>> {
+        self.with_conn(meta::all)
+    }
+
     pub fn info(&self, resource_id: &str) -> DatastoreResult<Option<TableInfo>> {
         let Some(m) = self.meta(resource_id)? else { return Ok(None) };
         let d = self.dialect();

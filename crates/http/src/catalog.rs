@@ -34,7 +34,7 @@ async fn rdf(
     params.insert("format".into(), Value::String(format.extension().to_owned()));
     let token = crate::dispatch::token_header(request);
     let services = state.services.clone();
-    let answer = web::block(move || {
+    let answer = crate::request_id::block(move || {
         let actor = match token {
             Some(token) => authenticate(&services, &token)?,
             None => Actor::Anonymous,

@@ -14,6 +14,8 @@ pub enum DecodeError {
     NotObject(String),
     /// The body is larger than the configured limit.
     TooLarge,
+    /// The body did not arrive within the configured time.
+    TimedOut,
 }
 
 impl DecodeError {
@@ -32,6 +34,7 @@ impl DecodeError {
             Self::TooLarge => {
                 "Request Entity Too Large: The data value transmitted exceeds the capacity limit.".into()
             }
+            Self::TimedOut => "Request Timeout: the request body did not arrive in time".into(),
         }
     }
 }

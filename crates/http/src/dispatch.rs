@@ -47,6 +47,7 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, D
 fn decode_failure(error: &DecodeError) -> HttpResponse {
     let status = match error {
         DecodeError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        DecodeError::TimedOut => StatusCode::REQUEST_TIMEOUT,
         _ => StatusCode::BAD_REQUEST,
     };
     bare_string(status, &error.message())
@@ -54,9 +55,14 @@ fn decode_failure(error: &DecodeError) -> HttpResponse {
 
 /// The token a request carries: `Authorization` (raw or `Bearer`), else `X-CKAN-API-Key`.
 pub(crate) fn token_header(request: &HttpRequest) -> Option<String> {
+    token_in(request.headers())
+}
+
+/// The token header's value these headers carry (`Bearer ` not stripped).
+pub(crate) fn token_in(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
     ["Authorization", "X-CKAN-API-Key"]
         .iter()
-        .filter_map(|name| request.headers().get(*name))
+        .filter_map(|name| headers.get(*name))
         .filter_map(|value| value.to_str().ok())
         .map(str::trim)
         .find(|value| !value.is_empty())
@@ -125,9 +131,11 @@ async fn dispatch(
             }
         }
     } else {
-        let body = match read_body(payload, state.http.max_body_bytes).await {
-            Ok(body) => body,
-            Err(error) => return decode_failure(&error),
+        let reading = read_body(payload, state.http.max_body_bytes);
+        let body = match actix_web::rt::time::timeout(state.http.timeouts.client_body, reading).await {
+            Ok(Ok(body)) => body,
+            Ok(Err(error)) => return decode_failure(&error),
+            Err(_) => return decode_failure(&DecodeError::TimedOut),
         };
         let is_form = request
             .headers()
@@ -146,7 +154,7 @@ async fn dispatch(
 
     let services = state.services.clone();
     let params = Params::new(dict);
-    let (params, result) = web::block(move || {
+    let (params, result) = crate::request_id::block(move || {
         let result = (|| {
             let actor = match token.map(|token| authenticate(&services, &token)) {
                 Some(Ok(actor)) => actor,

@@ -102,7 +102,7 @@ pub async fn dump(state: web::Data<AppState>, request: HttpRequest, path: web::P
     params.insert("resource_id".into(), Value::String(resource_id.clone()));
     let token = crate::dispatch::token_header(&request);
     let services = state.services.clone();
-    let prepared = web::block(move || {
+    let prepared = crate::request_id::block(move || {
         let actor = match token {
             Some(token) => authenticate(&services, &token)?,
             None => Actor::Anonymous,

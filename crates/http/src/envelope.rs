@@ -2,7 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use datahavn_actions::ActionError;
 use serde_json::{Map, Value};
 
@@ -64,6 +64,17 @@ fn error_dict(error: ActionError) -> (StatusCode, Map<String, Value>) {
             StatusCode::BAD_REQUEST,
             typed("Search Query Error", format!("Search Query is invalid: {}", python_repr(&reason))),
         ),
+        ActionError::Unavailable(cause) => {
+            let id = crate::request_id::current_request_id();
+            log::warn!("database unavailable (request {}): {cause}", id.as_deref().unwrap_or("-"));
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                typed(
+                    "Service Unavailable",
+                    "Service Unavailable: the database cannot be reached; try again later".into(),
+                ),
+            )
+        }
         ActionError::Internal(cause) => {
             log::error!("internal error: {cause}");
             (
@@ -95,12 +106,17 @@ fn python_repr(text: &str) -> String {
     out
 }
 
-/// A JSON response with CKAN's headers.
+/// Seconds a client is asked to wait after a 503 before trying again.
+pub const RETRY_AFTER_UNAVAILABLE: u64 = 5;
+
+/// A JSON response with CKAN's headers; a 503 says when to try again.
 pub fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((CONTENT_TYPE, JSON))
-        .insert_header((CACHE_CONTROL, CACHE))
-        .body(body.to_string())
+    let mut response = HttpResponse::build(status);
+    response.insert_header((CONTENT_TYPE, JSON)).insert_header((CACHE_CONTROL, CACHE));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.insert_header((RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()));
+    }
+    response.body(body.to_string())
 }
 
 /// CKAN's request-level failures: a bare JSON string.
@@ -162,6 +178,16 @@ mod tests {
         let (status, body) = outcome("h".into(), Err(ActionError::Internal("db password=x".into())));
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!body.to_string().contains("password"));
+    }
+
+    #[test]
+    fn an_unreachable_database_is_503_without_its_cause() {
+        let (status, body) = outcome("h".into(), Err(ActionError::Unavailable("host db.internal".into())));
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["error"]["__type"], "Service Unavailable");
+        assert!(!body.to_string().contains("db.internal"));
+        let response = json_response(status, &body);
+        assert_eq!(response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("5"));
     }
 
     #[test]

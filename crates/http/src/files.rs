@@ -126,7 +126,7 @@ pub async fn download(state: web::Data<AppState>, request: HttpRequest) -> HttpR
     let path_name = info.get("filename").map(str::to_owned);
     let token = token_header(&request);
     let services = state.services.clone();
-    let resolved = web::block(move || resolve(&services, token, &dataset, &resource_id))
+    let resolved = crate::request_id::block(move || resolve(&services, token, &dataset, &resource_id))
         .await
         .unwrap_or_else(|e| Err(ActionError::Internal(format!("worker failed: {e}"))));
     let (mimetype, file) = match resolved {
@@ -137,6 +137,10 @@ pub async fn download(state: web::Data<AppState>, request: HttpRequest) -> HttpR
         Ok(Target::Nothing) => return bare_string(StatusCode::NOT_FOUND, "No download is available"),
         Err(ActionError::NotAuthorized(_)) => {
             return bare_string(StatusCode::FORBIDDEN, "Not authorized to download resource");
+        }
+        Err(ActionError::Unavailable(error)) => {
+            log::warn!("download: database unavailable: {error}");
+            return bare_string(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable");
         }
         Err(ActionError::Internal(error)) => {
             log::error!("download: {error}");

@@ -6,17 +6,25 @@ mod dispatch;
 mod dump;
 mod envelope;
 mod files;
+mod metrics;
 mod multipart;
 mod openapi;
+mod ops;
+mod rate_limit;
+mod request_id;
 mod util;
 
-use std::net::TcpListener;
+pub use metrics::MetricsAccess;
+pub use rate_limit::{RateLimits, parse_per_minute};
+pub use request_id::current_request_id;
+
+use std::net::{IpAddr, TcpListener};
+use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode, Uri};
-use actix_web::middleware::Logger;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use datahavn_actions::Services;
 use futures_util::future::{Either, ready};
@@ -62,17 +70,61 @@ impl CorsPolicy {
     }
 }
 
+/// How long the server waits for slow or idle clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeouts {
+    /// To receive a request's head (line and headers) once the connection is open or the
+    /// previous request answered; past it: 408 and the connection closed.
+    pub client_request: Duration,
+    /// To receive a request's whole body; past it: 408.
+    pub client_body: Duration,
+    /// For a client to acknowledge the connection's shutdown before it is dropped.
+    pub client_disconnect: Duration,
+    /// An idle connection is kept open this long for the next request; zero closes it after
+    /// each response.
+    pub keep_alive: Duration,
+}
+
+impl Default for Timeouts {
+    /// actix-web's own defaults, and a minute for a body.
+    fn default() -> Self {
+        Self {
+            client_request: Duration::from_secs(5),
+            client_body: Duration::from_secs(60),
+            client_disconnect: Duration::from_secs(1),
+            keep_alive: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Transport settings.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     /// Bodies larger than this are refused with 413.
     pub max_body_bytes: usize,
     pub cors: CorsPolicy,
+    /// Requests per minute per client address and per API token (none by default).
+    pub rate_limits: RateLimits,
+    /// Peers whose `X-Forwarded-For` names the client (reverse proxies); none by default.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+    /// A bearer token that may read `/metrics` from anywhere (unless `metrics` is `Off`).
+    pub metrics_token: Option<String>,
+    pub timeouts: Timeouts,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 10 * 1024 * 1024, cors: CorsPolicy::None }
+        Self {
+            max_body_bytes: 10 * 1024 * 1024,
+            cors: CorsPolicy::None,
+            rate_limits: RateLimits::default(),
+            trusted_proxies: Vec::new(),
+            metrics: MetricsAccess::default(),
+            metrics_token: None,
+            timeouts: Timeouts::default(),
+        }
     }
 }
 
@@ -80,6 +132,14 @@ impl Default for HttpConfig {
 pub struct AppState {
     pub services: Services,
     pub http: HttpConfig,
+    /// Counters and rate-limit windows, shared by every worker.
+    runtime: ops::Runtime,
+}
+
+impl AppState {
+    pub fn new(services: Services, http: HttpConfig) -> Self {
+        Self { services, http, runtime: ops::Runtime::default() }
+    }
 }
 
 /// The OpenAPI document the server serves at `/api/3/openapi.json`.
@@ -100,8 +160,11 @@ pub fn build_app(
     >,
 > {
     let cors = state.http.cors.clone();
+    let observed = state.clone();
     App::new()
         .app_data(state)
+        .route("/healthz", get_or_head().to(ops::healthz))
+        .route("/metrics", web::get().to(ops::metrics))
         .route("/api/3/action/{name}", web::route().to(dispatch::action))
         .route("/datastore/dump/{resource_id}", web::get().to(dump::dump))
         .route("/catalog", web::get().to(catalog::catalog))
@@ -145,10 +208,7 @@ pub fn build_app(
             alias_unversioned_actions(&mut request);
             actix_web::dev::Service::call(service, request)
         })
-        .wrap(
-            Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
-                .custom_request_replace("method", |request| request.method().to_string()),
-        )
+        .wrap_fn(move |request, service| ops::observe(observed.clone(), request, service))
 }
 
 /// A route answering GET and HEAD.
@@ -167,7 +227,14 @@ fn add_cors_headers(headers: &mut header::HeaderMap, origin: Option<&str>) {
     );
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Authorization, Content-Type, X-CKAN-API-Key"),
+        HeaderValue::from_static("Authorization, Content-Type, X-CKAN-API-Key, X-Request-Id"),
+    );
+    // Browser apps may read the request id and their rate limit.
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(
+            "X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After",
+        ),
     );
 }
 
@@ -202,8 +269,19 @@ fn redirect(to: &'static str) -> HttpResponse {
 
 /// Starts serving on an already bound listener; the server stops gracefully on SIGTERM/Ctrl-C.
 pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io::Result<Server> {
+    let timeouts = state.http.timeouts.clone();
     let state = web::Data::new(state);
-    let server =
-        HttpServer::new(move || build_app(state.clone())).workers(workers.max(1)).listen(listener)?.run();
+    let keep_alive = if timeouts.keep_alive.is_zero() {
+        actix_web::http::KeepAlive::Disabled
+    } else {
+        actix_web::http::KeepAlive::Timeout(timeouts.keep_alive)
+    };
+    let server = HttpServer::new(move || build_app(state.clone()))
+        .workers(workers.max(1))
+        .client_request_timeout(timeouts.client_request)
+        .client_disconnect_timeout(timeouts.client_disconnect)
+        .keep_alive(keep_alive)
+        .listen(listener)?
+        .run();
     Ok(server)
 }

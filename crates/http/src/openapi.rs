@@ -30,7 +30,10 @@ const DESCRIPTION: &str = "An open-data catalogue server that speaks the CKAN Ac
     comma-separated string; keys a request does not name are ignored (kept, for free-form \
     dicts). Results come wrapped as `{help, success, result}`; failures as \
     `{help, error: {__type, message | field errors}, success: false}` with status 403, 404, 409 \
-    or 500. Request-level failures (unknown action, malformed JSON, a body over the size limit) \
+    or 500; 503 with `Retry-After` while the database cannot be reached, and 429 with \
+    `Retry-After` and `RateLimit-*` headers when rate limits are configured. Every response \
+    carries `X-Request-Id` (the one sent, when it is 1 to 128 visible ASCII characters). \
+    Request-level failures (unknown action, malformed JSON, a body over the size limit) \
     are a bare JSON string with status 400 or 413.\n\n\
     Authenticate with an API token in the `Authorization` header (raw, as CKAN clients send \
     it, or `Bearer <token>`) or in `X-CKAN-API-Key`. A bad or revoked token makes the request \

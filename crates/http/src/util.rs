@@ -62,13 +62,18 @@ pub async fn util(state: web::Data<AppState>, request: HttpRequest) -> HttpRespo
         params.insert("vocabulary_id".into(), vocabulary.clone());
     }
     let services = state.services.clone();
-    let result =
-        web::block(move || datahavn_actions::call(&services, Actor::Anonymous, action, &Params::new(params)))
-            .await;
+    let result = crate::request_id::block(move || {
+        datahavn_actions::call(&services, Actor::Anonymous, action, &Params::new(params))
+    })
+    .await;
     match result {
         Ok(Ok(found)) => json_response(StatusCode::OK, &wrap(found)),
         Ok(Err(datahavn_actions::ActionError::Validation(errors))) => {
             json_response(StatusCode::CONFLICT, &Value::Object(errors.to_json()))
+        }
+        Ok(Err(datahavn_actions::ActionError::Unavailable(error))) => {
+            log::warn!("{kind}: database unavailable: {error}");
+            bare_string(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
         }
         Ok(Err(error)) => {
             log::error!("{kind}: {error}");

@@ -80,7 +80,7 @@ impl Claim {
         }
     }
 
-    fn payload_of(index: &Index) -> Option<Value> {
+    pub(crate) fn payload_of(index: &Index) -> Option<Value> {
         let text = index.load_metas().ok()?.payload?;
         serde_json::from_str(&text).ok()
     }

@@ -562,6 +562,46 @@ pub fn parse_result(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
+/// What an index kept on disk holds, read without taking the directory over (a server may keep
+/// it meanwhile): for `datahavn check`.
+#[derive(Debug, Clone, Default)]
+pub struct IndexSnapshot {
+    /// The change-log position its last commit recorded.
+    pub position: Option<i64>,
+    /// The id of the database it follows.
+    pub database: Option<String>,
+    /// Each dataset's id and `metadata_modified` in microseconds since 1970 (none: missing).
+    pub entries: Vec<(String, Option<i64>)>,
+}
+
+/// Reads the index in `dir` (its last commit).
+pub fn snapshot(dir: &Path) -> SearchResult<IndexSnapshot> {
+    let index = Index::open_in_dir(dir)?;
+    let payload = disk::Claim::payload_of(&index).unwrap_or_default();
+    let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+    let searcher = reader.searcher();
+    let mut entries = Vec::new();
+    for segment in searcher.segment_readers() {
+        let Some(ids) = segment.fast_fields().str("id")? else { continue };
+        let modified = segment.fast_fields().date("metadata_modified")?;
+        for doc in 0..segment.max_doc() {
+            if segment.alive_bitset().is_some_and(|alive| !alive.is_alive(doc)) {
+                continue;
+            }
+            let mut id = String::new();
+            if let Some(ord) = ids.term_ords(doc).next() {
+                ids.ord_to_str(ord, &mut id).map_err(|e| SearchError::Index(e.to_string()))?;
+            }
+            entries.push((id, modified.first(doc).map(tantivy::DateTime::into_timestamp_micros)));
+        }
+    }
+    Ok(IndexSnapshot {
+        position: payload["position"].as_i64(),
+        database: payload["database"].as_str().map(str::to_owned),
+        entries,
+    })
+}
+
 /// The process's index, built on first use (commands that never search never build it).
 pub struct SearchHandle {
     language: Language,

@@ -47,9 +47,37 @@ impl From<DieselError> for StorageError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(info.message().to_owned())
             }
+            DieselError::DatabaseError(_, info) if is_unreachable(info.message()) => {
+                Self::Unavailable(info.message().to_owned())
+            }
             other => Self::Internal(other.to_string()),
         }
     }
+}
+
+/// Messages of a database that cannot answer for now, as opposed to a query that failed:
+/// PostgreSQL stopping, restarting or unreachable (libpq's and the server's wording), and a
+/// SQLite database still locked by another writer once the busy timeout is over. Each of them
+/// fails the statement before anything of its transaction commits, so the unit of work can be
+/// retried as a whole.
+fn is_unreachable(message: &str) -> bool {
+    const MARKS: &[&str] = &[
+        "terminating connection",
+        "the database system is starting up",
+        "the database system is shutting down",
+        "the database system is in recovery mode",
+        "the database system is not yet accepting connections",
+        "server closed the connection unexpectedly",
+        "could not connect to server",
+        "connection to server at",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "connection refused",
+        "database is locked",
+    ];
+    let message = message.to_ascii_lowercase();
+    MARKS.iter().any(|mark| message.contains(mark))
 }
 
 impl From<r2d2::Error> for StorageError {
@@ -59,3 +87,18 @@ impl From<r2d2::Error> for StorageError {
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lost_and_locked_databases_are_unavailable() {
+        assert!(is_unreachable("FATAL:  terminating connection due to administrator command"));
+        assert!(is_unreachable("FATAL:  the database system is starting up"));
+        assert!(is_unreachable("server closed the connection unexpectedly\n\tThis probably means"));
+        assert!(is_unreachable("database is locked"));
+        assert!(!is_unreachable("duplicate key value violates unique constraint"));
+        assert!(!is_unreachable("relation \"package\" does not exist"));
+    }
+}

@@ -388,6 +388,21 @@ impl FileStore {
         Ok(copied)
     }
 
+    /// The keys of every stored resource file (not the uploads being received).
+    pub fn resource_keys(&self) -> StorageResult<Vec<String>> {
+        let store = Arc::clone(&self.store);
+        self.block(async move {
+            let prefix = ObjectPath::from("resources");
+            let mut listed = store.list(Some(&prefix));
+            let mut keys = Vec::new();
+            while let Some(meta) = listed.next().await {
+                keys.push(meta.map_err(object_error)?.location.to_string());
+            }
+            keys.sort();
+            Ok(keys)
+        })
+    }
+
     /// Deletes staged uploads left behind by a process that stopped while receiving them:
     /// those older than `age` (other processes sharing the store may be receiving the newer).
     pub fn sweep_staging(&self, age: std::time::Duration) -> StorageResult<usize> {

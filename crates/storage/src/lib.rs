@@ -24,7 +24,7 @@ pub use files::{FileStore, ObjectWriter, StoredFile, WrittenObject};
 pub use migrate::SchemaStatus;
 pub use queries::{
     ActivityFilter, ActivityStream, DashboardScope, GroupFilter, GroupPackages, GroupStream, IndexedPackage,
-    TagSearch, UserFilter, UserOrder,
+    PackageCheck, TagSearch, UserFilter, UserOrder,
 };
 pub use url::DatabaseUrl;
 
@@ -38,6 +38,14 @@ pub struct Store {
     /// SQLite has one writer at a time; taking this lock first keeps writers of this process
     /// from failing with `database is locked` on a lock upgrade.
     write_lock: Arc<Mutex<()>>,
+}
+
+/// The connection pool's size at one moment ([`Store::pool_state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// A connection lent to one unit of work. Query methods live in `queries/`.
@@ -72,6 +80,20 @@ impl Store {
 
     pub fn backend_name(&self) -> &'static str {
         self.url.backend_name()
+    }
+
+    /// The connection pool's size now: connections open, of them idle, and the most it opens.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState { connections: state.connections, idle: state.idle_connections, max: self.pool.max_size() }
+    }
+
+    /// Whether the database answers a trivial query within `timeout` (health probes: the usual
+    /// wait for a connection is longer than a probe's).
+    pub fn ping(&self, timeout: std::time::Duration) -> StorageResult<()> {
+        let mut conn = self.pool.get_timeout(timeout)?;
+        diesel::connection::SimpleConnection::batch_execute(&mut *conn, "SELECT 1")?;
+        Ok(())
     }
 
     fn connection(&self) -> StorageResult<r2d2::PooledConnection<conn::Manager>> {

@@ -100,6 +100,7 @@ pub(crate) fn failure(error: DatastoreError) -> ActionError {
             dict.insert("query".into(), serde_json::json!(["Search took too long"]));
             ActionError::ValidationDict(dict)
         }
+        DatastoreError::Unavailable(cause) => ActionError::Unavailable(cause),
         other => ActionError::Internal(other.to_string()),
     }
 }

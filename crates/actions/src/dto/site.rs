@@ -18,6 +18,9 @@ pub struct StatusShow {
     pub ckan_version: String,
     /// datahavn's own version.
     pub datahavn_version: String,
+    /// Whether the database answers: `ok` or `unavailable` (as `/healthz` says).
+    #[schema(example = "ok")]
+    pub database: String,
     /// How far this process's search index has applied the database's change log.
     pub search_index: SearchIndexStatus,
 }
@@ -27,8 +30,14 @@ pub struct StatusShow {
 pub struct SearchIndexStatus {
     /// The newest change the index has applied (null until the index is built).
     pub position: Option<i64>,
-    /// The newest change in the database.
-    pub database_position: i64,
+    /// The newest change in the database (null while the database cannot be reached).
+    pub database_position: Option<i64>,
+    /// Changes committed to the database that the index has not applied yet (null while
+    /// either cannot be read).
+    pub pending: Option<i64>,
+    /// Whether the index can be read: `ok` or `unavailable` (as `/healthz` says).
+    #[schema(example = "ok")]
+    pub status: String,
 }
 
 /// One licence of `license_list`. Every value is a string, booleans included (`"True"`).

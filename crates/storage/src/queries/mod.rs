@@ -3,6 +3,7 @@
 mod activities;
 mod activity_streams;
 mod change_log;
+mod check;
 mod followers;
 mod groups;
 mod harvest;
@@ -17,6 +18,7 @@ mod views;
 pub use activities::{ActivityFilter, GroupStream};
 pub use activity_streams::{ActivityStream, DashboardScope};
 pub use change_log::IndexedPackage;
+pub use check::PackageCheck;
 pub use groups::{GroupFilter, GroupPackages};
 pub use tags::TagSearch;
 pub use users::{UserFilter, UserOrder};
