@@ -137,25 +137,25 @@ request! {
     /// an option as it is).
     pub struct ConfigOptionUpdateRequest {
         /// The site's name.
-        #[schema(value_type = Option<String>)]
+        #[schema(value_type = Option<serde_json::Value>)]
         pub site_title as "ckan.site_title": Option<Value>,
         /// The logo's URL.
-        #[schema(value_type = Option<String>)]
+        #[schema(value_type = Option<serde_json::Value>)]
         pub site_logo as "ckan.site_logo": Option<Value>,
         /// A description, or tag line, of the site.
-        #[schema(value_type = Option<String>)]
+        #[schema(value_type = Option<serde_json::Value>)]
         pub site_description as "ckan.site_description": Option<Value>,
         /// The text of the site's about page (Markdown).
-        #[schema(value_type = Option<String>)]
+        #[schema(value_type = Option<serde_json::Value>)]
         pub site_about as "ckan.site_about": Option<Value>,
         /// An introductory text for the home page.
-        #[schema(value_type = Option<String>)]
+        #[schema(value_type = Option<serde_json::Value>)]
         pub site_intro_text as "ckan.site_intro_text": Option<Value>,
         /// Custom CSS for every page.
-        #[schema(value_type = Option<String>)]
+        #[schema(value_type = Option<serde_json::Value>)]
         pub site_custom_css as "ckan.site_custom_css": Option<Value>,
         /// The theme's main CSS asset.
-        #[schema(value_type = Option<String>)]
+        #[schema(value_type = Option<serde_json::Value>)]
         pub theme as "ckan.theme": Option<Value>,
         /// CKAN's logo upload field: accepted and ignored.
         #[schema(value_type = Option<serde_json::Value>)]

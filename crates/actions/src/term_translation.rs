@@ -18,12 +18,12 @@ request! {
     /// The terms and languages to look up.
     pub struct TermTranslationShowRequest {
         /// The terms to search for translations of (one term, or a list); an empty list is
-        /// every term.
-        #[schema(value_type = Vec<String>)]
+        /// every term. Numbers are read as their text; other items match nothing.
+        #[schema(value_type = serde_json::Value)]
         pub terms: Option<Value>,
         /// The language codes to search for translations into (one, or a list); every language
-        /// when not given.
-        #[schema(value_type = Option<Vec<String>>)]
+        /// when not given. Numbers are read as their text; other items match nothing.
+        #[schema(value_type = Option<serde_json::Value>)]
         pub lang_codes: Option<Value>,
     }
 }
