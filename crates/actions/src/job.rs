@@ -155,7 +155,6 @@ fn limit(params: &Params, key: &str, errors: &mut ValidationErrors) -> ActionRes
         Some(Value::Number(n)) => {
             n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
         }
-        Some(Value::Bool(b)) => Some(i64::from(*b)),
         Some(_) => None,
     };
     if parsed.is_none() {
@@ -184,8 +183,9 @@ request! {
         /// Number to limit the list of jobs by (default 200).
         #[schema(value_type = Option<i64>)]
         pub limit: Option<i64> => limit,
-        /// Whether to return only a list of job IDs.
-        #[schema(value_type = Option<bool>)]
+        /// Whether to return only a list of job IDs (CKAN's `boolean_validator`: any value,
+        /// truthy or not, never an error).
+        #[schema(value_type = Option<serde_json::Value>)]
         pub ids_only: bool => ids_only,
     }
 }
