@@ -57,8 +57,20 @@ fn collaborators_are_off_by_default_as_in_ckan() {
         let reply = server.action(action, body, Some(&admin));
         assert_eq!((reply.status, message(&reply)), (409, not_enabled.clone()), "{action}");
     }
-    // Nobody but the organization's members reads the private dataset.
+    // A collaboration stored while they were on (written here straight to the database)
+    // grants nothing while they are off.
+    let secret = server.action("package_show", json!({"id": "secret"}), Some(&admin)).result();
+    let friend_id = server.action("user_show", json!({"id": "friend"}), Some(&admin)).result()["id"].clone();
+    let collaborator = datahavn_domain::catalog::Collaborator {
+        package_id: secret["id"].as_str().unwrap().to_owned(),
+        user_id: friend_id.as_str().unwrap().to_owned(),
+        capacity: "editor".into(),
+        modified: datahavn_domain::Timestamp::now(),
+    };
+    server.services.store.write(|tx| tx.upsert_collaborator(&collaborator)).unwrap();
     assert_eq!(server.action("package_show", json!({"id": "secret"}), Some(&friend)).status, 403);
+    let reply = server.action("package_patch", json!({"id": "secret", "notes": "x"}), Some(&friend));
+    assert_eq!(reply.status, 403);
 }
 
 #[test]
