@@ -344,6 +344,7 @@ fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Ser
         files,
         datastore: Some(std::sync::Arc::new(datastore)),
         harvest: None,
+        cache: None,
     };
     // The site options a sysadmin changed at run time outlast restarts.
     services.load_runtime_options().map_err(|e| format!("cannot read the site options: {e}"))?;
@@ -558,6 +559,13 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
         TcpListener::bind(&args.bind).map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let mut services = services(store_args, args.site(&bound), args.migrate)?;
+    if args.cache_mb > 0 {
+        let cache = datahavn_actions::cache::ReadCache::attached(args.cache_mb << 20, &services.store);
+        let poll = std::time::Duration::from_millis(args.cache_poll_ms);
+        datahavn_actions::cache::follow(cache.clone(), services.store.clone(), poll)
+            .map_err(|e| format!("cannot start the read cache: {e}"))?;
+        services.cache = Some(cache);
+    }
     // Jobs left running by a process that stopped are failed; the scheduler keeps doing so.
     let harvest_settings = args.harvest.settings();
     match datahavn_harvest::fail_dead_jobs(&services, harvest_settings.stale_after) {

@@ -265,6 +265,15 @@ pub struct ServeArgs {
     #[arg(long, env = "DATAHAVN_MIGRATE", default_value_t = false)]
     pub migrate: bool,
 
+    /// Megabytes of rendered datasets kept in memory for `package_show` (0: no read cache).
+    #[arg(long, env = "DATAHAVN_CACHE_MB", default_value_t = 128)]
+    pub cache_mb: usize,
+
+    /// Milliseconds between reads of the change log for other processes' writes (other nodes
+    /// on the same database, a `datahavn load` beside the server), which the read cache forgets.
+    #[arg(long, env = "DATAHAVN_CACHE_POLL_MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub cache_poll_ms: u64,
+
     /// Requests per minute one client address may make without a valid API token (`N/min`);
     /// empty or 0: no limit.
     #[arg(long, env = "DATAHAVN_RATE_LIMIT_PER_IP", default_value = "")]

@@ -53,6 +53,20 @@ fn show(server: &TestServer, id: &str) -> Value {
     server.get(&format!("/api/3/action/package_show?id={id}"), &[]).result()
 }
 
+/// The dataset as the server shows it once `key` has `value`: another process's write reaches a
+/// running server's read cache within a second (it reads the change log every
+/// `common::CACHE_POLL`).
+fn show_when(server: &TestServer, id: &str, key: &str, value: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let shown = show(server, id);
+        if shown[key] == value || std::time::Instant::now() > deadline {
+            return shown;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 #[test]
 fn load_creates_and_reports_failures_then_a_dump_loads_back_unchanged() {
     let server = TestServer::start();
@@ -146,13 +160,14 @@ fn load_creates_and_reports_failures_then_a_dump_loads_back_unchanged() {
     edited[2].as_object_mut().unwrap().remove("metadata_modified");
     let output = datahavn(&server, dir.path(), &["load", "-"], &lines(&edited));
     assert_eq!(stdout(&output), "created 0, updated 1, unchanged 3, failed 0\n");
-    assert_eq!(show(&server, edited[2]["id"].as_str().unwrap())["notes"], "edited");
+    assert_eq!(show_when(&server, edited[2]["id"].as_str().unwrap(), "notes", "edited")["notes"], "edited");
     // Found by name when the id is not there.
     edited[0].as_object_mut().unwrap().remove("id");
     edited[0]["title"] = json!("Found by name");
     let output = datahavn(&server, dir.path(), &["load", "-"], &lines(&edited[..1]));
     assert_eq!(stdout(&output), "created 0, updated 1, unchanged 0, failed 0\n");
-    assert_eq!(show(&server, edited[0]["name"].as_str().unwrap())["title"], "Found by name");
+    let name = edited[0]["name"].as_str().unwrap();
+    assert_eq!(show_when(&server, name, "title", "Found by name")["title"], "Found by name");
 }
 
 #[test]

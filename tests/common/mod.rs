@@ -80,7 +80,13 @@ pub struct Options {
     /// The database URL the server's store opens, made from the test database's (e.g. through
     /// a proxy the test can cut).
     pub reroute: Option<Reroute>,
+    /// Megabytes of read cache (`--cache-mb`; 0: none).
+    pub cache_mb: usize,
 }
+
+/// How often a test server reads the change log for other processes' writes
+/// (`--cache-poll-ms`).
+pub const CACHE_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl Default for Options {
     fn default() -> Self {
@@ -98,6 +104,7 @@ impl Default for Options {
             harvest: None,
             http: HttpConfig::default(),
             reroute: None,
+            cache_mb: 16,
         }
     }
 }
@@ -124,13 +131,36 @@ impl TestServer {
             Some(reroute) => reroute(db.url()),
             None => db.url().clone(),
         };
-        let store = Store::open(&url, 4).expect("open test database");
+        let data_url = db.url().clone();
+        Self::start_at(&url, &data_url, Some(db), options)
+    }
+
+    /// Another server process on this one's database (another node), with default options.
+    pub fn another_node(&self) -> Self {
+        self.another_node_with(Options::default())
+    }
+
+    /// Another server on this one's database, with these options.
+    pub fn another_node_with(&self, options: Options) -> Self {
+        let url = self.services.store.url().clone();
+        Self::start_at(&url, &url, None, options)
+    }
+
+    /// A server whose store opens `url`, on the test database at `data_url` (its DataStore
+    /// beside it), keeping `db` alive as long as it runs.
+    fn start_at(
+        url: &datahavn_storage::DatabaseUrl,
+        data_url: &datahavn_storage::DatabaseUrl,
+        db: Option<TestDb>,
+        options: Options,
+    ) -> Self {
+        let store = Store::open(url, 4).expect("open test database");
         store.migrate().expect("migrate test database");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("address");
         let base = format!("http://{addr}");
         let datastore_dir = tempfile::tempdir().expect("temporary directory");
-        let datastore_url = match db.url() {
+        let datastore_url = match data_url {
             datahavn_storage::DatabaseUrl::Postgres(url) => {
                 datahavn_datastore::DatastoreUrl::Postgres(url.clone())
             }
@@ -164,7 +194,14 @@ impl TestServer {
             datastore: Some(std::sync::Arc::new(datastore)),
             files: datahavn_storage::FileStore::local(files_dir.path()).expect("file store"),
             harvest: None,
+            cache: None,
         };
+        if options.cache_mb > 0 {
+            let cache = datahavn_actions::cache::ReadCache::attached(options.cache_mb << 20, &services.store);
+            datahavn_actions::cache::follow(cache.clone(), services.store.clone(), CACHE_POLL)
+                .expect("read cache follows the change log");
+            services.cache = Some(cache);
+        }
         services.load_runtime_options().expect("site options read");
         if let Some(settings) = options.harvest {
             let runner = datahavn_harvest::HarvestService::start(services.clone(), settings, false)
@@ -184,7 +221,7 @@ impl TestServer {
             });
         });
         let handle = receiver.recv().expect("server started");
-        Self { base, services, handle, _db: Some(db), _datastore_dir: datastore_dir, files_dir }
+        Self { base, services, handle, _db: db, _datastore_dir: datastore_dir, files_dir }
     }
 
     fn agent() -> ureq::Agent {

@@ -14,6 +14,21 @@ use crate::{ActionError, ActionResult, Context};
 /// The caller's sysadmin flag, organization and group capacities, and collaborations (when
 /// the site allows dataset collaborators).
 pub fn memberships(tx: &mut Tx<'_>, ctx: &Context<'_>) -> ActionResult<Memberships> {
+    // Reads may use what was read a moment ago; a write reads inside its own transaction.
+    let cache = ctx.services.cache.as_deref().filter(|_| !tx.is_writing());
+    let (Some(cache), Some(user_id)) = (cache, ctx.actor.user_id()) else {
+        return read_memberships(tx, ctx);
+    };
+    if let Some(held) = cache.memberships(user_id) {
+        return Ok(Memberships::clone(&held));
+    }
+    let generation = cache.generation();
+    let who = read_memberships(tx, ctx)?;
+    cache.keep_memberships(generation, user_id, std::sync::Arc::new(who.clone()));
+    Ok(who)
+}
+
+fn read_memberships(tx: &mut Tx<'_>, ctx: &Context<'_>) -> ActionResult<Memberships> {
     let actor = &ctx.actor;
     let mut who = Memberships {
         user_id: actor.user_id().map(str::to_owned),

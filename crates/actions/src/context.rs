@@ -147,6 +147,8 @@ pub struct Services {
     pub files: FileStore,
     /// What runs harvest jobs in the background, when the process has one (the server).
     pub harvest: Option<std::sync::Arc<dyn crate::harvest::HarvestRunner>>,
+    /// The read cache, when the process keeps one (the server).
+    pub cache: Option<std::sync::Arc<crate::cache::ReadCache>>,
 }
 
 impl Services {
@@ -242,7 +244,21 @@ pub fn authenticate(services: &Services, header_value: &str) -> Result<Actor, cr
     let Some(jti) = services.tokens.decode(token) else {
         return Ok(Actor::Anonymous);
     };
-    let Some((stored, user)) = services.store.read(|tx| tx.api_token_with_user(&jti))? else {
+    let cache = services.cache.as_deref();
+    if let Some(actor) = cache.and_then(|cache| cache.token(&jti)) {
+        return Ok(actor);
+    }
+    let generation = cache.map(crate::cache::ReadCache::generation);
+    let actor = read_token_owner(services, &jti)?;
+    if let (Some(cache), Some(generation)) = (cache, generation) {
+        cache.keep_token(generation, &jti, actor.clone());
+    }
+    Ok(actor)
+}
+
+/// The actor a token's id stands for, as the database says now; notes the token's use.
+fn read_token_owner(services: &Services, jti: &str) -> Result<Actor, crate::ActionError> {
+    let Some((stored, user)) = services.store.read(|tx| tx.api_token_with_user(jti))? else {
         return Ok(Actor::Anonymous);
     };
     if !user.is_active() {

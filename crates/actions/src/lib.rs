@@ -10,6 +10,7 @@ mod activity_admin;
 mod activity_list;
 mod args;
 mod bulk;
+pub mod cache;
 mod collaborator;
 mod config_option;
 mod context;

@@ -638,21 +638,51 @@ pub(crate) fn package_show_text(ctx: &Context<'_>, params: &Params) -> ActionRes
 
 fn show_text(ctx: &Context<'_>, request: PackageShowRequest) -> ActionResult<String> {
     let id = shown_id(request.id, request.name_or_id)?;
-    ctx.store().read(|tx| {
-        let (access, rendered) = tx.package_access_and_rendered(&id)?.ok_or(ActionError::NotFound(None))?;
-        let public = access.state == PackageState::Active && !access.private;
-        if !public {
-            let who = memberships(tx, ctx)?;
-            if !authz::can_read_package(&who, &access) {
-                return Err(ActionError::denied(format!(
-                    "User {} not authorized to read package {}",
-                    ctx.actor.name(),
-                    access.id
-                )));
-            }
+    Ok(String::from(&*shown_package(ctx, &id)?))
+}
+
+/// The rendered dict of the dataset whose id or name is `id`, if the caller may read it: from
+/// the read cache when it holds it, else from the database (then kept in the cache).
+pub(crate) fn shown_package(ctx: &Context<'_>, id: &str) -> ActionResult<std::sync::Arc<str>> {
+    let cache = ctx.services.cache.as_deref();
+    if let Some(held) = cache.and_then(|cache| cache.package(id)) {
+        if !is_public(&held.access) {
+            ctx.store().read(|tx| may_read(tx, ctx, &held.access))?;
         }
-        Ok(rendered)
-    })
+        return Ok(std::sync::Arc::clone(&held.rendered));
+    }
+    let epoch = cache.map(crate::cache::ReadCache::epoch);
+    let (access, name, rendered) = ctx.store().read(|tx| {
+        let (access, name, rendered) =
+            tx.package_access_name_and_rendered(id)?.ok_or(ActionError::NotFound(None))?;
+        if !is_public(&access) {
+            may_read(tx, ctx, &access)?;
+        }
+        Ok::<_, ActionError>((access, name, rendered))
+    })?;
+    let rendered: std::sync::Arc<str> = rendered.into();
+    if let (Some(cache), Some(epoch)) = (cache, epoch) {
+        let entry = crate::cache::CachedPackage { access, name, rendered: std::sync::Arc::clone(&rendered) };
+        cache.keep(epoch, entry);
+    }
+    Ok(rendered)
+}
+
+fn is_public(access: &authz::PackageAccess) -> bool {
+    access.state == PackageState::Active && !access.private
+}
+
+/// Refuses a caller who may not read the dataset.
+fn may_read(tx: &mut Tx<'_>, ctx: &Context<'_>, access: &authz::PackageAccess) -> ActionResult<()> {
+    let who = memberships(tx, ctx)?;
+    if authz::can_read_package(&who, access) {
+        return Ok(());
+    }
+    Err(ActionError::denied(format!(
+        "User {} not authorized to read package {}",
+        ctx.actor.name(),
+        access.id
+    )))
 }
 
 pub const PACKAGE_CREATE: Action = Action {

@@ -245,6 +245,9 @@ impl Metrics {
         gauge(&mut out, "datahavn_db_pool_max_connections", "The most connections the pool opens.");
         let _ = writeln!(out, "datahavn_db_pool_max_connections {}", pool.max);
 
+        if let Some(cache) = &services.cache {
+            write_cache(&mut out, cache.stats());
+        }
         if database.is_ok() {
             self.write_jobs(&mut out, services);
         }
@@ -291,6 +294,33 @@ impl Metrics {
             let _ = writeln!(out, "datahavn_harvest_jobs{{state=\"running\"}} {running}");
         }
     }
+}
+
+/// The read cache's lookups, invalidations, evictions and size.
+fn write_cache(out: &mut String, stats: datahavn_actions::cache::CacheStats) {
+    help(out, "datahavn_cache_lookups_total", "counter", "Datasets looked up in the read cache, by result.");
+    let _ = writeln!(out, "datahavn_cache_lookups_total{{result=\"hit\"}} {}", stats.hits);
+    let _ = writeln!(out, "datahavn_cache_lookups_total{{result=\"miss\"}} {}", stats.misses);
+    help(
+        out,
+        "datahavn_cache_invalidations_total",
+        "counter",
+        "Cached datasets forgotten because they changed (here or in another process).",
+    );
+    let _ = writeln!(out, "datahavn_cache_invalidations_total {}", stats.invalidations);
+    help(
+        out,
+        "datahavn_cache_evictions_total",
+        "counter",
+        "Cached datasets forgotten to stay within the budget.",
+    );
+    let _ = writeln!(out, "datahavn_cache_evictions_total {}", stats.evictions);
+    gauge(out, "datahavn_cache_entries", "Datasets held in the read cache.");
+    let _ = writeln!(out, "datahavn_cache_entries {}", stats.entries);
+    gauge(out, "datahavn_cache_bytes", "Bytes held in the read cache.");
+    let _ = writeln!(out, "datahavn_cache_bytes {}", stats.bytes);
+    gauge(out, "datahavn_cache_budget_bytes", "The most bytes the read cache holds (--cache-mb).");
+    let _ = writeln!(out, "datahavn_cache_budget_bytes {}", stats.budget);
 }
 
 fn help(out: &mut String, name: &str, kind: &str, text: &str) {

@@ -14,13 +14,13 @@ mod disk;
 mod fields;
 mod query;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use datahavn_domain::query::Query as Ast;
-use datahavn_storage::{IndexedPackage, StorageError, Store};
+use datahavn_storage::{ChangeCursor, IndexedPackage, StorageError, Store};
 use serde_json::Value;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value as _};
@@ -153,22 +153,9 @@ pub struct SearchIndex {
 
 struct Writer {
     inner: IndexWriter,
-    /// The newest change applied.
-    position: i64,
-    /// Sequence numbers skipped so far, with when they were first seen missing: a concurrent
-    /// transaction may still commit them (PostgreSQL hands out sequence values before commit).
-    gaps: BTreeMap<i64, Instant>,
+    /// The changes applied.
+    cursor: ChangeCursor,
 }
-
-impl Writer {
-    /// The position a restart may resume from: before the oldest change that may still commit.
-    fn resumable(&self) -> i64 {
-        self.gaps.keys().next().map_or(self.position, |oldest| oldest - 1)
-    }
-}
-
-/// How long a skipped change-log number is watched for a late commit.
-const GAP_PATIENCE: Duration = Duration::from_secs(30);
 const BATCH: i64 = 500;
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
@@ -239,7 +226,7 @@ impl SearchIndex {
         Ok(Self {
             index,
             reader,
-            writer: Mutex::new(Writer { inner, position, gaps: BTreeMap::new() }),
+            writer: Mutex::new(Writer { inner, cursor: ChangeCursor::at(position) }),
             fields,
             disk,
             facets: collect::FacetCache::default(),
@@ -250,21 +237,15 @@ impl SearchIndex {
     /// meanwhile.
     fn fill(&self, store: &Store, progress: Progress<'_>) -> SearchResult<()> {
         let started = Instant::now();
-        let (position, total) =
-            store.read(|tx| Ok::<_, SearchError>((tx.last_change_seq()?, tx.package_total()?)))?;
+        // Numbers up to the head that have not committed yet (PostgreSQL hands them out before
+        // the commit) are watched like any gap the catch-up meets.
+        let (cursor, total) =
+            store.read(|tx| Ok::<_, SearchError>((ChangeCursor::at_head(tx)?, tx.package_total()?)))?;
         let total = u64::try_from(total).unwrap_or(0);
         let mut indexed = 0u64;
-        // Numbers up to `position` that have not committed yet (PostgreSQL hands them out before
-        // the commit) are watched like any gap the catch-up meets.
-        let window = (position - BATCH).max(0);
-        let committed: BTreeSet<i64> =
-            store.read(|tx| tx.changes_after(window, BATCH))?.into_iter().map(|(seq, _)| seq).collect();
         {
             let mut writer = self.lock();
-            writer.position = position;
-            for seq in (window + 1..=position).filter(|seq| !committed.contains(seq)) {
-                writer.gaps.insert(seq, Instant::now());
-            }
+            writer.cursor = cursor;
             let mut after = String::new();
             loop {
                 let ids = store.read(|tx| tx.package_ids_page(&after, BATCH))?;
@@ -294,7 +275,7 @@ impl SearchIndex {
 
     /// Commits what the writer holds, with the position a restart resumes from when on disk.
     fn commit(&self, writer: &mut Writer) -> SearchResult<()> {
-        let payload = self.disk.as_ref().map(|claim| claim.payload(writer.resumable()));
+        let payload = self.disk.as_ref().map(|claim| claim.payload(writer.cursor.resumable()));
         let mut prepared = writer.inner.prepare_commit()?;
         if let Some(payload) = payload {
             prepared.set_payload(&payload);
@@ -319,38 +300,14 @@ impl SearchIndex {
 
     /// The newest change-log number this index has applied.
     pub fn position(&self) -> i64 {
-        self.lock().position
+        self.lock().cursor.position()
     }
 
     /// Applies every change committed since the last call. Cheap when nothing changed: one
     /// indexed query.
     pub fn catch_up(&self, store: &Store) -> SearchResult<usize> {
         let mut writer = self.lock();
-        let mut changed: BTreeSet<String> = BTreeSet::new();
-        // Late commits of numbers seen missing.
-        writer.gaps.retain(|_, seen| seen.elapsed() < GAP_PATIENCE);
-        if !writer.gaps.is_empty() {
-            let wanted: Vec<i64> = writer.gaps.keys().copied().collect();
-            for (seq, id) in store.read(|tx| tx.changes_in(&wanted))? {
-                writer.gaps.remove(&seq);
-                changed.insert(id);
-            }
-        }
-        loop {
-            let position = writer.position;
-            let batch = store.read(|tx| tx.changes_after(position, BATCH))?;
-            let Some(&(last, _)) = batch.last() else { break };
-            let mut expected = position + 1;
-            for (seq, id) in batch {
-                while expected < seq {
-                    writer.gaps.insert(expected, Instant::now());
-                    expected += 1;
-                }
-                expected = seq + 1;
-                changed.insert(id);
-            }
-            writer.position = last;
-        }
+        let changed = writer.cursor.advance(store)?;
         if changed.is_empty() {
             return Ok(0);
         }

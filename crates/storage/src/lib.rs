@@ -23,8 +23,8 @@ pub use error::{StorageError, StorageResult};
 pub use files::{FileStore, ObjectWriter, StoredFile, WrittenObject};
 pub use migrate::SchemaStatus;
 pub use queries::{
-    ActivityFilter, ActivityStream, DashboardScope, GroupFilter, GroupPackages, GroupStream, IndexedPackage,
-    PackageCheck, TagSearch, UserFilter, UserOrder,
+    ActivityFilter, ActivityStream, ChangeCursor, DashboardScope, GroupFilter, GroupPackages, GroupStream,
+    IndexedPackage, PackageCheck, TagSearch, UserFilter, UserOrder,
 };
 pub use url::DatabaseUrl;
 
@@ -38,7 +38,13 @@ pub struct Store {
     /// SQLite has one writer at a time; taking this lock first keeps writers of this process
     /// from failing with `database is locked` on a lock upgrade.
     write_lock: Arc<Mutex<()>>,
+    /// Told of every committed write of this process ([`Store::on_commit`]).
+    listener: Arc<std::sync::OnceLock<CommitListener>>,
 }
+
+/// What [`Store::on_commit`] calls after each committed write transaction, with the ids of the
+/// datasets it changed (each change-log entry it wrote; none for writes to other tables).
+pub type CommitListener = Box<dyn Fn(&[String]) + Send + Sync>;
 
 /// The connection pool's size at one moment ([`Store::pool_state`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,11 +59,18 @@ pub struct Tx<'a> {
     conn: &'a mut AnyConnection,
     /// Inside a write transaction: rows read to be changed are locked (PostgreSQL).
     writing: bool,
+    /// The datasets this transaction changed (its change-log entries).
+    changed: Vec<String>,
 }
 
 impl Tx<'_> {
     fn conn(&mut self) -> &mut AnyConnection {
         self.conn
+    }
+
+    /// Whether this is a write transaction (reads see its own uncommitted changes).
+    pub fn is_writing(&self) -> bool {
+        self.writing
     }
 }
 
@@ -71,7 +84,13 @@ impl Store {
             DatabaseUrl::Postgres(_) => max_connections.max(1),
         };
         let pool = conn::build_pool(url, max)?;
-        Ok(Self { pool, url: url.clone(), write_lock: Arc::new(Mutex::new(())) })
+        Ok(Self { pool, url: url.clone(), write_lock: Arc::new(Mutex::new(())), listener: Arc::default() })
+    }
+
+    /// Calls `listener` after every write transaction this process commits (through this store
+    /// or a clone of it), before the write returns. Set once; later calls are ignored.
+    pub fn on_commit(&self, listener: CommitListener) {
+        let _ = self.listener.set(listener);
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -142,7 +161,7 @@ impl Store {
         E: From<StorageError>,
     {
         let mut conn = self.connection()?;
-        work(&mut Tx { conn: &mut conn, writing: false })
+        work(&mut Tx { conn: &mut conn, writing: false, changed: Vec::new() })
     }
 
     /// Runs work in one transaction: all of it is written, or none. The closure's error type
@@ -154,14 +173,23 @@ impl Store {
         let _guard = self.lock_writes();
         let mut conn = self.connection()?;
         let mut outcome: Option<Result<T, E>> = None;
+        let mut changed = Vec::new();
         let committed = conn.transaction::<(), diesel::result::Error, _>(|c| {
-            let result = work(&mut Tx { conn: c, writing: true });
+            let mut tx = Tx { conn: c, writing: true, changed: Vec::new() };
+            let result = work(&mut tx);
+            changed = tx.changed;
             let failed = result.is_err();
             outcome = Some(result);
             if failed { Err(diesel::result::Error::RollbackTransaction) } else { Ok(()) }
         });
         match (committed, outcome) {
-            (Ok(()), Some(result)) => result,
+            (Ok(()), Some(result)) => {
+                drop(conn);
+                if let Some(listener) = self.listener.get() {
+                    listener(&changed);
+                }
+                result
+            }
             (Err(diesel::result::Error::RollbackTransaction), Some(Err(e))) => Err(e),
             (Err(e), _) => Err(StorageError::from(e).into()),
             (Ok(()), None) => Err(StorageError::Internal("transaction produced no result".into()).into()),

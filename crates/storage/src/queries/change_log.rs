@@ -27,6 +27,7 @@ impl Tx<'_> {
                 change_log::changed_at.eq(Timestamp::now().naive()),
             ))
             .execute(self.conn())?;
+        self.changed.push(package_id.to_owned());
         Ok(())
     }
 
@@ -123,5 +124,80 @@ impl Tx<'_> {
             out.push(IndexedPackage { record, group_names, organization, vocabulary_tags });
         }
         Ok(out)
+    }
+}
+
+/// A reader's place in the change log: the newest change it has taken in, and the numbers
+/// below it that had not committed when it passed them (PostgreSQL hands out sequence values
+/// before the commit, so a change may appear below the position later). Such numbers are
+/// watched for a while, then given up.
+#[derive(Debug, Clone)]
+pub struct ChangeCursor {
+    position: i64,
+    gaps: std::collections::BTreeMap<i64, std::time::Instant>,
+}
+
+impl ChangeCursor {
+    /// How long a skipped number is watched for a late commit.
+    pub const GAP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+    /// How many changes one query reads.
+    const BATCH: i64 = 500;
+
+    /// A cursor after `position`, watching no gaps (a position recorded earlier).
+    pub fn at(position: i64) -> Self {
+        Self { position, gaps: std::collections::BTreeMap::new() }
+    }
+
+    /// A cursor at the newest change now, watching the numbers below it that have not
+    /// committed yet.
+    pub fn at_head(tx: &mut Tx<'_>) -> StorageResult<Self> {
+        let position = tx.last_change_seq()?;
+        let window = (position - Self::BATCH).max(0);
+        let committed: std::collections::BTreeSet<i64> =
+            tx.changes_after(window, Self::BATCH)?.into_iter().map(|(seq, _)| seq).collect();
+        let now = std::time::Instant::now();
+        let gaps =
+            (window + 1..=position).filter(|seq| !committed.contains(seq)).map(|seq| (seq, now)).collect();
+        Ok(Self { position, gaps })
+    }
+
+    /// The newest change taken in.
+    pub fn position(&self) -> i64 {
+        self.position
+    }
+
+    /// The position a restart may resume from: before the oldest change that may still commit.
+    pub fn resumable(&self) -> i64 {
+        self.gaps.keys().next().map_or(self.position, |oldest| oldest - 1)
+    }
+
+    /// The datasets changed by the changes committed since the last call (late commits of
+    /// watched numbers included). Cheap when nothing changed: one indexed query.
+    pub fn advance(&mut self, store: &crate::Store) -> StorageResult<std::collections::BTreeSet<String>> {
+        let mut changed = std::collections::BTreeSet::new();
+        self.gaps.retain(|_, seen| seen.elapsed() < Self::GAP_PATIENCE);
+        if !self.gaps.is_empty() {
+            let wanted: Vec<i64> = self.gaps.keys().copied().collect();
+            for (seq, id) in store.read(|tx| tx.changes_in(&wanted))? {
+                self.gaps.remove(&seq);
+                changed.insert(id);
+            }
+        }
+        loop {
+            let batch = store.read(|tx| tx.changes_after(self.position, Self::BATCH))?;
+            let Some(&(last, _)) = batch.last() else { break };
+            let mut expected = self.position + 1;
+            let now = std::time::Instant::now();
+            for (seq, id) in batch {
+                while expected < seq {
+                    self.gaps.insert(expected, now);
+                    expected += 1;
+                }
+                expected = seq + 1;
+                changed.insert(id);
+            }
+            self.position = last;
+        }
+        Ok(changed)
     }
 }

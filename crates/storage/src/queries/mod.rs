@@ -17,7 +17,7 @@ mod views;
 
 pub use activities::{ActivityFilter, GroupStream};
 pub use activity_streams::{ActivityStream, DashboardScope};
-pub use change_log::IndexedPackage;
+pub use change_log::{ChangeCursor, IndexedPackage};
 pub use check::PackageCheck;
 pub use groups::{GroupFilter, GroupPackages};
 pub use tags::TagSearch;

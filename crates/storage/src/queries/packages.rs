@@ -67,14 +67,15 @@ impl Tx<'_> {
         Ok(row)
     }
 
-    /// What `package_show` needs: who may read the dataset, and its rendered dict.
-    pub fn package_access_and_rendered(
+    /// What `package_show` needs: who may read the dataset, its name and its rendered dict.
+    pub fn package_access_name_and_rendered(
         &mut self,
         id_or_name: &str,
-    ) -> StorageResult<Option<(datahavn_domain::authz::PackageAccess, String)>> {
-        type Row = (String, String, bool, Option<String>, Option<String>, String);
+    ) -> StorageResult<Option<(datahavn_domain::authz::PackageAccess, String, String)>> {
+        type Row = (String, String, String, bool, Option<String>, Option<String>, String);
         let columns = (
             packages::id,
+            packages::name,
             packages::state,
             packages::private,
             packages::owner_org,
@@ -92,13 +93,14 @@ impl Tx<'_> {
             .select(columns)
             .first(self.conn())
             .optional()?;
-        let Some((id, state, private, owner_org, creator_user_id, rendered)) = row else {
+        let Some((id, name, state, private, owner_org, creator_user_id, rendered)) = row else {
             return Ok(None);
         };
         let state = datahavn_domain::package::PackageState::parse(&state)
             .ok_or_else(|| StorageError::Internal(format!("package {id}: bad state")))?;
         Ok(Some((
             datahavn_domain::authz::PackageAccess { id, state, private, owner_org, creator_user_id },
+            name,
             rendered,
         )))
     }

@@ -1,0 +1,390 @@
+//! The read cache: what the hottest reads would otherwise ask the database for, kept in memory.
+//!
+//! - **Datasets**: the rendered dict of `package_show` with the columns its permission check
+//!   reads (state, private, organization, creator), bounded in bytes. The check runs on every
+//!   hit, so a private dataset's bytes reach only those who may read them. An entry goes when
+//!   its dataset changes: at once for this process's writes (the store tells the cache after
+//!   each commit, before the write answers), and for other processes' writes (another node, a
+//!   `datahavn load`) when [`follow`] reads them from the change log, every `poll` interval.
+//! - **Memberships and tokens**: who a token stands for and what that user may do, for
+//!   [`SHORT_LIFE`]; any write this process commits makes them stale at once (a revoked token,
+//!   a removed member), other processes' writes within [`SHORT_LIFE`].
+//!
+//! A dataset read from the database is kept only if nothing was invalidated while it was
+//! read, so a write that commits during a read never leaves the old bytes behind.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use datahavn_domain::authz::{Memberships, PackageAccess};
+use datahavn_domain::user::Actor;
+use datahavn_storage::{ChangeCursor, Store};
+
+/// How long memberships and token owners are trusted without asking the database.
+pub const SHORT_LIFE: Duration = Duration::from_millis(500);
+
+/// A dataset as `package_show` serves it.
+#[derive(Debug)]
+pub struct CachedPackage {
+    pub access: PackageAccess,
+    pub name: String,
+    pub rendered: Arc<str>,
+}
+
+impl CachedPackage {
+    fn weight(&self) -> usize {
+        // The text, the keys of both maps, and the entry's own bookkeeping.
+        self.rendered.len() + 2 * (self.access.id.len() + self.name.len()) + 160
+    }
+}
+
+/// What the cache has done since the process started (for `/metrics`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub invalidations: u64,
+    pub evictions: u64,
+    pub entries: u64,
+    pub bytes: u64,
+    pub budget: u64,
+}
+
+#[derive(Default)]
+struct Packages {
+    by_id: HashMap<String, Arc<CachedPackage>>,
+    /// Name → id of the entries above.
+    by_name: HashMap<String, String>,
+    bytes: usize,
+}
+
+impl Packages {
+    fn remove(&mut self, id: &str) -> bool {
+        // A key that is a name is forgotten too: an id is looked up before a name.
+        if self.by_name.get(id).is_some_and(|owner| owner != id) {
+            self.by_name.remove(id);
+        }
+        let Some(entry) = self.by_id.remove(id) else { return false };
+        if self.by_name.get(&entry.name).is_some_and(|owner| owner == id) {
+            self.by_name.remove(&entry.name);
+        }
+        self.bytes -= entry.weight();
+        true
+    }
+}
+
+/// A value read from the database, with when and at which write generation.
+struct Held<T> {
+    value: T,
+    generation: u64,
+    at: Instant,
+}
+
+/// The process's read cache. Shared by every worker thread.
+pub struct ReadCache {
+    budget: usize,
+    packages: Mutex<Packages>,
+    /// Bumped by every invalidation of datasets, under the lock of `packages`.
+    epoch: AtomicU64,
+    /// Bumped after every write transaction this process commits.
+    generation: AtomicU64,
+    memberships: Mutex<HashMap<String, Held<Arc<Memberships>>>>,
+    tokens: Mutex<HashMap<String, Held<Actor>>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    invalidations: AtomicU64,
+    evictions: AtomicU64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl std::fmt::Debug for ReadCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadCache").field("stats", &self.stats()).finish_non_exhaustive()
+    }
+}
+
+impl ReadCache {
+    /// A cache holding up to `budget` bytes of datasets.
+    pub fn new(budget: usize) -> Self {
+        Self {
+            budget,
+            packages: Mutex::default(),
+            epoch: AtomicU64::new(0),
+            generation: AtomicU64::new(0),
+            memberships: Mutex::default(),
+            tokens: Mutex::default(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            invalidations: AtomicU64::new(0),
+            evictions: AtomicU64::new(0),
+        }
+    }
+
+    /// A cache that `store`'s committed writes keep current (see [`follow`] for other
+    /// processes' writes).
+    pub fn attached(budget: usize, store: &Store) -> Arc<Self> {
+        let cache = Arc::new(Self::new(budget));
+        let listener = Arc::downgrade(&cache);
+        store.on_commit(Box::new(move |changed| {
+            if let Some(cache) = listener.upgrade() {
+                cache.committed(changed);
+            }
+        }));
+        cache
+    }
+
+    /// This process committed a write that changed these datasets.
+    pub fn committed(&self, changed: &[String]) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.invalidate(changed);
+    }
+
+    /// Forgets these datasets.
+    pub fn invalidate<S: AsRef<str>>(&self, ids: &[S]) {
+        if ids.is_empty() {
+            return;
+        }
+        let mut packages = lock(&self.packages);
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        for id in ids {
+            if packages.remove(id.as_ref()) {
+                self.invalidations.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The dataset whose id (else name) is `key`, if held.
+    pub fn package(&self, key: &str) -> Option<Arc<CachedPackage>> {
+        let found = {
+            let packages = lock(&self.packages);
+            packages.by_id.get(key).cloned().or_else(|| {
+                let id = packages.by_name.get(key)?;
+                packages.by_id.get(id).filter(|entry| entry.name == key).cloned()
+            })
+        };
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Where invalidation stands: take it before reading a dataset from the database, and give
+    /// it to [`Self::keep`].
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Keeps a dataset read from the database, unless something was invalidated since `epoch`
+    /// (the read may predate a write).
+    pub fn keep(&self, epoch: u64, entry: CachedPackage) {
+        let weight = entry.weight();
+        if weight > self.budget / 8 {
+            return;
+        }
+        let mut packages = lock(&self.packages);
+        if self.epoch.load(Ordering::SeqCst) != epoch {
+            return;
+        }
+        let id = entry.access.id.clone();
+        packages.remove(&id);
+        // Deleted datasets may share a name with a live one, which a name finds first.
+        if entry.access.state != datahavn_domain::package::PackageState::Deleted {
+            packages.by_name.insert(entry.name.clone(), id.clone());
+        }
+        packages.by_id.insert(id, Arc::new(entry));
+        packages.bytes += weight;
+        if packages.bytes > self.budget {
+            // Make room for a while: down to seven eighths of the budget, oldest buckets first.
+            let target = self.budget / 8 * 7;
+            let victims: Vec<String> = packages
+                .by_id
+                .iter()
+                .scan(packages.bytes, |bytes, (id, entry)| {
+                    (*bytes > target).then(|| {
+                        *bytes -= entry.weight();
+                        id.clone()
+                    })
+                })
+                .collect();
+            for victim in &victims {
+                packages.remove(victim);
+            }
+            self.evictions.fetch_add(victims.len() as u64, Ordering::Relaxed);
+        }
+    }
+
+    fn fresh<T: Clone>(&self, held: Option<&Held<T>>) -> Option<T> {
+        let held = held?;
+        (held.generation == self.generation.load(Ordering::SeqCst) && held.at.elapsed() < SHORT_LIFE)
+            .then(|| held.value.clone())
+    }
+
+    /// A user's memberships read less than [`SHORT_LIFE`] ago, and before no write of this
+    /// process.
+    pub fn memberships(&self, user_id: &str) -> Option<Arc<Memberships>> {
+        self.fresh(lock(&self.memberships).get(user_id))
+    }
+
+    /// Keeps a user's memberships, read at `generation` ([`Self::generation`]).
+    pub fn keep_memberships(&self, generation: u64, user_id: &str, value: Arc<Memberships>) {
+        let mut held = lock(&self.memberships);
+        if held.len() > 100_000 {
+            held.clear();
+        }
+        held.insert(user_id.to_owned(), Held { value, generation, at: Instant::now() });
+    }
+
+    /// Who a token (by its id) stands for, read less than [`SHORT_LIFE`] ago and before no
+    /// write of this process.
+    pub fn token(&self, jti: &str) -> Option<Actor> {
+        self.fresh(lock(&self.tokens).get(jti))
+    }
+
+    /// Keeps who a token stands for, read at `generation`.
+    pub fn keep_token(&self, generation: u64, jti: &str, actor: Actor) {
+        let mut held = lock(&self.tokens);
+        if held.len() > 100_000 {
+            held.clear();
+        }
+        held.insert(jti.to_owned(), Held { value: actor, generation, at: Instant::now() });
+    }
+
+    /// The write generation: take it before reading memberships or a token.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        let (entries, bytes) = {
+            let packages = lock(&self.packages);
+            (packages.by_id.len() as u64, packages.bytes as u64)
+        };
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            invalidations: self.invalidations.load(Ordering::Relaxed),
+            evictions: self.evictions.load(Ordering::Relaxed),
+            entries,
+            bytes,
+            budget: self.budget as u64,
+        }
+    }
+}
+
+/// Reads the change log every `poll` and forgets the datasets other processes changed, on a
+/// thread of its own, for as long as the cache is in use.
+pub fn follow(cache: Arc<ReadCache>, store: Store, poll: Duration) -> std::io::Result<()> {
+    let cache = Arc::downgrade(&cache);
+    let mut cursor = loop {
+        match store.read(ChangeCursor::at_head) {
+            Ok(cursor) => break cursor,
+            Err(error) => {
+                log::warn!("read cache: reading the change log: {error}");
+                std::thread::sleep(poll.max(Duration::from_secs(1)));
+            }
+        }
+    };
+    std::thread::Builder::new().name("cache-follow".into()).spawn(move || {
+        let mut failing = false;
+        loop {
+            std::thread::sleep(poll);
+            let Some(cache) = cache.upgrade() else { return };
+            match cursor.advance(&store) {
+                Ok(changed) => {
+                    failing = false;
+                    let changed: Vec<String> = changed.into_iter().collect();
+                    cache.invalidate(&changed);
+                }
+                Err(error) => {
+                    if !failing {
+                        log::warn!("read cache: following the change log: {error}");
+                    }
+                    failing = true;
+                }
+            }
+        }
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datahavn_domain::package::PackageState;
+
+    fn entry(id: &str, name: &str, text: &str) -> CachedPackage {
+        CachedPackage {
+            access: PackageAccess {
+                id: id.into(),
+                state: PackageState::Active,
+                private: false,
+                owner_org: None,
+                creator_user_id: None,
+            },
+            name: name.into(),
+            rendered: Arc::from(text),
+        }
+    }
+
+    #[test]
+    fn found_by_id_or_current_name_and_gone_when_invalidated() {
+        let cache = ReadCache::new(1 << 20);
+        cache.keep(cache.epoch(), entry("id-1", "first", "{}"));
+        assert!(cache.package("id-1").is_some());
+        assert!(cache.package("first").is_some());
+        cache.invalidate(&["id-1"]);
+        assert!(cache.package("id-1").is_none());
+        assert!(cache.package("first").is_none());
+        // Renamed: the old name finds nothing.
+        cache.keep(cache.epoch(), entry("id-1", "first", "{}"));
+        cache.invalidate(&["id-1"]);
+        cache.keep(cache.epoch(), entry("id-1", "second", "{}"));
+        assert!(cache.package("first").is_none());
+        assert_eq!(cache.package("second").map(|e| e.name.clone()).as_deref(), Some("second"));
+    }
+
+    #[test]
+    fn a_read_overtaken_by_an_invalidation_is_not_kept() {
+        let cache = ReadCache::new(1 << 20);
+        let before = cache.epoch();
+        cache.invalidate(&["other"]);
+        cache.keep(before, entry("id-1", "first", "{}"));
+        assert!(cache.package("id-1").is_none());
+    }
+
+    #[test]
+    fn stays_within_its_budget() {
+        let cache = ReadCache::new(64 * 1024);
+        let text = "x".repeat(1000);
+        for i in 0..500 {
+            cache.keep(cache.epoch(), entry(&format!("id-{i}"), &format!("name-{i}"), &text));
+        }
+        let stats = cache.stats();
+        assert!(stats.bytes <= 64 * 1024, "{stats:?}");
+        assert!(stats.entries > 40, "{stats:?}");
+        assert!(stats.evictions > 0);
+        // Every entry left is found under its name too (none is deleted).
+        let held = lock(&cache.packages);
+        assert_eq!(held.by_name.len(), held.by_id.len());
+    }
+
+    #[test]
+    fn memberships_and_tokens_go_stale_at_a_write_or_with_age() {
+        let cache = ReadCache::new(1 << 20);
+        let generation = cache.generation();
+        cache.keep_token(generation, "jti", Actor::Anonymous);
+        cache.keep_memberships(generation, "user", Arc::new(Memberships::default()));
+        assert!(cache.token("jti").is_some());
+        assert!(cache.memberships("user").is_some());
+        cache.committed(&[]);
+        assert!(cache.token("jti").is_none());
+        assert!(cache.memberships("user").is_none());
+        cache.keep_token(cache.generation(), "jti", Actor::Anonymous);
+        std::thread::sleep(SHORT_LIFE + Duration::from_millis(50));
+        assert!(cache.token("jti").is_none());
+    }
+}
