@@ -60,6 +60,10 @@ enum Command {
         /// Base URL of the site, used in the dataset dicts rendered while loading.
         #[arg(long, env = "DATAHAVN_SITE_URL")]
         site_url: Option<String>,
+        /// Lines written per transaction (each line's writes commit with its batch; a line
+        /// that fails is undone alone).
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(1..))]
+        batch: u16,
     },
     /// The DataStore.
     #[command(subcommand)]
@@ -254,14 +258,14 @@ pub fn run() -> Result<(), String> {
             println!("{text}");
             Ok(())
         }
-        Command::Load { file, create_orgs, site_url } => {
+        Command::Load { file, create_orgs, site_url, batch } => {
             let mut site = SiteConfig::default();
             if let Some(url) = site_url {
                 site.site_url = url.trim_end_matches('/').to_owned();
             }
             let services = services(&cli.store, site, false)?;
             quiet_actions();
-            let summary = crate::transfer::load(&services, &Actor::Site, &file, create_orgs)?;
+            let summary = crate::transfer::load(&services, &Actor::Site, &file, create_orgs, batch.into())?;
             print!("{}", summary.report());
             match summary.failed() {
                 0 => Ok(()),

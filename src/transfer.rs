@@ -304,14 +304,28 @@ fn count_lines(path: &Path) -> io::Result<u64> {
     }
 }
 
+/// Why [`load`] stops: the input cannot be read, or a batch cannot be committed.
+enum Abort {
+    Read(String),
+    Write(datahavn_storage::StorageError),
+}
+
+impl From<datahavn_storage::StorageError> for Abort {
+    fn from(error: datahavn_storage::StorageError) -> Self {
+        Self::Write(error)
+    }
+}
+
 /// Loads a JSON-lines file (`-`: stdin): each line's dataset is looked up by `id`, then by
 /// `name`; found ones are updated (`package_update`), others created (`package_create`).
-/// A line that fails is counted and reported, never fatal.
+/// A line that fails is counted and reported, never fatal. `batch` lines are written per
+/// transaction.
 pub fn load(
     services: &Services,
     actor: &Actor,
     path: &Path,
     create_orgs: bool,
+    batch: usize,
 ) -> Result<LoadSummary, String> {
     let stdin = path.as_os_str() == "-";
     let (reader, length): (Box<dyn BufRead>, Option<u64>) = if stdin {
@@ -324,26 +338,47 @@ pub fn load(
     let bar = progress(length, "datasets");
     let mut organizations = create_orgs.then(Organizations::default);
     let mut summary = LoadSummary::default();
-    for (index, line) in reader.lines().enumerate() {
-        let number = index + 1;
-        let line = match line {
-            Ok(line) => line,
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                summary.fail("not UTF-8 text".into(), number);
-                bar.inc(1);
-                continue;
+    let mut lines = reader.lines().enumerate().peekable();
+    while lines.peek().is_some() {
+        // A batch of lines is written in one transaction: each line's writes commit with it
+        // (a line that fails is undone alone), so nothing of a line is ever half-written.
+        let first = lines.peek().map_or(0, |(index, _)| index + 1);
+        let mut last = first;
+        let written = services.store.batch(|| {
+            let mut outcomes = Vec::new();
+            for (index, line) in lines.by_ref().take(batch.max(1)) {
+                let number = index + 1;
+                last = number;
+                let line = match line {
+                    Ok(line) => line,
+                    Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                        outcomes.push((number, Err("not UTF-8 text".to_owned())));
+                        continue;
+                    }
+                    Err(e) => return Err(Abort::Read(format!("{}: line {number}: {e}", path.display()))),
+                };
+                if !line.trim().is_empty() {
+                    outcomes.push((number, load_one(services, actor, organizations.as_mut(), &line)));
+                }
             }
-            Err(e) => return Err(format!("{}: line {number}: {e}", path.display())),
+            Ok(outcomes)
+        });
+        let outcomes = match written {
+            Ok(outcomes) => outcomes,
+            Err(Abort::Read(message)) => return Err(message),
+            Err(Abort::Write(e)) => {
+                return Err(format!("writing lines {first}-{last}: {e}; none of them was written"));
+            }
         };
-        if !line.trim().is_empty() {
-            match load_one(services, actor, organizations.as_mut(), &line) {
+        for (number, outcome) in outcomes {
+            match outcome {
                 Ok(Outcome::Created) => summary.created += 1,
                 Ok(Outcome::Updated) => summary.updated += 1,
                 Ok(Outcome::Unchanged) => summary.unchanged += 1,
                 Err(reason) => summary.fail(reason, number),
             }
         }
-        bar.inc(1);
+        bar.set_position(u64::try_from(last).unwrap_or(u64::MAX));
     }
     bar.finish_and_clear();
     Ok(summary)

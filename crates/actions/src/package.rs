@@ -371,7 +371,11 @@ pub(crate) fn write_package(
         tx.update_package(&record)?;
     }
     let resources = record.document.get("resources").and_then(Value::as_array).cloned().unwrap_or_default();
-    tx.replace_resources(&id, &resource_index(&id, &resources))?;
+    if creating {
+        tx.insert_resources(&resource_index(&id, &resources))?;
+    } else {
+        tx.replace_resources(&id, &resource_index(&id, &resources))?;
+    }
     crate::upload::release_unreferenced(ctx, tx, &id, &resources)?;
     if let Some(resource_id) = &upload_target {
         crate::upload::store_upload(ctx, tx, resource_id, &id)?;
@@ -395,7 +399,7 @@ pub(crate) fn write_package(
     }
     let rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?);
     record.rendered = rendered.to_string();
-    tx.set_package_rendered(&id, &record.rendered)?;
+    tx.store_rendered(&id, &record.rendered)?;
     match mode {
         Write::Create => activity::record_package(ctx, tx, "new package", &record, &rendered)?,
         Write::Update => activity::record_package_change(ctx, tx, &record, &rendered)?,

@@ -160,8 +160,73 @@ impl Store {
     where
         E: From<StorageError>,
     {
+        // Inside a batch, on its connection: reads see what the batch wrote so far.
+        if let Some(mut batch) = Batch::take(self) {
+            let result = work(&mut Tx { conn: &mut batch.conn, writing: false, changed: Vec::new() });
+            batch.give_back();
+            return result;
+        }
         let mut conn = self.connection()?;
         work(&mut Tx { conn: &mut conn, writing: false, changed: Vec::new() })
+    }
+
+    /// This store among others (the address of its write lock).
+    fn identity(&self) -> usize {
+        Arc::as_ptr(&self.write_lock) as usize
+    }
+
+    /// Runs `work` in one transaction that every [`Store::write`] and [`Store::read`] of this
+    /// thread joins: each write becomes a savepoint (a failing one is undone alone, the others
+    /// stay), and all of them commit together when `work` returns `Ok` — or none, if it
+    /// returns an error or the commit fails. The commit listener hears of them after the
+    /// commit. For bulk loads: one commit for many datasets instead of one each.
+    pub fn batch<T, E>(&self, work: impl FnOnce() -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StorageError>,
+    {
+        type Manager = <AnyConnection as Connection>::TransactionManager;
+        let _guard = self.lock_writes();
+        let mut conn = self.connection()?;
+        <Manager as diesel::connection::TransactionManager<AnyConnection>>::begin_transaction(&mut *conn)
+            .map_err(StorageError::from)?;
+        BATCH.with(|slot| {
+            *slot.borrow_mut() =
+                Some(OpenBatch { store: self.identity(), conn: Some(conn), changed: Vec::new() });
+        });
+        // Whatever happens in `work`, the thread leaves the batch.
+        struct Leave;
+        impl Drop for Leave {
+            fn drop(&mut self) {
+                BATCH.with(|slot| slot.borrow_mut().take());
+            }
+        }
+        let leave = Leave;
+        let result = work();
+        let open = BATCH.with(|slot| slot.borrow_mut().take());
+        drop(leave);
+        let Some(OpenBatch { conn: Some(mut conn), changed, .. }) = open else {
+            return Err(StorageError::Internal("the batch's connection was not given back".into()).into());
+        };
+        match result {
+            Ok(value) => {
+                <Manager as diesel::connection::TransactionManager<AnyConnection>>::commit_transaction(
+                    &mut *conn,
+                )
+                .map_err(StorageError::from)?;
+                drop(conn);
+                if let Some(listener) = self.listener.get() {
+                    listener(&changed);
+                }
+                Ok(value)
+            }
+            Err(error) => {
+                let _ =
+                    <Manager as diesel::connection::TransactionManager<AnyConnection>>::rollback_transaction(
+                        &mut *conn,
+                    );
+                Err(error)
+            }
+        }
     }
 
     /// Runs work in one transaction: all of it is written, or none. The closure's error type
@@ -170,29 +235,92 @@ impl Store {
     where
         E: From<StorageError>,
     {
+        // Inside a batch: a savepoint of its transaction, committed with it.
+        if let Some(mut batch) = Batch::take(self) {
+            let (result, changed) = transact(&mut batch.conn, work);
+            if result.is_ok() {
+                batch.changed.extend(changed);
+            }
+            batch.give_back();
+            return result;
+        }
         let _guard = self.lock_writes();
         let mut conn = self.connection()?;
-        let mut outcome: Option<Result<T, E>> = None;
-        let mut changed = Vec::new();
-        let committed = conn.transaction::<(), diesel::result::Error, _>(|c| {
-            let mut tx = Tx { conn: c, writing: true, changed: Vec::new() };
-            let result = work(&mut tx);
-            changed = tx.changed;
-            let failed = result.is_err();
-            outcome = Some(result);
-            if failed { Err(diesel::result::Error::RollbackTransaction) } else { Ok(()) }
-        });
-        match (committed, outcome) {
-            (Ok(()), Some(result)) => {
-                drop(conn);
-                if let Some(listener) = self.listener.get() {
-                    listener(&changed);
-                }
-                result
+        let (result, changed) = transact(&mut conn, work);
+        if result.is_ok() {
+            drop(conn);
+            if let Some(listener) = self.listener.get() {
+                listener(&changed);
             }
-            (Err(diesel::result::Error::RollbackTransaction), Some(Err(e))) => Err(e),
-            (Err(e), _) => Err(StorageError::from(e).into()),
-            (Ok(()), None) => Err(StorageError::Internal("transaction produced no result".into()).into()),
         }
+        result
+    }
+}
+
+/// Runs `work` in a transaction of `conn` (a savepoint when one is open): the result, and the
+/// datasets it changed.
+fn transact<T, E>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+) -> (Result<T, E>, Vec<String>)
+where
+    E: From<StorageError>,
+{
+    let mut outcome: Option<Result<T, E>> = None;
+    let mut changed = Vec::new();
+    let committed = conn.transaction::<(), diesel::result::Error, _>(|c| {
+        let mut tx = Tx { conn: c, writing: true, changed: Vec::new() };
+        let result = work(&mut tx);
+        changed = tx.changed;
+        let failed = result.is_err();
+        outcome = Some(result);
+        if failed { Err(diesel::result::Error::RollbackTransaction) } else { Ok(()) }
+    });
+    let result = match (committed, outcome) {
+        (Ok(()), Some(result)) => result,
+        (Err(diesel::result::Error::RollbackTransaction), Some(Err(e))) => Err(e),
+        (Err(e), _) => Err(StorageError::from(e).into()),
+        (Ok(()), None) => Err(StorageError::Internal("transaction produced no result".into()).into()),
+    };
+    (result, changed)
+}
+
+/// The transaction [`Store::batch`] keeps open on this thread.
+struct OpenBatch {
+    store: usize,
+    /// Lent out while a read or write of the batch runs.
+    conn: Option<r2d2::PooledConnection<conn::Manager>>,
+    changed: Vec<String>,
+}
+
+thread_local! {
+    static BATCH: std::cell::RefCell<Option<OpenBatch>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The batch's connection, lent to one read or write of it.
+struct Batch {
+    conn: r2d2::PooledConnection<conn::Manager>,
+    changed: Vec<String>,
+}
+
+impl Batch {
+    /// The connection of this thread's batch on `store`, if there is one and it is not lent
+    /// out already (a read inside one of the batch's writes takes a connection of its own).
+    fn take(store: &Store) -> Option<Self> {
+        BATCH.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            let open = slot.as_mut().filter(|open| open.store == store.identity())?;
+            let conn = open.conn.take()?;
+            Some(Self { conn, changed: Vec::new() })
+        })
+    }
+
+    fn give_back(self) {
+        BATCH.with(|slot| {
+            if let Some(open) = slot.borrow_mut().as_mut() {
+                open.conn = Some(self.conn);
+                open.changed.extend(self.changed);
+            }
+        });
     }
 }

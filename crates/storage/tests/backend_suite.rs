@@ -783,3 +783,48 @@ fn opening_a_fresh_database_is_reliable() {
         insert(&store, &[&user("alice", "alice@example.org")]);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Batches
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_batch_commits_its_writes_together_and_a_failing_write_alone_is_undone() {
+    let f = migrated();
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<usize>::new()));
+    let ear = heard.clone();
+    f.store.on_commit(Box::new(move |changed| ear.lock().expect("lock").push(changed.len())));
+    let (ann, bob) = (user("ann", "ann@example.org"), user("bob", "bob@example.org"));
+    let outcomes = f
+        .store
+        .batch(|| -> StorageResult<Vec<bool>> {
+            let first = f.store.write(|tx| tx.insert_user(&ann)).is_ok();
+            // The batch's own reads see its writes before the commit.
+            assert!(find(&f.store, "ann").is_some());
+            // A write that fails (a duplicate id) is undone alone...
+            let again = f.store.write(|tx| -> StorageResult<()> {
+                tx.insert_user(&bob)?;
+                tx.insert_user(&ann)
+            });
+            // ... and the batch goes on.
+            let third = f.store.write(|tx| tx.insert_user(&user("cid", "cid@example.org"))).is_ok();
+            Ok(vec![first, again.is_ok(), third])
+        })
+        .expect("batch");
+    assert_eq!(outcomes, [true, false, true]);
+    assert!(find(&f.store, "ann").is_some() && find(&f.store, "cid").is_some());
+    assert!(find(&f.store, "bob").is_none(), "the failed write left nothing");
+    assert_eq!(*heard.lock().expect("lock"), [0], "one commit, heard once");
+
+    // A batch whose work fails writes nothing.
+    let failed = f.store.batch(|| -> StorageResult<()> {
+        f.store.write(|tx| tx.insert_user(&user("dee", "dee@example.org")))?;
+        Err(StorageError::NotFound)
+    });
+    assert!(failed.is_err());
+    assert!(find(&f.store, "dee").is_none());
+    // Outside a batch, writes commit one by one again.
+    insert(&f.store, &[&user("eve", "eve@example.org")]);
+    assert!(find(&f.store, "eve").is_some());
+    assert_eq!(heard.lock().expect("lock").len(), 2);
+}

@@ -30,8 +30,15 @@ impl Tx<'_> {
 
     /// Stores a new rendering of a dataset.
     pub fn set_package_rendered(&mut self, id: &str, rendered: &str) -> StorageResult<()> {
-        diesel::update(packages::table.find(id)).set(packages::rendered.eq(rendered)).execute(self.conn())?;
+        self.store_rendered(id, rendered)?;
         self.append_change(id)
+    }
+
+    /// Stores the rendering of a dataset this transaction inserted or updated (whose change is
+    /// in the change log already).
+    pub fn store_rendered(&mut self, id: &str, rendered: &str) -> StorageResult<()> {
+        diesel::update(packages::table.find(id)).set(packages::rendered.eq(rendered)).execute(self.conn())?;
+        Ok(())
     }
 
     /// A dataset by id, else by name (a live dataset before a deleted one of that name).
@@ -207,6 +214,20 @@ impl Tx<'_> {
     }
 
     /// Replaces a dataset's resource index rows.
+    /// The resources of a dataset this transaction inserted: one statement for all.
+    pub fn insert_resources(&mut self, rows: &[ResourceRecord]) -> StorageResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<ResourceRow> = rows.iter().map(ResourceRow::from).collect();
+        let insert = diesel::insert_into(resources::table).values(&rows);
+        match self.conn() {
+            crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
+            crate::conn::AnyConnection::Sqlite(conn) => insert.execute(conn)?,
+        };
+        Ok(())
+    }
+
     pub fn replace_resources(&mut self, package_id: &str, rows: &[ResourceRecord]) -> StorageResult<()> {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         diesel::delete(
@@ -320,11 +341,18 @@ impl Tx<'_> {
     pub fn set_package_tags(&mut self, package_id: &str, tag_ids: &[String]) -> StorageResult<()> {
         diesel::delete(package_tags::table.filter(package_tags::package_id.eq(package_id)))
             .execute(self.conn())?;
-        for tag_id in tag_ids {
-            diesel::insert_into(package_tags::table)
-                .values((package_tags::package_id.eq(package_id), package_tags::tag_id.eq(tag_id)))
-                .execute(self.conn())?;
+        if tag_ids.is_empty() {
+            return Ok(());
         }
+        let rows: Vec<_> = tag_ids
+            .iter()
+            .map(|tag_id| (package_tags::package_id.eq(package_id), package_tags::tag_id.eq(tag_id)))
+            .collect();
+        let insert = diesel::insert_into(package_tags::table).values(&rows);
+        match self.conn() {
+            crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
+            crate::conn::AnyConnection::Sqlite(conn) => insert.execute(conn)?,
+        };
         Ok(())
     }
 
