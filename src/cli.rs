@@ -370,8 +370,8 @@ impl SearchPoller {
         let thread = std::thread::spawn(move || {
             let mut failing = false;
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(SEARCH_POLL) {
-                match services.search.get(&services.store) {
-                    Ok(_) => failing = false,
+                match services.search.catch_up(&services.store) {
+                    Ok(()) => failing = false,
                     // Said once per outage, not twice a second.
                     Err(e) if !failing => {
                         log::warn!("search index: cannot follow the change log: {e}");
@@ -564,12 +564,12 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let mut services = services(store_args, args.site(&bound), args.migrate)?;
     if args.cache_mb > 0 {
-        let cache = datahavn_actions::cache::ReadCache::attached(args.cache_mb << 20, &services.store);
-        let poll = std::time::Duration::from_millis(args.cache_poll_ms);
-        datahavn_actions::cache::follow(cache.clone(), services.store.clone(), poll)
-            .map_err(|e| format!("cannot start the read cache: {e}"))?;
-        services.cache = Some(cache);
+        services.cache =
+            Some(std::sync::Arc::new(datahavn_actions::cache::ReadCache::new(args.cache_mb << 20)));
     }
+    let poll = std::time::Duration::from_millis(args.cache_poll_ms);
+    datahavn_actions::cache::follow_changes(&services.store, services.cache.as_ref(), &services.search, poll)
+        .map_err(|e| format!("cannot follow the change log: {e}"))?;
     // Jobs left running by a process that stopped are failed; the scheduler keeps doing so.
     let harvest_settings = args.harvest.settings();
     match datahavn_harvest::fail_dead_jobs(&services, harvest_settings.stale_after) {

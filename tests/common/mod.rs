@@ -197,11 +197,16 @@ impl TestServer {
             cache: None,
         };
         if options.cache_mb > 0 {
-            let cache = datahavn_actions::cache::ReadCache::attached(options.cache_mb << 20, &services.store);
-            datahavn_actions::cache::follow(cache.clone(), services.store.clone(), CACHE_POLL)
-                .expect("read cache follows the change log");
-            services.cache = Some(cache);
+            services.cache =
+                Some(std::sync::Arc::new(datahavn_actions::cache::ReadCache::new(options.cache_mb << 20)));
         }
+        datahavn_actions::cache::follow_changes(
+            &services.store,
+            services.cache.as_ref(),
+            &services.search,
+            CACHE_POLL,
+        )
+        .expect("the server follows the change log");
         services.load_runtime_options().expect("site options read");
         if let Some(settings) = options.harvest {
             let runner = datahavn_harvest::HarvestService::start(services.clone(), settings, false)

@@ -5,21 +5,23 @@
 //!   hit, so a private dataset's bytes reach only those who may read them. An entry goes when
 //!   its dataset changes: at once for this process's writes (the store tells the cache after
 //!   each commit, before the write answers), and for other processes' writes (another node, a
-//!   `datahavn load`) when [`follow`] reads them from the change log, every `poll` interval.
-//! - **Memberships and tokens**: who a token stands for and what that user may do, for
-//!   [`SHORT_LIFE`]; any write this process commits makes them stale at once (a revoked token,
-//!   a removed member), other processes' writes within [`SHORT_LIFE`].
+//!   `datahavn load`) when [`follow_changes`] reads them from the change log, every `poll`.
+//! - **Memberships, tokens and group titles**: who a token stands for, what that user may do,
+//!   and the display names facets show, for [`SHORT_LIFE`]; any write this process commits
+//!   makes them stale at once (a revoked token, a removed member), other processes' writes
+//!   within [`SHORT_LIFE`].
 //!
 //! A dataset read from the database is kept only if nothing was invalidated while it was
 //! read, so a write that commits during a read never leaves the old bytes behind.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use datahavn_domain::authz::{Memberships, PackageAccess};
 use datahavn_domain::user::Actor;
+use datahavn_search::SearchHandle;
 use datahavn_storage::{ChangeCursor, Store};
 
 /// How long memberships and token owners are trusted without asking the database.
@@ -92,6 +94,8 @@ pub struct ReadCache {
     generation: AtomicU64,
     memberships: Mutex<HashMap<String, Held<Arc<Memberships>>>>,
     tokens: Mutex<HashMap<String, Held<Actor>>>,
+    /// Organization and group names → their display names (none: no such group).
+    titles: Mutex<HashMap<String, Held<Option<String>>>>,
     hits: AtomicU64,
     misses: AtomicU64,
     invalidations: AtomicU64,
@@ -118,24 +122,12 @@ impl ReadCache {
             generation: AtomicU64::new(0),
             memberships: Mutex::default(),
             tokens: Mutex::default(),
+            titles: Mutex::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             invalidations: AtomicU64::new(0),
             evictions: AtomicU64::new(0),
         }
-    }
-
-    /// A cache that `store`'s committed writes keep current (see [`follow`] for other
-    /// processes' writes).
-    pub fn attached(budget: usize, store: &Store) -> Arc<Self> {
-        let cache = Arc::new(Self::new(budget));
-        let listener = Arc::downgrade(&cache);
-        store.on_commit(Box::new(move |changed| {
-            if let Some(cache) = listener.upgrade() {
-                cache.committed(changed);
-            }
-        }));
-        cache
     }
 
     /// This process committed a write that changed these datasets.
@@ -253,6 +245,31 @@ impl ReadCache {
         held.insert(jti.to_owned(), Held { value: actor, generation, at: Instant::now() });
     }
 
+    /// The display names of these organizations or groups, if every one was read less than
+    /// [`SHORT_LIFE`] ago and before no write of this process.
+    pub fn group_titles(&self, names: &[String]) -> Option<HashMap<String, String>> {
+        let held = lock(&self.titles);
+        let mut out = HashMap::with_capacity(names.len());
+        for name in names {
+            if let Some(title) = self.fresh(held.get(name))? {
+                out.insert(name.clone(), title);
+            }
+        }
+        Some(out)
+    }
+
+    /// Keeps the display names read at `generation` for these names (missing: no such group).
+    pub fn keep_group_titles(&self, generation: u64, names: &[String], titles: &HashMap<String, String>) {
+        let mut held = lock(&self.titles);
+        if held.len() > 100_000 {
+            held.clear();
+        }
+        let at = Instant::now();
+        for name in names {
+            held.insert(name.clone(), Held { value: titles.get(name).cloned(), generation, at });
+        }
+    }
+
     /// The write generation: take it before reading memberships or a token.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
@@ -275,33 +292,63 @@ impl ReadCache {
     }
 }
 
-/// Reads the change log every `poll` and forgets the datasets other processes changed, on a
-/// thread of its own, for as long as the cache is in use.
-pub fn follow(cache: Arc<ReadCache>, store: Store, poll: Duration) -> std::io::Result<()> {
-    let cache = Arc::downgrade(&cache);
+/// Keeps the read cache (if the process has one) and the search index current: after each
+/// write this process commits, before it answers, the cache forgets the datasets it changed and
+/// the next search catches up; and every `poll` a thread reads the change log for other
+/// processes' writes and does the same. It runs for as long as the cache or the index is in use.
+pub fn follow_changes(
+    store: &Store,
+    cache: Option<&Arc<ReadCache>>,
+    search: &Arc<SearchHandle>,
+    poll: Duration,
+) -> std::io::Result<()> {
+    let cache = cache.map(Arc::downgrade);
+    let search = Arc::downgrade(search);
+    let (heard_cache, heard_search) = (cache.clone(), search.clone());
+    store.on_commit(Box::new(move |changed| {
+        if let Some(cache) = heard_cache.as_ref().and_then(Weak::upgrade) {
+            cache.committed(changed);
+        }
+        if !changed.is_empty()
+            && let Some(search) = heard_search.upgrade()
+        {
+            search.changed();
+        }
+    }));
     let mut cursor = loop {
         match store.read(ChangeCursor::at_head) {
             Ok(cursor) => break cursor,
             Err(error) => {
-                log::warn!("read cache: reading the change log: {error}");
+                log::warn!("reading the change log: {error}");
                 std::thread::sleep(poll.max(Duration::from_secs(1)));
             }
         }
     };
-    std::thread::Builder::new().name("cache-follow".into()).spawn(move || {
+    if let Some(search) = search.upgrade() {
+        // Changes before the cursor are caught up by the first search.
+        search.changed();
+        search.followed();
+    }
+    let store = store.clone();
+    std::thread::Builder::new().name("change-follow".into()).spawn(move || {
         let mut failing = false;
         loop {
             std::thread::sleep(poll);
-            let Some(cache) = cache.upgrade() else { return };
+            let cache = cache.as_ref().and_then(Weak::upgrade);
+            let Some(search) = search.upgrade() else { return };
             match cursor.advance(&store) {
+                Ok(changed) if changed.is_empty() => failing = false,
                 Ok(changed) => {
                     failing = false;
                     let changed: Vec<String> = changed.into_iter().collect();
-                    cache.invalidate(&changed);
+                    if let Some(cache) = cache {
+                        cache.invalidate(&changed);
+                    }
+                    search.changed();
                 }
                 Err(error) => {
                     if !failing {
-                        log::warn!("read cache: following the change log: {error}");
+                        log::warn!("following the change log: {error}");
                     }
                     failing = true;
                 }

@@ -438,6 +438,19 @@ fn group_titles(
         .flatten()
         .map(|(name, _)| name.clone())
         .collect();
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let cache = ctx.services.cache.as_deref();
+    if let Some(titles) = cache.and_then(|cache| cache.group_titles(&names)) {
+        return Ok(titles);
+    }
+    let generation = cache.map(crate::cache::ReadCache::generation);
     let groups = ctx.store().read(|tx| tx.groups_by_names(&names))?;
-    Ok(groups.into_iter().map(|g| (g.name.clone(), g.display_name().to_owned())).collect())
+    let titles: HashMap<String, String> =
+        groups.into_iter().map(|g| (g.name.clone(), g.display_name().to_owned())).collect();
+    if let (Some(cache), Some(generation)) = (cache, generation) {
+        cache.keep_group_titles(generation, &names, &titles);
+    }
+    Ok(titles)
 }

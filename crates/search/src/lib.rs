@@ -17,6 +17,7 @@ mod query;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use datahavn_domain::query::Query as Ast;
@@ -566,12 +567,24 @@ pub struct SearchHandle {
     dir: Option<PathBuf>,
     index: std::sync::OnceLock<SearchIndex>,
     building: Mutex<()>,
+    /// Set once something tells this handle of every change ([`Self::followed`]): then a
+    /// search reads the change log only after [`Self::changed`].
+    followed: std::sync::atomic::AtomicBool,
+    /// A change may have been committed since the last catch-up.
+    stale: std::sync::atomic::AtomicBool,
 }
 
 impl SearchHandle {
     /// An index kept in memory, built from the database when first used.
     pub fn new(language: Language) -> Self {
-        Self { language, dir: None, index: std::sync::OnceLock::new(), building: Mutex::new(()) }
+        Self {
+            language,
+            dir: None,
+            index: std::sync::OnceLock::new(),
+            building: Mutex::new(()),
+            followed: std::sync::atomic::AtomicBool::new(false),
+            stale: std::sync::atomic::AtomicBool::new(true),
+        }
     }
 
     /// An index kept in `dir`, reused across restarts. While another process keeps that
@@ -583,7 +596,10 @@ impl SearchHandle {
     /// The index, opened or built the first time; caught up with the change log.
     pub fn get(&self, store: &Store) -> SearchResult<&SearchIndex> {
         if let Some(index) = self.index.get() {
-            index.catch_up(store)?;
+            // Cleared before the catch-up: a change committed meanwhile sets it again.
+            if !self.followed.load(Ordering::SeqCst) || self.stale.swap(false, Ordering::SeqCst) {
+                index.catch_up(store).inspect_err(|_| self.changed())?;
+            }
             return Ok(index);
         }
         let _guard = self.building.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -605,6 +621,26 @@ impl SearchHandle {
             },
         };
         Ok(self.index.get_or_init(|| opened))
+    }
+
+    /// From now on, searches read the change log only after [`Self::changed`]: whoever calls
+    /// this calls that for every change committed (this process's, after each commit and
+    /// before the write answers; other processes', when it reads them from the change log).
+    pub fn followed(&self) {
+        self.followed.store(true, Ordering::SeqCst);
+    }
+
+    /// A change was committed: the next search catches up first.
+    pub fn changed(&self) {
+        self.stale.store(true, Ordering::SeqCst);
+    }
+
+    /// Brings the index (if built) up to the change log whatever [`Self::changed`] said.
+    pub fn catch_up(&self, store: &Store) -> SearchResult<()> {
+        match self.index.get() {
+            Some(index) => index.catch_up(store).map(drop),
+            None => self.get(store).map(drop),
+        }
     }
 
     /// The index's position, if it was built.
