@@ -8,11 +8,6 @@ mod transfer;
 
 use std::process::ExitCode;
 
-/// mimalloc: request handling allocates many small, short-lived values on many threads, where
-/// it spends far less time than the system allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     match cli::run() {
         Ok(()) => ExitCode::SUCCESS,

@@ -96,7 +96,7 @@ impl Claim {
             std::fs::remove_dir_all(&self.dir).map_err(|e| io_error("cannot clear", &self.dir, &e))?;
         }
         std::fs::create_dir_all(&self.dir).map_err(|e| io_error("cannot create", &self.dir, &e))?;
-        Ok(Index::create_in_dir(&self.dir, schema)?)
+        Ok(Index::builder().schema(schema).settings(crate::fields::settings()).create_in_dir(&self.dir)?)
     }
 
     /// What a commit records.

@@ -142,6 +142,13 @@ fn text_options(tokenizer: &str) -> TextOptions {
     )
 }
 
+/// The index's settings: stored dataset dicts compressed one by one (blocks of 4 KiB close
+/// after each dict of that size or more), so that fetching a search result decompresses that
+/// result, not a 16 KiB block of neighbours with it.
+pub fn settings() -> tantivy::IndexSettings {
+    tantivy::IndexSettings { docstore_blocksize: 4096, ..tantivy::IndexSettings::default() }
+}
+
 pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let exact = STRING | FAST;

@@ -167,7 +167,8 @@ impl SearchIndex {
     /// Builds the index of every dataset in the database, in memory.
     pub fn build(store: &Store, language: Language) -> SearchResult<Self> {
         let (schema, _) = fields::schema();
-        let search = Self::new(Index::create_in_ram(schema), language, 0, None)?;
+        let index = Index::builder().schema(schema).settings(fields::settings()).create_in_ram()?;
+        let search = Self::new(index, language, 0, None)?;
         search.fill(store, &|_, _| {})?;
         Ok(search)
     }
