@@ -47,6 +47,12 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 #[derive(Default)]
 pub struct LoadJobs {
     jobs: Mutex<HashMap<String, (LoadStatus, Instant)>>,
+    /// Taken to write a status through, in the order the changes were made, without holding
+    /// `jobs` (whose readers answer from memory meanwhile).
+    writing: Mutex<()>,
+    /// SQLite has one writer at a time, and a load writes its whole table in one transaction:
+    /// loads into a SQLite DataStore take turns.
+    sqlite_turn: Mutex<()>,
 }
 
 impl LoadJobs {
@@ -88,16 +94,32 @@ impl LoadJobs {
     /// Changes the load's status; written through at once when its state or log changes, and
     /// at most every [`PROGRESS_EVERY`] for the row count alone.
     fn update(&self, tables: &Datastore, resource_id: &str, change: impl FnOnce(&mut LoadStatus)) {
+        self.update_with(tables, resource_id, true, change);
+    }
+
+    /// [`Self::update`], writing a change of the row count alone through only if `progress`
+    /// says so.
+    fn update_with(
+        &self,
+        tables: &Datastore,
+        resource_id: &str,
+        progress: bool,
+        change: impl FnOnce(&mut LoadStatus),
+    ) {
         let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((job, written)) = jobs.get_mut(resource_id) {
-            let (state, logs) = (job.status.clone(), job.logs.len());
-            change(job);
-            job.last_updated = Timestamp::now().to_string();
-            if job.status != state || job.logs.len() != logs || written.elapsed() >= PROGRESS_EVERY {
-                persist(tables, resource_id, job);
-                *written = Instant::now();
-            }
+        let Some((job, written)) = jobs.get_mut(resource_id) else { return };
+        let (state, logs) = (job.status.clone(), job.logs.len());
+        change(job);
+        job.last_updated = Timestamp::now().to_string();
+        let due = progress && written.elapsed() >= PROGRESS_EVERY;
+        if job.status == state && job.logs.len() == logs && !due {
+            return;
         }
+        *written = Instant::now();
+        let snapshot = job.clone();
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        drop(jobs);
+        persist(tables, resource_id, &snapshot);
     }
 
     /// Marks the load `job_id` running, unless it is no longer the resource's pending load
@@ -341,8 +363,13 @@ fn run_load(ctx: &Context<'_>, resource_id: &str, job_id: &str, url: &str, hint:
     jobs.log(tables, resource_id, "INFO", format!("Fetching {url}"));
     let outcome = (|| -> Result<u64, String> {
         let file = fetch(ctx, service, resource_id, url)?;
+        // On SQLite the load's transaction holds the database's one write lock until it ends:
+        // loads take turns, and the row count is kept in memory meanwhile (written at the end).
+        let sqlite = tables.backend_name() == "sqlite";
+        let _turn = sqlite.then(|| jobs.sqlite_turn.lock().unwrap_or_else(PoisonError::into_inner));
         jobs.log(tables, resource_id, "INFO", "Loading rows".into());
-        let mut progress = |rows: u64| jobs.update(tables, resource_id, |job| job.rows_loaded = rows);
+        let mut progress =
+            |rows: u64| jobs.update_with(tables, resource_id, !sqlite, |job| job.rows_loaded = rows);
         let rows = load_file(service, resource_id, file.path(), hint, &mut progress)?;
         let found = target(ctx, resource_id, Privilege::Edit).map_err(|e| e.to_string())?;
         mark_active(ctx, &found, true).map_err(|e| e.to_string())?;
