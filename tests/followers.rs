@@ -208,6 +208,41 @@ fn a_private_dataset_is_followed_only_by_those_who_may_read_it() {
 }
 
 #[test]
+fn drafts_and_deleted_datasets_are_followed_only_by_those_who_may_read_them() {
+    let w = world();
+    // A draft (only a sysadmin may set the state) and a deleted dataset, neither private.
+    let draft = w.ok(
+        "package_create",
+        json!({"name": "draft-data", "owner_org": "fol-org", "state": "draft"}),
+        Some(&w.admin),
+    );
+    assert_eq!(draft["state"], "draft");
+    assert_eq!(draft["private"], false);
+    w.ok("package_create", json!({"name": "gone-data", "owner_org": "fol-org"}), Some(&w.editor));
+    w.ok("package_delete", json!({"id": "gone-data"}), Some(&w.editor));
+    let not_found = validation("id", "Not found: Dataset");
+    for name in ["draft-data", "gone-data"] {
+        for token in [None, Some(w.outsider.as_str())] {
+            let reply = w.call("dataset_follower_count", json!({"id": name}), token);
+            assert_error(&reply, 409, &not_found);
+        }
+        let reply = w.call("am_following_dataset", json!({"id": name}), Some(&w.outsider));
+        assert_error(&reply, 409, &not_found);
+        let reply = w.call("follow_dataset", json!({"id": name}), Some(&w.outsider));
+        assert_error(&reply, 409, &message("Error validating the schema of the dataset to follow."));
+        let reply = w.call("unfollow_dataset", json!({"id": name}), Some(&w.outsider));
+        assert_error(&reply, 409, &message("Error validating the schema of the object to unfollow."));
+        let reply = w.call("dataset_follower_list", json!({"id": name}), Some(&w.outsider));
+        assert_eq!(reply.status, 403, "{name}: {}", reply.text);
+        // Who may read it (a member of its organization, a sysadmin) finds it.
+        w.ok("am_following_dataset", json!({"id": name}), Some(&w.member));
+        w.ok("dataset_follower_count", json!({"id": name}), Some(&w.admin));
+    }
+    w.ok("follow_dataset", json!({"id": "draft-data"}), Some(&w.member));
+    assert_eq!(w.ok("dataset_follower_count", json!({"id": "draft-data"}), Some(&w.member)), 1);
+}
+
+#[test]
 fn unfollow_stops_following_and_not_following_is_no_error() {
     let w = world();
     w.ok("follow_user", json!({"id": "editor"}), Some(&w.member));

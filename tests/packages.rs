@@ -381,6 +381,12 @@ fn resource_search_and_autocomplete() {
     w.server.action("resource_patch", json!({"id": id, "datastore_active": true}), Some(&w.editor)).result();
     let found = w.server.get("/api/3/action/resource_search?query=format:CSV", &[]).result();
     assert_eq!(found["results"][0]["datastore_active"], true);
+    // CKAN matches with ILIKE: any case finds it, on every backend.
+    for query in ["format:csv", "format:cSv", "name:DATA.CSV", "name:Data"] {
+        let found = w.server.action("resource_search", json!({"query": query}), None).result();
+        assert_eq!(found["count"], 1, "{query}: {found}");
+        assert_eq!(found["results"][0]["id"], id.as_str(), "{query}");
+    }
     // CKAN's resource_search errors: one text under `query`.
     for (query, message) in [
         ("?query=bogus:x", "Field \"bogus\" not recognised in resource_search."),
@@ -414,6 +420,33 @@ fn resource_search_and_autocomplete() {
     assert_eq!(matches[1]["match_displayed"], "Ref-data by title (zz-titled)");
     let limited = w.server.get("/api/3/action/package_autocomplete?q=ref&limit=1", &[]).result();
     assert_eq!(limited.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn resource_show_refuses_in_ckans_words_naming_the_resource_not_its_dataset() {
+    let w = world();
+    let created = w
+        .server
+        .action(
+            "package_create",
+            json!({"name": "secret-res", "owner_org": "ref-org", "private": true,
+                   "resources": [{"url": "http://example.com/a.csv", "name": "a"}]}),
+            Some(&w.editor),
+        )
+        .result();
+    let dataset = created["id"].as_str().unwrap();
+    let resource = created["resources"][0]["id"].as_str().unwrap();
+    for (name, token) in [("", None), ("outsider", Some(w.outsider.as_str()))] {
+        let reply = w.server.action("resource_show", json!({"id": resource}), token);
+        assert_eq!(reply.status, 403, "{name}: {}", reply.text);
+        assert_eq!(
+            reply.error()["message"],
+            format!("Access denied: User {name} not authorized to read resource {resource}")
+        );
+        assert!(!reply.text.contains(dataset), "{}", reply.text);
+    }
+    let shown = w.server.action("resource_show", json!({"id": resource}), Some(&w.member)).result();
+    assert_eq!(shown["package_id"], dataset);
 }
 
 #[test]

@@ -339,3 +339,39 @@ fn private_datasets_are_never_named_to_those_who_may_not_read_them() {
     w.collaborate("hidden", "member");
     assert_eq!(w.get("package_relationships_list", "id=public", Persona::Collaborator).result(), seen);
 }
+
+#[test]
+fn a_dict_names_a_related_dataset_only_while_everyone_may_read_it() {
+    let w = World::new();
+    let a = w.dataset("shown", false, json!([]));
+    let b = w.dataset("other", false, json!([]));
+    w.call(
+        "package_relationship_create",
+        json!({"subject": "shown", "object": "other", "type": "depends_on", "comment": "both public"}),
+        Persona::Editor,
+    )
+    .result();
+    let named = |persona: Persona| -> usize {
+        let shown = w.call("package_show", json!({"id": "shown"}), persona).result();
+        shown["relationships_as_subject"].as_array().unwrap().len()
+    };
+    assert_eq!(named(Persona::Anonymous), 1);
+    // Made private: gone from the public dataset's dict for everyone (it is the same dict);
+    // package_relationships_list still gives it to those who may read it.
+    w.call("package_patch", json!({"id": "other", "private": true}), Persona::Editor).result();
+    assert_eq!(named(Persona::Anonymous), 0);
+    assert_eq!(named(Persona::Sysadmin), 0);
+    let listed = w.call("package_relationships_list", json!({"id": "shown"}), Persona::Editor).result();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    let outsider = w.call("package_relationships_list", json!({"id": "shown"}), Persona::Outsider).result();
+    assert_eq!(outsider, json!([]));
+    // Public again: named again.
+    w.call("package_patch", json!({"id": "other", "private": false}), Persona::Editor).result();
+    assert_eq!(named(Persona::Anonymous), 1);
+    // Deleted: gone; the private dataset's own dict names the public one.
+    w.call("package_delete", json!({"id": "other"}), Persona::Editor).result();
+    assert_eq!(named(Persona::Anonymous), 0);
+    let deleted = w.call("package_show", json!({"id": id(&b)}), Persona::Sysadmin).result();
+    assert_eq!(deleted["relationships_as_object"].as_array().unwrap().len(), 1, "{deleted}");
+    assert_eq!(deleted["relationships_as_object"][0]["subject_package_id"], a["id"]);
+}

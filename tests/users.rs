@@ -1062,6 +1062,54 @@ fn number_created_packages_counts_the_users_datasets_in_every_user_dict() {
     assert_eq!(shown(None)["number_created_packages"], 1);
 }
 
+#[test]
+fn user_show_include_datasets_lists_what_package_search_shows_the_caller() {
+    let server = TestServer::start();
+    let (_, carl) = server.user_with_token("carl", false);
+    let (_, otto) = server.user_with_token("otto", false);
+    let (_, root) = server.user_with_token("root", true);
+    server.as_site(
+        "organization_create",
+        json!({"name": "org-d", "users": [{"name": "carl", "capacity": "editor"}, {"name": "otto", "capacity": "editor"}]}),
+    );
+    for (name, private, token) in [
+        ("d-public", false, &carl),
+        ("d-private", true, &carl),
+        ("d-gone", false, &carl),
+        ("d-ottos", false, &otto),
+    ] {
+        let body = json!({"name": name, "owner_org": "org-d", "private": private});
+        let reply = server.action("package_create", body, Some(token));
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    let reply = server.action("package_delete", json!({"id": "d-gone"}), Some(&carl));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let datasets = |token: Option<&str>| -> Value {
+        let body = json!({"id": "carl", "include_datasets": true});
+        server.action("user_show", body, token).result()["datasets"].clone()
+    };
+    let names_of = |datasets: &Value| -> Vec<String> {
+        let mut names: Vec<String> =
+            datasets.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_owned()).collect();
+        names.sort();
+        names
+    };
+    // Others see the user's active public datasets (otto could read the private one, but CKAN
+    // asks package_search for private ones only for the user themself and sysadmins).
+    for token in [None, Some(otto.as_str())] {
+        assert_eq!(names_of(&datasets(token)), ["d-public"]);
+    }
+    for token in [carl.as_str(), root.as_str()] {
+        assert_eq!(names_of(&datasets(Some(token))), ["d-private", "d-public"]);
+    }
+    // package_search result dicts.
+    let shown = datasets(None);
+    assert_eq!(shown[0]["organization"]["name"], "org-d");
+    assert!(shown[0]["resources"].is_array(), "{shown}");
+    let plain = server.action("user_show", json!({"id": "carl"}), None).result();
+    assert_eq!(plain.get("datasets"), None);
+}
+
 // ---------------------------------------------------------------------------------------------
 // user_autocomplete
 

@@ -3,9 +3,9 @@
 //! the followee counts and lists of a user.
 //!
 //! CKAN checks permission first and the `id` after (only `followee_list` validates first), so
-//! every request here reads `id` as sent and looks it up inside the action. A private dataset
-//! the caller may not read is treated as no dataset at all: it is never followed, counted or
-//! listed for them.
+//! every request here reads `id` as sent and looks it up inside the action. A private, draft
+//! or deleted dataset the caller may not read is treated as no dataset at all: it is never
+//! followed, counted or listed for them.
 
 use datahavn_domain::authz::{self, Memberships};
 use datahavn_domain::params::{MISSING_VALUE, Params};
@@ -106,7 +106,9 @@ request! {
 
 /// The id of what `id` names, or the validator's complaint: `Missing value` when it is absent
 /// or empty, `Not found: <Kind>` when nothing (the caller may read) has that id or name.
-/// Deleted users, datasets and groups are found, as CKAN finds them.
+/// Deleted users and groups are found, as CKAN finds them; a dataset only when the caller may
+/// read it (as `package_show` decides: a private, draft or deleted one is not found by those
+/// who may not read it).
 fn lookup(
     tx: &mut Tx<'_>,
     who: &Memberships,
@@ -118,7 +120,7 @@ fn lookup(
         Object::User => tx.user_by_id_or_name(id)?.map(|user| user.id),
         Object::Dataset => tx
             .package_by_id_or_name(id)?
-            .filter(|package| !package.private || authz::can_read_package(who, &package.access()))
+            .filter(|package| authz::can_read_package(who, &package.access()))
             .map(|package| package.id),
         Object::Group | Object::Organization => tx.group_by_id_or_name(id)?.map(|group| group.id),
     };
@@ -161,8 +163,8 @@ pub const FOLLOW_DATASET: Action = Action {
     name: "follow_dataset",
     side_effect_free: false,
     tag: "datasets",
-    doc: "Start following a dataset.\n\nFollowing again returns the existing relationship. A private \
-          dataset you may not read cannot be followed.\n\n\
+    doc: "Start following a dataset.\n\nFollowing again returns the existing relationship. A private, \
+          draft or deleted dataset you may not read cannot be followed.\n\n\
           :returns: the relationship between yourself and the dataset\n:rtype: dictionary",
     request: request_doc::<FollowDatasetRequest>,
     response: response_doc::<FollowingDict>,

@@ -12,7 +12,7 @@ use datahavn_domain::{Timestamp, ValidationErrors};
 use datahavn_storage::Tx;
 use serde_json::{Map, Value, json};
 
-use crate::access::{memberships, require_edit, require_read};
+use crate::access::{memberships, require_edit};
 use crate::args::{authenticated, plain_error};
 use crate::dto::PackageDict;
 use crate::render::render_in_tx;
@@ -369,6 +369,9 @@ pub(crate) fn write_package(
         tx.insert_package(&record)?;
     } else {
         tx.update_package(&record)?;
+        if existing.is_some_and(|e| e.private != record.private || e.state != record.state) {
+            crate::render::rerender_related(tx, &id, &ctx.site().site_url)?;
+        }
     }
     let resources = record.document.get("resources").and_then(Value::as_array).cloned().unwrap_or_default();
     if creating {
@@ -905,9 +908,10 @@ fn package_delete(ctx: &Context<'_>, request: PackageDeleteRequest) -> ActionRes
         record.state = PackageState::Deleted;
         record.metadata_modified = Timestamp::now();
         tx.update_package(&record)?;
+        crate::render::rerender_related(tx, &record.id, &ctx.site().site_url)?;
         let rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?);
         record.rendered = rendered.to_string();
-        tx.set_package_rendered(&record.id, &record.rendered)?;
+        tx.store_rendered(&record.id, &record.rendered)?;
         activity::record_package(ctx, tx, "deleted package", &record, &rendered)?;
         log::info!("dataset {} deleted by {:?}", record.name, ctx.actor.name());
         Ok::<_, ActionError>(())
@@ -968,12 +972,4 @@ fn dataset_purge(ctx: &Context<'_>, request: DatasetPurgeRequest) -> ActionResul
     })?;
     crate::datastore::forget(ctx, &resources);
     Ok(Value::Null)
-}
-
-/// `package_show`'s read check, shared with the resource actions.
-pub(crate) fn readable(ctx: &Context<'_>, tx: &mut Tx<'_>, reference: &str) -> ActionResult<PackageRecord> {
-    let record = find_package(tx, reference, None)?;
-    let who = memberships(tx, ctx)?;
-    require_read(&who, &record)?;
-    Ok(record)
 }

@@ -203,8 +203,44 @@ pub fn render_in_tx(
     let group_ids: Vec<String> =
         tx.memberships_of(MemberKind::Package, &record.id)?.into_iter().map(|m| m.group_id).collect();
     let groups = tx.groups_by_ids(&group_ids)?;
-    let relationships = tx.relationships_of(&record.id)?;
+    // A dataset's dict is shown to everyone who may read it: it names only related datasets
+    // that everyone may read (active and public), so it never reveals a private, draft or
+    // deleted one. `package_relationships_list` lists the others to those who may read them.
+    let mut relationships = tx.relationships_of(&record.id)?;
+    let others: Vec<String> = related_ids(&record.id, &relationships);
+    if !others.is_empty() {
+        let visible: std::collections::HashSet<String> = tx
+            .packages_by_ids(&others)?
+            .into_iter()
+            .filter(|p| p.state == datahavn_domain::package::PackageState::Active && !p.private)
+            .map(|p| p.id)
+            .collect();
+        relationships.retain(|r| {
+            let other =
+                if r.subject_package_id == record.id { &r.object_package_id } else { &r.subject_package_id };
+            other == &record.id || visible.contains(other)
+        });
+    }
     Ok(render_package(record, organization.as_ref(), &groups, &relationships, site_url))
+}
+
+/// The other datasets of these relationships of `id`.
+fn related_ids(id: &str, relationships: &[Relationship]) -> Vec<String> {
+    let mut others: Vec<String> = relationships
+        .iter()
+        .flat_map(|r| [r.subject_package_id.clone(), r.object_package_id.clone()])
+        .filter(|other| other != id)
+        .collect();
+    others.sort();
+    others.dedup();
+    others
+}
+
+/// Re-renders the datasets related to `id` (after its visibility changed: their dicts name
+/// it only while it is active and public).
+pub fn rerender_related(tx: &mut Tx<'_>, id: &str, site_url: &str) -> ActionResult<()> {
+    let relationships = tx.relationships_of(id)?;
+    rerender_packages(tx, &related_ids(id, &relationships), site_url)
 }
 
 /// Re-renders datasets after something they embed changed (an organization, a group, a

@@ -437,12 +437,32 @@ fn user_show(ctx: &Context<'_>, request: UserShowRequest) -> ActionResult {
             .unwrap_or(false)
             .then(|| user.plugin_extras.clone().unwrap_or(Value::Null));
     }
-    dict.datasets = request.include_datasets.unwrap_or(false).then(Vec::new);
+    if request.include_datasets.unwrap_or(false) {
+        dict.datasets = Some(created_datasets(ctx, &user.id, private_and_drafts)?);
+    }
     if request.include_num_followers.unwrap_or(false) {
         let followers = ctx.store().read(|tx| tx.follower_ids(Followed::User, &user.id))?;
         dict.num_followers = Some(followers.len());
     }
     to_json(&dict)
+}
+
+/// The datasets `user_show` lists with `include_datasets`, as CKAN 2.12 finds them: the first
+/// 50 `package_search` results for `creator_user_id`, with private datasets and drafts (those
+/// the caller may read) for the user themself and sysadmins.
+fn created_datasets(ctx: &Context<'_>, user_id: &str, private_and_drafts: bool) -> ActionResult<Vec<Value>> {
+    let mut search = serde_json::Map::new();
+    search.insert("fq".into(), Value::String(format!("+creator_user_id:\"{user_id}\"")));
+    search.insert("rows".into(), 50.into());
+    if private_and_drafts {
+        search.insert("include_private".into(), true.into());
+        search.insert("include_drafts".into(), true.into());
+    }
+    let mut found = (crate::search::PACKAGE_SEARCH.run)(ctx, &Params::new(search))?;
+    Ok(match found.get_mut("results").map(Value::take) {
+        Some(Value::Array(results)) => results,
+        _ => Vec::new(),
+    })
 }
 
 pub const USER_LIST: Action = Action {

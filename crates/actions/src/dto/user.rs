@@ -40,8 +40,9 @@ pub struct UserDict {
     /// Only from `user_create` with `with_apitoken`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// Only from `user_show` with `include_datasets`: the datasets the user created (datahavn
-    /// lists none).
+    /// Only from `user_show` with `include_datasets`: the first 50 datasets the user created,
+    /// as `package_search` results (their private datasets and drafts only to the user
+    /// themself and sysadmins).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub datasets: Option<Vec<serde_json::Value>>,

@@ -272,7 +272,8 @@ impl Tx<'_> {
         Ok(row.map(ResourceRecord::from))
     }
 
-    /// Resources of active public datasets matching every `(column, substring)` pair.
+    /// Resources of active public datasets matching every `(column, substring)` pair, ignoring
+    /// case (`hash` as a prefix).
     pub fn search_resources(
         &mut self,
         terms: &[(String, String)],
@@ -292,7 +293,11 @@ impl Tx<'_> {
             .filter(packages::private.eq(false))
             .filter(resources::state.eq("active"))
             .into_boxed();
+        // CKAN matches with ILIKE: the column and the text are compared lower-cased, on both
+        // backends (SQLite's LIKE ignores ASCII case only, PostgreSQL's none).
+        diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
         for (column, text) in terms {
+            let text = text.to_lowercase();
             let pattern = format!("%{}%", text.replace('%', "\\%").replace('_', "\\_"));
             let prefix = format!("{}%", text.replace('%', "\\%").replace('_', "\\_"));
             macro_rules! both {
@@ -302,11 +307,11 @@ impl Tx<'_> {
                 }};
             }
             match column.as_str() {
-                "name" => both!(resources::name.like(pattern.clone()).escape('\\')),
-                "description" => both!(resources::description.like(pattern.clone()).escape('\\')),
-                "format" => both!(resources::format.like(pattern.clone()).escape('\\')),
-                "url" => both!(resources::url.like(pattern.clone()).escape('\\')),
-                "hash" => both!(resources::hash.like(prefix.clone()).escape('\\')),
+                "name" => both!(lower(resources::name).like(pattern.clone()).escape('\\')),
+                "description" => both!(lower(resources::description).like(pattern.clone()).escape('\\')),
+                "format" => both!(lower(resources::format).like(pattern.clone()).escape('\\')),
+                "url" => both!(lower(resources::url).like(pattern.clone()).escape('\\')),
+                "hash" => both!(lower(resources::hash).like(prefix.clone()).escape('\\')),
                 _ => return Err(StorageError::Internal(format!("resource column {column}"))),
             }
         }
