@@ -48,10 +48,11 @@ need() { command -v "$1" >/dev/null || { echo "$1 is needed ($2)" >&2; exit 1; }
 need wrk "apt-get install wrk"
 need python3 "apt-get install python3"
 need curl "apt-get install curl"
-backends=(sqlite)
-if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+# BACKENDS="sqlite postgres" (default: sqlite, and postgres when BENCH_DATABASE_URL is set).
+read -r -a backends <<<"${BACKENDS:-sqlite${BENCH_DATABASE_URL:+ postgres}}"
+if [[ " ${backends[*]} " == *" postgres "* ]]; then
+  : "${BENCH_DATABASE_URL:?set BENCH_DATABASE_URL for postgres}"
   need psql "apt-get install postgresql-client"
-  backends+=(postgres)
 elif [ "$THREE_NODES" = 1 ]; then
   echo "THREE_NODES=1 needs BENCH_DATABASE_URL (PostgreSQL)" >&2
   exit 1

@@ -89,17 +89,22 @@ impl Tx<'_> {
             packages::creator_user_id,
             packages::rendered,
         );
-        // One round trip: an id match first, then a live dataset of that name, then the newest.
-        let row: Option<Row> = packages::table
-            .filter(packages::id.eq(id_or_name).or(packages::name.eq(id_or_name)))
-            .order((
-                packages::id.ne(id_or_name),
-                packages::state.eq("deleted"),
-                packages::metadata_modified.desc(),
-            ))
+        // An id match first, then a live dataset of that name, then the newest: two lookups of
+        // one index each (one query with `id = ? OR name = ?` is planned as a scan of the
+        // whole table where PostgreSQL has no statistics yet).
+        let mut row: Option<Row> = packages::table
+            .filter(packages::id.eq(id_or_name))
             .select(columns)
             .first(self.conn())
             .optional()?;
+        if row.is_none() {
+            row = packages::table
+                .filter(packages::name.eq(id_or_name))
+                .order((packages::state.eq("deleted"), packages::metadata_modified.desc()))
+                .select(columns)
+                .first(self.conn())
+                .optional()?;
+        }
         let Some((id, name, state, private, owner_org, creator_user_id, rendered)) = row else {
             return Ok(None);
         };
@@ -177,10 +182,10 @@ impl Tx<'_> {
 
     /// Names of active public datasets, sorted (`package_list`).
     pub fn public_package_names(&mut self, limit: Option<i64>, offset: i64) -> StorageResult<Vec<String>> {
-        // SQLite refuses OFFSET without LIMIT.
+        // SQLite refuses OFFSET without LIMIT. The condition is written out as the partial
+        // index `packages_public_name_idx` states it (a bound value would not match it).
         Ok(packages::table
-            .filter(packages::state.eq("active"))
-            .filter(packages::private.eq(false))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("state = 'active' AND private = false"))
             .select(packages::name)
             .order(packages::name.asc())
             .limit(limit.unwrap_or(i64::MAX))

@@ -1,0 +1,1 @@
+DROP INDEX packages_public_name_idx;
