@@ -365,7 +365,7 @@ fn run_load(ctx: &Context<'_>, resource_id: &str, job_id: &str, url: &str, hint:
         let file = fetch(ctx, service, resource_id, url)?;
         // On SQLite the load's transaction holds the database's one write lock until it ends:
         // loads take turns, and the row count is kept in memory meanwhile (written at the end).
-        let sqlite = tables.backend_name() == "sqlite";
+        let sqlite = tables.dialect() == datahavn_datastore::guard::Dialect::Sqlite;
         let _turn = sqlite.then(|| jobs.sqlite_turn.lock().unwrap_or_else(PoisonError::into_inner));
         jobs.log(tables, resource_id, "INFO", "Loading rows".into());
         let mut progress =
