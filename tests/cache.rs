@@ -190,7 +190,14 @@ fn every_persona_gets_what_the_database_says_after_every_kind_of_write() {
 fn the_cache_keeps_to_its_budget_and_says_so_in_metrics() {
     let server = TestServer::start_with(Options { cache_mb: 1, ..Options::default() });
     server.org("org", &[]);
-    let notes = "x".repeat(20_000);
+    // Letters in no pattern: about 24 KB each once packed, so 80 of them pass the budget.
+    let mut state = 1u64;
+    let notes: String = (0..40_000)
+        .map(|_| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            char::from(b'a' + u8::try_from((state >> 33) % 26).unwrap())
+        })
+        .collect();
     for i in 0..80 {
         server
             .as_site("package_create", json!({"name": format!("d{i}"), "owner_org": "org", "notes": notes}));

@@ -666,3 +666,78 @@ fn concurrent_writes_of_one_dataset_keep_each_others_changes() {
         assert_eq!(shown[key], json!(39), "a write to {key} was lost");
     }
 }
+
+/// `current_package_list_with_resources` pages (`limit` with `offset` or `page`) through active
+/// datasets newest first — public ones, private ones too for sysadmins — and follows every write.
+#[test]
+fn current_package_list_pages_newest_first_at_any_offset() {
+    let w = world();
+    for i in 0..23 {
+        let body = json!({"name": format!("listed-{i:02}"), "owner_org": "ref-org", "private": i % 5 == 0});
+        w.server.action("package_create", body, Some(&w.editor)).result();
+    }
+    let draft = json!({"name": "a-draft", "owner_org": "ref-org", "state": "draft"});
+    assert_eq!(w.server.action("package_create", draft, Some(&w.admin)).result()["state"], "draft");
+    w.server
+        .action("package_patch", json!({"id": "listed-03", "notes": "now the newest"}), Some(&w.editor))
+        .result();
+    w.server.action("package_delete", json!({"id": "listed-07"}), Some(&w.editor)).result();
+    w.server.action("package_patch", json!({"id": "listed-10", "private": false}), Some(&w.editor)).result();
+    w.server.action("package_patch", json!({"id": "listed-11", "private": true}), Some(&w.editor)).result();
+
+    // What the search says, newest first: the expected order.
+    let order = |token: Option<&str>| -> Vec<String> {
+        let mut headers = Vec::new();
+        if let Some(token) = token {
+            headers.push(("Authorization", token));
+        }
+        let found = w
+            .server
+            .get(
+                "/api/3/action/package_search?rows=100&sort=metadata_modified+desc&include_private=true",
+                &headers,
+            )
+            .result();
+        found["results"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_owned()).collect()
+    };
+    let names = |listed: &Value| -> Vec<String> {
+        listed.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_owned()).collect()
+    };
+    for (token, count) in [(None, 17), (Some(w.admin.as_str()), 22)] {
+        let want = order(token);
+        assert_eq!(want.len(), count, "{want:?}");
+        assert!(want[..3].contains(&"listed-03".to_owned()), "{want:?}");
+        let mut headers = Vec::new();
+        if let Some(token) = token {
+            headers.push(("Authorization", token));
+        }
+        for offset in 0..=count {
+            let path = format!("/api/3/action/current_package_list_with_resources?limit=4&offset={offset}");
+            let page = w.server.get(&path, &headers).result();
+            let end = (offset + 4).min(count);
+            assert_eq!(names(&page), want[offset..end], "offset {offset}");
+        }
+        let page = w
+            .server
+            .get("/api/3/action/current_package_list_with_resources?limit=5&page=2", &headers)
+            .result();
+        assert_eq!(names(&page), want[5..10]);
+        let all =
+            w.server.action("current_package_list_with_resources", json!({"limit": 1000}), token).result();
+        assert_eq!(names(&all), want);
+        // Whole dicts, as package_show gives them.
+        let shown = w.server.get(&format!("/api/3/action/package_show?id={}", want[0]), &headers).result();
+        assert_eq!(all[0], shown);
+    }
+    let members = w
+        .server
+        .get("/api/3/action/current_package_list_with_resources?limit=100", &[("Authorization", &w.member)])
+        .result();
+    assert!(names(&members).iter().all(|n| n != "listed-11" && n != "a-draft" && n != "listed-07"));
+    // A purge leaves the list at once.
+    let newest = order(None)[0].clone();
+    w.server.action("dataset_purge", json!({"id": newest}), Some(&w.admin)).result();
+    let first = w.server.get("/api/3/action/current_package_list_with_resources?limit=1", &[]).result();
+    assert_eq!(names(&first), order(None)[..1]);
+    assert_ne!(names(&first)[0], newest);
+}

@@ -332,7 +332,7 @@ pub fn call_reporting(
 
 /// Runs an action whose result is already stored as JSON text, returning that text untouched;
 /// `None` for actions without such a form. The transport uses it to answer `package_show`
-/// and `package_search` without parsing and re-encoding the stored dicts.
+/// `package_search` and `current_package_list_with_resources` without parsing and re-encoding the stored dicts.
 pub fn call_text(
     services: &Services,
     actor: Actor,
@@ -343,6 +343,7 @@ pub fn call_text(
     match name {
         "package_show" => Some(package::package_show_text(&ctx, params)),
         "package_search" => Some(search::package_search_text(&ctx, params)),
+        "current_package_list_with_resources" => Some(package_list::current_package_list_text(&ctx, params)),
         _ => None,
     }
 }

@@ -645,32 +645,31 @@ pub(crate) fn package_show_text(ctx: &Context<'_>, params: &Params) -> ActionRes
 
 fn show_text(ctx: &Context<'_>, request: PackageShowRequest) -> ActionResult<String> {
     let id = shown_id(request.id, request.name_or_id)?;
-    Ok(String::from(&*shown_package(ctx, &id)?))
+    shown_package(ctx, &id)
 }
 
 /// The rendered dict of the dataset whose id or name is `id`, if the caller may read it: from
 /// the read cache when it holds it, else from the database (then kept in the cache).
-pub(crate) fn shown_package(ctx: &Context<'_>, id: &str) -> ActionResult<std::sync::Arc<str>> {
+pub(crate) fn shown_package(ctx: &Context<'_>, id: &str) -> ActionResult<String> {
     let cache = ctx.services.cache.as_deref();
     if let Some(held) = cache.and_then(|cache| cache.package(id)) {
         if !is_public(&held.access) {
             ctx.store().read(|tx| may_read(tx, ctx, &held.access))?;
         }
-        return Ok(std::sync::Arc::clone(&held.rendered));
+        return Ok(datahavn_storage::pack::unpack(&held.packed)?);
     }
     let epoch = cache.map(crate::cache::ReadCache::epoch);
-    let (access, name, rendered) = ctx.store().read(|tx| {
-        let (access, name, rendered) =
+    let (access, name, packed) = ctx.store().read(|tx| {
+        let (access, name, packed) =
             tx.package_access_name_and_rendered(id)?.ok_or(ActionError::NotFound(None))?;
         if !is_public(&access) {
             may_read(tx, ctx, &access)?;
         }
-        Ok::<_, ActionError>((access, name, rendered))
+        Ok::<_, ActionError>((access, name, packed))
     })?;
-    let rendered: std::sync::Arc<str> = rendered.into();
+    let rendered = datahavn_storage::pack::unpack(&packed)?;
     if let (Some(cache), Some(epoch)) = (cache, epoch) {
-        let entry = crate::cache::CachedPackage { access, name, rendered: std::sync::Arc::clone(&rendered) };
-        cache.keep(epoch, entry);
+        cache.keep(epoch, crate::cache::CachedPackage { access, name, packed: packed.into() });
     }
     Ok(rendered)
 }

@@ -79,21 +79,42 @@ fn current_package_list_with_resources(
     ctx: &Context<'_>,
     request: CurrentPackageListRequest,
 ) -> ActionResult {
+    let mut out = Vec::new();
+    for text in newest_page(ctx, &request)? {
+        out.push(serde_json::from_str(&text).map_err(|e| ActionError::Internal(e.to_string()))?);
+    }
+    Ok(Value::Array(out))
+}
+
+/// `current_package_list_with_resources`'s result as JSON text, the stored dicts untouched
+/// (the transport's path).
+pub(crate) fn current_package_list_text(ctx: &Context<'_>, params: &Params) -> ActionResult<String> {
+    let page = newest_page(ctx, &CurrentPackageListRequest::parse(params)?)?;
+    let mut out = String::with_capacity(2 + page.iter().map(|text| text.len() + 1).sum::<usize>());
+    out.push('[');
+    for (i, text) in page.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(text);
+    }
+    out.push(']');
+    Ok(out)
+}
+
+/// The asked page of active datasets, most recently modified first: public ones, and private
+/// ones too for sysadmins.
+fn newest_page(ctx: &Context<'_>, request: &CurrentPackageListRequest) -> ActionResult<Vec<String>> {
     let limit = request.limit.unwrap_or(10).min(1000);
     let offset = match request.page {
         Some(page) => page.saturating_sub(1).saturating_mul(limit),
         None => request.offset.unwrap_or(0),
     };
-    let found = crate::search::newest_packages(
+    crate::search::newest_packages(
         ctx,
         usize::try_from(limit).unwrap_or(10),
         usize::try_from(offset).unwrap_or(usize::MAX),
-    )?;
-    let mut out = Vec::with_capacity(found.len());
-    for text in found {
-        out.push(serde_json::from_str(&text).map_err(|e| ActionError::Internal(e.to_string()))?);
-    }
-    Ok(Value::Array(out))
+    )
 }
 
 pub const PACKAGE_AUTOCOMPLETE: Action = Action {

@@ -400,22 +400,8 @@ pub(crate) fn package_counts(ctx: &Context<'_>, who: &Memberships) -> ActionResu
 /// The active datasets, most recently modified first, from the search index: public ones, and
 /// private ones for sysadmins (CKAN's `current_package_list_with_resources`).
 pub(crate) fn newest_packages(ctx: &Context<'_>, rows: usize, start: usize) -> ActionResult<Vec<String>> {
-    let scope = Scope {
-        sysadmin: ctx.actor.is_sysadmin(),
-        include_private: ctx.actor.is_sysadmin(),
-        ..Scope::default()
-    };
-    let request = Request {
-        q: Ast::All,
-        dismax: false,
-        filters: Vec::new(),
-        sort: vec![(SortField::MetadataModified, true)],
-        rows,
-        start,
-        facet_fields: Vec::new(),
-        scope,
-    };
-    Ok(index(ctx)?.search(&request).map_err(search_error)?.results)
+    let (_, page) = index(ctx)?.newest(ctx.actor.is_sysadmin(), start, rows).map_err(search_error)?;
+    Ok(page)
 }
 
 /// Active public datasets whose name or title starts with `prefix`, from the search index.

@@ -12,6 +12,7 @@
 mod collect;
 mod disk;
 mod fields;
+mod newest;
 mod query;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use std::time::Instant;
 use datahavn_domain::query::Query as Ast;
 use datahavn_storage::{ChangeCursor, IndexedPackage, StorageError, Store};
 use serde_json::Value;
+use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value as _};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -150,6 +152,8 @@ pub struct SearchIndex {
     /// Set when the index is kept on disk: what each commit records beside the position.
     disk: Option<disk::Claim>,
     facets: collect::FacetCache,
+    /// Active datasets newest first, as of the last reload.
+    newest: std::sync::RwLock<newest::Newest>,
 }
 
 struct Writer {
@@ -232,6 +236,7 @@ impl SearchIndex {
             fields,
             disk,
             facets: collect::FacetCache::default(),
+            newest: std::sync::RwLock::default(),
         })
     }
 
@@ -253,9 +258,12 @@ impl SearchIndex {
                 let ids = store.read(|tx| tx.package_ids_page(&after, BATCH))?;
                 let Some(last) = ids.last().cloned() else { break };
                 let packages = store.read(|tx| tx.packages_for_index(&ids))?;
+                let mut newest = self.newest_mut();
                 for package in &packages {
                     writer.inner.add_document(self.fields.document(package))?;
+                    newest.put(&package.record);
                 }
+                drop(newest);
                 indexed += packages.len() as u64;
                 progress(indexed, total.max(indexed));
                 after = last;
@@ -323,7 +331,47 @@ impl SearchIndex {
         }
         self.commit(&mut writer)?;
         self.reload()?;
+        let mut newest = self.newest_mut();
+        for id in &ids {
+            newest.remove(id);
+        }
+        for package in &packages {
+            newest.put(&package.record);
+        }
         Ok(ids.len())
+    }
+
+    fn newest_mut(&self) -> std::sync::RwLockWriteGuard<'_, newest::Newest> {
+        self.newest.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Up to `rows` active datasets from the `start`th, the most recently modified first (then
+    /// by id): public ones, and private ones too when `include_private`. Their rendered dicts as
+    /// JSON text, with how many such datasets there are.
+    pub fn newest(
+        &self,
+        include_private: bool,
+        start: usize,
+        rows: usize,
+    ) -> SearchResult<(usize, Vec<String>)> {
+        let (count, ids) = {
+            let newest = self.newest.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            (newest.len(include_private), newest.page(include_private, start, rows))
+        };
+        let searcher = self.reader.searcher();
+        let mut results = Vec::with_capacity(ids.len());
+        for id in ids {
+            let query = TermQuery::new(Term::from_field_text(self.fields.id, &id), IndexRecordOption::Basic);
+            let found = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+            // A dataset removed since the page was read is left out.
+            if let Some((_, address)) = found.first() {
+                let doc: TantivyDocument = searcher.doc(*address)?;
+                results.push(
+                    doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("{}").to_owned(),
+                );
+            }
+        }
+        Ok((count, results))
     }
 
     /// Runs a search on the current index (call [`Self::catch_up`] first for fresh results).

@@ -7,6 +7,7 @@ mod conn;
 mod error;
 mod files;
 mod migrate;
+pub mod pack;
 mod queries;
 mod rows;
 mod rows_catalog;

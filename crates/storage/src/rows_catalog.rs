@@ -8,6 +8,7 @@ use datahavn_domain::package::PackageState;
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
+use crate::pack::{pack, unpack, unpack_owned};
 use crate::schema::{activities, groups, members, packages, resources, tags};
 use crate::{StorageError, StorageResult};
 
@@ -148,8 +149,10 @@ pub(crate) struct PackageRow {
     pub creator_user_id: Option<String>,
     pub metadata_created: NaiveDateTime,
     pub metadata_modified: NaiveDateTime,
-    pub document: String,
-    pub rendered: String,
+    /// Packed ([`crate::pack`]).
+    pub document: Vec<u8>,
+    /// Packed ([`crate::pack`]).
+    pub rendered: Vec<u8>,
 }
 
 impl From<&PackageRecord> for PackageRow {
@@ -165,8 +168,8 @@ impl From<&PackageRecord> for PackageRow {
             creator_user_id: p.creator_user_id.clone(),
             metadata_created: p.metadata_created.naive(),
             metadata_modified: p.metadata_modified.naive(),
-            document: Value::Object(p.document.clone()).to_string(),
-            rendered: p.rendered.clone(),
+            document: pack(&Value::Object(p.document.clone()).to_string()),
+            rendered: pack(&p.rendered),
         }
     }
 }
@@ -177,7 +180,8 @@ impl TryFrom<PackageRow> for PackageRecord {
     fn try_from(row: PackageRow) -> StorageResult<Self> {
         let state =
             PackageState::parse(&row.state).ok_or_else(|| corrupt("package", &row.id, "bad state"))?;
-        let document = json_object("package", &row.id, &row.document)?;
+        let document = json_object("package", &row.id, &unpack_owned(row.document)?)?;
+        let rendered = unpack_owned(row.rendered)?;
         Ok(Self {
             id: row.id,
             name: row.name,
@@ -190,7 +194,7 @@ impl TryFrom<PackageRow> for PackageRecord {
             metadata_created: Timestamp::from_naive(row.metadata_created),
             metadata_modified: Timestamp::from_naive(row.metadata_modified),
             document,
-            rendered: row.rendered,
+            rendered,
         })
     }
 }
@@ -266,7 +270,8 @@ pub(crate) struct ActivityRow {
     pub activity_type: String,
     pub public: bool,
     pub permission_labels: String,
-    pub data: String,
+    /// Packed ([`crate::pack`]).
+    pub data: Vec<u8>,
 }
 
 impl From<&Activity> for ActivityRow {
@@ -285,7 +290,7 @@ impl From<&Activity> for ActivityRow {
             activity_type: a.activity_type.clone(),
             public: a.public,
             permission_labels: serde_json::to_string(&a.permission_labels).unwrap_or_else(|_| "[]".into()),
-            data: a.data.to_string(),
+            data: pack(&a.data.to_string()),
         }
     }
 }
@@ -294,7 +299,7 @@ impl TryFrom<ActivityRow> for Activity {
     type Error = StorageError;
 
     fn try_from(a: ActivityRow) -> StorageResult<Self> {
-        let data = serde_json::from_str(&a.data).map_err(|e| corrupt("activity", &a.id, e))?;
+        let data = serde_json::from_str(&unpack(&a.data)?).map_err(|e| corrupt("activity", &a.id, e))?;
         let permission_labels = serde_json::from_str(&a.permission_labels).unwrap_or_default();
         Ok(Self {
             id: a.id,

@@ -72,8 +72,8 @@ diesel::table! {
         creator_user_id -> Nullable<Text>,
         metadata_created -> Timestamp,
         metadata_modified -> Timestamp,
-        document -> Text,
-        rendered -> Text,
+        document -> Binary,
+        rendered -> Binary,
     }
 }
 
@@ -153,7 +153,7 @@ diesel::table! {
         activity_type -> Text,
         public -> Bool,
         permission_labels -> Text,
-        data -> Text,
+        data -> Binary,
     }
 }
 

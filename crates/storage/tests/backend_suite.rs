@@ -828,3 +828,67 @@ fn a_batch_commits_its_writes_together_and_a_failing_write_alone_is_undone() {
     assert!(find(&f.store, "eve").is_some());
     assert_eq!(heard.lock().expect("lock").len(), 2);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Packed values
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn dataset_dicts_are_stored_packed_and_rows_written_as_text_still_read() {
+    use datahavn_domain::catalog::PackageRecord;
+    use datahavn_domain::package::PackageState;
+
+    let f = migrated();
+    let resources: Vec<serde_json::Value> = (0..20)
+        .map(|i| serde_json::json!({"id": format!("r{i}"), "name": format!("part {i}.csv"), "format": "CSV", "url": format!("https://example.org/files/part-{i}.csv")}))
+        .collect();
+    let document = serde_json::json!({"name": "packed", "notes": "Traffic counts, one file per month.", "resources": resources});
+    let rendered = serde_json::json!({"id": "p-1", "name": "packed", "state": "active", "resources": document["resources"]}).to_string();
+    let record = PackageRecord {
+        id: "p-1".into(),
+        name: "packed".into(),
+        title: "Packed".into(),
+        package_type: "dataset".into(),
+        state: PackageState::Active,
+        private: false,
+        owner_org: None,
+        creator_user_id: None,
+        metadata_created: at(1_700_000_000),
+        metadata_modified: at(1_700_000_000),
+        document: document.as_object().unwrap().clone(),
+        rendered: rendered.clone(),
+    };
+    f.store.write(|tx| tx.insert_package(&record)).unwrap();
+    let read = f.store.read(|tx| tx.package_by_id_or_name("packed")).unwrap().unwrap();
+    assert_eq!((read.document, read.rendered.as_str()), (record.document.clone(), rendered.as_str()));
+    let (_, name, packed) = f.store.read(|tx| tx.package_access_name_and_rendered("p-1")).unwrap().unwrap();
+    assert_eq!(name, "packed");
+    assert_eq!(packed[0], datahavn_storage::pack::ZSTD_CKAN_1);
+    assert!(packed.len() * 3 < rendered.len(), "{} of {}", packed.len(), rendered.len());
+    assert_eq!(datahavn_storage::pack::unpack(&packed).unwrap(), rendered);
+
+    // A row written before values were packed: JSON text in the same columns.
+    let (document_sql, rendered_sql) = if f.db.is_postgres() {
+        (
+            "convert_to('{\"name\":\"old\"}', 'UTF8')",
+            "convert_to('{\"id\":\"p-0\",\"name\":\"old\"}', 'UTF8')",
+        )
+    } else {
+        ("'{\"name\":\"old\"}'", "'{\"id\":\"p-0\",\"name\":\"old\"}'")
+    };
+    raw_sql(
+        &f.db,
+        &format!(
+            "INSERT INTO packages (id, name, title, type, state, private, metadata_created, metadata_modified, \
+             document, rendered) VALUES ('p-0', 'old', 'Old', 'dataset', 'active', false, \
+             '2020-01-01 00:00:00', '2020-01-01 00:00:00', {document_sql}, {rendered_sql})"
+        ),
+    );
+    let old = f.store.read(|tx| tx.package_by_id_or_name("old")).unwrap().unwrap();
+    assert_eq!(old.rendered, "{\"id\":\"p-0\",\"name\":\"old\"}");
+    assert_eq!(old.document["name"], "old");
+    // Damage is an error, not a panic or a wrong answer.
+    let damaged = if f.db.is_postgres() { "'\\x01ffff'::bytea" } else { "X'01FFFF'" };
+    raw_sql(&f.db, &format!("UPDATE packages SET rendered = {damaged} WHERE id = 'p-0'"));
+    assert!(f.store.read(|tx| tx.package_by_id_or_name("old")).is_err());
+}

@@ -20,7 +20,7 @@ pub struct PackageCheck {
 impl Tx<'_> {
     /// Datasets of every state after `after` in id order, `limit` at a time.
     pub fn packages_for_check(&mut self, after: &str, limit: i64) -> StorageResult<Vec<PackageCheck>> {
-        let rows: Vec<(String, String, String, chrono::NaiveDateTime, String)> = packages::table
+        let rows: Vec<(String, String, String, chrono::NaiveDateTime, Vec<u8>)> = packages::table
             .filter(packages::id.gt(after))
             .order(packages::id.asc())
             .limit(limit)
@@ -32,16 +32,17 @@ impl Tx<'_> {
                 packages::document,
             ))
             .load(self.conn())?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, state, modified, document)| PackageCheck {
-                id,
-                name,
-                state,
-                metadata_modified: Timestamp::from_naive(modified),
-                document,
+        rows.into_iter()
+            .map(|(id, name, state, modified, document)| {
+                Ok(PackageCheck {
+                    id,
+                    name,
+                    state,
+                    metadata_modified: Timestamp::from_naive(modified),
+                    document: crate::pack::unpack_owned(document)?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Every resource id the database holds (any state).

@@ -37,7 +37,9 @@ impl Tx<'_> {
     /// Stores the rendering of a dataset this transaction inserted or updated (whose change is
     /// in the change log already).
     pub fn store_rendered(&mut self, id: &str, rendered: &str) -> StorageResult<()> {
-        diesel::update(packages::table.find(id)).set(packages::rendered.eq(rendered)).execute(self.conn())?;
+        diesel::update(packages::table.find(id))
+            .set(packages::rendered.eq(crate::pack::pack(rendered)))
+            .execute(self.conn())?;
         Ok(())
     }
 
@@ -74,12 +76,13 @@ impl Tx<'_> {
         Ok(row)
     }
 
-    /// What `package_show` needs: who may read the dataset, its name and its rendered dict.
+    /// What `package_show` needs: who may read the dataset, its name and its rendered dict as
+    /// stored (packed: [`crate::pack::unpack`] gives the text).
     pub fn package_access_name_and_rendered(
         &mut self,
         id_or_name: &str,
-    ) -> StorageResult<Option<(datahavn_domain::authz::PackageAccess, String, String)>> {
-        type Row = (String, String, String, bool, Option<String>, Option<String>, String);
+    ) -> StorageResult<Option<(datahavn_domain::authz::PackageAccess, String, Vec<u8>)>> {
+        type Row = (String, String, String, bool, Option<String>, Option<String>, Vec<u8>);
         let columns = (
             packages::id,
             packages::name,
