@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use datahavn_domain::authz::{Memberships, PackageAccess};
+use datahavn_domain::package::PackageState;
 use datahavn_domain::user::Actor;
 use datahavn_search::SearchHandle;
 use datahavn_storage::{ChangeCursor, Store};
@@ -155,16 +156,28 @@ impl ReadCache {
 
     /// The dataset whose id (else name) is `key`, if held.
     pub fn package(&self, key: &str) -> Option<Arc<CachedPackage>> {
-        let found = {
-            let packages = lock(&self.packages);
-            packages.by_id.get(key).cloned().or_else(|| {
-                let id = packages.by_name.get(key)?;
-                packages.by_id.get(id).filter(|entry| entry.name == key).cloned()
-            })
-        };
+        let found = self.find(key);
         let counter = if found.is_some() { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
         found
+    }
+
+    /// The dataset whose id or name is `key`, when held and active and public: a miss is not
+    /// counted (the caller asks [`Self::package`] next).
+    pub fn public_package(&self, key: &str) -> Option<Arc<CachedPackage>> {
+        let found = self
+            .find(key)
+            .filter(|entry| entry.access.state == PackageState::Active && !entry.access.private)?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(found)
+    }
+
+    fn find(&self, key: &str) -> Option<Arc<CachedPackage>> {
+        let packages = lock(&self.packages);
+        packages.by_id.get(key).cloned().or_else(|| {
+            let id = packages.by_name.get(key)?;
+            packages.by_id.get(id).filter(|entry| entry.name == key).cloned()
+        })
     }
 
     /// Where invalidation stands: take it before reading a dataset from the database, and give

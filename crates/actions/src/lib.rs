@@ -348,6 +348,16 @@ pub fn call_text(
     }
 }
 
+/// What an anonymous caller asked for, when the read cache alone answers it (`package_show` of
+/// an active public dataset it holds): the result's JSON text, found without a worker thread or
+/// the database. `None`: run the action as usual.
+pub fn anonymous_cached_text(services: &Services, name: &str, params: &Params) -> Option<String> {
+    match name {
+        "package_show" => package::public_cached_text(services, params),
+        _ => None,
+    }
+}
+
 /// Serializes a result.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> ActionResult {
     serde_json::to_value(value).map_err(|e| ActionError::Internal(format!("serializing a result: {e}")))

@@ -643,6 +643,16 @@ pub(crate) fn package_show_text(ctx: &Context<'_>, params: &Params) -> ActionRes
     show_text(ctx, PackageShowRequest::parse(params)?)
 }
 
+/// `package_show` of an active public dataset the read cache holds: its text, with no worker
+/// thread, caller or database needed (anyone may read it). `None`: ask [`package_show_text`].
+pub(crate) fn public_cached_text(services: &crate::Services, params: &Params) -> Option<String> {
+    let cache = services.cache.as_deref()?;
+    let request = PackageShowRequest::parse(params).ok()?;
+    let id = shown_id(request.id, request.name_or_id).ok()?;
+    let held = cache.public_package(&id)?;
+    datahavn_storage::pack::unpack(&held.packed).ok()
+}
+
 fn show_text(ctx: &Context<'_>, request: PackageShowRequest) -> ActionResult<String> {
     let id = shown_id(request.id, request.name_or_id)?;
     shown_package(ctx, &id)

@@ -152,8 +152,16 @@ async fn dispatch(
     let jsonp = dict.remove("callback").is_some();
     let token = if jsonp { None } else { token_header(&request) };
 
-    let services = state.services.clone();
     let params = Params::new(dict);
+    // A public dataset the read cache holds, asked for anonymously: answered here.
+    if token.is_none()
+        && !jsonp
+        && upload.is_none()
+        && let Some(text) = datahavn_actions::anonymous_cached_text(&state.services, name, &params)
+    {
+        return text_success(&help, &text);
+    }
+    let services = state.services.clone();
     let (params, result) = crate::request_id::block(move || {
         let result = (|| {
             let actor = match token.map(|token| authenticate(&services, &token)) {
