@@ -477,6 +477,14 @@ fn datasets_acknowledged_before_a_server_is_killed_are_all_there_after_it_restar
         }
     }
     assert!(present.len() >= acknowledged.len());
+    // The newest-first list of the reopened index holds every dataset present.
+    let listed = server.call("current_package_list_with_resources", &json!({"limit": 1000}), &token);
+    let mut listed: Vec<String> =
+        listed.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_owned()).collect();
+    listed.sort();
+    let mut want = present.clone();
+    want.sort();
+    assert_eq!(listed, want);
     // And searchable: every dataset present is found, under its name and its tag.
     let found = server.call("package_search", &json!({"fq": "name:ack-*", "rows": 1000}), &token);
     let mut names: Vec<String> =

@@ -95,6 +95,11 @@ fn the_index_kept_on_disk_is_reused_and_caught_up_after_a_kill() {
     let log = restarted.log();
     assert!(log.contains("datasets kept in"), "the index on disk is reused: {log}");
     assert!(!log.contains("datasets indexed in"), "the index on disk is not rebuilt: {log}");
+    // The newest-first list beside the reopened index: the datasets it held and the one it
+    // caught up with.
+    let listed = restarted.call("current_package_list_with_resources", &json!({}), &token);
+    let names: Vec<&str> = listed.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["parking-spaces", "bike-counts"]);
     let status = restarted.call("status_show", &json!({}), &token);
     assert_eq!(status["search_index"]["position"], status["search_index"]["database_position"]);
 }

@@ -187,6 +187,15 @@ impl SearchIndex {
         if let Some(index) = claim.reusable(newest) {
             let position = claim.position(&index).unwrap_or(0);
             let search = Self::new(index, language, position, Some(claim))?;
+            // The newest-first list as the database has it now; the catch-up then puts again
+            // every dataset changed since the index's position.
+            let active = store.read(|tx| tx.active_package_times())?;
+            {
+                let mut listing = search.newest_mut();
+                for (id, private, modified) in active {
+                    listing.put_active(&id, private, modified);
+                }
+            }
             let applied = search.catch_up(store)?;
             log::info!(
                 "search index: {} datasets kept in {}, from change {position}, {applied} changed since",

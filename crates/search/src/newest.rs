@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use datahavn_domain::Timestamp;
 use datahavn_domain::catalog::PackageRecord;
 use datahavn_domain::package::PackageState;
 
@@ -105,12 +106,16 @@ impl Newest {
     /// Lists a dataset as it now is (replacing what was listed of it).
     pub fn put(&mut self, record: &PackageRecord) {
         self.remove(&record.id);
-        if record.state != PackageState::Active {
-            return;
+        if record.state == PackageState::Active {
+            self.put_active(&record.id, record.private, record.metadata_modified);
         }
-        let id: Arc<str> = Arc::from(record.id.as_str());
-        let modified = record.metadata_modified.naive().and_utc().timestamp_micros();
-        let public = !record.private;
+    }
+
+    /// Lists an active dataset not listed yet.
+    pub fn put_active(&mut self, id: &str, private: bool, modified: Timestamp) {
+        let id: Arc<str> = Arc::from(id);
+        let modified = modified.naive().and_utc().timestamp_micros();
+        let public = !private;
         self.listed.insert(Arc::clone(&id), (modified, public));
         let key = (std::cmp::Reverse(modified), id);
         if public {

@@ -76,6 +76,18 @@ impl Tx<'_> {
             .load(self.conn())?)
     }
 
+    /// Every active dataset's id, whether it is private and when it was last modified.
+    pub fn active_package_times(&mut self) -> StorageResult<Vec<(String, bool, datahavn_domain::Timestamp)>> {
+        let rows: Vec<(String, bool, chrono::NaiveDateTime)> = packages::table
+            .filter(packages::state.eq("active"))
+            .select((packages::id, packages::private, packages::metadata_modified))
+            .load(self.conn())?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, private, modified)| (id, private, datahavn_domain::Timestamp::from_naive(modified)))
+            .collect())
+    }
+
     /// Datasets with their organization and group names, for indexing.
     pub fn packages_for_index(&mut self, ids: &[String]) -> StorageResult<Vec<IndexedPackage>> {
         if ids.is_empty() {
