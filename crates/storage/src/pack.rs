@@ -101,6 +101,7 @@ fn damaged(why: &str) -> StorageError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
