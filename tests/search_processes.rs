@@ -158,7 +158,12 @@ fn rebuild_waits_for_no_server_and_its_index_is_what_serve_uses() {
     // A load beside the server never needs the search index (it would build one in memory).
     let log = load(&site, &json!({"name": "parking-spaces", "owner_org": "aarhus"}), &["--create-orgs"]);
     assert!(!log.contains("search index"), "load touched the search index: {log}");
-    assert_eq!(count(&server, "name:parking-spaces", &token), 1);
+    // Another process's write reaches the server's index within a second (its change-log poll).
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while count(&server, "name:parking-spaces", &token) == 0 {
+        assert!(Instant::now() < deadline, "the server's index did not follow the load");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let refused = site.output(&["search-index", "rebuild"], "");
     assert!(!refused.status.success(), "rebuild beside a running server");
     let message = String::from_utf8_lossy(&refused.stderr);

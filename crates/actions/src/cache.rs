@@ -100,6 +100,8 @@ pub struct ReadCache {
     tokens: Mutex<HashMap<String, Held<Actor>>>,
     /// Organization and group names → their display names (none: no such group).
     titles: Mutex<HashMap<String, Held<Option<String>>>>,
+    /// `package_list`'s whole answer as JSON text, with the epoch it was read at.
+    names: Mutex<Option<(u64, Arc<str>)>>,
     hits: AtomicU64,
     misses: AtomicU64,
     invalidations: AtomicU64,
@@ -127,6 +129,7 @@ impl ReadCache {
             memberships: Mutex::default(),
             tokens: Mutex::default(),
             titles: Mutex::default(),
+            names: Mutex::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             invalidations: AtomicU64::new(0),
@@ -151,6 +154,22 @@ impl ReadCache {
             if packages.remove(id.as_ref()) {
                 self.invalidations.fetch_add(1, Ordering::Relaxed);
             }
+        }
+    }
+
+    /// `package_list`'s whole answer (every active public dataset's name), if no dataset changed
+    /// since it was read.
+    pub fn dataset_names(&self) -> Option<Arc<str>> {
+        let held = lock(&self.names);
+        held.as_ref().filter(|(epoch, _)| *epoch == self.epoch()).map(|(_, text)| Arc::clone(text))
+    }
+
+    /// Keeps `package_list`'s whole answer, read at `epoch` ([`Self::epoch`]), unless a dataset
+    /// changed since.
+    pub fn keep_dataset_names(&self, epoch: u64, text: Arc<str>) {
+        let mut held = lock(&self.names);
+        if self.epoch() == epoch {
+            *held = Some((epoch, text));
         }
     }
 
@@ -417,6 +436,21 @@ mod tests {
         cache.invalidate(&["other"]);
         cache.keep(before, entry("id-1", "first", "{}"));
         assert!(cache.package("id-1").is_none());
+    }
+
+    #[test]
+    fn the_list_of_names_lasts_until_any_dataset_changes() {
+        let cache = ReadCache::new(1 << 20);
+        assert!(cache.dataset_names().is_none());
+        cache.keep_dataset_names(cache.epoch(), Arc::from("[\"a\"]"));
+        assert_eq!(cache.dataset_names().as_deref(), Some("[\"a\"]"));
+        cache.invalidate(&["any"]);
+        assert!(cache.dataset_names().is_none());
+        // Read before a change and kept after it: not kept.
+        let before = cache.epoch();
+        cache.committed(&["other".to_owned()]);
+        cache.keep_dataset_names(before, Arc::from("[]"));
+        assert!(cache.dataset_names().is_none());
     }
 
     #[test]

@@ -332,7 +332,8 @@ pub fn call_reporting(
 
 /// Runs an action whose result is already stored as JSON text, returning that text untouched;
 /// `None` for actions without such a form. The transport uses it to answer `package_show`
-/// `package_search` and `current_package_list_with_resources` without parsing and re-encoding the stored dicts.
+/// `package_search`, `package_list` and `current_package_list_with_resources` without parsing
+/// and re-encoding the stored dicts.
 pub fn call_text(
     services: &Services,
     actor: Actor,
@@ -344,6 +345,7 @@ pub fn call_text(
         "package_show" => Some(package::package_show_text(&ctx, params)),
         "package_search" => Some(search::package_search_text(&ctx, params)),
         "current_package_list_with_resources" => Some(package_list::current_package_list_text(&ctx, params)),
+        "package_list" => Some(package_list::package_list_text(&ctx, params)),
         _ => None,
     }
 }
