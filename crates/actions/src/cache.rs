@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use datahavn_domain::authz::{Memberships, PackageAccess};
 use datahavn_domain::package::PackageState;
 use datahavn_domain::user::Actor;
-use datahavn_search::SearchHandle;
+use datahavn_search::{GroupCounts, SearchHandle};
 use datahavn_storage::{ChangeCursor, Store};
 
 /// How long memberships and token owners are trusted without asking the database.
@@ -44,6 +44,16 @@ impl CachedPackage {
         // The text, the keys of both maps, and the entry's own bookkeeping.
         self.packed.len() + 2 * (self.access.id.len() + self.name.len()) + 160
     }
+}
+
+/// Callers who all count the same datasets in organizations and groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CountedAs {
+    /// Public datasets only: anonymous callers, and users of no organization or group and no
+    /// collaboration.
+    Public,
+    /// Every active dataset.
+    Sysadmin,
 }
 
 /// What the cache has done since the process started (for `/metrics`).
@@ -102,6 +112,9 @@ pub struct ReadCache {
     titles: Mutex<HashMap<String, Held<Option<String>>>>,
     /// `package_list`'s whole answer as JSON text, with the epoch it was read at.
     names: Mutex<Option<(u64, Arc<str>)>>,
+    /// Datasets per organization and group as every caller of a kind counts them (see
+    /// [`CountedAs`]), with the epoch they were counted at.
+    counts: Mutex<HashMap<CountedAs, (u64, GroupCounts)>>,
     hits: AtomicU64,
     misses: AtomicU64,
     invalidations: AtomicU64,
@@ -130,6 +143,7 @@ impl ReadCache {
             tokens: Mutex::default(),
             titles: Mutex::default(),
             names: Mutex::default(),
+            counts: Mutex::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             invalidations: AtomicU64::new(0),
@@ -170,6 +184,22 @@ impl ReadCache {
         let mut held = lock(&self.names);
         if self.epoch() == epoch {
             *held = Some((epoch, text));
+        }
+    }
+
+    /// The dataset counts of organizations and groups as `who` counts them, if no dataset
+    /// changed since they were counted.
+    pub fn counts(&self, who: CountedAs) -> Option<GroupCounts> {
+        let held = lock(&self.counts);
+        held.get(&who).filter(|(epoch, _)| *epoch == self.epoch()).map(|(_, counts)| counts.clone())
+    }
+
+    /// Keeps dataset counts taken at `epoch` ([`Self::epoch`], read before the index was asked),
+    /// unless a dataset changed since.
+    pub fn keep_counts(&self, epoch: u64, who: CountedAs, counts: GroupCounts) {
+        let mut held = lock(&self.counts);
+        if self.epoch() == epoch {
+            held.insert(who, (epoch, counts));
         }
     }
 
@@ -340,14 +370,16 @@ pub fn follow_changes(
     let cache = cache.map(Arc::downgrade);
     let search = Arc::downgrade(search);
     let (heard_cache, heard_search) = (cache.clone(), search.clone());
+    // The index is told first: what the cache keeps from the index (dataset counts) is read
+    // after the epoch, so a reader that sees the new epoch sees the index stale and catches up.
     store.on_commit(Box::new(move |changed| {
-        if let Some(cache) = heard_cache.as_ref().and_then(Weak::upgrade) {
-            cache.committed(changed);
-        }
         if !changed.is_empty()
             && let Some(search) = heard_search.upgrade()
         {
             search.changed();
+        }
+        if let Some(cache) = heard_cache.as_ref().and_then(Weak::upgrade) {
+            cache.committed(changed);
         }
     }));
     let mut cursor = loop {
@@ -376,10 +408,10 @@ pub fn follow_changes(
                 Ok(changed) => {
                     failing = false;
                     let changed: Vec<String> = changed.into_iter().collect();
+                    search.changed();
                     if let Some(cache) = cache {
                         cache.invalidate(&changed);
                     }
-                    search.changed();
                 }
                 Err(error) => {
                     if !failing {

@@ -394,7 +394,26 @@ fn scope(who: &Memberships) -> Scope {
 /// them (CKAN counts with a search that includes private datasets): the `package_count` of
 /// organization and group dicts.
 pub(crate) fn package_counts(ctx: &Context<'_>, who: &Memberships) -> ActionResult<GroupCounts> {
-    index(ctx)?.group_counts(&Scope { include_private: true, ..scope(who) }).map_err(search_error)
+    use crate::cache::CountedAs;
+    let shared = if who.sysadmin {
+        Some(CountedAs::Sysadmin)
+    } else if who.groups.is_empty() && who.collaborations.is_empty() {
+        Some(CountedAs::Public)
+    } else {
+        None
+    };
+    let cache = ctx.services.cache.as_deref().zip(shared);
+    if let Some(counts) = cache.and_then(|(cache, kind)| cache.counts(kind)) {
+        return Ok(counts);
+    }
+    // Before the index is asked (and catches up): a change after this is not kept.
+    let epoch = cache.map(|(cache, _)| cache.epoch());
+    let counts =
+        index(ctx)?.group_counts(&Scope { include_private: true, ..scope(who) }).map_err(search_error)?;
+    if let (Some((cache, kind)), Some(epoch)) = (cache, epoch) {
+        cache.keep_counts(epoch, kind, counts.clone());
+    }
+    Ok(counts)
 }
 
 /// The active datasets, most recently modified first, from the search index: public ones, and
