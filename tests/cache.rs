@@ -35,7 +35,7 @@ fn answers(server: &TestServer, world: &World, keys: &[String]) -> Vec<(Persona,
         for path in [
             "/package_list",
             "/current_package_list_with_resources?limit=50",
-            "/organization_show?id=org",
+            "/organization_show?id=org&include_users=false",
             "/organization_list?all_fields=true",
             "/group_list?all_fields=true",
         ] {
