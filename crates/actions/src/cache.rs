@@ -3,9 +3,8 @@
 //! - **Datasets**: the rendered dict of `package_show` with the columns its permission check
 //!   reads (state, private, organization, creator), bounded in bytes. The dict is kept packed
 //!   as the database stores it (`datahavn_storage::pack`, about a third of its text), and
-//!   unpacked for each answer. The check runs on every
-//!   hit, so a private dataset's bytes reach only those who may read them. An entry goes when
-//!   its dataset changes: at once for this process's writes (the store tells the cache after
+//!   unpacked for each answer. The check runs on every hit, so a private dataset's bytes
+//!   reach only those who may read them. An entry goes when its dataset changes: at once for this process's writes (the store tells the cache after
 //!   each commit, before the write answers), and for other processes' writes (another node, a
 //!   `datahavn load`) when [`follow_changes`] reads them from the change log, every `poll`.
 //! - **Memberships, tokens and group titles**: who a token stands for, what that user may do,

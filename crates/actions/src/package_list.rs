@@ -1,5 +1,5 @@
-//! Dataset lists: `package_list`, `current_package_list_with_resources` and
-//! `package_autocomplete`, answered from the search index.
+//! Dataset lists: `package_list` (from the database, the whole list kept in the read cache),
+//! `current_package_list_with_resources` and `package_autocomplete` (from the search index).
 
 use std::sync::Arc;
 

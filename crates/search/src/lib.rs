@@ -356,31 +356,34 @@ impl SearchIndex {
 
     /// Up to `rows` active datasets from the `start`th, the most recently modified first (then
     /// by id): public ones, and private ones too when `include_private`. Their rendered dicts as
-    /// JSON text, with how many such datasets there are.
-    pub fn newest(
-        &self,
-        include_private: bool,
-        start: usize,
-        rows: usize,
-    ) -> SearchResult<(usize, Vec<String>)> {
-        let (count, ids) = {
-            let newest = self.newest.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-            (newest.len(include_private), newest.page(include_private, start, rows))
-        };
+    /// JSON text.
+    pub fn newest(&self, include_private: bool, start: usize, rows: usize) -> SearchResult<Vec<String>> {
+        let ids = self.newest.read().unwrap_or_else(std::sync::PoisonError::into_inner).page(
+            include_private,
+            start,
+            rows,
+        );
         let searcher = self.reader.searcher();
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
-            let query = TermQuery::new(Term::from_field_text(self.fields.id, &id), IndexRecordOption::Basic);
-            let found = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+            let found =
+                searcher.search(&self.term(self.fields.id, &id), &TopDocs::with_limit(1).order_by_score())?;
             // A dataset removed since the page was read is left out.
-            if let Some((_, address)) = found.first() {
-                let doc: TantivyDocument = searcher.doc(*address)?;
-                results.push(
-                    doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("{}").to_owned(),
-                );
+            if let Some(&(_, address)) = found.first() {
+                results.push(self.stored_dict(&searcher, address)?);
             }
         }
-        Ok((count, results))
+        Ok(results)
+    }
+
+    /// The rendered dict a document keeps, as JSON text.
+    fn stored_dict(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> SearchResult<String> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("{}").to_owned())
     }
 
     /// Runs a search on the current index (call [`Self::catch_up`] first for fresh results).
@@ -436,9 +439,7 @@ impl SearchIndex {
         }
         let mut results = Vec::with_capacity(page.len());
         for address in page {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let text = doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("{}").to_owned();
-            results.push(text);
+            results.push(self.stored_dict(&searcher, address)?);
         }
         Ok(Found { count, results, facets })
     }

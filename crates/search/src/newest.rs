@@ -129,10 +129,6 @@ impl Newest {
     pub fn page(&self, include_private: bool, start: usize, rows: usize) -> Vec<Arc<str>> {
         if include_private { self.all.page(start, rows) } else { self.public.page(start, rows) }
     }
-
-    pub fn len(&self, include_private: bool) -> usize {
-        if include_private { self.all.len } else { self.public.len }
-    }
 }
 
 #[cfg(test)]
