@@ -50,10 +50,10 @@ pub fn pack(text: &str) -> Vec<u8> {
             Some(compressor) => compressor,
             empty => empty.insert(Compressor::with_prepared_dictionary(&ENCODER).ok()?),
         };
-        let mut out = Vec::with_capacity(1 + zstd::zstd_safe::compress_bound(text.len()));
+        let frame = compressor.compress(text.as_bytes()).ok()?;
+        let mut out = Vec::with_capacity(1 + frame.len());
         out.push(ZSTD_CKAN_1);
-        let mut frame = compressor.compress(text.as_bytes()).ok()?;
-        out.append(&mut frame);
+        out.extend_from_slice(&frame);
         Some(out)
     });
     match packed {
