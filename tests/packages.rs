@@ -722,6 +722,11 @@ fn current_package_list_pages_newest_first_at_any_offset() {
             .get("/api/3/action/current_package_list_with_resources?limit=5&page=2", &headers)
             .result();
         assert_eq!(names(&page), want[5..10]);
+        // As CKAN: `offset` wins over the deprecated `page`, which needs a `limit`.
+        let path = "/api/3/action/current_package_list_with_resources?limit=5&page=2&offset=1";
+        assert_eq!(names(&w.server.get(path, &headers).result()), want[1..6]);
+        let path = "/api/3/action/current_package_list_with_resources?page=2";
+        assert_eq!(names(&w.server.get(path, &headers).result()), want[..10]);
         let all =
             w.server.action("current_package_list_with_resources", json!({"limit": 1000}), token).result();
         assert_eq!(names(&all), want);

@@ -92,7 +92,8 @@ request! {
         pub limit: Option<u64>,
         /// The offset to start returning datasets from.
         pub offset: Option<u64>,
-        /// Deprecated: the page of `limit` datasets to return (from 1), instead of `offset`.
+        /// Deprecated: the page of `limit` datasets to return (from 1); read only when `limit`
+        /// is given and `offset` is not.
         pub page: Option<u64> => page_number,
     }
 }
@@ -128,9 +129,11 @@ pub(crate) fn current_package_list_text(ctx: &Context<'_>, params: &Params) -> A
 /// ones too for sysadmins.
 fn newest_page(ctx: &Context<'_>, request: &CurrentPackageListRequest) -> ActionResult<Vec<String>> {
     let limit = request.limit.unwrap_or(10).min(1000);
-    let offset = match request.page {
-        Some(page) => page.saturating_sub(1).saturating_mul(limit),
-        None => request.offset.unwrap_or(0),
+    // CKAN reads the deprecated `page` only without `offset`, and only with a `limit`.
+    let offset = match (request.offset, request.page, request.limit) {
+        (Some(offset), _, _) => offset,
+        (None, Some(page), Some(_)) => page.saturating_sub(1).saturating_mul(limit),
+        _ => 0,
     };
     crate::search::newest_packages(
         ctx,
