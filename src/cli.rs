@@ -64,6 +64,11 @@ enum Command {
         /// that fails is undone alone).
         #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(1..))]
         batch: u16,
+        /// Batches written at once, each on its own connection, when the lines of a run of
+        /// them name different datasets and resources (otherwise one after the other).
+        /// PostgreSQL only: SQLite writes one transaction at a time.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=32))]
+        jobs: u8,
     },
     /// The DataStore.
     #[command(subcommand)]
@@ -258,14 +263,19 @@ pub fn run() -> Result<(), String> {
             println!("{text}");
             Ok(())
         }
-        Command::Load { file, create_orgs, site_url, batch } => {
+        Command::Load { file, create_orgs, site_url, batch, jobs } => {
             let mut site = SiteConfig::default();
             if let Some(url) = site_url {
                 site.site_url = url.trim_end_matches('/').to_owned();
             }
             let services = services(&cli.store, site, false)?;
             quiet_actions();
-            let summary = crate::transfer::load(&services, &Actor::Site, &file, create_orgs, batch.into())?;
+            let jobs = match services.store.url() {
+                datahavn_storage::DatabaseUrl::Postgres(_) => jobs.into(),
+                datahavn_storage::DatabaseUrl::Sqlite(_) => 1,
+            };
+            let summary =
+                crate::transfer::load(&services, &Actor::Site, &file, create_orgs, batch.into(), jobs)?;
             print!("{}", summary.report());
             match summary.failed() {
                 0 => Ok(()),

@@ -3,7 +3,7 @@
 //! through the same actions as the API (`package_show`, `package_create`, `package_update`), so
 //! a loaded dataset is validated and rendered exactly as one sent over HTTP.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
@@ -239,33 +239,53 @@ fn looks_like_uuid(text: &str) -> bool {
         && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-/// Creates or updates the dataset of one line.
-fn load_one(
-    services: &Services,
-    actor: &Actor,
-    organizations: Option<&mut Organizations>,
-    line: &str,
-) -> Result<Outcome, String> {
-    let mut obj = match serde_json::from_str::<Value>(line) {
-        Ok(Value::Object(obj)) => obj,
-        Ok(_) => return Err("not a JSON object".into()),
-        Err(e) if e.is_eof() => return Err("invalid JSON: unexpected end of line".into()),
-        Err(_) => return Err("invalid JSON".into()),
-    };
-    if let Some(organizations) = organizations {
-        organizations.ensure(services, actor, &mut obj)?;
+/// Why a line failed: the reason the summary shows, and whether the database refused it (a
+/// conflict with a batch written at the same time may be why, so a batch written alongside
+/// others is written again alone rather than keep such a failure).
+struct Failure {
+    reason: String,
+    from_database: bool,
+}
+
+impl From<String> for Failure {
+    fn from(reason: String) -> Self {
+        Self { reason, from_database: false }
     }
-    let before = existing(services, actor, &obj).map_err(|e| reason(&e))?;
-    match before {
+}
+
+impl From<ActionError> for Failure {
+    fn from(error: ActionError) -> Self {
+        let from_database = matches!(
+            error,
+            ActionError::Integrity(_) | ActionError::Internal(_) | ActionError::Unavailable(_)
+        );
+        Self { reason: reason(&error), from_database }
+    }
+}
+
+/// A line's dataset dict, or why it is not one.
+fn parse_line(line: &str) -> Result<Map<String, Value>, String> {
+    match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(obj)) => Ok(obj),
+        Ok(_) => Err("not a JSON object".into()),
+        Err(e) if e.is_eof() => Err("invalid JSON: unexpected end of line".into()),
+        Err(_) => Err("invalid JSON".into()),
+    }
+}
+
+/// Creates or updates the dataset of one line.
+fn load_one(services: &Services, actor: &Actor, obj: Map<String, Value>) -> Result<Outcome, Failure> {
+    let mut obj = obj;
+    match existing(services, actor, &obj)? {
         Some(before) => {
             if let Some(id) = before.get("id") {
                 obj.insert("id".into(), id.clone());
             }
-            let after = call(services, actor, "package_update", obj).map_err(|e| reason(&e))?;
+            let after = call(services, actor, "package_update", obj)?;
             Ok(if after == before { Outcome::Unchanged } else { Outcome::Updated })
         }
         None => {
-            call(services, actor, "package_create", obj).map_err(|e| reason(&e))?;
+            call(services, actor, "package_create", obj)?;
             Ok(Outcome::Created)
         }
     }
@@ -304,10 +324,13 @@ fn count_lines(path: &Path) -> io::Result<u64> {
     }
 }
 
-/// Why [`load`] stops: the input cannot be read, or a batch cannot be committed.
+/// Why a batch stops: the batch is rolled back.
 enum Abort {
-    Read(String),
+    /// It cannot be committed.
     Write(datahavn_storage::StorageError),
+    /// Written alongside other batches, a line of it was refused by the database: write it again
+    /// alone.
+    Again,
 }
 
 impl From<datahavn_storage::StorageError> for Abort {
@@ -316,16 +339,148 @@ impl From<datahavn_storage::StorageError> for Abort {
     }
 }
 
+/// A line read: its number (1-based) and its dataset dict, or why it has none.
+struct Line {
+    number: usize,
+    dataset: Result<Map<String, Value>, String>,
+}
+
+type Outcomes = Vec<(usize, Result<Outcome, Failure>)>;
+
+/// What a batch written on its own thread came to (`Err`: the thread panicked).
+type Written = std::thread::Result<Result<Outcomes, Abort>>;
+
+/// Whether no two lines may name the same dataset or resource: the ids, names and resource ids
+/// they carry are all different. Only such lines are written by several batches at once, so
+/// every line finds what the lines before it wrote as it would one batch after the other.
+fn independent(lines: &[Line]) -> bool {
+    let mut seen = HashSet::new();
+    lines.iter().filter_map(|line| line.dataset.as_ref().ok()).all(|obj| {
+        let resources = obj.get("resources").and_then(Value::as_array).into_iter().flatten();
+        let resource_ids = resources.filter_map(|r| r.get("id").and_then(Value::as_str));
+        ["id", "name"]
+            .iter()
+            .filter_map(|key| obj.get(*key).and_then(Value::as_str))
+            .chain(resource_ids)
+            .filter(|key| !key.is_empty())
+            .all(|key| seen.insert(key.to_owned()))
+    })
+}
+
+/// Writes `lines` in one transaction: each line's writes commit with it (a line that fails is
+/// undone alone), so nothing of a line is ever half-written. `alongside`: other batches are
+/// being written at the same time, and a line the database refuses rolls the whole batch back
+/// ([`Abort::Again`]).
+fn write_batch(
+    services: &Services,
+    actor: &Actor,
+    lines: &[Line],
+    alongside: bool,
+) -> Result<Outcomes, Abort> {
+    services.store.batch(|| {
+        let mut outcomes = Vec::with_capacity(lines.len());
+        for line in lines {
+            let outcome = match &line.dataset {
+                Ok(obj) => load_one(services, actor, obj.clone()),
+                Err(reason) => Err(Failure::from(reason.clone())),
+            };
+            if alongside && matches!(&outcome, Err(failure) if failure.from_database) {
+                return Err(Abort::Again);
+            }
+            outcomes.push((line.number, outcome));
+        }
+        Ok(outcomes)
+    })
+}
+
+fn batch_failed(lines: &[Line], abort: &Abort) -> String {
+    let first = lines.first().map_or(0, |l| l.number);
+    let last = lines.last().map_or(0, |l| l.number);
+    let why = match abort {
+        Abort::Write(error) => error.to_string(),
+        Abort::Again => "the database refused a line".to_owned(),
+    };
+    format!("writing lines {first}-{last}: {why}; none of them was written")
+}
+
+/// Writes a run of lines: in batches of `batch` one after the other, or, when `jobs` > 1 and
+/// the lines are [`independent`], as `jobs` batches at once on their own connections (a batch
+/// the database refuses a line of is then written again alone, after the others).
+fn write_lines(
+    services: &Services,
+    actor: &Actor,
+    lines: &[Line],
+    batch: usize,
+    jobs: usize,
+) -> Result<Outcomes, String> {
+    let mut outcomes = Outcomes::with_capacity(lines.len());
+    let mut again: Vec<&[Line]> = Vec::new();
+    if jobs > 1 && lines.len() > batch && independent(lines) {
+        // The lines' new free tags are made first, in their own transaction: batches written
+        // at once would otherwise wait on each other's new tags. Those no line took up go again.
+        let mut names: Vec<String> = lines
+            .iter()
+            .filter_map(|line| line.dataset.as_ref().ok())
+            .flat_map(datahavn_domain::package::valid_tags)
+            .filter_map(|(name, vocabulary)| vocabulary.is_none().then_some(name))
+            .collect();
+        names.sort();
+        names.dedup();
+        let made = services
+            .store
+            .write(|tx| tx.create_missing_tags(&names))
+            .map_err(|e| batch_failed(lines, &Abort::Write(e)))?;
+        let size = lines.len().div_ceil(jobs);
+        let results: Vec<(&[Line], Written)> = std::thread::scope(|scope| {
+            let running: Vec<_> = lines
+                .chunks(size)
+                .map(|part| (part, scope.spawn(move || write_batch(services, actor, part, true))))
+                .collect();
+            running.into_iter().map(|(part, handle)| (part, handle.join())).collect()
+        });
+        if !made.is_empty() {
+            services
+                .store
+                .write(|tx| tx.drop_unused_tags(&made))
+                .map_err(|e| format!("removing unused tags: {e}"))?;
+        }
+        for (part, result) in results {
+            match result {
+                Ok(Ok(written)) => outcomes.extend(written),
+                Ok(Err(Abort::Again)) => again.push(part),
+                Ok(Err(abort)) => return Err(batch_failed(part, &abort)),
+                Err(_) => {
+                    let stopped = datahavn_storage::StorageError::Internal("the writer stopped".into());
+                    return Err(batch_failed(part, &Abort::Write(stopped)));
+                }
+            }
+        }
+    } else {
+        again.push(lines);
+    }
+    for part in again {
+        for lines in part.chunks(batch) {
+            match write_batch(services, actor, lines, false) {
+                Ok(written) => outcomes.extend(written),
+                Err(abort) => return Err(batch_failed(lines, &abort)),
+            }
+        }
+    }
+    outcomes.sort_by_key(|(number, _)| *number);
+    Ok(outcomes)
+}
+
 /// Loads a JSON-lines file (`-`: stdin): each line's dataset is looked up by `id`, then by
 /// `name`; found ones are updated (`package_update`), others created (`package_create`).
 /// A line that fails is counted and reported, never fatal. `batch` lines are written per
-/// transaction.
+/// transaction, up to `jobs` transactions at once.
 pub fn load(
     services: &Services,
     actor: &Actor,
     path: &Path,
     create_orgs: bool,
     batch: usize,
+    jobs: usize,
 ) -> Result<LoadSummary, String> {
     let stdin = path.as_os_str() == "-";
     let (reader, length): (Box<dyn BufRead>, Option<u64>) = if stdin {
@@ -335,47 +490,42 @@ pub fn load(
         let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         (Box::new(BufReader::new(file)), Some(length))
     };
+    let (batch, jobs) = (batch.max(1), jobs.max(1));
     let bar = progress(length, "datasets");
     let mut organizations = create_orgs.then(Organizations::default);
     let mut summary = LoadSummary::default();
     let mut lines = reader.lines().enumerate().peekable();
     while lines.peek().is_some() {
-        // A batch of lines is written in one transaction: each line's writes commit with it
-        // (a line that fails is undone alone), so nothing of a line is ever half-written.
-        let first = lines.peek().map_or(0, |(index, _)| index + 1);
-        let mut last = first;
-        let written = services.store.batch(|| {
-            let mut outcomes = Vec::new();
-            for (index, line) in lines.by_ref().take(batch.max(1)) {
-                let number = index + 1;
-                last = number;
-                let line = match line {
-                    Ok(line) => line,
-                    Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                        outcomes.push((number, Err("not UTF-8 text".to_owned())));
-                        continue;
-                    }
-                    Err(e) => return Err(Abort::Read(format!("{}: line {number}: {e}", path.display()))),
-                };
-                if !line.trim().is_empty() {
-                    outcomes.push((number, load_one(services, actor, organizations.as_mut(), &line)));
+        let mut run = Vec::new();
+        let mut last = 0;
+        for (index, line) in lines.by_ref().take(batch * jobs) {
+            let number = index + 1;
+            last = number;
+            let dataset = match line {
+                Ok(line) if line.trim().is_empty() => continue,
+                Ok(line) => parse_line(&line),
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => Err("not UTF-8 text".to_owned()),
+                Err(e) => return Err(format!("{}: line {number}: {e}", path.display())),
+            };
+            run.push(Line { number, dataset });
+        }
+        // Organizations first, one line after the other, each in its own transaction: a batch
+        // written alongside others never creates one.
+        if let Some(organizations) = organizations.as_mut() {
+            for line in &mut run {
+                if let Ok(obj) = &mut line.dataset
+                    && let Err(reason) = organizations.ensure(services, actor, obj)
+                {
+                    line.dataset = Err(reason);
                 }
             }
-            Ok(outcomes)
-        });
-        let outcomes = match written {
-            Ok(outcomes) => outcomes,
-            Err(Abort::Read(message)) => return Err(message),
-            Err(Abort::Write(e)) => {
-                return Err(format!("writing lines {first}-{last}: {e}; none of them was written"));
-            }
-        };
-        for (number, outcome) in outcomes {
+        }
+        for (number, outcome) in write_lines(services, actor, &run, batch, jobs)? {
             match outcome {
                 Ok(Outcome::Created) => summary.created += 1,
                 Ok(Outcome::Updated) => summary.updated += 1,
                 Ok(Outcome::Unchanged) => summary.unchanged += 1,
-                Err(reason) => summary.fail(reason, number),
+                Err(failure) => summary.fail(failure.reason, number),
             }
         }
         bar.set_position(u64::try_from(last).unwrap_or(u64::MAX));

@@ -319,3 +319,49 @@ fn thirty_two_writers_on_their_own_datasets_each_end_with_their_last_write() {
         assert!(names.contains(&format!("own-{i}").as_str()), "{i}: {found}");
     }
 }
+
+#[test]
+fn thirty_two_writers_creating_datasets_with_the_same_new_tags_all_succeed() {
+    // Every writer's dataset of a round names the round's two new tags: the writers wait for the
+    // one that makes a tag first and use it, none fails on it.
+    const ROUNDS: usize = 3;
+    let server = TestServer::start();
+    let writers = writers(&server);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = writers
+            .iter()
+            .enumerate()
+            .map(|(i, writer)| {
+                let base = server.base.clone();
+                scope.spawn(move || {
+                    let agent = agent();
+                    let mut failures = Vec::new();
+                    for round in 0..ROUNDS {
+                        let tags =
+                            [format!("new {round} x"), format!("new {round} y"), format!("writer {i}")];
+                        let tags: Vec<Value> = tags.iter().map(|t| json!({"name": t})).collect();
+                        let body =
+                            json!({"name": format!("tagged-{i}-{round}"), "owner_org": "org", "tags": tags});
+                        let answer = post(&agent, &base, "package_create", &body, &writer.token);
+                        check(&mut failures, &format!("writer {i} round {round}"), &answer);
+                    }
+                    failures
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert!(failures.is_empty(), "{} failed create(s):\n{}", failures.len(), failures.join("\n"));
+    for round in 0..ROUNDS {
+        for tag in ["x", "y"] {
+            let found = search_until(
+                &server,
+                json!({"fq": format!("tags:\"new {round} {tag}\""), "rows": 0}),
+                |found| found["count"] == WRITERS,
+            );
+            assert_eq!(found["count"], WRITERS, "new {round} {tag}");
+            let shown = server.action("tag_show", json!({"id": format!("new {round} {tag}")}), None).result();
+            assert_eq!(shown["name"], format!("new {round} {tag}"));
+        }
+    }
+}

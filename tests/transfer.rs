@@ -210,3 +210,105 @@ fn load_creates_missing_organizations_when_asked() {
     let org = server.get("/api/3/action/organization_show?id=oslo", &[]).result();
     assert_eq!(org["title"], picked[1]["organization"]["title"]);
 }
+
+/// What a loaded dataset is, without what each load makes anew (ids of tags, times).
+fn loaded(server: &TestServer, name: &str) -> Value {
+    let shown = show(server, name);
+    let tags: Vec<&Value> = shown["tags"].as_array().unwrap().iter().map(|t| &t["name"]).collect();
+    let resources: Vec<Value> = shown["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| json!({"id": r["id"], "url": r["url"], "name": r["name"], "position": r["position"]}))
+        .collect();
+    json!({
+        "id": shown["id"], "title": shown["title"], "notes": shown["notes"], "tags": tags,
+        "resources": resources, "organization": shown["organization"]["name"], "state": shown["state"],
+        "num_tags": shown["num_tags"], "num_resources": shown["num_resources"],
+    })
+}
+
+#[test]
+fn batches_written_at_once_end_as_one_after_another() {
+    // 60 lines in runs of 20 (`--batch 5 --jobs 4`; on PostgreSQL the batches of a run are
+    // written at once, on SQLite one after the other): new tags shared by every line, in both
+    // orders; lines that fail with valid new tags of their own; a run where a line updates the
+    // dataset an earlier line of the same run created; a resource id two lines of a run claim.
+    let mut records = Vec::new();
+    for i in 0..60 {
+        let shared = if i % 2 == 0 { ["shared-a", "shared-b"] } else { ["shared-b", "shared-a"] };
+        let mut record = json!({
+            "id": format!("00000000-0000-4000-8000-{i:012}"),
+            "name": format!("dataset-{i}"),
+            "title": format!("Dataset {i}"),
+            "owner_org": "statcan",
+            "tags": [{"name": shared[0]}, {"name": shared[1]}, {"name": format!("only-{i}")}],
+            "resources": [{"id": format!("10000000-0000-4000-8000-{i:012}"), "url": format!("https://example.org/{i}.csv")}],
+        });
+        match i {
+            7 | 33 => {
+                record["owner_org"] = json!("nope");
+                record["tags"] = json!([{"name": format!("orphan-{i}")}, {"name": "shared-a"}]);
+            }
+            29 => {
+                record = json!({"name": "dataset-25", "owner_org": "statcan", "title": "Updated in its run"});
+            }
+            48 => record["resources"][0]["id"] = json!("10000000-0000-4000-8000-000000000045"),
+            _ => {}
+        }
+        records.push(record);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("datasets.jsonl");
+    std::fs::write(&input, lines(&records)).unwrap();
+    let mut reports = Vec::new();
+    let mut servers = Vec::new();
+    for jobs in ["4", "1"] {
+        let server = TestServer::start();
+        server.org("statcan", &[]);
+        let args = ["load", "--batch", "5", "--jobs", jobs, input.to_str().unwrap()];
+        let output = datahavn(&server, dir.path(), &args, "");
+        assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+        reports.push(stdout(&output));
+        servers.push(server);
+    }
+    assert_eq!(reports[0], reports[1], "the same outcome, line by line");
+    let report = &reports[0];
+    assert!(report.starts_with("created 56, updated 1, unchanged 0, failed 3\n"), "{report}");
+    assert!(report.contains("  owner_org: Organization does not exist × 2 (lines 8, 34)\n"), "{report}");
+    assert!(report.contains("× 1 (line 49)\n"), "the second claim of a resource id fails: {report}");
+
+    let (at_once, one_by_one) = (&servers[0], &servers[1]);
+    for i in (0..60).filter(|i| ![7, 29, 33, 48].contains(i)) {
+        let name = format!("dataset-{i}");
+        assert_eq!(loaded(at_once, &name), loaded(one_by_one, &name), "{name}");
+    }
+    assert_eq!(show(at_once, "dataset-25")["title"], "Updated in its run");
+    for server in &servers {
+        // The tags of the lines that failed are nowhere, not even for a sysadmin (to whom
+        // tag_show shows tags no public dataset carries); the shared ones count every dataset.
+        let (_, admin) = server.user_with_token("admin", true);
+        for orphan in ["orphan-7", "orphan-33"] {
+            let response =
+                server.get(&format!("/api/3/action/tag_show?id={orphan}"), &[("Authorization", &admin)]);
+            assert_eq!(response.status, 404, "{orphan}: {}", response.text);
+        }
+        let tags = server.get("/api/3/action/tag_list", &[]).result();
+        let tags: Vec<&str> = tags.as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        assert!(
+            tags.contains(&"shared-a") && tags.contains(&"only-59") && !tags.contains(&"only-48"),
+            "{tags:?}"
+        );
+        // Another process's writes reach the server's index within a second. The update of
+        // dataset-25 sent no tags: it has none now.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let count = loop {
+            let found = server.get("/api/3/action/package_search?fq=tags:shared-a&rows=0", &[]).result();
+            if found["count"] == 55 || std::time::Instant::now() > deadline {
+                break found["count"].clone();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert_eq!(count, 55);
+    }
+}

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::access::{memberships, require_edit};
 use crate::args::{authenticated, plain_error};
 use crate::dto::PackageDict;
-use crate::render::render_in_tx;
+use crate::render::{render_in_tx, render_package};
 use crate::request::{Request, request, request_doc, response_doc, scalar_text};
 use crate::{Action, ActionError, ActionResult, Context, activity};
 
@@ -245,8 +245,7 @@ pub(crate) fn write_package(
     };
 
     // Tags, with their ids.
-    let mut tags = Vec::new();
-    let mut tag_ids = Vec::new();
+    let mut wanted = Vec::new();
     for tag in valid.doc.get("tags").and_then(Value::as_array).into_iter().flatten() {
         let Some(name) = tag.get("name").and_then(Value::as_str) else { continue };
         let vocabulary = match tag.get("vocabulary_id").and_then(Value::as_str) {
@@ -259,7 +258,11 @@ pub(crate) fn write_package(
                 }
             },
         };
-        let record = tx.ensure_tag(name, vocabulary.as_deref())?;
+        wanted.push((name.to_owned(), vocabulary));
+    }
+    let mut tags = Vec::new();
+    let mut tag_ids = Vec::new();
+    for record in tx.ensure_tags(&wanted)? {
         tag_ids.push(record.id.clone());
         tags.push(json!({"name": record.name, "vocabulary_id": record.vocabulary_id, "id": record.id}));
     }
@@ -363,9 +366,18 @@ pub(crate) fn write_package(
         rendered: String::new(),
     };
 
+    let site_url = &ctx.site().site_url;
+    let mut rendered = None;
     if creating {
         let renamed = tx.free_name_of_deleted(&record.name)?;
-        crate::render::rerender_packages(tx, &renamed, &ctx.site().site_url)?;
+        crate::render::rerender_packages(tx, &renamed, site_url)?;
+        // A new dataset has no relationships and only the groups resolved above: its dict is
+        // rendered before its row is written, which then holds it from the start.
+        let group_records = tx.groups_by_ids(groups.as_deref().unwrap_or_default())?;
+        let dict =
+            Value::Object(render_package(&record, organization.as_ref(), &group_records, &[], site_url));
+        record.rendered = dict.to_string();
+        rendered = Some(dict);
         tx.insert_package(&record)?;
     } else {
         tx.update_package(&record)?;
@@ -379,11 +391,17 @@ pub(crate) fn write_package(
     } else {
         tx.replace_resources(&id, &resource_index(&id, &resources))?;
     }
-    crate::upload::release_unreferenced(ctx, tx, &id, &resources)?;
+    if !creating {
+        crate::upload::release_unreferenced(ctx, tx, &id, &resources)?;
+    }
     if let Some(resource_id) = &upload_target {
         crate::upload::store_upload(ctx, tx, resource_id, &id)?;
     }
-    tx.set_package_tags(&id, &tag_ids)?;
+    if creating {
+        tx.add_package_tags(&id, &tag_ids)?;
+    } else {
+        tx.set_package_tags(&id, &tag_ids)?;
+    }
     if let Some(groups) = groups {
         for member in tx.memberships_of(MemberKind::Package, &id)? {
             if !groups.contains(&member.group_id) {
@@ -400,9 +418,15 @@ pub(crate) fn write_package(
             ))?;
         }
     }
-    let rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?);
-    record.rendered = rendered.to_string();
-    tx.store_rendered(&id, &record.rendered)?;
+    let rendered = match rendered {
+        Some(rendered) => rendered,
+        None => {
+            let rendered = Value::Object(render_in_tx(tx, &record, site_url)?);
+            record.rendered = rendered.to_string();
+            tx.store_rendered(&id, &record.rendered)?;
+            rendered
+        }
+    };
     match mode {
         Write::Create => activity::record_package(ctx, tx, "new package", &record, &rendered)?,
         Write::Update => activity::record_package_change(ctx, tx, &record, &rendered)?,

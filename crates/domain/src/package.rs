@@ -219,6 +219,19 @@ fn tags(input: &Map<String, Value>, errors: &mut ValidationErrors) -> Result<Vec
         .collect())
 }
 
+/// The tags of a dataset dict that pass validation, as `(name, vocabulary id or name)`: the ones
+/// a `package_create` of it would use (it may still fail for other reasons).
+pub fn valid_tags(input: &Map<String, Value>) -> Vec<(String, Option<String>)> {
+    let mut errors = ValidationErrors::new();
+    let Ok(tags) = tags(input, &mut errors) else { return Vec::new() };
+    tags.iter()
+        .filter_map(|tag| {
+            let name = tag.get("name").and_then(Value::as_str)?;
+            Some((name.to_owned(), tag.get("vocabulary_id").and_then(Value::as_str).map(str::to_owned)))
+        })
+        .collect()
+}
+
 fn extras(input: &Map<String, Value>, errors: &mut ValidationErrors) -> Result<Vec<Value>, IntegrityError> {
     let Some(value) = input.get("extras").filter(|v| !v.is_null()) else {
         return Ok(Vec::new());

@@ -332,14 +332,18 @@ impl Tx<'_> {
         Ok((total, rows.into_iter().map(ResourceRecord::from).collect()))
     }
 
-    /// The id of a tag, created if new.
+    /// The id of a tag, created if new. Another transaction creating the same tag at the same
+    /// time is waited for, and its tag used: two writers never fail over a shared new tag.
     pub fn ensure_tag(&mut self, name: &str, vocabulary_id: Option<&str>) -> StorageResult<TagRecord> {
-        let mut query = tags::table.filter(tags::name.eq(name)).select(TagRow::as_select()).into_boxed();
-        query = match vocabulary_id {
-            Some(v) => query.filter(tags::vocabulary_id.eq(v.to_owned())),
-            None => query.filter(tags::vocabulary_id.is_null()),
+        let find = |tx: &mut Self| {
+            let mut query = tags::table.filter(tags::name.eq(name)).select(TagRow::as_select()).into_boxed();
+            query = match vocabulary_id {
+                Some(v) => query.filter(tags::vocabulary_id.eq(v.to_owned())),
+                None => query.filter(tags::vocabulary_id.is_null()),
+            };
+            query.first(tx.conn()).optional()
         };
-        if let Some(row) = query.first(self.conn()).optional()? {
+        if let Some(row) = find(self)? {
             return Ok(row.into());
         }
         let row = TagRow {
@@ -347,13 +351,119 @@ impl Tx<'_> {
             name: name.to_owned(),
             vocabulary_id: vocabulary_id.map(str::to_owned),
         };
-        diesel::insert_into(tags::table).values(&row).execute(self.conn())?;
+        let insert = diesel::insert_into(tags::table).values(&row).on_conflict_do_nothing();
+        let inserted = match self.conn() {
+            crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
+            crate::conn::AnyConnection::Sqlite(conn) => insert.execute(conn)?,
+        };
+        if inserted == 0 {
+            // Committed by another writer since the first look (each statement of a
+            // PostgreSQL transaction sees what is committed when it starts).
+            return find(self)?.map(TagRecord::from).ok_or_else(|| {
+                StorageError::Internal(format!("tag {name:?} was neither found nor created"))
+            });
+        }
         Ok(row.into())
+    }
+
+    /// The ids of these tags (name, vocabulary id), in their order, each created if new
+    /// ([`Tx::ensure_tag`]); the free ones that exist are found in one query.
+    pub fn ensure_tags(&mut self, wanted: &[(String, Option<String>)]) -> StorageResult<Vec<TagRecord>> {
+        let free: Vec<&String> = wanted.iter().filter(|(_, v)| v.is_none()).map(|(name, _)| name).collect();
+        let mut found: std::collections::HashMap<String, TagRecord> = std::collections::HashMap::new();
+        if !free.is_empty() {
+            let rows: Vec<TagRow> = tags::table
+                .filter(tags::vocabulary_id.is_null())
+                .filter(tags::name.eq_any(free))
+                .select(TagRow::as_select())
+                .load(self.conn())?;
+            found.extend(rows.into_iter().map(|row| (row.name.clone(), TagRecord::from(row))));
+        }
+        wanted
+            .iter()
+            .map(|(name, vocabulary)| match (vocabulary, found.get(name)) {
+                (None, Some(tag)) => Ok(tag.clone()),
+                _ => self.ensure_tag(name, vocabulary.as_deref()),
+            })
+            .collect()
+    }
+
+    /// Creates the free tags (no vocabulary) of these names that do not exist yet, in one
+    /// statement per thousand names, and returns the ids of those it created.
+    pub fn create_missing_tags(&mut self, names: &[String]) -> StorageResult<Vec<String>> {
+        let mut created = Vec::new();
+        for names in names.chunks(1000) {
+            let present: std::collections::HashSet<String> = tags::table
+                .filter(tags::vocabulary_id.is_null())
+                .filter(tags::name.eq_any(names))
+                .select(tags::name)
+                .load(self.conn())?
+                .into_iter()
+                .collect();
+            let mut rows: Vec<TagRow> = names
+                .iter()
+                .filter(|name| !present.contains(*name))
+                .map(|name| TagRow {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    name: name.clone(),
+                    vocabulary_id: None,
+                })
+                .collect();
+            rows.sort_by(|a, b| a.name.cmp(&b.name));
+            rows.dedup_by(|a, b| a.name == b.name);
+            if rows.is_empty() {
+                continue;
+            }
+            let values: Vec<_> = rows
+                .iter()
+                .map(|row| {
+                    (tags::id.eq(&row.id), tags::name.eq(&row.name), tags::vocabulary_id.eq(None::<String>))
+                })
+                .collect();
+            let insert = diesel::insert_into(tags::table).values(&values).on_conflict_do_nothing();
+            match self.conn() {
+                crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
+                crate::conn::AnyConnection::Sqlite(conn) => insert.execute(conn)?,
+            };
+            // Those another writer created first kept that writer's id.
+            let ids: Vec<String> = rows.into_iter().map(|row| row.id).collect();
+            let kept: Vec<String> =
+                tags::table.filter(tags::id.eq_any(&ids)).select(tags::id).load(self.conn())?;
+            created.extend(kept);
+        }
+        Ok(created)
+    }
+
+    /// Deletes the tags of these ids that no dataset uses (whoever else is writing): each is
+    /// locked first, so that no dataset can take it up between the check and the delete.
+    /// Returns how many went.
+    pub fn drop_unused_tags(&mut self, ids: &[String]) -> StorageResult<usize> {
+        let mut dropped = 0;
+        for ids in ids.chunks(1000) {
+            if let crate::conn::AnyConnection::Postgresql(conn) = self.conn() {
+                tags::table
+                    .filter(tags::id.eq_any(ids))
+                    .select(tags::id)
+                    .for_update()
+                    .load::<String>(conn)?;
+            }
+            let used = package_tags::table.filter(package_tags::tag_id.eq(tags::id));
+            dropped += diesel::delete(
+                tags::table.filter(tags::id.eq_any(ids)).filter(diesel::dsl::not(diesel::dsl::exists(used))),
+            )
+            .execute(self.conn())?;
+        }
+        Ok(dropped)
     }
 
     pub fn set_package_tags(&mut self, package_id: &str, tag_ids: &[String]) -> StorageResult<()> {
         diesel::delete(package_tags::table.filter(package_tags::package_id.eq(package_id)))
             .execute(self.conn())?;
+        self.add_package_tags(package_id, tag_ids)
+    }
+
+    /// Tags of a dataset this transaction inserted (it has none yet): one statement for all.
+    pub fn add_package_tags(&mut self, package_id: &str, tag_ids: &[String]) -> StorageResult<()> {
         if tag_ids.is_empty() {
             return Ok(());
         }
