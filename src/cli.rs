@@ -62,7 +62,7 @@ enum Command {
         site_url: Option<String>,
         /// Lines written per transaction (each line's writes commit with its batch; a line
         /// that fails is undone alone).
-        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(1..))]
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u16).range(1..))]
         batch: u16,
         /// Batches written at once, each on its own connection, when the lines of a run of
         /// them name different datasets and resources (otherwise one after the other).

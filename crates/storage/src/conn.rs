@@ -14,8 +14,10 @@ pub enum AnyConnection {
     Sqlite(SqliteConnection),
 }
 
-/// Per-connection settings for SQLite: enforced foreign keys, WAL, a busy timeout.
-const SQLITE_INIT: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+/// Per-connection settings for SQLite: enforced foreign keys, WAL, a busy timeout; a new
+/// database is made of 16 KiB pages (a dataset's row, a few KiB, leaves less of a page unused
+/// than with 4 KiB ones; an existing database keeps its page size).
+const SQLITE_INIT: &str = "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
 
 /// Opens connections for the pool, choosing the backend from the URL's scheme.

@@ -1,0 +1,9 @@
+CREATE TABLE package_tags_with_rowid (
+    package_id TEXT NOT NULL REFERENCES packages (id) ON DELETE CASCADE,
+    tag_id TEXT NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+    PRIMARY KEY (package_id, tag_id)
+);
+INSERT INTO package_tags_with_rowid (package_id, tag_id) SELECT package_id, tag_id FROM package_tags;
+DROP TABLE package_tags;
+ALTER TABLE package_tags_with_rowid RENAME TO package_tags;
+CREATE INDEX package_tags_tag_idx ON package_tags (tag_id);
