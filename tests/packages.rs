@@ -746,3 +746,44 @@ fn current_package_list_pages_newest_first_at_any_offset() {
     assert_eq!(names(&first), order(None)[..1]);
     assert_ne!(names(&first)[0], newest);
 }
+
+#[test]
+fn large_stored_results_are_sent_whole_with_their_length() {
+    // Results over 64 KiB (a search of 40 datasets with 3 KB of notes each; the whole
+    // `package_list`, read twice, the second time from the read cache) are sent as the stored
+    // bytes between the envelope's head and tail: the same body, its length declared.
+    let server = TestServer::start();
+    server.org("big-org", &[]);
+    let notes = "Counts of cyclists and pedestrians per hour. ".repeat(70);
+    for i in 0..40 {
+        server.as_site(
+            "package_create",
+            json!({"name": format!("large-{i:02}"), "owner_org": "big-org", "notes": notes}),
+        );
+    }
+    for path in [
+        "/api/3/action/package_search?q=cyclists&rows=40&sort=name%20asc",
+        "/api/3/action/package_list",
+        "/api/3/action/package_list",
+        "/api/3/action/current_package_list_with_resources?limit=40",
+    ] {
+        let reply = server.get(path, &[]);
+        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!(reply.header("content-length"), Some(reply.text.len().to_string().as_str()), "{path}");
+        assert_eq!(reply.header("content-type"), Some("application/json;charset=utf-8"), "{path}");
+        let body = reply.json();
+        let action = &path["/api/3/action/".len()..path.find('?').unwrap_or(path.len())];
+        assert!(body["help"].as_str().unwrap().ends_with(&format!("help_show?name={action}")), "{path}");
+        let result = reply.result();
+        if path.contains("package_search") {
+            assert!(reply.text.len() > 64 * 1024, "{path}: {} bytes", reply.text.len());
+            assert_eq!(result["count"], 40);
+            assert_eq!(result["results"][39]["name"], "large-39");
+        }
+    }
+    // JSONP wraps the same result.
+    let reply = server.get("/api/3/action/package_search?q=cyclists&rows=40&callback=cb", &[]);
+    assert!(reply.text.starts_with("cb("), "{}", &reply.text[..40]);
+    let wrapped: Value = serde_json::from_str(&reply.text[3..reply.text.len() - 2]).unwrap();
+    assert_eq!(wrapped["result"]["count"], 40);
+}

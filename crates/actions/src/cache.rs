@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use datahavn_domain::authz::{Memberships, PackageAccess};
 use datahavn_domain::package::PackageState;
 use datahavn_domain::user::Actor;
@@ -110,7 +111,7 @@ pub struct ReadCache {
     /// Organization and group names → their display names (none: no such group).
     titles: Mutex<HashMap<String, Held<Option<String>>>>,
     /// `package_list`'s whole answer as JSON text, with the epoch it was read at.
-    names: Mutex<Option<(u64, Arc<str>)>>,
+    names: Mutex<Option<(u64, Bytes)>>,
     /// Datasets per organization and group as every caller of a kind counts them (see
     /// [`CountedAs`]), with the epoch they were counted at.
     counts: Mutex<HashMap<CountedAs, (u64, GroupCounts)>>,
@@ -172,14 +173,15 @@ impl ReadCache {
 
     /// `package_list`'s whole answer (every active public dataset's name), if no dataset changed
     /// since it was read.
-    pub fn dataset_names(&self) -> Option<Arc<str>> {
+    /// The bytes are shared: every answer sends the same ones, none copies them.
+    pub fn dataset_names(&self) -> Option<Bytes> {
         let held = lock(&self.names);
-        held.as_ref().filter(|(epoch, _)| *epoch == self.epoch()).map(|(_, text)| Arc::clone(text))
+        held.as_ref().filter(|(epoch, _)| *epoch == self.epoch()).map(|(_, text)| text.clone())
     }
 
     /// Keeps `package_list`'s whole answer, read at `epoch` ([`Self::epoch`]), unless a dataset
     /// changed since.
-    pub fn keep_dataset_names(&self, epoch: u64, text: Arc<str>) {
+    pub fn keep_dataset_names(&self, epoch: u64, text: Bytes) {
         let mut held = lock(&self.names);
         if self.epoch() == epoch {
             *held = Some((epoch, text));
@@ -473,14 +475,14 @@ mod tests {
     fn the_list_of_names_lasts_until_any_dataset_changes() {
         let cache = ReadCache::new(1 << 20);
         assert!(cache.dataset_names().is_none());
-        cache.keep_dataset_names(cache.epoch(), Arc::from("[\"a\"]"));
-        assert_eq!(cache.dataset_names().as_deref(), Some("[\"a\"]"));
+        cache.keep_dataset_names(cache.epoch(), Bytes::from_static(b"[\"a\"]"));
+        assert_eq!(cache.dataset_names().as_deref(), Some(&b"[\"a\"]"[..]));
         cache.invalidate(&["any"]);
         assert!(cache.dataset_names().is_none());
         // Read before a change and kept after it: not kept.
         let before = cache.epoch();
         cache.committed(&["other".to_owned()]);
-        cache.keep_dataset_names(before, Arc::from("[]"));
+        cache.keep_dataset_names(before, Bytes::from_static(b"[]"));
         assert!(cache.dataset_names().is_none());
     }
 

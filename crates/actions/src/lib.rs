@@ -333,21 +333,22 @@ pub fn call_reporting(
 /// Runs an action whose result is already stored as JSON text, returning that text untouched;
 /// `None` for actions without such a form. The transport uses it to answer `package_show`
 /// `package_search`, `package_list` and `current_package_list_with_resources` without parsing
-/// and re-encoding the stored dicts.
+/// and re-encoding the stored dicts (`package_list`'s bytes are those the read cache keeps).
 pub fn call_text(
     services: &Services,
     actor: Actor,
     name: &str,
     params: &Params,
-) -> Option<ActionResult<String>> {
+) -> Option<ActionResult<bytes::Bytes>> {
     let ctx = Context::new(actor, services, None);
-    match name {
-        "package_show" => Some(package::package_show_text(&ctx, params)),
-        "package_search" => Some(search::package_search_text(&ctx, params)),
-        "current_package_list_with_resources" => Some(package_list::current_package_list_text(&ctx, params)),
-        "package_list" => Some(package_list::package_list_text(&ctx, params)),
-        _ => None,
-    }
+    let text = match name {
+        "package_show" => package::package_show_text(&ctx, params),
+        "package_search" => search::package_search_text(&ctx, params),
+        "current_package_list_with_resources" => package_list::current_package_list_text(&ctx, params),
+        "package_list" => return Some(package_list::package_list_text(&ctx, params)),
+        _ => return None,
+    };
+    Some(text.map(bytes::Bytes::from))
 }
 
 /// What an anonymous caller asked for, when the read cache alone answers it (`package_show` of

@@ -1,7 +1,7 @@
 //! Dataset lists: `package_list` (from the database, the whole list kept in the read cache),
 //! `current_package_list_with_resources` and `package_autocomplete` (from the search index).
 
-use std::sync::Arc;
+use bytes::Bytes;
 
 use datahavn_domain::ValidationErrors;
 use datahavn_domain::params::Params;
@@ -35,28 +35,28 @@ request! {
 }
 
 fn package_list(ctx: &Context<'_>, request: PackageListRequest) -> ActionResult {
-    serde_json::from_str(&names_text(ctx, &request)?).map_err(|e| ActionError::Internal(e.to_string()))
+    serde_json::from_slice(&names_text(ctx, &request)?).map_err(|e| ActionError::Internal(e.to_string()))
 }
 
 /// `package_list`'s result as JSON text (the transport's path).
-pub(crate) fn package_list_text(ctx: &Context<'_>, params: &Params) -> ActionResult<String> {
+pub(crate) fn package_list_text(ctx: &Context<'_>, params: &Params) -> ActionResult<Bytes> {
     names_text(ctx, &PackageListRequest::parse(params)?)
 }
 
 /// The asked names as a JSON list. The whole list is kept in the read cache until a dataset
-/// changes: every caller gets the same one.
-fn names_text(ctx: &Context<'_>, request: &PackageListRequest) -> ActionResult<String> {
+/// changes: every caller gets the same bytes, shared, not copied.
+fn names_text(ctx: &Context<'_>, request: &PackageListRequest) -> ActionResult<Bytes> {
     let limit = request.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
     let offset = i64::try_from(request.offset.unwrap_or(0)).unwrap_or(i64::MAX);
     let cache = ctx.services.cache.as_deref().filter(|_| limit.is_none() && offset == 0);
     if let Some(text) = cache.and_then(crate::cache::ReadCache::dataset_names) {
-        return Ok(String::from(&*text));
+        return Ok(text);
     }
     let epoch = cache.map(crate::cache::ReadCache::epoch);
     let names = ctx.store().read(|tx| tx.public_package_names(limit, offset))?;
-    let text = serde_json::to_string(&names).map_err(|e| ActionError::Internal(e.to_string()))?;
+    let text = Bytes::from(serde_json::to_vec(&names).map_err(|e| ActionError::Internal(e.to_string()))?);
     if let (Some(cache), Some(epoch)) = (cache, epoch) {
-        cache.keep_dataset_names(epoch, Arc::from(text.as_str()));
+        cache.keep_dataset_names(epoch, text.clone());
     }
     Ok(text)
 }

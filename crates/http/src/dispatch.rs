@@ -1,9 +1,11 @@
 //! One action call over HTTP: read the body, decode the dict, find the actor, run the action
 //! off the async executor, wrap the outcome.
 
+use actix_web::body::SizedStream;
 use actix_web::http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
 use datahavn_actions::{ActionError, authenticate};
 use datahavn_domain::params::Params;
 use datahavn_domain::user::Actor;
@@ -18,17 +20,33 @@ use crate::multipart::{self, Failure};
 enum Outcome {
     /// A result and CKAN 2.12's `changed_entities`, when the action reports them.
     Value(serde_json::Value, Option<serde_json::Value>),
-    Text(String),
+    Text(Bytes),
 }
 
+/// From this size on, a result's bytes are sent as they are, between the envelope's head and
+/// tail, rather than copied into one body: `package_list`'s whole list (megabytes, shared by
+/// every answer through the read cache) is never copied per answer.
+const SENT_AS_IS: usize = 64 * 1024;
+
 /// The success envelope around a result that is already JSON text.
-fn text_success(help: &str, result: &str) -> HttpResponse {
+fn text_success(help: &str, result: Bytes) -> HttpResponse {
     let help = serde_json::Value::String(help.to_owned());
-    let body = format!("{{\"help\":{help},\"success\":true,\"result\":{result}}}");
-    HttpResponse::Ok()
+    let head = format!("{{\"help\":{help},\"success\":true,\"result\":");
+    let mut response = HttpResponse::Ok();
+    response
         .insert_header((CONTENT_TYPE, crate::envelope::JSON))
-        .insert_header((actix_web::http::header::CACHE_CONTROL, crate::envelope::CACHE))
-        .body(body)
+        .insert_header((actix_web::http::header::CACHE_CONTROL, crate::envelope::CACHE));
+    if result.len() < SENT_AS_IS {
+        let mut body = Vec::with_capacity(head.len() + result.len() + 1);
+        body.extend_from_slice(head.as_bytes());
+        body.extend_from_slice(&result);
+        body.push(b'}');
+        return response.body(body);
+    }
+    let size = (head.len() + result.len() + 1) as u64;
+    let parts = [Bytes::from(head), result, Bytes::from_static(b"}")];
+    let stream = futures_util::stream::iter(parts.map(Ok::<_, std::convert::Infallible>));
+    response.body(SizedStream::new(size, stream))
 }
 
 /// Reads the body, refusing more than `limit` bytes.
@@ -159,7 +177,7 @@ async fn dispatch(
         && upload.is_none()
         && let Some(text) = datahavn_actions::anonymous_cached_text(&state.services, name, &params)
     {
-        return text_success(&help, &text);
+        return text_success(&help, Bytes::from(text));
     }
     let services = state.services.clone();
     let (params, result) = crate::request_id::block(move || {
@@ -194,9 +212,9 @@ async fn dispatch(
     let mut changed_entities = None;
     let result = match result {
         Ok(Outcome::Text(text)) if !jsonp => {
-            return text_success(&help, &text);
+            return text_success(&help, text);
         }
-        Ok(Outcome::Text(text)) => serde_json::from_str(&text)
+        Ok(Outcome::Text(text)) => serde_json::from_slice(&text)
             .map_err(|e| ActionError::Internal(format!("stored result of {name}: {e}"))),
         Ok(Outcome::Value(value, changed)) => {
             changed_entities = changed;
