@@ -64,8 +64,8 @@ enum Command {
         /// that fails is undone alone).
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u16).range(1..))]
         batch: u16,
-        /// Batches written at once, each on its own connection, when the lines of a run of
-        /// them name different datasets and resources (otherwise one after the other).
+        /// Batches written at once, each on its own connection, when no two lines of a run of
+        /// them can touch the same dataset or resource (otherwise one after the other).
         /// PostgreSQL only: SQLite writes one transaction at a time.
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=32))]
         jobs: u8,

@@ -350,21 +350,46 @@ type Outcomes = Vec<(usize, Result<Outcome, Failure>)>;
 /// What a batch written on its own thread came to (`Err`: the thread panicked).
 type Written = std::thread::Result<Result<Outcomes, Abort>>;
 
-/// Whether no two lines may name the same dataset or resource: the ids, names and resource ids
-/// they carry are all different. Only such lines are written by several batches at once, so
+/// The `id` and `name` a line's dataset is looked up by.
+fn references(obj: &Map<String, Value>) -> impl Iterator<Item = &str> {
+    ["id", "name"].into_iter().filter_map(|key| non_empty_str(obj, key))
+}
+
+/// Whether no two lines may touch the same dataset or resource: the ids, names and resource ids
+/// they carry, and the ids of the stored datasets those ids and names find (`stored`: reference →
+/// dataset ids), are all different. Only such lines are written by several batches at once, so
 /// every line finds what the lines before it wrote as it would one batch after the other.
-fn independent(lines: &[Line]) -> bool {
+fn independent(lines: &[Line], stored: &HashMap<String, Vec<String>>) -> bool {
     let mut seen = HashSet::new();
     lines.iter().filter_map(|line| line.dataset.as_ref().ok()).all(|obj| {
         let resources = obj.get("resources").and_then(Value::as_array).into_iter().flatten();
         let resource_ids = resources.filter_map(|r| r.get("id").and_then(Value::as_str));
-        ["id", "name"]
-            .iter()
-            .filter_map(|key| obj.get(*key).and_then(Value::as_str))
-            .chain(resource_ids)
-            .filter(|key| !key.is_empty())
-            .all(|key| seen.insert(key.to_owned()))
+        let found = references(obj).flat_map(|r| stored.get(r).into_iter().flatten().map(String::as_str));
+        let mut keys: HashSet<&str> = references(obj).chain(found).chain(resource_ids).collect();
+        keys.remove("");
+        keys.into_iter().all(|key| seen.insert(key.to_owned()))
     })
+}
+
+/// Reference (id or name) → the ids of the stored datasets it finds, for the lines' references.
+fn stored_datasets(services: &Services, lines: &[Line]) -> Result<HashMap<String, Vec<String>>, String> {
+    let mut wanted: Vec<String> = lines
+        .iter()
+        .filter_map(|line| line.dataset.as_ref().ok())
+        .flat_map(|obj| references(obj).map(str::to_owned))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let found = services.store.read(|tx| tx.packages_referenced(&wanted)).map_err(|e| e.to_string())?;
+    let mut stored: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, name) in found {
+        for reference in [&id, &name] {
+            if wanted.binary_search(reference).is_ok() {
+                stored.entry(reference.clone()).or_default().push(id.clone());
+            }
+        }
+    }
+    Ok(stored)
 }
 
 /// Writes `lines` in one transaction: each line's writes commit with it (a line that fails is
@@ -415,7 +440,8 @@ fn write_lines(
 ) -> Result<Outcomes, String> {
     let mut outcomes = Outcomes::with_capacity(lines.len());
     let mut again: Vec<&[Line]> = Vec::new();
-    if jobs > 1 && lines.len() > batch && independent(lines) {
+    let at_once = jobs > 1 && lines.len() > batch && independent(lines, &stored_datasets(services, lines)?);
+    if at_once {
         // The lines' new free tags are made first, in their own transaction: batches written
         // at once would otherwise wait on each other's new tags. Those no line took up go again.
         let mut names: Vec<String> = lines

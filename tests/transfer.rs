@@ -230,12 +230,14 @@ fn loaded(server: &TestServer, name: &str) -> Value {
 
 #[test]
 fn batches_written_at_once_end_as_one_after_another() {
-    // 60 lines in runs of 20 (`--batch 5 --jobs 4`; on PostgreSQL the batches of a run are
+    // 80 lines in runs of 20 (`--batch 5 --jobs 4`; on PostgreSQL the batches of a run are
     // written at once, on SQLite one after the other): new tags shared by every line, in both
     // orders; lines that fail with valid new tags of their own; a run where a line updates the
-    // dataset an earlier line of the same run created; a resource id two lines of a run claim.
+    // dataset an earlier line of the same run created; a resource id two lines of a run claim;
+    // a run with two lines that find one stored dataset, one by its name, one by its id.
+    let existing = "00000000-0000-4000-8000-999999999999";
     let mut records = Vec::new();
-    for i in 0..60 {
+    for i in 0..80 {
         let shared = if i % 2 == 0 { ["shared-a", "shared-b"] } else { ["shared-b", "shared-a"] };
         let mut record = json!({
             "id": format!("00000000-0000-4000-8000-{i:012}"),
@@ -254,6 +256,10 @@ fn batches_written_at_once_end_as_one_after_another() {
                 record = json!({"name": "dataset-25", "owner_org": "statcan", "title": "Updated in its run"});
             }
             48 => record["resources"][0]["id"] = json!("10000000-0000-4000-8000-000000000045"),
+            62 => record = json!({"name": "existing-x", "owner_org": "statcan", "title": "Found by name"}),
+            77 => {
+                record = json!({"id": existing, "name": "existing-y", "owner_org": "statcan", "title": "Found by id"});
+            }
             _ => {}
         }
         records.push(record);
@@ -266,6 +272,8 @@ fn batches_written_at_once_end_as_one_after_another() {
     for jobs in ["4", "1"] {
         let server = TestServer::start();
         server.org("statcan", &[]);
+        server
+            .as_site("package_create", json!({"id": existing, "name": "existing-x", "owner_org": "statcan"}));
         let args = ["load", "--batch", "5", "--jobs", jobs, input.to_str().unwrap()];
         let output = datahavn(&server, dir.path(), &args, "");
         assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
@@ -274,16 +282,20 @@ fn batches_written_at_once_end_as_one_after_another() {
     }
     assert_eq!(reports[0], reports[1], "the same outcome, line by line");
     let report = &reports[0];
-    assert!(report.starts_with("created 56, updated 1, unchanged 0, failed 3\n"), "{report}");
+    assert!(report.starts_with("created 74, updated 3, unchanged 0, failed 3\n"), "{report}");
     assert!(report.contains("  owner_org: Organization does not exist × 2 (lines 8, 34)\n"), "{report}");
     assert!(report.contains("× 1 (line 49)\n"), "the second claim of a resource id fails: {report}");
 
     let (at_once, one_by_one) = (&servers[0], &servers[1]);
-    for i in (0..60).filter(|i| ![7, 29, 33, 48].contains(i)) {
+    for i in (0..80).filter(|i| ![7, 29, 33, 48, 62, 77].contains(i)) {
         let name = format!("dataset-{i}");
         assert_eq!(loaded(at_once, &name), loaded(one_by_one, &name), "{name}");
     }
     assert_eq!(show(at_once, "dataset-25")["title"], "Updated in its run");
+    // The stored dataset: found by name, then by id and renamed, in the lines' order.
+    let stored = show(at_once, existing);
+    assert_eq!((&stored["name"], &stored["title"]), (&json!("existing-y"), &json!("Found by id")));
+    assert_eq!(loaded(at_once, existing), loaded(one_by_one, existing));
     for server in &servers {
         // The tags of the lines that failed are nowhere, not even for a sysadmin (to whom
         // tag_show shows tags no public dataset carries); the shared ones count every dataset.
@@ -304,11 +316,11 @@ fn batches_written_at_once_end_as_one_after_another() {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
         let count = loop {
             let found = server.get("/api/3/action/package_search?fq=tags:shared-a&rows=0", &[]).result();
-            if found["count"] == 55 || std::time::Instant::now() > deadline {
+            if found["count"] == 73 || std::time::Instant::now() > deadline {
                 break found["count"].clone();
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
-        assert_eq!(count, 55);
+        assert_eq!(count, 73);
     }
 }

@@ -366,6 +366,19 @@ impl Tx<'_> {
         Ok(row.into())
     }
 
+    /// `(id, name)` of the datasets, in any state, whose id or name is one of these.
+    pub fn packages_referenced(&mut self, references: &[String]) -> StorageResult<Vec<(String, String)>> {
+        let mut found = Vec::new();
+        for references in references.chunks(1000) {
+            let rows: Vec<(String, String)> = packages::table
+                .filter(packages::id.eq_any(references).or(packages::name.eq_any(references)))
+                .select((packages::id, packages::name))
+                .load(self.conn())?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
     /// The ids of these tags (name, vocabulary id), in their order, each created if new
     /// ([`Tx::ensure_tag`]); the free ones that exist are found in one query.
     pub fn ensure_tags(&mut self, wanted: &[(String, Option<String>)]) -> StorageResult<Vec<TagRecord>> {
