@@ -892,3 +892,63 @@ fn dataset_dicts_are_stored_packed_and_rows_written_as_text_still_read() {
     raw_sql(&f.db, &format!("UPDATE packages SET rendered = {damaged} WHERE id = 'p-0'"));
     assert!(f.store.read(|tx| tx.package_by_id_or_name("old")).is_err());
 }
+
+#[test]
+fn tags_made_ahead_of_datasets_and_the_unused_ones_dropped() {
+    use datahavn_domain::catalog::PackageRecord;
+    use datahavn_domain::package::PackageState;
+    let f = migrated();
+    let old = f.store.write(|tx| tx.ensure_tag("old", None)).unwrap();
+    let vocabulary_tag = f.store.write(|tx| {
+        tx.insert_vocabulary(&datahavn_domain::catalog::Vocabulary { id: "v-1".into(), name: "v".into() })?;
+        tx.ensure_tag("new", Some("v-1"))
+    });
+    let vocabulary_tag = vocabulary_tag.unwrap();
+    // Only the free tags that did not exist are made; the vocabulary's "new" is another tag.
+    let names: Vec<String> = ["new", "old", "spare"].map(String::from).to_vec();
+    let made = f.store.write(|tx| tx.create_missing_tags(&names)).unwrap();
+    assert_eq!(made.len(), 2);
+    assert!(!made.contains(&old.id) && !made.contains(&vocabulary_tag.id));
+    assert!(f.store.write(|tx| tx.create_missing_tags(&names)).unwrap().is_empty(), "made once");
+    // Found in their order, the existing ones with their ids.
+    let wanted =
+        [("old".to_owned(), None), ("new".to_owned(), Some("v-1".to_owned())), ("new".to_owned(), None)];
+    let tags = f.store.write(|tx| tx.ensure_tags(&wanted)).unwrap();
+    assert_eq!(tags[0].id, old.id);
+    assert_eq!(tags[1].id, vocabulary_tag.id);
+    assert!(made.contains(&tags[2].id));
+    // A dataset takes "new" up: of the tags made, only "spare" goes.
+    let record = PackageRecord {
+        id: "p-1".into(),
+        name: "tagged".into(),
+        title: "Tagged".into(),
+        package_type: "dataset".into(),
+        state: PackageState::Active,
+        private: false,
+        owner_org: None,
+        creator_user_id: None,
+        metadata_created: at(1_700_000_000),
+        metadata_modified: at(1_700_000_000),
+        document: serde_json::Map::new(),
+        rendered: "{}".into(),
+    };
+    let new_id = tags[2].id.clone();
+    f.store
+        .write(|tx| {
+            tx.insert_package(&record)?;
+            tx.add_package_tags("p-1", std::slice::from_ref(&new_id))
+        })
+        .unwrap();
+    assert_eq!(f.store.write(|tx| tx.drop_unused_tags(&made)).unwrap(), 1);
+    let left: Vec<String> = ["new", "old", "spare"]
+        .iter()
+        .filter(|name| f.store.read(|tx| tx.tag_by_id_or_name(name, None)).unwrap().is_some())
+        .map(|name| (*name).to_owned())
+        .collect();
+    assert_eq!(left, ["new", "old"]);
+    // Datasets found by id or by name, in any state.
+    let mut found =
+        f.store.read(|tx| tx.packages_referenced(&["p-1".into(), "tagged".into(), "nope".into()])).unwrap();
+    found.dedup();
+    assert_eq!(found, [("p-1".to_owned(), "tagged".to_owned())]);
+}

@@ -383,15 +383,11 @@ impl Tx<'_> {
     /// ([`Tx::ensure_tag`]); the free ones that exist are found in one query.
     pub fn ensure_tags(&mut self, wanted: &[(String, Option<String>)]) -> StorageResult<Vec<TagRecord>> {
         let free: Vec<&String> = wanted.iter().filter(|(_, v)| v.is_none()).map(|(name, _)| name).collect();
-        let mut found: std::collections::HashMap<String, TagRecord> = std::collections::HashMap::new();
-        if !free.is_empty() {
-            let rows: Vec<TagRow> = tags::table
-                .filter(tags::vocabulary_id.is_null())
-                .filter(tags::name.eq_any(free))
-                .select(TagRow::as_select())
-                .load(self.conn())?;
-            found.extend(rows.into_iter().map(|row| (row.name.clone(), TagRecord::from(row))));
-        }
+        let found: std::collections::HashMap<String, TagRecord> = self
+            .free_tags_named(&free)?
+            .into_iter()
+            .map(|row| (row.name.clone(), TagRecord::from(row)))
+            .collect();
         wanted
             .iter()
             .map(|(name, vocabulary)| match (vocabulary, found.get(name)) {
@@ -401,18 +397,26 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// The free tags (no vocabulary) of these names that exist, in one query.
+    fn free_tags_named<S: AsRef<str>>(&mut self, names: &[S]) -> StorageResult<Vec<TagRow>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+        Ok(tags::table
+            .filter(tags::vocabulary_id.is_null())
+            .filter(tags::name.eq_any(names))
+            .select(TagRow::as_select())
+            .load(self.conn())?)
+    }
+
     /// Creates the free tags (no vocabulary) of these names that do not exist yet, in one
     /// statement per thousand names, and returns the ids of those it created.
     pub fn create_missing_tags(&mut self, names: &[String]) -> StorageResult<Vec<String>> {
         let mut created = Vec::new();
         for names in names.chunks(1000) {
-            let present: std::collections::HashSet<String> = tags::table
-                .filter(tags::vocabulary_id.is_null())
-                .filter(tags::name.eq_any(names))
-                .select(tags::name)
-                .load(self.conn())?
-                .into_iter()
-                .collect();
+            let present: std::collections::HashSet<String> =
+                self.free_tags_named(names)?.into_iter().map(|row| row.name).collect();
             let mut rows: Vec<TagRow> = names
                 .iter()
                 .filter(|name| !present.contains(*name))
