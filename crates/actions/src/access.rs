@@ -28,15 +28,32 @@ pub fn memberships(tx: &mut Tx<'_>, ctx: &Context<'_>) -> ActionResult<Membershi
     Ok(who)
 }
 
-fn read_memberships(tx: &mut Tx<'_>, ctx: &Context<'_>) -> ActionResult<Memberships> {
+/// [`memberships`] for a caller outside any transaction: a connection is taken only when the
+/// caller is a user whose memberships the read cache does not hold.
+pub fn caller_memberships(ctx: &Context<'_>) -> ActionResult<Memberships> {
+    let Some(user_id) = ctx.actor.user_id() else {
+        return Ok(actor_only(ctx));
+    };
+    if let Some(held) = ctx.services.cache.as_deref().and_then(|cache| cache.memberships(user_id)) {
+        return Ok(Memberships::clone(&held));
+    }
+    ctx.store().read(|tx| memberships(tx, ctx))
+}
+
+/// What the caller is before any membership is read.
+fn actor_only(ctx: &Context<'_>) -> Memberships {
     let actor = &ctx.actor;
-    let mut who = Memberships {
+    Memberships {
         user_id: actor.user_id().map(str::to_owned),
         user_name: actor.name().to_owned(),
         sysadmin: actor.is_sysadmin(),
         ..Memberships::default()
-    };
-    let Some(user_id) = actor.user_id() else {
+    }
+}
+
+fn read_memberships(tx: &mut Tx<'_>, ctx: &Context<'_>) -> ActionResult<Memberships> {
+    let mut who = actor_only(ctx);
+    let Some(user_id) = ctx.actor.user_id() else {
         return Ok(who);
     };
     let mut groups = HashMap::new();

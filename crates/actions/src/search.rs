@@ -10,7 +10,7 @@ use datahavn_domain::query::{self, Operator, Query as Ast};
 use datahavn_search::{GroupCounts, Request, Scope, SearchError, SortField};
 use serde_json::{Map, Value, json};
 
-use crate::access::memberships;
+use crate::access::caller_memberships;
 use crate::args::capped_natural;
 use crate::dto::{FacetItem, PackageSearchResult, SearchFacet};
 use crate::request::{Request as _, RequestDoc, request, request_doc, response_doc};
@@ -297,8 +297,7 @@ fn search_text(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult
         filters.push(parse(&extra, Operator::And)?);
     }
 
-    let store = ctx.store();
-    let who = store.read(|tx| memberships(tx, ctx))?;
+    let who = caller_memberships(ctx)?;
     let scope = Scope {
         include_private: request.include_private.unwrap_or(false),
         include_drafts: request.include_drafts.unwrap_or(false),

@@ -1,6 +1,6 @@
 //! Connections to either backend, pooled with r2d2.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -20,6 +20,38 @@ pub enum AnyConnection {
 const SQLITE_INIT: &str = "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
 
+/// How long a connection that answered is used without asking the database first whether it
+/// is still there (each such question is a round trip to PostgreSQL).
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// A connection of the pool, with when it last proved to work.
+pub struct Pooled {
+    conn: AnyConnection,
+    /// When the database last answered on it; `None` after a failed unit of work, so that the
+    /// next one asks first (a connection the database dropped is then replaced at once).
+    proven: Option<Instant>,
+}
+
+impl Pooled {
+    /// The last unit of work on this connection failed: check it before it is used again.
+    pub(crate) fn doubt(&mut self) {
+        self.proven = None;
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
 /// Opens connections for the pool, choosing the backend from the URL's scheme.
 #[derive(Debug)]
 pub(crate) struct Manager {
@@ -36,11 +68,8 @@ impl Manager {
 #[error("{0}")]
 pub struct ConnectError(String);
 
-impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
-    type Error = ConnectError;
-
-    fn connect(&self) -> Result<AnyConnection, ConnectError> {
+impl Manager {
+    fn open(&self) -> Result<AnyConnection, ConnectError> {
         let target = self.url.connect_string();
         match &self.url {
             DatabaseUrl::Sqlite(_) => {
@@ -55,15 +84,31 @@ impl r2d2::ManageConnection for Manager {
                 .map_err(|e| ConnectError(e.to_string())),
         }
     }
+}
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
-        conn.batch_execute("SELECT 1").map_err(|e| ConnectError(e.to_string()))
+impl r2d2::ManageConnection for Manager {
+    type Connection = Pooled;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<Pooled, ConnectError> {
+        Ok(Pooled { conn: self.open()?, proven: Some(Instant::now()) })
+    }
+
+    /// Asked of a connection before it is lent: one that answered within [`TRUSTED_FOR`] and
+    /// whose last unit of work succeeded is taken as it is; any other is asked `SELECT 1`.
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), ConnectError> {
+        if conn.proven.is_some_and(|at| at.elapsed() < TRUSTED_FOR) {
+            return Ok(());
+        }
+        conn.conn.batch_execute("SELECT 1").map_err(|e| ConnectError(e.to_string()))?;
+        conn.proven = Some(Instant::now());
+        Ok(())
     }
 
     /// A connection given back while unwinding from a panic, or still inside a transaction, is
     /// discarded: reused, it would run every later unit of work in that open transaction.
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(&mut conn.conn)
     }
 }
 
@@ -102,7 +147,7 @@ pub(crate) fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, Stora
     // One direct attempt gives the real reason (refused, unknown database, bad file) at once.
     // It comes before the pool, whose background thread connects too: two connections switching
     // a new SQLite file to WAL at once make one fail with `database is locked`.
-    r2d2::ManageConnection::connect(&Manager::new(url.clone())).map_err(|e| {
+    Manager::new(url.clone()).open().map_err(|e| {
         StorageError::Unavailable(format!("cannot connect to {}: {}", url.redacted(), e.0.trim()))
     })?;
     let pool = r2d2::Pool::builder()

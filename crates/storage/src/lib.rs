@@ -112,7 +112,7 @@ impl Store {
     /// wait for a connection is longer than a probe's).
     pub fn ping(&self, timeout: std::time::Duration) -> StorageResult<()> {
         let mut conn = self.pool.get_timeout(timeout)?;
-        diesel::connection::SimpleConnection::batch_execute(&mut *conn, "SELECT 1")?;
+        diesel::connection::SimpleConnection::batch_execute(&mut **conn, "SELECT 1")?;
         Ok(())
     }
 
@@ -168,7 +168,11 @@ impl Store {
             return result;
         }
         let mut conn = self.connection()?;
-        work(&mut Tx { conn: &mut conn, writing: false, changed: Vec::new() })
+        let result = work(&mut Tx { conn: &mut conn, writing: false, changed: Vec::new() });
+        if result.is_err() {
+            conn.doubt();
+        }
+        result
     }
 
     /// This store among others (the address of its write lock).
@@ -188,8 +192,11 @@ impl Store {
         type Manager = <AnyConnection as Connection>::TransactionManager;
         let _guard = self.lock_writes();
         let mut conn = self.connection()?;
-        <Manager as diesel::connection::TransactionManager<AnyConnection>>::begin_transaction(&mut *conn)
-            .map_err(StorageError::from)?;
+        <Manager as diesel::connection::TransactionManager<AnyConnection>>::begin_transaction(&mut **conn)
+            .map_err(|error| {
+                conn.doubt();
+                StorageError::from(error)
+            })?;
         BATCH.with(|slot| {
             *slot.borrow_mut() =
                 Some(OpenBatch { store: self.identity(), conn: Some(conn), changed: Vec::new() });
@@ -211,9 +218,12 @@ impl Store {
         match result {
             Ok(value) => {
                 <Manager as diesel::connection::TransactionManager<AnyConnection>>::commit_transaction(
-                    &mut *conn,
+                    &mut **conn,
                 )
-                .map_err(StorageError::from)?;
+                .map_err(|error| {
+                    conn.doubt();
+                    StorageError::from(error)
+                })?;
                 drop(conn);
                 if let Some(listener) = self.listener.get() {
                     listener(&changed);
@@ -221,9 +231,10 @@ impl Store {
                 Ok(value)
             }
             Err(error) => {
+                conn.doubt();
                 let _ =
                     <Manager as diesel::connection::TransactionManager<AnyConnection>>::rollback_transaction(
-                        &mut *conn,
+                        &mut **conn,
                     );
                 Err(error)
             }
@@ -241,6 +252,8 @@ impl Store {
             let (result, changed) = transact(&mut batch.conn, work);
             if result.is_ok() {
                 batch.changed.extend(changed);
+            } else {
+                batch.conn.doubt();
             }
             batch.give_back();
             return result;
@@ -248,6 +261,9 @@ impl Store {
         let _guard = self.lock_writes();
         let mut conn = self.connection()?;
         let (result, changed) = transact(&mut conn, work);
+        if result.is_err() {
+            conn.doubt();
+        }
         if result.is_ok() {
             drop(conn);
             if let Some(listener) = self.listener.get() {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::descendants;
 use super::dictize::list_dicts;
-use crate::access::memberships;
+use crate::access::caller_memberships;
 use crate::dto::GroupDict;
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::search::package_counts;
@@ -68,7 +68,7 @@ fn capacities(tx: &mut Tx<'_>, user_id: &str, roles: &[Capacity]) -> ActionResul
 fn organization_list_for_user(ctx: &Context<'_>, request: OrganizationListForUser) -> ActionResult {
     let target = request.id.filter(|id| !id.is_empty());
     let permission = request.permission.unwrap_or_else(|| "manage_group".to_owned());
-    let who = ctx.store().read(|tx| memberships(tx, ctx))?;
+    let who = caller_memberships(ctx)?;
     let counts =
         if request.include_dataset_count.unwrap_or(false) { Some(package_counts(ctx, &who)?) } else { None };
     ctx.store().read(|tx| {
@@ -134,7 +134,7 @@ fn group_list_authz(ctx: &Context<'_>, request: GroupListAuthz) -> ActionResult 
         return Ok(Value::Array(Vec::new()));
     }
     let am_member = am_member.unwrap_or(false);
-    let who = ctx.store().read(|tx| memberships(tx, ctx))?;
+    let who = caller_memberships(ctx)?;
     let counts = if include_dataset_count.unwrap_or(false) { Some(package_counts(ctx, &who)?) } else { None };
     ctx.store().read(|tx| {
         let groups = active_groups(tx, false)?;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::dictize::{Dictize, Packages, dictize};
 use super::{Flag, Kind, message_error, scalar, text_of};
-use crate::access::memberships;
+use crate::access::caller_memberships;
 use crate::dto::GroupListEntry;
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::search::package_counts;
@@ -298,7 +298,7 @@ fn list(ctx: &Context<'_>, kind: Kind, mut request: GroupList) -> ActionResult {
     let q = request.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
     let group_type = request.r#type.unwrap_or_else(|| kind.word().to_owned());
 
-    let who = ctx.store().read(|tx| memberships(tx, ctx))?;
+    let who = caller_memberships(ctx)?;
     let counts = if criterion.0 == SortField::PackageCount || options.is_some_and(|o| o.needs_counts()) {
         Some(package_counts(ctx, &who)?)
     } else {

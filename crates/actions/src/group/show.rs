@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::dictize::{Dictize, Packages, SHOWN_DATASETS, dictize, rendered};
 use super::{Flag, Kind, find, find_kind, message_error, present, reported, require_visible};
-use crate::access::memberships;
+use crate::access::{caller_memberships, memberships};
 use crate::dto::{GroupDict, PackageDict};
 use crate::request::{Request, request, request_doc, response_doc};
 use crate::search::package_counts;
@@ -125,7 +125,7 @@ pub(super) fn show(ctx: &Context<'_>, kind: Kind, request: GroupShow) -> ActionR
     // users needs the details to be public, or a member's read permission.
     let asks_for_users = matches!(request.include_users, Flag::Given(true));
     let options = request.options()?;
-    let who = ctx.store().read(|tx| memberships(tx, ctx))?;
+    let who = caller_memberships(ctx)?;
     // A group's datasets are counted as an anonymous caller sees them: public ones only (see
     // `visible_packages`); its parents are groups too.
     let counted_as = if kind == Kind::Group { Memberships::default() } else { who.clone() };
