@@ -368,7 +368,11 @@ fn services(args: &StoreArgs, site: SiteConfig, may_migrate: bool) -> Result<Ser
 /// How often a server applies the change log to its search index by itself.
 const SEARCH_POLL: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// A thread that applies the change log to the search index every [`SEARCH_POLL`].
+/// How often the server hands memory it freed back to the system.
+const GIVE_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A thread that applies the change log to the search index every [`SEARCH_POLL`], and hands
+/// freed memory back to the system every [`GIVE_BACK_EVERY`].
 struct SearchPoller {
     stop: std::sync::mpsc::Sender<()>,
     thread: std::thread::JoinHandle<()>,
@@ -379,7 +383,12 @@ impl SearchPoller {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
             let mut failing = false;
+            let mut given_back = std::time::Instant::now();
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(SEARCH_POLL) {
+                if given_back.elapsed() >= GIVE_BACK_EVERY {
+                    crate::memory::give_back();
+                    given_back = std::time::Instant::now();
+                }
                 match services.search.catch_up(&services.store) {
                     Ok(()) => failing = false,
                     // Said once per outage, not twice a second.
@@ -599,6 +608,8 @@ fn serve(store_args: &StoreArgs, args: &ServeArgs) -> Result<(), String> {
     // Build the search index now, so the first search does not wait for it; then follow other
     // processes' writes even while nobody searches (every search catches up first as well).
     services.search.get(&services.store).map_err(|e| e.to_string())?;
+    // Building the index freed far more than the server keeps.
+    crate::memory::give_back();
     let poller = SearchPoller::start(services.clone());
     // Uploads staged over a day ago belong to no live request (of this or another process).
     match services.files.sweep_staging(std::time::Duration::from_secs(24 * 60 * 60)) {

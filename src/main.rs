@@ -4,6 +4,7 @@ mod check;
 mod cli;
 mod config;
 mod logging;
+mod memory;
 mod transfer;
 
 use std::process::ExitCode;
