@@ -12,6 +12,9 @@
         Writes the package_show response (the exact bytes) of the dataset whose response is
         closest to the mean size among the catalogue's distinct records; prints name, bytes and
         that mean.
+    run.py warm BASE_URL NAMES_TXT
+        The warm-up before the figures: package_show of every dataset once, on 8 connections;
+        prints the seconds it took.
     run.py wrk RESULTS BACKEND KEY CONNECTIONS RSS_KB WRK_OUTPUT...
         Parses wrk's output of each round and appends a row (medians, sums of errors).
     run.py set RESULTS BACKEND KEY VALUE          (a string)
@@ -102,6 +105,33 @@ def words(records_path, out_path):
         json.dump({"words": chosen, "pairs": chosen_pairs, "distinct_records": len(seen)}, out)
     sys.stderr.write("{} distinct records: {} words, {} organization/tag pairs\n".format(
         len(seen), len(chosen), len(chosen_pairs)))
+
+
+# --- warm-up -------------------------------------------------------------------------------------
+
+
+def warm(base, names_path):
+    """package_show of every dataset once (8 keep-alive connections): the read cache then holds
+    what a server that has run a while holds."""
+    import concurrent.futures
+    with open(names_path, encoding="utf-8") as f:
+        names = [line.strip() for line in f if line.strip()]
+    host = urllib.parse.urlsplit(base)
+
+    def ask(part):
+        connection = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+        for name in part:
+            connection.request("GET", ACTION + "package_show?id=" + q(name))
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit("warm-up: package_show?id={} answered {}".format(name, response.status))
+        connection.close()
+
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(ask, [names[i::8] for i in range(8)]))
+    print("{:.1f}".format(time.monotonic() - started))
 
 
 # --- Lua -----------------------------------------------------------------------------------------
@@ -447,7 +477,11 @@ def table(results):
     w("wrk, median of the rounds; × limit = req/s ÷ the limit's req/s at the same number of connections; "
       "bytes/response as wrk read them (headers included); errors: wrk's non-2xx/3xx responses and socket "
       "errors (connect/read/write/timeout), summed over the rounds; max RSS: the server's VmRSS, sampled "
-      "every 0.5 s during the row's runs.")
+      "every 0.5 s during the row's runs. Before the rows of a database, unrecorded, `package_show` of every "
+      "dataset once on 8 connections (the warm-up: the read cache then holds what a server that has run a "
+      "while holds; it took {}).".format(", ".join(
+          "{} s on {}".format(values[b]["warm_seconds"], title[b]) for b in backends
+          if "warm_seconds" in values[b])))
     w("")
     w("The limit: a bare actix-web server (`bench/limit.rs`, 2 workers) answering every GET with the {:,} bytes "
       "of `package_show` of `{}` (the dataset whose response is closest to the mean, {:,} bytes, of the "
@@ -510,6 +544,8 @@ def main():
         lists(*args)
     elif command == "body":
         body(*args)
+    elif command == "warm":
+        warm(*args)
     elif command == "wrk":
         wrk(args[0], args[1], args[2], args[3], args[4], args[5:])
     elif command == "set":

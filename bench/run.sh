@@ -19,7 +19,8 @@
 #    `package_search` answers, and its RSS at rest.
 # 3. The limit: the bare server answering every GET with the bytes of one `package_show` (the
 #    dataset whose response is closest to the mean size), measured as `package_show` is.
-# 4. wrk (`-t2`, `-t1` at 1 connection, `--latency`) at each number of CONNECTIONS, a random
+# 4. A warm-up, not recorded: package_show of every dataset once (bench/run.py warm).
+#    Then wrk (`-t2`, `-t1` at 1 connection, `--latency`) at each number of CONNECTIONS, a random
 #    ready-made path per request (Lua lists written by bench/run.py): package_show of any
 #    dataset, package_search of a word / an organization AND a tag with three facets / a
 #    metadata_modified window sorted by id, package_list, current_package_list_with_resources at a
@@ -250,6 +251,8 @@ for backend in "${backends[@]}"; do
     limit_done=1
   fi
 
+  log "$backend: warm-up (package_show of every dataset once, not recorded)"
+  setj "$backend" warm_seconds "$(helper warm "$base" "$dir/lua/names.txt")"
   log "$backend: wrk"
   : >"$work/rss-$backend.txt"
   for key in $QUERIES; do

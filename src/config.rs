@@ -266,7 +266,7 @@ pub struct ServeArgs {
     pub migrate: bool,
 
     /// Megabytes of rendered datasets kept in memory for `package_show` (0: no read cache).
-    #[arg(long, env = "DATAHAVN_CACHE_MB", default_value_t = 128)]
+    #[arg(long, env = "DATAHAVN_CACHE_MB", default_value_t = 256)]
     pub cache_mb: usize,
 
     /// Milliseconds between reads of the change log for other processes' writes (other nodes
