@@ -181,6 +181,40 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_is_asked_first_only_when_doubted_or_not_heard_from_lately() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let manager = Manager::new(DatabaseUrl::Sqlite(dir.path().join("checks.db")));
+        let mut conn = r2d2::ManageConnection::connect(&manager).unwrap_or_else(|e| panic!("{e}"));
+        let opened = conn.proven.unwrap_or_else(|| panic!("a new connection has answered"));
+        r2d2::ManageConnection::is_valid(&manager, &mut conn).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(conn.proven, Some(opened), "trusted as it is: no question asked");
+
+        conn.doubt();
+        r2d2::ManageConnection::is_valid(&manager, &mut conn).unwrap_or_else(|e| panic!("{e}"));
+        assert!(conn.proven.is_some_and(|at| at > opened), "asked again after a failure");
+
+        let asked = conn.proven;
+        conn.proven = Some(Instant::now() - TRUSTED_FOR);
+        r2d2::ManageConnection::is_valid(&manager, &mut conn).unwrap_or_else(|e| panic!("{e}"));
+        assert!(conn.proven > asked, "asked again once not heard from for a while");
+    }
+
+    #[test]
+    fn a_failed_unit_of_work_leaves_its_connection_doubted() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let url = DatabaseUrl::Sqlite(dir.path().join("doubt.db"));
+        let store = crate::Store::open(&url, 4).unwrap_or_else(|e| panic!("{e}"));
+        let worked: Result<(), StorageError> = store.read(|_| Ok(()));
+        assert!(worked.is_ok());
+        let before = Instant::now();
+        let failed: Result<(), StorageError> = store.read(|_| Err(StorageError::Internal("no".into())));
+        assert!(failed.is_err());
+        // The one idle connection, lent again: asked first, so proven after the failure.
+        let conn = store.pool.get().unwrap_or_else(|e| panic!("{e}"));
+        assert!(conn.proven.is_some_and(|at| at > before), "asked before it was lent again");
+    }
+
+    #[test]
     fn pooled_sqlite_connections_keep_their_query_plans() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let url = DatabaseUrl::Sqlite(dir.path().join("plans.db"));
