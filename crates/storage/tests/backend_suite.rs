@@ -836,7 +836,6 @@ fn a_batch_commits_its_writes_together_and_a_failing_write_alone_is_undone() {
 #[test]
 fn dataset_dicts_are_stored_packed_and_rows_written_as_text_still_read() {
     use datahavn_domain::catalog::PackageRecord;
-    use datahavn_domain::package::PackageState;
 
     let f = migrated();
     let resources: Vec<serde_json::Value> = (0..20)
@@ -845,18 +844,9 @@ fn dataset_dicts_are_stored_packed_and_rows_written_as_text_still_read() {
     let document = serde_json::json!({"name": "packed", "notes": "Traffic counts, one file per month.", "resources": resources});
     let rendered = serde_json::json!({"id": "p-1", "name": "packed", "state": "active", "resources": document["resources"]}).to_string();
     let record = PackageRecord {
-        id: "p-1".into(),
-        name: "packed".into(),
-        title: "Packed".into(),
-        package_type: "dataset".into(),
-        state: PackageState::Active,
-        private: false,
-        owner_org: None,
-        creator_user_id: None,
-        metadata_created: at(1_700_000_000),
-        metadata_modified: at(1_700_000_000),
         document: document.as_object().unwrap().clone(),
         rendered: rendered.clone(),
+        ..public_dataset("packed", "Packed")
     };
     f.store.write(|tx| tx.insert_package(&record)).unwrap();
     let read = f.store.read(|tx| tx.package_by_id_or_name("packed")).unwrap().unwrap();
@@ -895,8 +885,6 @@ fn dataset_dicts_are_stored_packed_and_rows_written_as_text_still_read() {
 
 #[test]
 fn tags_made_ahead_of_datasets_and_the_unused_ones_dropped() {
-    use datahavn_domain::catalog::PackageRecord;
-    use datahavn_domain::package::PackageState;
     let f = migrated();
     let old = f.store.write(|tx| tx.ensure_tag("old", None)).unwrap();
     let vocabulary_tag = f.store.write(|tx| {
@@ -918,20 +906,7 @@ fn tags_made_ahead_of_datasets_and_the_unused_ones_dropped() {
     assert_eq!(tags[1].id, vocabulary_tag.id);
     assert!(made.contains(&tags[2].id));
     // A dataset takes "new" up: of the tags made, only "spare" goes.
-    let record = PackageRecord {
-        id: "p-1".into(),
-        name: "tagged".into(),
-        title: "Tagged".into(),
-        package_type: "dataset".into(),
-        state: PackageState::Active,
-        private: false,
-        owner_org: None,
-        creator_user_id: None,
-        metadata_created: at(1_700_000_000),
-        metadata_modified: at(1_700_000_000),
-        document: serde_json::Map::new(),
-        rendered: "{}".into(),
-    };
+    let record = public_dataset("tagged", "Tagged");
     let new_id = tags[2].id.clone();
     f.store
         .write(|tx| {
@@ -951,4 +926,22 @@ fn tags_made_ahead_of_datasets_and_the_unused_ones_dropped() {
         f.store.read(|tx| tx.packages_referenced(&["p-1".into(), "tagged".into(), "nope".into()])).unwrap();
     found.dedup();
     assert_eq!(found, [("p-1".to_owned(), "tagged".to_owned())]);
+}
+
+/// An active public dataset `p-1` with an empty document and dict.
+fn public_dataset(name: &str, title: &str) -> datahavn_domain::catalog::PackageRecord {
+    datahavn_domain::catalog::PackageRecord {
+        id: "p-1".into(),
+        name: name.into(),
+        title: title.into(),
+        package_type: "dataset".into(),
+        state: datahavn_domain::package::PackageState::Active,
+        private: false,
+        owner_org: None,
+        creator_user_id: None,
+        metadata_created: at(1_700_000_000),
+        metadata_modified: at(1_700_000_000),
+        document: serde_json::Map::new(),
+        rendered: "{}".into(),
+    }
 }
