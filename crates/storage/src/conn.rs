@@ -16,9 +16,16 @@ pub enum AnyConnection {
 
 /// Per-connection settings for SQLite: enforced foreign keys, WAL, a busy timeout; a new
 /// database is made of 16 KiB pages (a dataset's row, a few KiB, leaves less of a page unused
-/// than with 4 KiB ones; an existing database keeps its page size).
+/// than with 4 KiB ones; an existing database keeps its page size); the undo records of
+/// savepoints kept in memory, not in temporary files.
 const SQLITE_INIT: &str = "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;";
+
+/// SQLite's page cache for a batch's transaction: room for the pages a thousand datasets
+/// change, so that they are not written out and read back before the commit. Other work
+/// keeps SQLite's default (2 MiB per connection).
+pub(crate) const SQLITE_BATCH_CACHE: &str = "PRAGMA cache_size = -65536;";
+pub(crate) const SQLITE_DEFAULT_CACHE: &str = "PRAGMA cache_size = -2000; PRAGMA shrink_memory;";
 
 /// How long a connection that answered is used without asking the database first whether it
 /// is still there (each such question is a round trip to PostgreSQL).

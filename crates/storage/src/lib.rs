@@ -19,6 +19,7 @@ mod url;
 use std::sync::{Arc, Mutex};
 
 use diesel::Connection;
+use diesel::connection::SimpleConnection;
 
 pub use error::{StorageError, StorageResult};
 pub use files::{FileStore, ObjectWriter, StoredFile, WrittenObject};
@@ -192,6 +193,13 @@ impl Store {
         type Manager = <AnyConnection as Connection>::TransactionManager;
         let _guard = self.lock_writes();
         let mut conn = self.connection()?;
+        let sqlite = matches!(self.url, DatabaseUrl::Sqlite(_));
+        if sqlite {
+            conn.batch_execute(conn::SQLITE_BATCH_CACHE).map_err(|error| {
+                conn.doubt();
+                StorageError::from(error)
+            })?;
+        }
         <Manager as diesel::connection::TransactionManager<AnyConnection>>::begin_transaction(&mut **conn)
             .map_err(|error| {
                 conn.doubt();
@@ -224,6 +232,9 @@ impl Store {
                     conn.doubt();
                     StorageError::from(error)
                 })?;
+                if sqlite && conn.batch_execute(conn::SQLITE_DEFAULT_CACHE).is_err() {
+                    conn.doubt();
+                }
                 drop(conn);
                 if let Some(listener) = self.listener.get() {
                     listener(&changed);
@@ -236,6 +247,9 @@ impl Store {
                     <Manager as diesel::connection::TransactionManager<AnyConnection>>::rollback_transaction(
                         &mut **conn,
                     );
+                if sqlite {
+                    let _ = conn.batch_execute(conn::SQLITE_DEFAULT_CACHE);
+                }
                 Err(error)
             }
         }
