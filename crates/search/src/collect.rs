@@ -11,6 +11,7 @@ use tantivy::index::SegmentId;
 use tantivy::query::Query;
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader};
 
+use crate::scope::{InScope, ScopeFilter};
 use crate::{SearchResult, SortField};
 
 /// What one pass collected.
@@ -57,11 +58,14 @@ fn decisive(sort: &[(SortField, bool)]) -> Vec<(SortField, bool)> {
     keys
 }
 
-/// Runs `query` once: counts every match, keeps the `rows` best from `start` in the order of
-/// `sort` (ties in document order) and counts the values of `facet_fields`.
+/// Runs `query` once over the matches `scope` lets through: counts them, keeps the `rows` best
+/// from `start` in the order of `sort` (ties in document order) and counts the values of
+/// `facet_fields`.
+#[allow(clippy::too_many_arguments)]
 pub fn collect(
     searcher: &Searcher,
     query: &dyn Query,
+    scope: &ScopeFilter,
     sort: &[(SortField, bool)],
     start: usize,
     rows: usize,
@@ -70,7 +74,7 @@ pub fn collect(
 ) -> SearchResult<Collected> {
     let facets = FacetCounts { fields: facet_fields.to_vec(), cache };
     if rows == 0 {
-        let (count, facets) = searcher.search(query, &(Count, facets))?;
+        let (count, facets) = searcher.search(query, &InScope { inner: (Count, facets), scope })?;
         return Ok(Collected { count, page: Vec::new(), facets });
     }
     // No page can start past the last document; an offset beyond it needs no room.
@@ -78,21 +82,29 @@ pub fn collect(
     let top = TopDocs::with_limit(rows).and_offset(start);
     let sort = decisive(sort);
     Ok(match sort.as_slice() {
-        [] => run(searcher, query, top.order_by_score(), facets)?,
-        [(a, da)] => run(searcher, query, top.order_by(keyed(*a, *da)), facets)?,
-        [(a, da), (b, db)] => run(searcher, query, top.order_by((keyed(*a, *da), keyed(*b, *db))), facets)?,
-        [(a, da), (b, db), (c, dc)] => {
-            run(searcher, query, top.order_by((keyed(*a, *da), keyed(*b, *db), keyed(*c, *dc))), facets)?
+        [] => run(searcher, query, scope, top.order_by_score(), facets)?,
+        [(a, da)] => run(searcher, query, scope, top.order_by(keyed(*a, *da)), facets)?,
+        [(a, da), (b, db)] => {
+            run(searcher, query, scope, top.order_by((keyed(*a, *da), keyed(*b, *db))), facets)?
         }
+        [(a, da), (b, db), (c, dc)] => run(
+            searcher,
+            query,
+            scope,
+            top.order_by((keyed(*a, *da), keyed(*b, *db), keyed(*c, *dc))),
+            facets,
+        )?,
         [(a, da), (b, db), (c, dc), (d, dd)] => run(
             searcher,
             query,
+            scope,
             top.order_by((keyed(*a, *da), keyed(*b, *db), keyed(*c, *dc), keyed(*d, *dd))),
             facets,
         )?,
         [(a, da), (b, db), (c, dc), (d, dd), (e, de)] => run(
             searcher,
             query,
+            scope,
             top.order_by((
                 keyed(*a, *da),
                 (keyed(*b, *db), (keyed(*c, *dc), (keyed(*d, *dd), keyed(*e, *de)))),
@@ -106,13 +118,14 @@ pub fn collect(
 fn run<C, K>(
     searcher: &Searcher,
     query: &dyn Query,
+    scope: &ScopeFilter,
     top: C,
     facets: FacetCounts<'_>,
 ) -> SearchResult<Collected>
 where
     C: Collector<Fruit = Vec<(K, DocAddress)>>,
 {
-    let (count, found, facets) = searcher.search(query, &(Count, top, facets))?;
+    let (count, found, facets) = searcher.search(query, &InScope { inner: (Count, top, facets), scope })?;
     Ok(Collected { count, page: found.into_iter().map(|(_, address)| address).collect(), facets })
 }
 

@@ -14,11 +14,12 @@ mod disk;
 mod fields;
 mod newest;
 mod query;
+mod scope;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use datahavn_domain::query::Query as Ast;
@@ -152,6 +153,7 @@ pub struct SearchIndex {
     /// Set when the index is kept on disk: what each commit records beside the position.
     disk: Option<disk::Claim>,
     facets: collect::FacetCache,
+    scopes: Arc<scope::ScopeCache>,
     /// Active datasets newest first, as of the last reload.
     newest: std::sync::RwLock<newest::Newest>,
 }
@@ -245,6 +247,7 @@ impl SearchIndex {
             fields,
             disk,
             facets: collect::FacetCache::default(),
+            scopes: Arc::default(),
             newest: std::sync::RwLock::default(),
         })
     }
@@ -288,7 +291,9 @@ impl SearchIndex {
     /// Makes the last commit visible to searches; forgets what was kept for segments gone.
     fn reload(&self) -> SearchResult<()> {
         self.reader.reload()?;
-        self.facets.retain(&self.reader.searcher());
+        let searcher = self.reader.searcher();
+        self.facets.retain(&searcher);
+        self.scopes.retain(&searcher);
         Ok(())
     }
 
@@ -409,8 +414,8 @@ impl SearchIndex {
             let filter = query::translate(filter, &self.fields, &self.index)?;
             clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
         }
-        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(self.scope_query(&request.scope), 0.0))));
         let query = BooleanQuery::new(clauses);
+        let scope = self.scope_filter(&request.scope);
 
         // Without a scoring query every score is equal: the next sort key decides.
         let sort: Vec<(SortField, bool)> = if matches!(request.q, Ast::All) {
@@ -423,6 +428,7 @@ impl SearchIndex {
         let collected = collect::collect(
             &searcher,
             &query,
+            &scope,
             &sort,
             request.start,
             request.rows,
@@ -448,9 +454,10 @@ impl SearchIndex {
     /// through: the `package_count` of organization and group dicts.
     pub fn group_counts(&self, scope: &Scope) -> SearchResult<GroupCounts> {
         let searcher = self.reader.searcher();
-        let query = self.scope_query(scope);
+        let scope = self.scope_filter(scope);
+        let fields = ["owner_org", "groups"];
         let collected =
-            collect::collect(&searcher, query.as_ref(), &[], 0, 0, &["owner_org", "groups"], &self.facets)?;
+            collect::collect(&searcher, &tantivy::query::AllQuery, &scope, &[], 0, 0, &fields, &self.facets)?;
         let mut facets = collected.facets.into_iter();
         Ok(GroupCounts {
             organizations: facets.next().unwrap_or_default(),
@@ -473,14 +480,11 @@ impl SearchIndex {
                     .map_err(|e| SearchError::Query(e.to_string()))?,
             ))
         };
-        let visible =
-            || Box::new(ConstScoreQuery::new(self.scope_query(&Scope::default()), 0.0)) as Box<dyn Query>;
-        let by_name =
-            BooleanQuery::new(vec![(Occur::Must, regex(self.fields.name)?), (Occur::Must, visible())]);
+        let visible = self.scope_filter(&Scope::default());
+        let by_name = BooleanQuery::new(vec![(Occur::Must, regex(self.fields.name)?)]);
         let by_title = BooleanQuery::new(vec![
             (Occur::Must, regex(self.fields.title_lower)?),
             (Occur::MustNot, regex(self.fields.name)?),
-            (Occur::Must, visible()),
         ]);
         let by_name_order = [(SortField::Name, false)];
         let mut found = Vec::new();
@@ -489,7 +493,9 @@ impl SearchIndex {
             if left == 0 {
                 break;
             }
-            let page = collect::collect(&searcher, &query, &by_name_order, 0, left, &[], &self.facets)?.page;
+            let page =
+                collect::collect(&searcher, &query, &visible, &by_name_order, 0, left, &[], &self.facets)?
+                    .page;
             for address in page {
                 let reader = searcher.segment_reader(address.segment_ord);
                 let mut name = String::new();
@@ -509,6 +515,11 @@ impl SearchIndex {
 
     fn term(&self, field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
         Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
+    }
+
+    /// What the caller may see, as bitsets kept per segment.
+    fn scope_filter(&self, scope: &Scope) -> scope::ScopeFilter {
+        scope::ScopeFilter::new(scope, self.scope_query(scope), self.scopes.clone())
     }
 
     /// States and visibility the caller may see.

@@ -1,0 +1,165 @@
+//! Who may see what, per segment, kept as bitsets: a search's matches are checked against its
+//! caller's scope by a bit test instead of by walking the postings of states, visibility and
+//! organizations again on every search.
+//!
+//! A segment never changes once written (a dataset changed is a new document elsewhere and the
+//! old one is deleted), so a segment's bitset for a scope stays right until the segment is
+//! merged away; deleted documents are left out by the searcher, as for any query.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::index::SegmentId;
+use tantivy::query::{EnableScoring, Query};
+use tantivy::{BitSet, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
+
+use crate::Scope;
+
+/// Bitsets kept at most (each `max_doc` bits of one segment): beyond, the cache starts afresh.
+/// Anonymous callers and everyone not asking for private or draft datasets share one scope.
+const MOST_KEPT: usize = 256;
+
+/// The bitsets of the scopes searched, per segment.
+#[derive(Default)]
+pub struct ScopeCache {
+    entries: Mutex<HashMap<(SegmentId, ScopeKey), Arc<BitSet>>>,
+}
+
+/// A scope as the cache tells scopes apart: everything that decides what it lets through.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ScopeKey {
+    sysadmin: bool,
+    readable_orgs: Vec<String>,
+    readable_ids: Vec<String>,
+    user_id: Option<String>,
+    include_private: bool,
+    include_drafts: bool,
+    include_deleted: bool,
+}
+
+impl ScopeKey {
+    fn of(scope: &Scope) -> Self {
+        let private_or_restricted = scope.include_private || scope.include_drafts || scope.include_deleted;
+        // Without private, draft or deleted datasets asked for, who is asking changes nothing.
+        if !private_or_restricted {
+            return Self {
+                sysadmin: false,
+                readable_orgs: Vec::new(),
+                readable_ids: Vec::new(),
+                user_id: None,
+                include_private: false,
+                include_drafts: false,
+                include_deleted: false,
+            };
+        }
+        let mut readable_orgs = scope.readable_orgs.clone();
+        readable_orgs.sort();
+        readable_orgs.dedup();
+        let mut readable_ids = scope.readable_ids.clone();
+        readable_ids.sort();
+        readable_ids.dedup();
+        Self {
+            sysadmin: scope.sysadmin,
+            readable_orgs,
+            readable_ids,
+            user_id: scope.user_id.clone(),
+            include_private: scope.include_private,
+            include_drafts: scope.include_drafts,
+            include_deleted: scope.include_deleted,
+        }
+    }
+}
+
+impl ScopeCache {
+    /// Forgets the segments `searcher` no longer has.
+    pub fn retain(&self, searcher: &Searcher) {
+        let live: Vec<SegmentId> = searcher.segment_readers().iter().map(SegmentReader::segment_id).collect();
+        self.lock().retain(|(segment, _), _| live.contains(segment));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(SegmentId, ScopeKey), Arc<BitSet>>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The datasets a scope lets through, checked per match by [`InScope`].
+#[derive(Clone)]
+pub struct ScopeFilter {
+    key: ScopeKey,
+    /// The scope as a query: what the bitsets are made from.
+    query: Arc<dyn Query>,
+    cache: Arc<ScopeCache>,
+}
+
+impl ScopeFilter {
+    pub fn new(scope: &Scope, query: Box<dyn Query>, cache: Arc<ScopeCache>) -> Self {
+        Self { key: ScopeKey::of(scope), query: Arc::from(query), cache }
+    }
+
+    /// The documents of `reader`'s segment in scope: from the cache, or worked out once.
+    fn bits(&self, reader: &SegmentReader) -> tantivy::Result<Arc<BitSet>> {
+        let entry = (reader.segment_id(), self.key.clone());
+        if let Some(found) = self.cache.lock().get(&entry) {
+            return Ok(found.clone());
+        }
+        let weight = self.query.weight(EnableScoring::disabled_from_schema(reader.schema()))?;
+        let mut bits = BitSet::with_max_value(reader.max_doc());
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            bits.insert(doc);
+            doc = scorer.advance();
+        }
+        let bits = Arc::new(bits);
+        let mut entries = self.cache.lock();
+        if entries.len() >= MOST_KEPT {
+            entries.clear();
+        }
+        entries.insert(entry, bits.clone());
+        Ok(bits)
+    }
+}
+
+/// A collector that passes on only the matches in scope: the scope narrows what is counted,
+/// sorted and faceted without taking part in the query (no intersection to walk, no score).
+pub struct InScope<'a, C> {
+    pub inner: C,
+    pub scope: &'a ScopeFilter,
+}
+
+pub struct InScopeSegment<S> {
+    inner: S,
+    bits: Arc<BitSet>,
+}
+
+impl<C: Collector> Collector for InScope<'_, C> {
+    type Fruit = C::Fruit;
+    type Child = InScopeSegment<C::Child>;
+
+    fn for_segment(&self, segment: u32, reader: &SegmentReader) -> tantivy::Result<Self::Child> {
+        Ok(InScopeSegment { inner: self.inner.for_segment(segment, reader)?, bits: self.scope.bits(reader)? })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.inner.requires_scoring()
+    }
+
+    fn merge_fruits(&self, fruits: Vec<<C::Child as SegmentCollector>::Fruit>) -> tantivy::Result<C::Fruit> {
+        self.inner.merge_fruits(fruits)
+    }
+}
+
+impl<S: SegmentCollector> SegmentCollector for InScopeSegment<S> {
+    type Fruit = S::Fruit;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if self.bits.contains(doc) {
+            self.inner.collect(doc, score);
+        }
+    }
+
+    fn harvest(self) -> S::Fruit {
+        self.inner.harvest()
+    }
+}
