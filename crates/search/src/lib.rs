@@ -81,7 +81,7 @@ impl SortField {
 }
 
 /// Which datasets the caller may get back.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Scope {
     /// Sysadmins see everything that the states allow.
     pub sysadmin: bool,

@@ -27,48 +27,21 @@ pub struct ScopeCache {
 }
 
 /// A scope as the cache tells scopes apart: everything that decides what it lets through.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct ScopeKey {
-    sysadmin: bool,
-    readable_orgs: Vec<String>,
-    readable_ids: Vec<String>,
-    user_id: Option<String>,
-    include_private: bool,
-    include_drafts: bool,
-    include_deleted: bool,
-}
+type ScopeKey = Scope;
 
-impl ScopeKey {
-    fn of(scope: &Scope) -> Self {
-        let private_or_restricted = scope.include_private || scope.include_drafts || scope.include_deleted;
-        // Without private, draft or deleted datasets asked for, who is asking changes nothing.
-        if !private_or_restricted {
-            return Self {
-                sysadmin: false,
-                readable_orgs: Vec::new(),
-                readable_ids: Vec::new(),
-                user_id: None,
-                include_private: false,
-                include_drafts: false,
-                include_deleted: false,
-            };
-        }
-        let mut readable_orgs = scope.readable_orgs.clone();
-        readable_orgs.sort();
-        readable_orgs.dedup();
-        let mut readable_ids = scope.readable_ids.clone();
-        readable_ids.sort();
-        readable_ids.dedup();
-        Self {
-            sysadmin: scope.sysadmin,
-            readable_orgs,
-            readable_ids,
-            user_id: scope.user_id.clone(),
-            include_private: scope.include_private,
-            include_drafts: scope.include_drafts,
-            include_deleted: scope.include_deleted,
-        }
+/// `scope` in the form the cache keys it by: without private, draft or deleted datasets asked
+/// for, who is asking changes nothing (one key for all such callers); otherwise the lists
+/// sorted and without repeats.
+fn key_of(scope: &Scope) -> ScopeKey {
+    if !(scope.include_private || scope.include_drafts || scope.include_deleted) {
+        return Scope::default();
     }
+    let mut key = scope.clone();
+    for list in [&mut key.readable_orgs, &mut key.readable_ids] {
+        list.sort();
+        list.dedup();
+    }
+    key
 }
 
 impl ScopeCache {
@@ -94,7 +67,7 @@ pub struct ScopeFilter {
 
 impl ScopeFilter {
     pub fn new(scope: &Scope, query: Box<dyn Query>, cache: Arc<ScopeCache>) -> Self {
-        Self { key: ScopeKey::of(scope), query: Arc::from(query), cache }
+        Self { key: key_of(scope), query: Arc::from(query), cache }
     }
 
     /// The documents of `reader`'s segment in scope: from the cache, or worked out once.
@@ -161,5 +134,32 @@ impl<S: SegmentCollector> SegmentCollector for InScopeSegment<S> {
 
     fn harvest(self) -> S::Fruit {
         self.inner.harvest()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(orgs: &[&str], include_private: bool) -> Scope {
+        Scope {
+            readable_orgs: orgs.iter().map(|o| (*o).to_owned()).collect(),
+            user_id: Some("u".into()),
+            include_private,
+            ..Scope::default()
+        }
+    }
+
+    #[test]
+    fn callers_share_a_key_only_when_they_may_see_the_same_datasets() {
+        // Public datasets only: who asks changes nothing.
+        assert_eq!(key_of(&member(&["a"], false)), key_of(&Scope::default()));
+        // The same organizations in another order, or repeated.
+        assert_eq!(key_of(&member(&["b", "a", "a"], true)), key_of(&member(&["a", "b"], true)));
+        // Other organizations, or private datasets asked for or not.
+        assert_ne!(key_of(&member(&["a"], true)), key_of(&member(&["b"], true)));
+        assert_ne!(key_of(&member(&["a"], true)), key_of(&member(&["a"], false)));
+        let sysadmin = Scope { sysadmin: true, include_private: true, ..Scope::default() };
+        assert_ne!(key_of(&sysadmin), key_of(&Scope { include_private: true, ..Scope::default() }));
     }
 }
