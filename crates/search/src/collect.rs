@@ -4,13 +4,17 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tantivy::collector::sort_key::SortByErasedType;
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::collector::sort_key::{NaturalComparator, SortByErasedType};
+use tantivy::collector::{
+    Collector, Count, SegmentCollector, SegmentSortKeyComputer, SortKeyComputer, TopDocs,
+};
 use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
 use tantivy::query::Query;
+use tantivy::schema::OwnedValue;
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader};
 
+use crate::dates::SortedDates;
 use crate::scope::{InScope, ScopeFilter};
 use crate::{SearchResult, SortField};
 
@@ -22,23 +26,87 @@ pub struct Collected {
     pub facets: Vec<HashMap<String, u64>>,
 }
 
-fn key(field: SortField) -> SortByErasedType {
-    match field {
+/// A sort key: tantivy's own for scores and dates; for the string fields (name, title, id),
+/// the segment's terms read once and kept, so that the best documents of each segment are told
+/// apart without a dictionary lookup each.
+struct Key {
+    erased: SortByErasedType,
+    text: Option<&'static str>,
+    cache: Arc<ColumnCache>,
+}
+
+fn keyed(field: SortField, descending: bool, cache: &Arc<ColumnCache>) -> (Key, Order) {
+    let text = match field {
+        SortField::Score => None,
+        SortField::MetadataModified | SortField::MetadataCreated => None,
+        SortField::Name => Some("name"),
+        SortField::TitleString => Some("title_string"),
+        SortField::Id => Some("id"),
+    };
+    let erased = match field {
         SortField::Score => SortByErasedType::for_score(),
         SortField::MetadataModified => SortByErasedType::for_field("metadata_modified"),
         SortField::MetadataCreated => SortByErasedType::for_field("metadata_created"),
         SortField::Name => SortByErasedType::for_field("name"),
         SortField::TitleString => SortByErasedType::for_field("title_string"),
         SortField::Id => SortByErasedType::for_field("id"),
+    };
+    (Key { erased, text, cache: cache.clone() }, if descending { Order::Desc } else { Order::Asc })
+}
+
+type ErasedSegmentKey = <SortByErasedType as SortKeyComputer>::Child;
+
+/// [`Key`] within one segment: the sort key of a document is a number (a string field's is its
+/// term ordinal, ordered as the terms are), turned into the value only for the page's documents.
+enum SegmentKey {
+    Erased(ErasedSegmentKey),
+    Text { column: Option<StrColumn>, terms: Option<Arc<SortTerms>> },
+}
+
+impl SortKeyComputer for Key {
+    type SortKey = OwnedValue;
+    type Child = SegmentKey;
+    type Comparator = NaturalComparator;
+
+    fn requires_scoring(&self) -> bool {
+        self.erased.requires_scoring()
+    }
+
+    fn segment_sort_key_computer(&self, reader: &SegmentReader) -> tantivy::Result<SegmentKey> {
+        let Some(field) = self.text else {
+            return Ok(SegmentKey::Erased(self.erased.segment_sort_key_computer(reader)?));
+        };
+        let column = reader.fast_fields().str(field)?;
+        let terms = match &column {
+            Some(column) => Some(self.cache.terms(reader.segment_id(), field, column)?),
+            None => None,
+        };
+        Ok(SegmentKey::Text { column, terms })
     }
 }
 
-fn order(descending: bool) -> Order {
-    if descending { Order::Desc } else { Order::Asc }
-}
+impl SegmentSortKeyComputer for SegmentKey {
+    type SortKey = OwnedValue;
+    type SegmentSortKey = Option<u64>;
+    type SegmentComparator = NaturalComparator;
 
-fn keyed(field: SortField, descending: bool) -> (SortByErasedType, Order) {
-    (key(field), order(descending))
+    #[inline(always)]
+    fn segment_sort_key(&mut self, doc: DocId, score: Score) -> Option<u64> {
+        match self {
+            Self::Erased(inner) => inner.segment_sort_key(doc, score),
+            Self::Text { column, .. } => column.as_ref()?.ords().first(doc),
+        }
+    }
+
+    fn convert_segment_sort_key(&self, key: Option<u64>) -> OwnedValue {
+        match self {
+            Self::Erased(inner) => inner.convert_segment_sort_key(key),
+            Self::Text { terms, .. } => key
+                .zip(terms.as_ref())
+                .and_then(|(ord, terms)| terms.get(ord))
+                .map_or(OwnedValue::Null, |term| OwnedValue::Str(term.to_owned())),
+        }
+    }
 }
 
 /// The keys of `sort` that can change the order: a key repeated adds nothing, and nothing after
@@ -70,7 +138,7 @@ pub fn collect(
     start: usize,
     rows: usize,
     facet_fields: &[&'static str],
-    cache: &FacetCache,
+    cache: &Arc<ColumnCache>,
 ) -> SearchResult<Collected> {
     let facets = FacetCounts { fields: facet_fields.to_vec(), cache };
     if rows == 0 {
@@ -83,22 +151,27 @@ pub fn collect(
     let sort = decisive(sort);
     Ok(match sort.as_slice() {
         [] => run(searcher, query, scope, top.order_by_score(), facets)?,
-        [(a, da)] => run(searcher, query, scope, top.order_by(keyed(*a, *da)), facets)?,
+        [(a, da)] => run(searcher, query, scope, top.order_by(keyed(*a, *da, cache)), facets)?,
         [(a, da), (b, db)] => {
-            run(searcher, query, scope, top.order_by((keyed(*a, *da), keyed(*b, *db))), facets)?
+            run(searcher, query, scope, top.order_by((keyed(*a, *da, cache), keyed(*b, *db, cache))), facets)?
         }
         [(a, da), (b, db), (c, dc)] => run(
             searcher,
             query,
             scope,
-            top.order_by((keyed(*a, *da), keyed(*b, *db), keyed(*c, *dc))),
+            top.order_by((keyed(*a, *da, cache), keyed(*b, *db, cache), keyed(*c, *dc, cache))),
             facets,
         )?,
         [(a, da), (b, db), (c, dc), (d, dd)] => run(
             searcher,
             query,
             scope,
-            top.order_by((keyed(*a, *da), keyed(*b, *db), keyed(*c, *dc), keyed(*d, *dd))),
+            top.order_by((
+                keyed(*a, *da, cache),
+                keyed(*b, *db, cache),
+                keyed(*c, *dc, cache),
+                keyed(*d, *dd, cache),
+            )),
             facets,
         )?,
         [(a, da), (b, db), (c, dc), (d, dd), (e, de)] => run(
@@ -106,8 +179,11 @@ pub fn collect(
             query,
             scope,
             top.order_by((
-                keyed(*a, *da),
-                (keyed(*b, *db), (keyed(*c, *dc), (keyed(*d, *dd), keyed(*e, *de)))),
+                keyed(*a, *da, cache),
+                (
+                    keyed(*b, *db, cache),
+                    (keyed(*c, *dc, cache), (keyed(*d, *dd, cache), keyed(*e, *de, cache))),
+                ),
             )),
             facets,
         )?,
@@ -161,40 +237,99 @@ impl FlatOrds {
     }
 }
 
-/// The flattened facet fields of the index's segments, built when a segment is first counted.
-/// Segments never change, so an entry stays right until its segment is merged away.
-#[derive(Default)]
-pub struct FacetCache {
-    entries: Mutex<HashMap<(SegmentId, &'static str), Arc<FlatOrds>>>,
+/// The terms of a string column of one segment, in the order of their ordinals.
+pub struct SortTerms {
+    text: String,
+    /// Where each term ends in `text`.
+    ends: Vec<usize>,
 }
 
-impl FacetCache {
-    fn get(&self, reader: &SegmentReader, field: &'static str) -> tantivy::Result<Option<Arc<FlatOrds>>> {
+impl SortTerms {
+    fn build(column: &StrColumn) -> std::io::Result<Self> {
+        let dictionary = column.dictionary();
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(dictionary.num_terms());
+        let mut terms = dictionary.stream()?;
+        while terms.advance() {
+            text.push_str(&String::from_utf8_lossy(terms.key()));
+            ends.push(text.len());
+        }
+        Ok(Self { text, ends })
+    }
+
+    fn get(&self, ord: u64) -> Option<&str> {
+        let ord = usize::try_from(ord).ok()?;
+        let end = *self.ends.get(ord)?;
+        let start = if ord == 0 { 0 } else { self.ends[ord - 1] };
+        self.text.get(start..end)
+    }
+}
+
+/// What searches read from the index's segments in another form, made when a segment is first
+/// asked for it: facet fields flattened for counting, the terms of string sort fields, and date
+/// fields sorted for ranges.
+/// Segments never change, so an entry stays right until its segment is merged away.
+#[derive(Default)]
+pub struct ColumnCache {
+    facets: Mutex<HashMap<(SegmentId, &'static str), Arc<FlatOrds>>>,
+    terms: Mutex<HashMap<(SegmentId, &'static str), Arc<SortTerms>>>,
+    dates: Mutex<HashMap<(SegmentId, String), Arc<SortedDates>>>,
+}
+
+fn locked<T>(map: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl ColumnCache {
+    fn facet(&self, reader: &SegmentReader, field: &'static str) -> tantivy::Result<Option<Arc<FlatOrds>>> {
         let key = (reader.segment_id(), field);
-        if let Some(found) = self.lock().get(&key) {
+        if let Some(found) = locked(&self.facets).get(&key) {
             return Ok(Some(found.clone()));
         }
         let Some(column) = reader.fast_fields().str(field)? else { return Ok(None) };
         let flat = Arc::new(FlatOrds::build(column, reader.max_doc()));
-        self.lock().insert(key, flat.clone());
+        locked(&self.facets).insert(key, flat.clone());
         Ok(Some(flat))
+    }
+
+    fn terms(
+        &self,
+        segment: SegmentId,
+        field: &'static str,
+        column: &StrColumn,
+    ) -> tantivy::Result<Arc<SortTerms>> {
+        let key = (segment, field);
+        if let Some(found) = locked(&self.terms).get(&key) {
+            return Ok(found.clone());
+        }
+        let terms = Arc::new(SortTerms::build(column)?);
+        locked(&self.terms).insert(key, terms.clone());
+        Ok(terms)
+    }
+
+    pub(crate) fn dates(&self, reader: &SegmentReader, field: &str) -> tantivy::Result<Arc<SortedDates>> {
+        let key = (reader.segment_id(), field.to_owned());
+        if let Some(found) = locked(&self.dates).get(&key) {
+            return Ok(found.clone());
+        }
+        let dates = Arc::new(SortedDates::build(reader, field)?);
+        locked(&self.dates).insert(key, dates.clone());
+        Ok(dates)
     }
 
     /// Forgets the segments `searcher` no longer has.
     pub fn retain(&self, searcher: &Searcher) {
         let live: Vec<SegmentId> = searcher.segment_readers().iter().map(SegmentReader::segment_id).collect();
-        self.lock().retain(|(segment, _), _| live.contains(segment));
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(SegmentId, &'static str), Arc<FlatOrds>>> {
-        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        locked(&self.facets).retain(|(segment, _), _| live.contains(segment));
+        locked(&self.terms).retain(|(segment, _), _| live.contains(segment));
+        locked(&self.dates).retain(|(segment, _), _| live.contains(segment));
     }
 }
 
 /// Counts, per string fast field, how many matching documents hold each value.
 struct FacetCounts<'a> {
     fields: Vec<&'static str>,
-    cache: &'a FacetCache,
+    cache: &'a ColumnCache,
 }
 
 struct FacetColumn {
@@ -218,7 +353,7 @@ impl Collector for FacetCounts<'_> {
                 columns.push(None);
                 continue;
             }
-            columns.push(self.cache.get(reader, field)?.map(|flat| {
+            columns.push(self.cache.facet(reader, field)?.map(|flat| {
                 let terms = flat.column.dictionary().num_terms();
                 FacetColumn { flat, counts: vec![0; terms] }
             }));

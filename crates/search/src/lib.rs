@@ -10,6 +10,7 @@
 //! the index follows it.
 
 mod collect;
+mod dates;
 mod disk;
 mod fields;
 mod newest;
@@ -27,10 +28,33 @@ use datahavn_storage::{ChangeCursor, IndexedPackage, StorageError, Store};
 use serde_json::Value;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value as _};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 use fields::Fields;
+
+/// The `data` field of a stored document, read straight out of it (the other stored field, the
+/// id, is skipped).
+struct StoredDict(Option<String>);
+
+static DATA_FIELD: std::sync::LazyLock<tantivy::schema::Field> =
+    std::sync::LazyLock::new(|| fields::schema().1.data);
+
+impl tantivy::schema::document::DocumentDeserialize for StoredDict {
+    fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, tantivy::schema::document::DeserializeError>
+    where
+        D: tantivy::schema::document::DocumentDeserializer<'de>,
+    {
+        while let Some((field, value)) = deserializer.next_field::<tantivy::schema::OwnedValue>()? {
+            if field == *DATA_FIELD
+                && let tantivy::schema::OwnedValue::Str(text) = value
+            {
+                return Ok(Self(Some(text)));
+            }
+        }
+        Ok(Self(None))
+    }
+}
 pub use fields::Language;
 
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +176,7 @@ pub struct SearchIndex {
     fields: Fields,
     /// Set when the index is kept on disk: what each commit records beside the position.
     disk: Option<disk::Claim>,
-    facets: collect::FacetCache,
+    columns: Arc<collect::ColumnCache>,
     scopes: Arc<scope::ScopeCache>,
     /// Active datasets newest first, as of the last reload.
     newest: std::sync::RwLock<newest::Newest>,
@@ -246,7 +270,7 @@ impl SearchIndex {
             writer: Mutex::new(Writer { inner, cursor: ChangeCursor::at(position) }),
             fields,
             disk,
-            facets: collect::FacetCache::default(),
+            columns: Arc::default(),
             scopes: Arc::default(),
             newest: std::sync::RwLock::default(),
         })
@@ -292,7 +316,7 @@ impl SearchIndex {
     fn reload(&self) -> SearchResult<()> {
         self.reader.reload()?;
         let searcher = self.reader.searcher();
-        self.facets.retain(&searcher);
+        self.columns.retain(&searcher);
         self.scopes.retain(&searcher);
         Ok(())
     }
@@ -387,8 +411,8 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         address: tantivy::DocAddress,
     ) -> SearchResult<String> {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        Ok(doc.get_first(self.fields.data).and_then(|v| v.as_str()).unwrap_or("{}").to_owned())
+        let StoredDict(text) = searcher.doc(address)?;
+        Ok(text.unwrap_or_else(|| "{}".to_owned()))
     }
 
     /// Runs a search on the current index (call [`Self::catch_up`] first for fresh results).
@@ -399,19 +423,25 @@ impl SearchIndex {
             Ast::Bool { must, should, must_not } if request.dismax && must.is_empty() && should.len() > 1 => {
                 let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for q in should {
-                    words.push((Occur::Should, query::translate(q, &self.fields, &self.index)?));
+                    words.push((
+                        Occur::Should,
+                        query::translate(q, &self.fields, &self.index, &self.columns)?,
+                    ));
                 }
                 for q in must_not {
-                    words.push((Occur::MustNot, query::translate(q, &self.fields, &self.index)?));
+                    words.push((
+                        Occur::MustNot,
+                        query::translate(q, &self.fields, &self.index, &self.columns)?,
+                    ));
                 }
                 Box::new(BooleanQuery::with_minimum_required_clauses(words, minimum_match(should.len())))
             }
-            other => query::translate(other, &self.fields, &self.index)?,
+            other => query::translate(other, &self.fields, &self.index, &self.columns)?,
         };
         clauses.push((Occur::Must, q));
         // Filters and visibility narrow the matches without weighing in the score (Solr's fq).
         for filter in &request.filters {
-            let filter = query::translate(filter, &self.fields, &self.index)?;
+            let filter = query::translate(filter, &self.fields, &self.index, &self.columns)?;
             clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
         }
         let query = BooleanQuery::new(clauses);
@@ -433,7 +463,7 @@ impl SearchIndex {
             request.start,
             request.rows,
             &facet_fields,
-            &self.facets,
+            &self.columns,
         )?;
         let count = collected.count;
         let page = collected.page;
@@ -456,8 +486,16 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let scope = self.scope_filter(scope);
         let fields = ["owner_org", "groups"];
-        let collected =
-            collect::collect(&searcher, &tantivy::query::AllQuery, &scope, &[], 0, 0, &fields, &self.facets)?;
+        let collected = collect::collect(
+            &searcher,
+            &tantivy::query::AllQuery,
+            &scope,
+            &[],
+            0,
+            0,
+            &fields,
+            &self.columns,
+        )?;
         let mut facets = collected.facets.into_iter();
         Ok(GroupCounts {
             organizations: facets.next().unwrap_or_default(),
@@ -494,7 +532,7 @@ impl SearchIndex {
                 break;
             }
             let page =
-                collect::collect(&searcher, &query, &visible, &by_name_order, 0, left, &[], &self.facets)?
+                collect::collect(&searcher, &query, &visible, &by_name_order, 0, left, &[], &self.columns)?
                     .page;
             for address in page {
                 let reader = searcher.segment_reader(address.segment_ord);

@@ -12,6 +12,10 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{DateTime, Index, Term};
 
+use std::sync::Arc;
+
+use crate::collect::ColumnCache;
+use crate::dates::DateRange;
 use crate::fields::{Fields, PLAIN, TEXT};
 use crate::{SearchError, SearchResult};
 
@@ -148,7 +152,7 @@ fn range_text(value: &RangeValue) -> String {
     }
 }
 
-fn edge(bound: &Bound, make: &dyn Fn(&RangeValue) -> SearchResult<Term>) -> SearchResult<Edge<Term>> {
+fn edge<T>(bound: &Bound, make: &dyn Fn(&RangeValue) -> SearchResult<T>) -> SearchResult<Edge<T>> {
     Ok(match bound {
         Bound::Unbounded => Edge::Unbounded,
         Bound::Included(value) => Edge::Included(make(value)?),
@@ -157,7 +161,12 @@ fn edge(bound: &Bound, make: &dyn Fn(&RangeValue) -> SearchResult<Term>) -> Sear
 }
 
 /// Translates a parsed `q` or `fq` into a tantivy query.
-pub fn translate(ast: &Ast, fields: &Fields, index: &Index) -> SearchResult<Box<dyn Query>> {
+pub fn translate(
+    ast: &Ast,
+    fields: &Fields,
+    index: &Index,
+    columns: &Arc<ColumnCache>,
+) -> SearchResult<Box<dyn Query>> {
     let now = Utc::now().naive_utc();
     Ok(match ast {
         Ast::All => Box::new(AllQuery),
@@ -176,8 +185,7 @@ pub fn translate(ast: &Ast, fields: &Fields, index: &Index) -> SearchResult<Box<
                 }
                 Target::Date(field) => {
                     let at = date_value(&RangeValue::Text(value.clone()), now)?;
-                    let term = Term::from_field_date(field, at);
-                    Box::new(RangeQuery::new(Edge::Included(term.clone()), Edge::Included(term)))
+                    Box::new(DateRange::new(field, Edge::Included(at), Edge::Included(at), columns))
                 }
                 Target::Extra(key) => {
                     let terms =
@@ -220,14 +228,12 @@ pub fn translate(ast: &Ast, fields: &Fields, index: &Index) -> SearchResult<Box<
         },
         Ast::Range { field, lower: Bound::Unbounded, upper: Bound::Unbounded } => {
             // `[* TO *]`: the field has a value.
-            translate(&Ast::Exists { field: field.clone() }, fields, index)?
+            translate(&Ast::Exists { field: field.clone() }, fields, index, columns)?
         }
         Ast::Range { field, lower, upper } => match target(fields, Some(field)) {
             Target::Date(date_field) => {
-                let make = |v: &RangeValue| -> SearchResult<Term> {
-                    Ok(Term::from_field_date(date_field, date_value(v, now)?))
-                };
-                Box::new(RangeQuery::new(edge(lower, &make)?, edge(upper, &make)?))
+                let make = |v: &RangeValue| date_value(v, now);
+                Box::new(DateRange::new(date_field, edge(lower, &make)?, edge(upper, &make)?, columns))
             }
             Target::Exact(exact, _) => {
                 let make = |v: &RangeValue| -> SearchResult<Term> {
@@ -241,13 +247,13 @@ pub fn translate(ast: &Ast, fields: &Fields, index: &Index) -> SearchResult<Box<
         Ast::Bool { must, should, must_not } => {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for q in must {
-                clauses.push((Occur::Must, translate(q, fields, index)?));
+                clauses.push((Occur::Must, translate(q, fields, index, columns)?));
             }
             for q in should {
-                clauses.push((Occur::Should, translate(q, fields, index)?));
+                clauses.push((Occur::Should, translate(q, fields, index, columns)?));
             }
             for q in must_not {
-                clauses.push((Occur::MustNot, translate(q, fields, index)?));
+                clauses.push((Occur::MustNot, translate(q, fields, index, columns)?));
             }
             if must.is_empty() && should.is_empty() {
                 clauses.push((Occur::Must, Box::new(AllQuery)));
