@@ -48,6 +48,30 @@ fn unknown_action_is_a_bare_string_400() {
 }
 
 #[test]
+fn action_names_are_found_written_plainly_or_escaped_and_nothing_else_is_an_action() {
+    let server = TestServer::start();
+    for path in ["/api/3/action/status_show", "/api/3/action/status%5Fshow", "/api/action/status%5fshow"] {
+        let reply = server.get(path, &[]);
+        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!(reply.json()["help"], format!("{}/api/3/action/help_show?name=status_show", server.base));
+    }
+    for path in ["/api/3/action/Status_Show", "/api/3/action/status-show", "/api/3/action/status%2Dshow"] {
+        assert_eq!(server.get(path, &[]).status, 400, "{path}");
+    }
+    for path in [
+        "/api/3/action",
+        "/api/3/action/",
+        "/api/3/action//status_show",
+        "/api/3/action/status_show/",
+        "/api/3/action/status_show/more",
+        "/api/3/actions/status_show",
+    ] {
+        let reply = server.get(path, &[]);
+        assert_eq!((reply.status, reply.json()), (404, json!("Not found")), "{path}");
+    }
+}
+
+#[test]
 fn get_on_a_write_action_asks_for_post() {
     let server = TestServer::start();
     let reply = server.get("/api/3/action/user_create?name=via-get", &[]);

@@ -89,13 +89,43 @@ pub(crate) fn token_in(headers: &actix_web::http::header::HeaderMap) -> Option<S
 
 /// `/api/3/action/{name}`: the action of that name, if it takes the request's method. Read-only
 /// actions take GET, HEAD and POST; the others POST only; anything else is 405 with `Allow`.
+/// Where the actions are, before their names.
+pub const ACTION_PREFIX: &str = "/api/3/action";
+
+/// The action name of `path` when it is `/api/3/action/<name>` with a name of letters, digits and
+/// `_` only (no escapes, nothing after it).
+pub fn plain_action_name(path: &str) -> Option<&str> {
+    let name = path.strip_prefix(ACTION_PREFIX)?.strip_prefix('/')?;
+    let plain = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    plain.then_some(name)
+}
+
+/// `/api/3/action/<name>` for a name [`plain_action_name`] accepts.
+pub async fn plain_action(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let name = plain_action_name(request.path()).unwrap_or_default().to_owned();
+    run_action(state, request, payload, name).await
+}
+
+/// `/api/3/action/{name}`: any other name, as the router decoded it.
 pub async fn action(
     state: web::Data<AppState>,
     request: HttpRequest,
     payload: web::Payload,
     path: web::Path<String>,
 ) -> HttpResponse {
-    let name = path.into_inner();
+    run_action(state, request, payload, path.into_inner()).await
+}
+
+async fn run_action(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+    name: String,
+) -> HttpResponse {
     let Some(action) = datahavn_actions::find(&name) else {
         return bare_string(StatusCode::BAD_REQUEST, &format!("Bad request: Action name not known: {name}"));
     };

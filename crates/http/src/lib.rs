@@ -165,6 +165,15 @@ pub fn build_app(
         .app_data(state)
         .route("/healthz", get_or_head().to(ops::healthz))
         .route("/metrics", web::get().to(ops::metrics))
+        // Action names as they are sent (letters, digits, `_`) are matched without the router's
+        // pattern matching; the route below takes every other name, escaped ones included.
+        .service(
+            web::scope(dispatch::ACTION_PREFIX)
+                .guard(actix_web::guard::fn_guard(|ctx| {
+                    dispatch::plain_action_name(ctx.head().uri.path()).is_some()
+                }))
+                .default_service(web::route().to(dispatch::plain_action)),
+        )
         .route("/api/3/action/{name}", web::route().to(dispatch::action))
         .route("/datastore/dump/{resource_id}", web::get().to(dump::dump))
         .route("/catalog", web::get().to(catalog::catalog))
