@@ -30,28 +30,25 @@ pub struct Collected {
 /// the segment's terms read once and kept, so that the best documents of each segment are told
 /// apart without a dictionary lookup each.
 struct Key {
-    erased: SortByErasedType,
-    text: Option<&'static str>,
+    by: By,
     cache: Arc<ColumnCache>,
 }
 
+enum By {
+    Erased(SortByErasedType),
+    Terms(&'static str),
+}
+
 fn keyed(field: SortField, descending: bool, cache: &Arc<ColumnCache>) -> (Key, Order) {
-    let text = match field {
-        SortField::Score => None,
-        SortField::MetadataModified | SortField::MetadataCreated => None,
-        SortField::Name => Some("name"),
-        SortField::TitleString => Some("title_string"),
-        SortField::Id => Some("id"),
+    let by = match field {
+        SortField::Score => By::Erased(SortByErasedType::for_score()),
+        SortField::MetadataModified => By::Erased(SortByErasedType::for_field("metadata_modified")),
+        SortField::MetadataCreated => By::Erased(SortByErasedType::for_field("metadata_created")),
+        SortField::Name => By::Terms("name"),
+        SortField::TitleString => By::Terms("title_string"),
+        SortField::Id => By::Terms("id"),
     };
-    let erased = match field {
-        SortField::Score => SortByErasedType::for_score(),
-        SortField::MetadataModified => SortByErasedType::for_field("metadata_modified"),
-        SortField::MetadataCreated => SortByErasedType::for_field("metadata_created"),
-        SortField::Name => SortByErasedType::for_field("name"),
-        SortField::TitleString => SortByErasedType::for_field("title_string"),
-        SortField::Id => SortByErasedType::for_field("id"),
-    };
-    (Key { erased, text, cache: cache.clone() }, if descending { Order::Desc } else { Order::Asc })
+    (Key { by, cache: cache.clone() }, if descending { Order::Desc } else { Order::Asc })
 }
 
 type ErasedSegmentKey = <SortByErasedType as SortKeyComputer>::Child;
@@ -60,7 +57,8 @@ type ErasedSegmentKey = <SortByErasedType as SortKeyComputer>::Child;
 /// term ordinal, ordered as the terms are), turned into the value only for the page's documents.
 enum SegmentKey {
     Erased(ErasedSegmentKey),
-    Text { column: Option<StrColumn>, terms: Option<Arc<SortTerms>> },
+    /// The column's ordinals and its terms; `None` in a segment without the field.
+    Text(Option<(StrColumn, Arc<SortTerms>)>),
 }
 
 impl SortKeyComputer for Key {
@@ -69,19 +67,17 @@ impl SortKeyComputer for Key {
     type Comparator = NaturalComparator;
 
     fn requires_scoring(&self) -> bool {
-        self.erased.requires_scoring()
+        matches!(&self.by, By::Erased(erased) if erased.requires_scoring())
     }
 
     fn segment_sort_key_computer(&self, reader: &SegmentReader) -> tantivy::Result<SegmentKey> {
-        let Some(field) = self.text else {
-            return Ok(SegmentKey::Erased(self.erased.segment_sort_key_computer(reader)?));
+        let field = match &self.by {
+            By::Erased(erased) => return Ok(SegmentKey::Erased(erased.segment_sort_key_computer(reader)?)),
+            By::Terms(field) => *field,
         };
-        let column = reader.fast_fields().str(field)?;
-        let terms = match &column {
-            Some(column) => Some(self.cache.terms(reader.segment_id(), field, column)?),
-            None => None,
-        };
-        Ok(SegmentKey::Text { column, terms })
+        let Some(column) = reader.fast_fields().str(field)? else { return Ok(SegmentKey::Text(None)) };
+        let terms = self.cache.terms(reader.segment_id(), field, &column)?;
+        Ok(SegmentKey::Text(Some((column, terms))))
     }
 }
 
@@ -94,16 +90,16 @@ impl SegmentSortKeyComputer for SegmentKey {
     fn segment_sort_key(&mut self, doc: DocId, score: Score) -> Option<u64> {
         match self {
             Self::Erased(inner) => inner.segment_sort_key(doc, score),
-            Self::Text { column, .. } => column.as_ref()?.ords().first(doc),
+            Self::Text(column) => column.as_ref()?.0.ords().first(doc),
         }
     }
 
     fn convert_segment_sort_key(&self, key: Option<u64>) -> OwnedValue {
         match self {
             Self::Erased(inner) => inner.convert_segment_sort_key(key),
-            Self::Text { terms, .. } => key
-                .zip(terms.as_ref())
-                .and_then(|(ord, terms)| terms.get(ord))
+            Self::Text(column) => key
+                .zip(column.as_ref())
+                .and_then(|(ord, (_, terms))| terms.get(ord))
                 .map_or(OwnedValue::Null, |term| OwnedValue::Str(term.to_owned())),
         }
     }

@@ -33,28 +33,6 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 use fields::Fields;
 
-/// The `data` field of a stored document, read straight out of it (the other stored field, the
-/// id, is skipped).
-struct StoredDict(Option<String>);
-
-static DATA_FIELD: std::sync::LazyLock<tantivy::schema::Field> =
-    std::sync::LazyLock::new(|| fields::schema().1.data);
-
-impl tantivy::schema::document::DocumentDeserialize for StoredDict {
-    fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, tantivy::schema::document::DeserializeError>
-    where
-        D: tantivy::schema::document::DocumentDeserializer<'de>,
-    {
-        while let Some((field, value)) = deserializer.next_field::<tantivy::schema::OwnedValue>()? {
-            if field == *DATA_FIELD
-                && let tantivy::schema::OwnedValue::Str(text) = value
-            {
-                return Ok(Self(Some(text)));
-            }
-        }
-        Ok(Self(None))
-    }
-}
 pub use fields::Language;
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +170,29 @@ const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
 /// Reports indexing progress: datasets done, datasets in all.
 pub type Progress<'a> = &'a dyn Fn(u64, u64);
+
+/// The `data` field of a stored document, taken as it is read (the other stored field, the id,
+/// is skipped): a whole tantivy document would copy the dict twice more.
+struct StoredDict(Option<String>);
+
+static DATA_FIELD: std::sync::LazyLock<tantivy::schema::Field> =
+    std::sync::LazyLock::new(|| fields::schema().1.data);
+
+impl tantivy::schema::document::DocumentDeserialize for StoredDict {
+    fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, tantivy::schema::document::DeserializeError>
+    where
+        D: tantivy::schema::document::DocumentDeserializer<'de>,
+    {
+        while let Some((field, value)) = deserializer.next_field::<tantivy::schema::OwnedValue>()? {
+            if field == *DATA_FIELD
+                && let tantivy::schema::OwnedValue::Str(text) = value
+            {
+                return Ok(Self(Some(text)));
+            }
+        }
+        Ok(Self(None))
+    }
+}
 
 impl SearchIndex {
     /// Builds the index of every dataset in the database, in memory.
