@@ -194,17 +194,26 @@ impl Store {
         let _guard = self.lock_writes();
         let mut conn = self.connection()?;
         let sqlite = matches!(self.url, DatabaseUrl::Sqlite(_));
+        // SQLite's default cache again before the connection goes back to the pool, however the
+        // batch ends.
+        let default_cache = |conn: &mut conn::Pooled| {
+            if sqlite && conn.batch_execute(conn::SQLITE_DEFAULT_CACHE).is_err() {
+                conn.doubt();
+            }
+        };
         if sqlite {
             conn.batch_execute(conn::SQLITE_BATCH_CACHE).map_err(|error| {
                 conn.doubt();
                 StorageError::from(error)
             })?;
         }
-        <Manager as diesel::connection::TransactionManager<AnyConnection>>::begin_transaction(&mut **conn)
-            .map_err(|error| {
-                conn.doubt();
-                StorageError::from(error)
-            })?;
+        if let Err(error) =
+            <Manager as diesel::connection::TransactionManager<AnyConnection>>::begin_transaction(&mut **conn)
+        {
+            conn.doubt();
+            default_cache(&mut conn);
+            return Err(StorageError::from(error).into());
+        }
         BATCH.with(|slot| {
             *slot.borrow_mut() =
                 Some(OpenBatch { store: self.identity(), conn: Some(conn), changed: Vec::new() });
@@ -225,16 +234,16 @@ impl Store {
         };
         match result {
             Ok(value) => {
-                <Manager as diesel::connection::TransactionManager<AnyConnection>>::commit_transaction(
-                    &mut **conn,
-                )
-                .map_err(|error| {
+                let committed =
+                    <Manager as diesel::connection::TransactionManager<AnyConnection>>::commit_transaction(
+                        &mut **conn,
+                    );
+                if let Err(error) = committed {
                     conn.doubt();
-                    StorageError::from(error)
-                })?;
-                if sqlite && conn.batch_execute(conn::SQLITE_DEFAULT_CACHE).is_err() {
-                    conn.doubt();
+                    default_cache(&mut conn);
+                    return Err(StorageError::from(error).into());
                 }
+                default_cache(&mut conn);
                 drop(conn);
                 if let Some(listener) = self.listener.get() {
                     listener(&changed);
@@ -247,9 +256,7 @@ impl Store {
                     <Manager as diesel::connection::TransactionManager<AnyConnection>>::rollback_transaction(
                         &mut **conn,
                     );
-                if sqlite {
-                    let _ = conn.batch_execute(conn::SQLITE_DEFAULT_CACHE);
-                }
+                default_cache(&mut conn);
                 Err(error)
             }
         }
