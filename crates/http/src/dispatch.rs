@@ -87,8 +87,6 @@ pub(crate) fn token_in(headers: &actix_web::http::header::HeaderMap) -> Option<S
         .map(str::to_owned)
 }
 
-/// `/api/3/action/{name}`: the action of that name, if it takes the request's method. Read-only
-/// actions take GET, HEAD and POST; the others POST only; anything else is 405 with `Allow`.
 /// Where the actions are, before their names.
 pub const ACTION_PREFIX: &str = "/api/3/action";
 
@@ -120,6 +118,8 @@ pub async fn action(
     run_action(state, request, payload, path.into_inner()).await
 }
 
+/// The action of that name, if it takes the request's method. Read-only actions take GET, HEAD
+/// and POST; the others POST only; anything else is 405 with `Allow`.
 async fn run_action(
     state: web::Data<AppState>,
     request: HttpRequest,

@@ -11,7 +11,7 @@ use tantivy::collector::{
 use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
 use tantivy::query::Query;
-use tantivy::schema::OwnedValue;
+use tantivy::schema::{Field, OwnedValue};
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader};
 
 use crate::dates::SortedDates;
@@ -77,7 +77,7 @@ impl SortKeyComputer for Key {
         };
         let Some(column) = reader.fast_fields().str(field)? else { return Ok(SegmentKey::Text(None)) };
         let terms = self.cache.terms(reader.segment_id(), field, &column)?;
-        Ok(SegmentKey::Text(Some((column, terms))))
+        Ok(SegmentKey::Text(terms.map(|terms| (column, terms))))
     }
 }
 
@@ -269,23 +269,33 @@ impl SortTerms {
 pub struct ColumnCache {
     facets: Mutex<HashMap<(SegmentId, &'static str), Arc<FlatOrds>>>,
     terms: Mutex<HashMap<(SegmentId, &'static str), Arc<SortTerms>>>,
-    dates: Mutex<HashMap<(SegmentId, String), Arc<SortedDates>>>,
+    dates: Mutex<HashMap<(SegmentId, Field), Arc<SortedDates>>>,
 }
 
 fn locked<T>(map: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The entry of `key`, made by `make` the first time (`None`: nothing to keep).
+fn kept<K: std::hash::Hash + Eq, V>(
+    map: &Mutex<HashMap<K, Arc<V>>>,
+    key: K,
+    make: impl FnOnce() -> tantivy::Result<Option<V>>,
+) -> tantivy::Result<Option<Arc<V>>> {
+    if let Some(found) = locked(map).get(&key) {
+        return Ok(Some(found.clone()));
+    }
+    let Some(made) = make()? else { return Ok(None) };
+    let made = Arc::new(made);
+    locked(map).insert(key, made.clone());
+    Ok(Some(made))
+}
+
 impl ColumnCache {
     fn facet(&self, reader: &SegmentReader, field: &'static str) -> tantivy::Result<Option<Arc<FlatOrds>>> {
-        let key = (reader.segment_id(), field);
-        if let Some(found) = locked(&self.facets).get(&key) {
-            return Ok(Some(found.clone()));
-        }
-        let Some(column) = reader.fast_fields().str(field)? else { return Ok(None) };
-        let flat = Arc::new(FlatOrds::build(column, reader.max_doc()));
-        locked(&self.facets).insert(key, flat.clone());
-        Ok(Some(flat))
+        kept(&self.facets, (reader.segment_id(), field), || {
+            Ok(reader.fast_fields().str(field)?.map(|column| FlatOrds::build(column, reader.max_doc())))
+        })
     }
 
     fn terms(
@@ -293,24 +303,16 @@ impl ColumnCache {
         segment: SegmentId,
         field: &'static str,
         column: &StrColumn,
-    ) -> tantivy::Result<Arc<SortTerms>> {
-        let key = (segment, field);
-        if let Some(found) = locked(&self.terms).get(&key) {
-            return Ok(found.clone());
-        }
-        let terms = Arc::new(SortTerms::build(column)?);
-        locked(&self.terms).insert(key, terms.clone());
-        Ok(terms)
+    ) -> tantivy::Result<Option<Arc<SortTerms>>> {
+        kept(&self.terms, (segment, field), || Ok(Some(SortTerms::build(column)?)))
     }
 
-    pub(crate) fn dates(&self, reader: &SegmentReader, field: &str) -> tantivy::Result<Arc<SortedDates>> {
-        let key = (reader.segment_id(), field.to_owned());
-        if let Some(found) = locked(&self.dates).get(&key) {
-            return Ok(found.clone());
-        }
-        let dates = Arc::new(SortedDates::build(reader, field)?);
-        locked(&self.dates).insert(key, dates.clone());
-        Ok(dates)
+    pub(crate) fn dates(
+        &self,
+        reader: &SegmentReader,
+        field: Field,
+    ) -> tantivy::Result<Option<Arc<SortedDates>>> {
+        kept(&self.dates, (reader.segment_id(), field), || SortedDates::build(reader, field))
     }
 
     /// Forgets the segments `searcher` no longer has.

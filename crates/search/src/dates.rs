@@ -21,18 +21,23 @@ pub struct SortedDates {
 }
 
 impl SortedDates {
-    pub(crate) fn build(reader: &SegmentReader, field: &str) -> tantivy::Result<Self> {
+    /// `None` when the segment has no such column.
+    pub(crate) fn build(reader: &SegmentReader, field: Field) -> tantivy::Result<Option<Self>> {
+        let name = reader.schema().get_field_name(field);
         let Some((column, _)) =
-            reader.fast_fields().u64_lenient_for_type(Some(&[ColumnType::DateTime]), field)?
+            reader.fast_fields().u64_lenient_for_type(Some(&[ColumnType::DateTime]), name)?
         else {
-            return Ok(Self { values: Vec::new(), docs: Vec::new() });
+            return Ok(None);
         };
         let mut pairs: Vec<(u64, DocId)> = Vec::with_capacity(reader.max_doc() as usize);
         for doc in 0..reader.max_doc() {
             pairs.extend(column.values_for_doc(doc).map(|value| (value, doc)));
         }
         pairs.sort_unstable();
-        Ok(Self { values: pairs.iter().map(|p| p.0).collect(), docs: pairs.iter().map(|p| p.1).collect() })
+        Ok(Some(Self {
+            values: pairs.iter().map(|p| p.0).collect(),
+            docs: pairs.iter().map(|p| p.1).collect(),
+        }))
     }
 
     /// The documents whose date lies within the bounds, in the order of their dates.
@@ -94,8 +99,7 @@ impl Query for DateRange {
 
 impl Weight for DateRange {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let name = reader.schema().get_field_name(self.field);
-        let dates = self.columns.dates(reader, name)?;
+        let Some(dates) = self.columns.dates(reader, self.field)? else { return Ok(Box::new(EmptyScorer)) };
         let docs = dates.between(self.lower, self.upper);
         if docs.is_empty() {
             return Ok(Box::new(EmptyScorer));

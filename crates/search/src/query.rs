@@ -1,6 +1,7 @@
 //! The Solr-subset AST (domain) as tantivy queries over the index's fields.
 
 use std::ops::Bound as Edge;
+use std::sync::Arc;
 
 use chrono::{NaiveDateTime, Utc};
 use datahavn_domain::query::{Bound, Query as Ast, RangeValue};
@@ -11,8 +12,6 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{DateTime, Index, Term};
-
-use std::sync::Arc;
 
 use crate::collect::ColumnCache;
 use crate::dates::DateRange;
