@@ -235,12 +235,14 @@ impl Relay {
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
+                // Checked and recorded under the lock `cut` takes, so that no connection made
+                // while it cuts escapes it.
+                let mut open = relay_open.lock().unwrap();
                 if relay_down.load(Ordering::SeqCst) {
                     let _ = client.shutdown(Shutdown::Both);
                     continue;
                 }
                 let Ok(server) = TcpStream::connect(upstream) else { continue };
-                let mut open = relay_open.lock().unwrap();
                 open.push(client.try_clone().unwrap());
                 open.push(server.try_clone().unwrap());
                 pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
@@ -251,8 +253,9 @@ impl Relay {
     }
 
     fn cut(&self) {
+        let mut open = self.open.lock().unwrap();
         self.down.store(true, Ordering::SeqCst);
-        for stream in self.open.lock().unwrap().drain(..) {
+        for stream in open.drain(..) {
             let _ = stream.shutdown(Shutdown::Both);
         }
     }
