@@ -61,6 +61,10 @@ pub fn record_package(
     let mut group_ids: Vec<String> = record.owner_org.iter().cloned().collect();
     group_ids.extend(tx.memberships_of(MemberKind::Package, &record.id)?.into_iter().map(|m| m.group_id));
     let (public, labels) = dataset_labels(record, kind);
+    // The dict is cloned as it is (`json!` would serialize it into a new value, key by key).
+    let mut data = serde_json::Map::with_capacity(2);
+    data.insert("package".into(), rendered.clone());
+    data.insert("actor".into(), ctx.actor.name().into());
     tx.insert_activity(&Activity {
         id: uuid::Uuid::new_v4().to_string(),
         timestamp: Timestamp::now(),
@@ -70,7 +74,7 @@ pub fn record_package(
         activity_type: kind.to_owned(),
         public,
         permission_labels: labels,
-        data: json!({"package": rendered, "actor": ctx.actor.name()}),
+        data: Value::Object(data),
     })?;
     Ok(())
 }

@@ -7,6 +7,11 @@
 //! `scripts/pack-dictionary.py`). JSON text never starts with that byte, so both read alike and
 //! no migration rewrites old rows. A dictionary never changes once values are packed with it: a
 //! better one gets a new tag, and every tag stays readable.
+//!
+//! A dataset activity's payload, `{"package": <the dataset dict>, "actor": <name>}`, is nearly
+//! all the dataset's rendered dict, written a moment before in the same transaction. It is
+//! stored as [`PACKAGE_ACTIVITY`]: the actor's JSON text and the dict's stored value, the very
+//! bytes [`pack_rendered`] made for the dataset's row (packed once, stored twice).
 
 use std::cell::RefCell;
 use std::sync::LazyLock;
@@ -18,6 +23,10 @@ use crate::{StorageError, StorageResult};
 
 /// The tag of a value compressed with `pack/ckan-1.dict`.
 pub const ZSTD_CKAN_1: u8 = 0x01;
+
+/// The tag of a dataset activity's payload: this byte, the length of the actor's JSON text (4
+/// bytes, little-endian), that text, then the dataset dict's stored value.
+pub const PACKAGE_ACTIVITY: u8 = 0x02;
 
 /// Texts shorter than this are stored as they are: a frame would not be smaller.
 const SMALLEST_PACKED: usize = 96;
@@ -39,6 +48,61 @@ static DECODER: LazyLock<DecoderDictionary<'static>> = LazyLock::new(|| DecoderD
 thread_local! {
     static COMPRESSOR: RefCell<Option<Compressor<'static>>> = const { RefCell::new(None) };
     static DECOMPRESSOR: RefCell<Option<Decompressor<'static>>> = const { RefCell::new(None) };
+    /// The rendered dict this thread packed last, and its stored value.
+    static RENDERED: RefCell<(String, Vec<u8>)> = const { RefCell::new((String::new(), Vec::new())) };
+}
+
+/// The stored form of a dataset's rendered dict: [`pack`], remembered for the activity that
+/// records the same dict next.
+pub fn pack_rendered(text: &str) -> Vec<u8> {
+    let packed = pack(text);
+    RENDERED.with(|cell| {
+        let mut last = cell.borrow_mut();
+        last.0.clear();
+        last.0.push_str(text);
+        last.1.clone_from(&packed);
+    });
+    packed
+}
+
+/// [`pack`], taking the stored value [`pack_rendered`] made last on this thread when it was
+/// made of the same text.
+fn pack_again(text: &str) -> Vec<u8> {
+    let known = RENDERED.with(|cell| {
+        let last = cell.borrow();
+        (last.0 == text).then(|| last.1.clone())
+    });
+    known.unwrap_or_else(|| pack(text))
+}
+
+/// The stored form of an activity's payload: a dataset activity's as [`PACKAGE_ACTIVITY`],
+/// any other as [`pack`] of its JSON text.
+pub fn pack_activity(data: &serde_json::Value) -> Vec<u8> {
+    let dataset_activity = data.as_object().filter(|object| object.len() == 2).and_then(|object| {
+        let mut entries = object.iter();
+        match (entries.next(), entries.next()) {
+            (Some((first, package)), Some((second, actor)))
+                if first == "package" && second == "actor" && package.is_object() =>
+            {
+                Some((package, actor))
+            }
+            _ => None,
+        }
+    });
+    let Some((package, actor)) = dataset_activity else {
+        return pack(&data.to_string());
+    };
+    let actor = actor.to_string();
+    let Ok(actor_length) = u32::try_from(actor.len()) else {
+        return pack(&data.to_string());
+    };
+    let inner = pack_again(&package.to_string());
+    let mut out = Vec::with_capacity(5 + actor.len() + inner.len());
+    out.push(PACKAGE_ACTIVITY);
+    out.extend_from_slice(&actor_length.to_le_bytes());
+    out.extend_from_slice(actor.as_bytes());
+    out.extend_from_slice(&inner);
+    out
 }
 
 /// The stored form of a JSON text.
@@ -68,6 +132,7 @@ pub fn pack(text: &str) -> Vec<u8> {
 pub fn unpack(stored: &[u8]) -> StorageResult<String> {
     match stored.first() {
         Some(&ZSTD_CKAN_1) => unpack_frame(&stored[1..]),
+        Some(&PACKAGE_ACTIVITY) => unpack_package_activity(&stored[1..]),
         _ => String::from_utf8(stored.to_vec()).map_err(|_| damaged("not UTF-8 text")),
     }
 }
@@ -76,6 +141,7 @@ pub fn unpack(stored: &[u8]) -> StorageResult<String> {
 pub fn unpack_owned(stored: Vec<u8>) -> StorageResult<String> {
     match stored.first() {
         Some(&ZSTD_CKAN_1) => unpack_frame(&stored[1..]),
+        Some(&PACKAGE_ACTIVITY) => unpack_package_activity(&stored[1..]),
         _ => String::from_utf8(stored).map_err(|_| damaged("not UTF-8 text")),
     }
 }
@@ -98,6 +164,28 @@ fn unpack_frame(frame: &[u8]) -> StorageResult<String> {
     String::from_utf8(bytes).map_err(|_| damaged("not UTF-8 text"))
 }
 
+/// `{"package":<dict>,"actor":<actor>}` from a [`PACKAGE_ACTIVITY`] value (after its tag).
+fn unpack_package_activity(stored: &[u8]) -> StorageResult<String> {
+    let (length, rest) = stored.split_first_chunk::<4>().ok_or_else(|| damaged("short activity header"))?;
+    let length = usize::try_from(u32::from_le_bytes(*length)).map_err(|_| damaged("bad activity header"))?;
+    if rest.len() < length {
+        return Err(damaged("short activity header"));
+    }
+    let (actor, package) = rest.split_at(length);
+    let actor = std::str::from_utf8(actor).map_err(|_| damaged("not UTF-8 text"))?;
+    if package.first() == Some(&PACKAGE_ACTIVITY) {
+        return Err(damaged("a nested activity"));
+    }
+    let package = unpack(package)?;
+    let mut text = String::with_capacity(package.len() + actor.len() + 22);
+    text.push_str("{\"package\":");
+    text.push_str(&package);
+    text.push_str(",\"actor\":");
+    text.push_str(actor);
+    text.push('}');
+    Ok(text)
+}
+
 fn damaged(why: &str) -> StorageError {
     StorageError::Internal(format!("a stored value could not be read: {why}"))
 }
@@ -106,6 +194,7 @@ fn damaged(why: &str) -> StorageError {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn the_dictionary_never_changes() {
@@ -139,6 +228,62 @@ mod tests {
         let stored = pack(dataset);
         assert_eq!(stored[0], ZSTD_CKAN_1);
         assert!(stored.len() * 3 < dataset.len(), "{} of {}", stored.len(), dataset.len());
+    }
+
+    #[test]
+    fn a_dataset_activity_holds_the_rendered_dicts_stored_value() {
+        use serde_json::json;
+        let dict = json!({
+            "name": "traffic-counts",
+            "title": "Trafiktællinger \"hver time\"",
+            "notes": "Hourly counts. ".repeat(20),
+            "resources": [{"id": "r-1", "format": "CSV"}],
+        });
+        let rendered = pack_rendered(&dict.to_string());
+        for actor in [json!("odense"), json!("a \"quoted\" name"), Value::Null] {
+            let data = json!({"package": dict, "actor": actor});
+            let stored = pack_activity(&data);
+            assert_eq!(stored[0], PACKAGE_ACTIVITY);
+            assert!(stored.ends_with(&rendered), "the dict's bytes are the row's");
+            assert_eq!(unpack(&stored).unwrap(), data.to_string());
+            assert_eq!(unpack_owned(stored).unwrap(), data.to_string());
+        }
+        // Another dict than the one packed last is packed on its own.
+        let other = json!({"name": "other", "notes": "Something else entirely. ".repeat(10)});
+        let data = json!({"package": other, "actor": "odense"});
+        let stored = pack_activity(&data);
+        assert!(!stored.ends_with(&rendered));
+        assert_eq!(unpack(&stored).unwrap(), data.to_string());
+    }
+
+    #[test]
+    fn other_activity_payloads_are_packed_whole() {
+        use serde_json::json;
+        let notes = "Hourly counts. ".repeat(20);
+        for data in [
+            json!({"actor": "odense", "package": {"notes": notes}}),
+            json!({"package": {"notes": notes}, "actor": "odense", "more": 1}),
+            json!({"package": notes, "actor": "odense"}),
+            json!({"group": {"name": "g", "description": notes}}),
+            json!({}),
+        ] {
+            let stored = pack_activity(&data);
+            assert_ne!(stored[0], PACKAGE_ACTIVITY);
+            assert_eq!(unpack(&stored).unwrap(), data.to_string());
+        }
+    }
+
+    #[test]
+    fn a_damaged_dataset_activity_is_an_error() {
+        let mut stored = pack_activity(&serde_json::json!({"package": {"name": "x"}, "actor": "odense"}));
+        assert!(unpack(&stored).is_ok());
+        for cut in [1, 3, 8] {
+            assert!(unpack(&stored[..cut]).is_err(), "cut at {cut}");
+        }
+        stored[1] = 0xff;
+        assert!(unpack(&stored).is_err());
+        let nested = [&[PACKAGE_ACTIVITY, 0, 0, 0, 0][..], &stored].concat();
+        assert!(unpack(&nested).is_err());
     }
 
     #[test]

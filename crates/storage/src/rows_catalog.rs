@@ -8,7 +8,7 @@ use datahavn_domain::package::PackageState;
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::pack::{pack, unpack, unpack_owned};
+use crate::pack::{pack, pack_activity, pack_rendered, unpack, unpack_owned};
 use crate::schema::{activities, groups, members, packages, resources, tags};
 use crate::{StorageError, StorageResult};
 
@@ -168,8 +168,9 @@ impl From<&PackageRecord> for PackageRow {
             creator_user_id: p.creator_user_id.clone(),
             metadata_created: p.metadata_created.naive(),
             metadata_modified: p.metadata_modified.naive(),
-            document: pack(&Value::Object(p.document.clone()).to_string()),
-            rendered: pack(&p.rendered),
+            // A map of text keys to JSON values always serializes.
+            document: pack(&serde_json::to_string(&p.document).unwrap_or_default()),
+            rendered: pack_rendered(&p.rendered),
         }
     }
 }
@@ -290,7 +291,7 @@ impl From<&Activity> for ActivityRow {
             activity_type: a.activity_type.clone(),
             public: a.public,
             permission_labels: serde_json::to_string(&a.permission_labels).unwrap_or_else(|_| "[]".into()),
-            data: pack(&a.data.to_string()),
+            data: pack_activity(&a.data),
         }
     }
 }

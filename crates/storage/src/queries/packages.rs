@@ -38,7 +38,7 @@ impl Tx<'_> {
     /// in the change log already).
     pub fn store_rendered(&mut self, id: &str, rendered: &str) -> StorageResult<()> {
         diesel::update(packages::table.find(id))
-            .set(packages::rendered.eq(crate::pack::pack(rendered)))
+            .set(packages::rendered.eq(crate::pack::pack_rendered(rendered)))
             .execute(self.conn())?;
         Ok(())
     }
