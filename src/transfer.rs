@@ -399,23 +399,33 @@ fn stored_datasets(services: &Services, lines: &[Line]) -> Result<HashMap<String
 fn write_batch(
     services: &Services,
     actor: &Actor,
-    lines: &[Line],
+    lines: impl ExactSizeIterator<Item = (usize, Result<Map<String, Value>, String>)>,
     alongside: bool,
 ) -> Result<Outcomes, Abort> {
     services.store.batch(|| {
         let mut outcomes = Vec::with_capacity(lines.len());
-        for line in lines {
-            let outcome = match &line.dataset {
-                Ok(obj) => load_one(services, actor, obj.clone()),
-                Err(reason) => Err(Failure::from(reason.clone())),
+        for (number, dataset) in lines {
+            let outcome = match dataset {
+                Ok(obj) => load_one(services, actor, obj),
+                Err(reason) => Err(Failure::from(reason)),
             };
             if alongside && matches!(&outcome, Err(failure) if failure.from_database) {
                 return Err(Abort::Again);
             }
-            outcomes.push((line.number, outcome));
+            outcomes.push((number, outcome));
         }
         Ok(outcomes)
     })
+}
+
+/// The lines of a batch written alongside others: copies, as the batch may be written again.
+fn copied(lines: &[Line]) -> impl ExactSizeIterator<Item = (usize, Result<Map<String, Value>, String>)> {
+    lines.iter().map(|line| (line.number, line.dataset.clone()))
+}
+
+/// The lines of a batch written once: their datasets are taken, not copied.
+fn taken(lines: &mut [Line]) -> impl ExactSizeIterator<Item = (usize, Result<Map<String, Value>, String>)> {
+    lines.iter_mut().map(|line| (line.number, std::mem::replace(&mut line.dataset, Err(String::new()))))
 }
 
 fn batch_failed(lines: &[Line], abort: &Abort) -> String {
@@ -434,12 +444,13 @@ fn batch_failed(lines: &[Line], abort: &Abort) -> String {
 fn write_lines(
     services: &Services,
     actor: &Actor,
-    lines: &[Line],
+    lines: &mut [Line],
     batch: usize,
     jobs: usize,
 ) -> Result<Outcomes, String> {
     let mut outcomes = Outcomes::with_capacity(lines.len());
-    let mut again: Vec<&[Line]> = Vec::new();
+    // The lines written again one batch after the other: by their place in `lines`.
+    let mut again: Vec<std::ops::Range<usize>> = Vec::new();
     let at_once = jobs > 1 && lines.len() > batch && independent(lines, &stored_datasets(services, lines)?);
     if at_once {
         // The lines' new free tags are made first, in their own transaction: batches written
@@ -457,10 +468,15 @@ fn write_lines(
             .write(|tx| tx.create_missing_tags(&names))
             .map_err(|e| batch_failed(lines, &Abort::Write(e)))?;
         let size = lines.len().div_ceil(jobs);
-        let results: Vec<(&[Line], Written)> = std::thread::scope(|scope| {
-            let running: Vec<_> = lines
-                .chunks(size)
-                .map(|part| (part, scope.spawn(move || write_batch(services, actor, part, true))))
+        let shared: &[Line] = lines;
+        let results: Vec<(std::ops::Range<usize>, Written)> = std::thread::scope(|scope| {
+            let running: Vec<_> = (0..shared.len())
+                .step_by(size)
+                .map(|start| {
+                    let part = start..(start + size).min(shared.len());
+                    let lines = &shared[part.clone()];
+                    (part, scope.spawn(move || write_batch(services, actor, copied(lines), true)))
+                })
                 .collect();
             running.into_iter().map(|(part, handle)| (part, handle.join())).collect()
         });
@@ -474,19 +490,19 @@ fn write_lines(
             match result {
                 Ok(Ok(written)) => outcomes.extend(written),
                 Ok(Err(Abort::Again)) => again.push(part),
-                Ok(Err(abort)) => return Err(batch_failed(part, &abort)),
+                Ok(Err(abort)) => return Err(batch_failed(&lines[part], &abort)),
                 Err(_) => {
                     let stopped = datahavn_storage::StorageError::Internal("the writer stopped".into());
-                    return Err(batch_failed(part, &Abort::Write(stopped)));
+                    return Err(batch_failed(&lines[part], &Abort::Write(stopped)));
                 }
             }
         }
     } else {
-        again.push(lines);
+        again.push(0..lines.len());
     }
     for part in again {
-        for lines in part.chunks(batch) {
-            match write_batch(services, actor, lines, false) {
+        for lines in lines[part].chunks_mut(batch) {
+            match write_batch(services, actor, taken(lines), false) {
                 Ok(written) => outcomes.extend(written),
                 Err(abort) => return Err(batch_failed(lines, &abort)),
             }
@@ -546,7 +562,7 @@ pub fn load(
                 }
             }
         }
-        for (number, outcome) in write_lines(services, actor, &run, batch, jobs)? {
+        for (number, outcome) in write_lines(services, actor, &mut run, batch, jobs)? {
             match outcome {
                 Ok(Outcome::Created) => summary.created += 1,
                 Ok(Outcome::Updated) => summary.updated += 1,
