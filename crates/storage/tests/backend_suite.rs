@@ -884,6 +884,49 @@ fn dataset_dicts_are_stored_packed_and_rows_written_as_text_still_read() {
 }
 
 #[test]
+fn a_dataset_activity_reads_back_whole_and_postgresql_will_not_migrate_down_past_it() {
+    use datahavn_domain::Timestamp;
+    use datahavn_domain::catalog::{Activity, PackageRecord};
+
+    let f = migrated();
+    let notes = "Traffic counts, one file per month. ".repeat(10);
+    let dict = serde_json::json!({"id": "p-1", "name": "packed", "notes": notes, "state": "active"});
+    let record = PackageRecord { rendered: dict.to_string(), ..public_dataset("packed", "Packed") };
+    let activity = |id: &str, data: serde_json::Value| Activity {
+        id: id.into(),
+        timestamp: Timestamp::now(),
+        user_id: "u-1".into(),
+        object_id: "p-1".into(),
+        group_ids: vec![],
+        activity_type: "new package".into(),
+        public: true,
+        permission_labels: vec!["public".into()],
+        data,
+    };
+    // The activity of the dataset's write, in the same transaction, and one of another shape.
+    let dataset = activity("a-1", serde_json::json!({"package": dict, "actor": "alice \"the\" admin"}));
+    let other = activity("a-2", serde_json::json!({"actor": "alice", "package": {"notes": notes}}));
+    f.store
+        .write(|tx| {
+            tx.insert_package(&record)?;
+            tx.insert_activity(&dataset)?;
+            tx.insert_activity(&other)
+        })
+        .unwrap();
+    for written in [&dataset, &other] {
+        let read = f.store.read(|tx| tx.activity_by_id(&written.id)).unwrap().unwrap();
+        assert_eq!(read.data, written.data);
+        assert_eq!(read.data.to_string(), written.data.to_string(), "keys in their order");
+    }
+    if f.db.is_postgres() {
+        let refused = f.store.revert_all_migrations().unwrap_err().to_string();
+        assert!(refused.contains("an older version cannot read them"), "{refused}");
+        assert_eq!(f.store.schema_status().unwrap().pending, 0, "nothing reverted");
+        assert!(f.store.read(|tx| tx.activity_by_id("a-1")).unwrap().is_some());
+    }
+}
+
+#[test]
 fn tags_made_ahead_of_datasets_and_the_unused_ones_dropped() {
     let f = migrated();
     let old = f.store.write(|tx| tx.ensure_tag("old", None)).unwrap();
