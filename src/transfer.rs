@@ -342,8 +342,11 @@ impl From<datahavn_storage::StorageError> for Abort {
 /// A line read: its number (1-based) and its dataset dict, or why it has none.
 struct Line {
     number: usize,
-    dataset: Result<Map<String, Value>, String>,
+    dataset: Dataset,
 }
+
+/// A line's dataset dict, or why it is not one.
+type Dataset = Result<Map<String, Value>, String>;
 
 type Outcomes = Vec<(usize, Result<Outcome, Failure>)>;
 
@@ -399,7 +402,7 @@ fn stored_datasets(services: &Services, lines: &[Line]) -> Result<HashMap<String
 fn write_batch(
     services: &Services,
     actor: &Actor,
-    lines: impl ExactSizeIterator<Item = (usize, Result<Map<String, Value>, String>)>,
+    lines: impl ExactSizeIterator<Item = (usize, Dataset)>,
     alongside: bool,
 ) -> Result<Outcomes, Abort> {
     services.store.batch(|| {
@@ -419,12 +422,12 @@ fn write_batch(
 }
 
 /// The lines of a batch written alongside others: copies, as the batch may be written again.
-fn copied(lines: &[Line]) -> impl ExactSizeIterator<Item = (usize, Result<Map<String, Value>, String>)> {
+fn copied(lines: &[Line]) -> impl ExactSizeIterator<Item = (usize, Dataset)> {
     lines.iter().map(|line| (line.number, line.dataset.clone()))
 }
 
 /// The lines of a batch written once: their datasets are taken, not copied.
-fn taken(lines: &mut [Line]) -> impl ExactSizeIterator<Item = (usize, Result<Map<String, Value>, String>)> {
+fn taken(lines: &mut [Line]) -> impl ExactSizeIterator<Item = (usize, Dataset)> {
     lines.iter_mut().map(|line| (line.number, std::mem::replace(&mut line.dataset, Err(String::new()))))
 }
 
