@@ -273,11 +273,19 @@ fn parse_line(line: &str) -> Result<Map<String, Value>, String> {
     }
 }
 
-/// Creates or updates the dataset of one line.
-fn load_one(services: &Services, actor: &Actor, obj: Map<String, Value>) -> Result<Outcome, Failure> {
-    let mut obj = obj;
-    match existing(services, actor, &obj)? {
+/// Creates or updates the dataset of one line. `maybe_stored`: the line's `id` or `name` may
+/// find a stored dataset (else it is created without looking). The line keeps its dict, for a
+/// batch written again.
+fn load_one(
+    services: &Services,
+    actor: &Actor,
+    obj: &mut Map<String, Value>,
+    maybe_stored: bool,
+) -> Result<Outcome, Failure> {
+    let before = if maybe_stored { existing(services, actor, obj)? } else { None };
+    match before {
         Some(before) => {
+            let mut obj = obj.clone();
             if let Some(id) = before.get("id") {
                 obj.insert("id".into(), id.clone());
             }
@@ -285,7 +293,10 @@ fn load_one(services: &Services, actor: &Actor, obj: Map<String, Value>) -> Resu
             Ok(if after == before { Outcome::Unchanged } else { Outcome::Updated })
         }
         None => {
-            call(services, actor, "package_create", obj)?;
+            let params = Params::new(std::mem::take(obj));
+            let created = datahavn_actions::call(services, actor.clone(), "package_create", &params);
+            *obj = params.into_map();
+            created?;
             Ok(Outcome::Created)
         }
     }
@@ -339,10 +350,12 @@ impl From<datahavn_storage::StorageError> for Abort {
     }
 }
 
-/// A line read: its number (1-based) and its dataset dict, or why it has none.
+/// A line read: its number (1-based), its dataset dict or why it has none, and whether its
+/// dataset may be stored already ([`mark_stored`]).
 struct Line {
     number: usize,
     dataset: Dataset,
+    maybe_stored: bool,
 }
 
 /// A line's dataset dict, or why it is not one.
@@ -395,40 +408,66 @@ fn stored_datasets(services: &Services, lines: &[Line]) -> Result<HashMap<String
     Ok(stored)
 }
 
-/// Writes `lines` in one transaction: each line's writes commit with it (a line that fails is
-/// undone alone), so nothing of a line is ever half-written. `alongside`: other batches are
-/// being written at the same time, and a line the database refuses rolls the whole batch back
-/// ([`Abort::Again`]).
+/// Marks the lines whose dataset may be stored when they are written: one of their references
+/// finds a stored dataset (`stored`), or a line before them carries it too (and may create
+/// it). The others are created without being looked up.
+fn mark_stored(lines: &mut [Line], stored: &HashMap<String, Vec<String>>) {
+    let mut seen: HashSet<String> = HashSet::new();
+    for line in lines {
+        let Ok(obj) = &line.dataset else { continue };
+        line.maybe_stored = references(obj).any(|r| stored.contains_key(r) || seen.contains(r));
+        seen.extend(references(obj).map(str::to_owned));
+    }
+}
+
+/// How a batch is written: in one transaction, each line's writes committed with it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    /// Without savepoints: a line that fails sends the batch back ([`Abort::Again`]), as
+    /// nothing of a failed line may stay.
+    Whole,
+    /// Each line in a savepoint, other batches written at the same time: a line the database
+    /// refuses sends the batch back.
+    Alongside,
+    /// Each line in a savepoint: a line that fails is undone alone.
+    Alone,
+}
+
+/// Writes `lines` in one transaction (as `attempt` says), so nothing of a line is ever
+/// half-written; a batch sent back is rolled back whole.
 fn write_batch(
     services: &Services,
     actor: &Actor,
-    lines: impl ExactSizeIterator<Item = (usize, Dataset)>,
-    alongside: bool,
+    lines: &mut [Line],
+    attempt: Attempt,
 ) -> Result<Outcomes, Abort> {
-    services.store.batch(|| {
+    let work = || {
         let mut outcomes = Vec::with_capacity(lines.len());
-        for (number, dataset) in lines {
-            let outcome = match dataset {
-                Ok(obj) => load_one(services, actor, obj),
-                Err(reason) => Err(Failure::from(reason)),
+        for line in lines.iter_mut() {
+            let outcome = match &mut line.dataset {
+                Ok(obj) => {
+                    let outcome = load_one(services, actor, obj, line.maybe_stored);
+                    let send_back = match (&outcome, attempt) {
+                        (Err(_), Attempt::Whole) => true,
+                        (Err(failure), Attempt::Alongside) => failure.from_database,
+                        _ => false,
+                    };
+                    if send_back {
+                        return Err(Abort::Again);
+                    }
+                    outcome
+                }
+                // Nothing was written for a line that could not be read.
+                Err(reason) => Err(Failure::from(reason.clone())),
             };
-            if alongside && matches!(&outcome, Err(failure) if failure.from_database) {
-                return Err(Abort::Again);
-            }
-            outcomes.push((number, outcome));
+            outcomes.push((line.number, outcome));
         }
         Ok(outcomes)
-    })
-}
-
-/// The lines of a batch written alongside others: copies, as the batch may be written again.
-fn copied(lines: &[Line]) -> impl ExactSizeIterator<Item = (usize, Dataset)> {
-    lines.iter().map(|line| (line.number, line.dataset.clone()))
-}
-
-/// The lines of a batch written once: their datasets are taken, not copied.
-fn taken(lines: &mut [Line]) -> impl ExactSizeIterator<Item = (usize, Dataset)> {
-    lines.iter_mut().map(|line| (line.number, std::mem::replace(&mut line.dataset, Err(String::new()))))
+    };
+    match attempt {
+        Attempt::Whole => services.store.batch_whole(work),
+        Attempt::Alongside | Attempt::Alone => services.store.batch(work),
+    }
 }
 
 fn batch_failed(lines: &[Line], abort: &Abort) -> String {
@@ -443,18 +482,23 @@ fn batch_failed(lines: &[Line], abort: &Abort) -> String {
 
 /// Writes a run of lines: in batches of `batch` one after the other, or, when `jobs` > 1 and
 /// the lines are [`independent`], as `jobs` batches at once on their own connections (a batch
-/// the database refuses a line of is then written again alone, after the others).
+/// sent back is then written again after the others). `whole`: batches are tried as
+/// [`Attempt::Whole`] until one is sent back, and again after a batch written line by line had
+/// no failed line.
 fn write_lines(
     services: &Services,
     actor: &Actor,
     lines: &mut [Line],
     batch: usize,
     jobs: usize,
+    whole: &mut bool,
 ) -> Result<Outcomes, String> {
     let mut outcomes = Outcomes::with_capacity(lines.len());
     // The lines written again one batch after the other: by their place in `lines`.
     let mut again: Vec<std::ops::Range<usize>> = Vec::new();
-    let at_once = jobs > 1 && lines.len() > batch && independent(lines, &stored_datasets(services, lines)?);
+    let stored = stored_datasets(services, lines)?;
+    mark_stored(lines, &stored);
+    let at_once = jobs > 1 && lines.len() > batch && independent(lines, &stored);
     if at_once {
         // The lines' new free tags are made first, in their own transaction: batches written
         // at once would otherwise wait on each other's new tags. Those no line took up go again.
@@ -471,14 +515,14 @@ fn write_lines(
             .write(|tx| tx.create_missing_tags(&names))
             .map_err(|e| batch_failed(lines, &Abort::Write(e)))?;
         let size = lines.len().div_ceil(jobs);
-        let shared: &[Line] = lines;
+        let attempt = if *whole { Attempt::Whole } else { Attempt::Alongside };
         let results: Vec<(std::ops::Range<usize>, Written)> = std::thread::scope(|scope| {
-            let running: Vec<_> = (0..shared.len())
-                .step_by(size)
-                .map(|start| {
-                    let part = start..(start + size).min(shared.len());
-                    let lines = &shared[part.clone()];
-                    (part, scope.spawn(move || write_batch(services, actor, copied(lines), true)))
+            let running: Vec<_> = lines
+                .chunks_mut(size)
+                .enumerate()
+                .map(|(index, part)| {
+                    let range = index * size..index * size + part.len();
+                    (range, scope.spawn(move || write_batch(services, actor, part, attempt)))
                 })
                 .collect();
             running.into_iter().map(|(part, handle)| (part, handle.join())).collect()
@@ -492,7 +536,10 @@ fn write_lines(
         for (part, result) in results {
             match result {
                 Ok(Ok(written)) => outcomes.extend(written),
-                Ok(Err(Abort::Again)) => again.push(part),
+                Ok(Err(Abort::Again)) => {
+                    *whole = false;
+                    again.push(part);
+                }
                 Ok(Err(abort)) => return Err(batch_failed(&lines[part], &abort)),
                 Err(_) => {
                     let stopped = datahavn_storage::StorageError::Internal("the writer stopped".into());
@@ -505,8 +552,21 @@ fn write_lines(
     }
     for part in again {
         for lines in lines[part].chunks_mut(batch) {
-            match write_batch(services, actor, taken(lines), false) {
-                Ok(written) => outcomes.extend(written),
+            if *whole {
+                match write_batch(services, actor, lines, Attempt::Whole) {
+                    Ok(written) => {
+                        outcomes.extend(written);
+                        continue;
+                    }
+                    Err(Abort::Again) => *whole = false,
+                    Err(abort) => return Err(batch_failed(lines, &abort)),
+                }
+            }
+            match write_batch(services, actor, lines, Attempt::Alone) {
+                Ok(written) => {
+                    *whole = written.iter().all(|(_, outcome)| outcome.is_ok());
+                    outcomes.extend(written);
+                }
                 Err(abort) => return Err(batch_failed(lines, &abort)),
             }
         }
@@ -539,6 +599,8 @@ pub fn load(
     let bar = progress(length, "datasets");
     let mut organizations = create_orgs.then(Organizations::default);
     let mut summary = LoadSummary::default();
+    // Batches are written without savepoints while their lines do not fail.
+    let mut whole = true;
     let mut lines = reader.lines().enumerate().peekable();
     while lines.peek().is_some() {
         let mut run = Vec::new();
@@ -552,7 +614,7 @@ pub fn load(
                 Err(e) if e.kind() == io::ErrorKind::InvalidData => Err("not UTF-8 text".to_owned()),
                 Err(e) => return Err(format!("{}: line {number}: {e}", path.display())),
             };
-            run.push(Line { number, dataset });
+            run.push(Line { number, dataset, maybe_stored: true });
         }
         // Organizations first, one line after the other, each in its own transaction: a batch
         // written alongside others never creates one.
@@ -565,7 +627,7 @@ pub fn load(
                 }
             }
         }
-        for (number, outcome) in write_lines(services, actor, &mut run, batch, jobs)? {
+        for (number, outcome) in write_lines(services, actor, &mut run, batch, jobs, &mut whole)? {
             match outcome {
                 Ok(Outcome::Created) => summary.created += 1,
                 Ok(Outcome::Updated) => summary.updated += 1,

@@ -41,6 +41,10 @@ impl Params {
         &self.0
     }
 
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+
     /// The value under `key`; an explicit `null` counts as not given, as in CKAN.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.get(key).filter(|v| !v.is_null())

@@ -829,6 +829,57 @@ fn a_batch_commits_its_writes_together_and_a_failing_write_alone_is_undone() {
     assert_eq!(heard.lock().expect("lock").len(), 2);
 }
 
+#[test]
+fn a_whole_batch_commits_all_of_its_writes_or_none() {
+    let f = migrated();
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<usize>::new()));
+    let ear = heard.clone();
+    f.store.on_commit(Box::new(move |changed| ear.lock().expect("lock").push(changed.len())));
+    let (ann, bob) = (user("ann", "ann@example.org"), user("bob", "bob@example.org"));
+    f.store
+        .batch_whole(|| -> StorageResult<()> {
+            f.store.write(|tx| tx.insert_user(&ann))?;
+            // The batch's own reads see its writes before the commit.
+            assert!(find(&f.store, "ann").is_some());
+            f.store.write(|tx| tx.insert_user(&bob))
+        })
+        .expect("batch");
+    assert!(find(&f.store, "ann").is_some() && find(&f.store, "bob").is_some());
+    assert_eq!(*heard.lock().expect("lock"), [0], "one commit, heard once");
+
+    // A write that fails half-way (its first insert went through) ends the batch with nothing
+    // of it written, even when the work goes on and returns `Ok`.
+    let (cid, dee) = (user("cid", "cid@example.org"), user("dee", "dee@example.org"));
+    let outcome = f.store.batch_whole(|| -> StorageResult<bool> {
+        f.store.write(|tx| tx.insert_user(&cid))?;
+        let failed = f
+            .store
+            .write(|tx| -> StorageResult<()> {
+                tx.insert_user(&dee)?;
+                tx.insert_user(&ann)
+            })
+            .is_err();
+        Ok(failed)
+    });
+    assert!(outcome.is_err(), "{outcome:?}");
+    for name in ["cid", "dee"] {
+        assert!(find(&f.store, name).is_none(), "{name} was written");
+    }
+    assert_eq!(heard.lock().expect("lock").len(), 1, "a batch rolled back is not heard");
+    // The same writes in a batch with savepoints: only the failed write is undone.
+    let written = f.store.batch(|| -> StorageResult<bool> {
+        f.store.write(|tx| tx.insert_user(&cid))?;
+        Ok(f.store
+            .write(|tx| -> StorageResult<()> {
+                tx.insert_user(&dee)?;
+                tx.insert_user(&ann)
+            })
+            .is_err())
+    });
+    assert_eq!(written.ok(), Some(true));
+    assert!(find(&f.store, "cid").is_some() && find(&f.store, "dee").is_none());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Packed values
 // ---------------------------------------------------------------------------------------------
