@@ -1022,6 +1022,45 @@ fn tags_made_ahead_of_datasets_and_the_unused_ones_dropped() {
     assert_eq!(found, [("p-1".to_owned(), "tagged".to_owned())]);
 }
 
+#[test]
+fn a_dataset_with_thousands_of_resources_and_tags_is_written_whole() {
+    // 4,000 resources bind 36,000 values: more than one statement may hold on SQLite.
+    use datahavn_domain::catalog::ResourceRecord;
+
+    let f = migrated();
+    let resources: Vec<ResourceRecord> = (0..4000)
+        .map(|i| ResourceRecord {
+            id: format!("r-{i}"),
+            package_id: "p-1".into(),
+            position: i,
+            state: "active".into(),
+            url: format!("https://example.org/{i}.csv"),
+            format: "CSV".into(),
+            name: format!("part {i}"),
+            description: format!("Part {i} of the counts"),
+            hash: String::new(),
+        })
+        .collect();
+    let names: Vec<String> = (0..1500).map(|i| format!("tag-{i}")).collect();
+    let made = f
+        .store
+        .write(|tx| {
+            tx.insert_package(&public_dataset("many", "Many"))?;
+            tx.insert_resources(&resources)?;
+            let made = tx.create_missing_tags(&names)?;
+            tx.add_package_tags("p-1", &made)?;
+            Ok::<_, StorageError>(made)
+        })
+        .unwrap();
+    assert_eq!(made.len(), 1500);
+    for i in [0, 999, 1000, 1999, 2000, 3999] {
+        let read = f.store.read(|tx| tx.resource_by_id(&format!("r-{i}"))).unwrap();
+        assert_eq!(read.as_ref(), Some(&resources[i]), "resource {i}");
+    }
+    // Every tag made is the dataset's: none is unused.
+    assert_eq!(f.store.write(|tx| tx.drop_unused_tags(&made)).unwrap(), 0);
+}
+
 /// An active public dataset `p-1` with an empty document and dict.
 fn public_dataset(name: &str, title: &str) -> datahavn_domain::catalog::PackageRecord {
     datahavn_domain::catalog::PackageRecord {

@@ -12,6 +12,10 @@ use crate::schema::{
 };
 use crate::{StorageError, StorageResult, Tx};
 
+/// Rows per multi-row insert: their bound values stay within SQLite's 32,766 and PostgreSQL's
+/// 65,535 per statement.
+const ROWS_PER_INSERT: usize = 1000;
+
 impl Tx<'_> {
     pub fn insert_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
         diesel::insert_into(packages::table).values(PackageRow::from(package)).execute(self.conn())?;
@@ -221,21 +225,37 @@ impl Tx<'_> {
         self.append_change(id)
     }
 
-    /// Replaces a dataset's resource index rows.
-    /// The resources of a dataset this transaction inserted: one statement for all.
+    /// The resources of a dataset this transaction inserted: one statement for up to
+    /// [`ROWS_PER_INSERT`] of them. Written as columns, not rows of a struct: diesel inserts
+    /// many struct rows into SQLite one statement each, in a savepoint of their own.
     pub fn insert_resources(&mut self, rows: &[ResourceRecord]) -> StorageResult<()> {
-        if rows.is_empty() {
-            return Ok(());
+        for rows in rows.chunks(ROWS_PER_INSERT) {
+            let values: Vec<_> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        resources::id.eq(&r.id),
+                        resources::package_id.eq(&r.package_id),
+                        resources::position.eq(r.position),
+                        resources::state.eq(&r.state),
+                        resources::url.eq(&r.url),
+                        resources::format.eq(&r.format),
+                        resources::name.eq(&r.name),
+                        resources::description.eq(&r.description),
+                        resources::hash.eq(&r.hash),
+                    )
+                })
+                .collect();
+            let insert = diesel::insert_into(resources::table).values(&values);
+            match self.conn() {
+                crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
+                crate::conn::AnyConnection::Sqlite(conn) => insert.execute(conn)?,
+            };
         }
-        let rows: Vec<ResourceRow> = rows.iter().map(ResourceRow::from).collect();
-        let insert = diesel::insert_into(resources::table).values(&rows);
-        match self.conn() {
-            crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
-            crate::conn::AnyConnection::Sqlite(conn) => insert.execute(conn)?,
-        };
         Ok(())
     }
 
+    /// Replaces a dataset's resource index rows.
     pub fn replace_resources(&mut self, package_id: &str, rows: &[ResourceRecord]) -> StorageResult<()> {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         diesel::delete(
@@ -481,18 +501,17 @@ impl Tx<'_> {
 
     /// Tags of a dataset this transaction inserted (it has none yet): one statement for all.
     pub fn add_package_tags(&mut self, package_id: &str, tag_ids: &[String]) -> StorageResult<()> {
-        if tag_ids.is_empty() {
-            return Ok(());
+        for tag_ids in tag_ids.chunks(ROWS_PER_INSERT) {
+            let rows: Vec<_> = tag_ids
+                .iter()
+                .map(|tag_id| (package_tags::package_id.eq(package_id), package_tags::tag_id.eq(tag_id)))
+                .collect();
+            let insert = diesel::insert_into(package_tags::table).values(&rows);
+            match self.conn() {
+                crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
+                crate::conn::AnyConnection::Sqlite(conn) => insert.execute(conn)?,
+            };
         }
-        let rows: Vec<_> = tag_ids
-            .iter()
-            .map(|tag_id| (package_tags::package_id.eq(package_id), package_tags::tag_id.eq(tag_id)))
-            .collect();
-        let insert = diesel::insert_into(package_tags::table).values(&rows);
-        match self.conn() {
-            crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
-            crate::conn::AnyConnection::Sqlite(conn) => insert.execute(conn)?,
-        };
         Ok(())
     }
 
