@@ -206,7 +206,7 @@ pub(crate) fn write_package(
         }
     }
 
-    let Some(valid) = valid else {
+    let Some(mut valid) = valid else {
         return Err(errors.into());
     };
 
@@ -239,7 +239,7 @@ pub(crate) fn write_package(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let resources = match valid.resources.clone() {
+    let resources = match valid.resources.take() {
         Some(sent) => settle_resources(tx, &id, sent, &existing_resources, now, &mut errors)?,
         None => existing_resources,
     };
@@ -298,7 +298,7 @@ pub(crate) fn write_package(
     };
     errors.into_result()?;
 
-    let mut document = valid.doc.clone();
+    let mut document = std::mem::take(&mut valid.doc);
     let package_type = document
         .remove("type")
         .and_then(|t| t.as_str().map(str::to_owned))
