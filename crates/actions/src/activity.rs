@@ -15,21 +15,19 @@ fn actor_id<'a>(ctx: &'a Context<'_>) -> &'a str {
     ctx.actor.user_id().unwrap_or_default()
 }
 
-/// Records a dataset activity (`new package`, `changed package`, `deleted package`) with the
-/// dataset dict as it became.
 /// Records a change to a dataset as CKAN's activity plugin does: `changed package`; for a
-/// deleted dataset `deleted package` once, and nothing after that.
+/// deleted dataset `deleted package` once, and nothing after that. Gives the dict back.
 pub fn record_package_change(
     ctx: &Context<'_>,
     tx: &mut Tx<'_>,
     record: &PackageRecord,
-    rendered: &Value,
-) -> ActionResult<()> {
+    rendered: Value,
+) -> ActionResult<Value> {
     if record.state != PackageState::Deleted {
         return record_package(ctx, tx, "changed package", record, rendered);
     }
     if tx.has_activity(&record.id, "deleted package")? {
-        return Ok(());
+        return Ok(rendered);
     }
     record_package(ctx, tx, "deleted package", record, rendered)
 }
@@ -51,21 +49,23 @@ fn dataset_labels(record: &PackageRecord, kind: &str) -> (bool, Vec<String>) {
     (false, std::iter::once(format!("collaborator-{}", record.id)).chain(holder).collect())
 }
 
+/// Records a dataset activity (`new package`, `changed package`, `deleted package`) with the
+/// dataset dict as it became: the dict is the activity's (not a copy) while it is written, then
+/// given back.
 pub fn record_package(
     ctx: &Context<'_>,
     tx: &mut Tx<'_>,
     kind: &str,
     record: &PackageRecord,
-    rendered: &Value,
-) -> ActionResult<()> {
+    rendered: Value,
+) -> ActionResult<Value> {
     let mut group_ids: Vec<String> = record.owner_org.iter().cloned().collect();
     group_ids.extend(tx.memberships_of(MemberKind::Package, &record.id)?.into_iter().map(|m| m.group_id));
     let (public, labels) = dataset_labels(record, kind);
-    // The dict is cloned as it is (`json!` would serialize it into a new value, key by key).
     let mut data = serde_json::Map::with_capacity(2);
-    data.insert("package".into(), rendered.clone());
+    data.insert("package".into(), rendered);
     data.insert("actor".into(), ctx.actor.name().into());
-    tx.insert_activity(&Activity {
+    let activity = Activity {
         id: uuid::Uuid::new_v4().to_string(),
         timestamp: Timestamp::now(),
         user_id: actor_id(ctx).to_owned(),
@@ -75,8 +75,12 @@ pub fn record_package(
         public,
         permission_labels: labels,
         data: Value::Object(data),
-    })?;
-    Ok(())
+    };
+    tx.insert_activity(&activity)?;
+    Ok(match activity.data {
+        Value::Object(mut data) => data.remove("package").unwrap_or_default(),
+        other => other,
+    })
 }
 
 /// Records an organization or group activity (`new organization`, `changed group`, ...). Its

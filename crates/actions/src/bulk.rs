@@ -103,7 +103,7 @@ fn bulk_update(ctx: &Context<'_>, request: BulkUpdateRequest, action: &str, chan
             if let Some(record) = tx.package_by_id_or_name(reference)? {
                 let rendered: Value = serde_json::from_str(&record.rendered)
                     .map_err(|e| ActionError::Internal(format!("package {}: {e}", record.id)))?;
-                activity::record_package_change(ctx, tx, &record, &rendered)?;
+                activity::record_package_change(ctx, tx, &record, rendered)?;
             }
         }
         log::info!("{action}: {} datasets of {} changed by {:?}", records.len(), org.name, ctx.actor.name());

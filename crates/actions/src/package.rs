@@ -427,11 +427,11 @@ pub(crate) fn write_package(
             rendered
         }
     };
-    match mode {
-        Write::Create => activity::record_package(ctx, tx, "new package", &record, &rendered)?,
-        Write::Update => activity::record_package_change(ctx, tx, &record, &rendered)?,
-        Write::Quiet => {}
-    }
+    let rendered = match mode {
+        Write::Create => activity::record_package(ctx, tx, "new package", &record, rendered)?,
+        Write::Update => activity::record_package_change(ctx, tx, &record, rendered)?,
+        Write::Quiet => rendered,
+    };
     Ok((record, rendered))
 }
 
@@ -945,7 +945,7 @@ fn package_delete(ctx: &Context<'_>, request: PackageDeleteRequest) -> ActionRes
         let rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?);
         record.rendered = rendered.to_string();
         tx.store_rendered(&record.id, &record.rendered)?;
-        activity::record_package(ctx, tx, "deleted package", &record, &rendered)?;
+        activity::record_package(ctx, tx, "deleted package", &record, rendered)?;
         log::info!("dataset {} deleted by {:?}", record.name, ctx.actor.name());
         Ok::<_, ActionError>(())
     })?;

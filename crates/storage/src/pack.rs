@@ -65,14 +65,38 @@ pub fn pack_rendered(text: &str) -> Vec<u8> {
     packed
 }
 
-/// [`pack`], taking the stored value [`pack_rendered`] made last on this thread when it was
-/// made of the same text.
-fn pack_again(text: &str) -> Vec<u8> {
+/// [`pack`] of a dict's JSON text, taking the stored value [`pack_rendered`] made last on this
+/// thread when the dict serializes to that same text (compared as it is serialized, without
+/// making the text).
+fn pack_dict_again(dict: &serde_json::Value) -> Vec<u8> {
     let known = RENDERED.with(|cell| {
         let last = cell.borrow();
-        (last.0 == text).then(|| last.1.clone())
+        let mut same = Same { expected: last.0.as_bytes(), at: 0 };
+        let matched = serde_json::to_writer(&mut same, dict).is_ok() && same.at == last.0.len();
+        matched.then(|| last.1.clone())
     });
-    known.unwrap_or_else(|| pack(text))
+    known.unwrap_or_else(|| pack(&dict.to_string()))
+}
+
+/// A writer that takes only the bytes of `expected`, in their order.
+struct Same<'a> {
+    expected: &'a [u8],
+    at: usize,
+}
+
+impl std::io::Write for Same<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let end = self.at + bytes.len();
+        if self.expected.get(self.at..end) != Some(bytes) {
+            return Err(std::io::Error::other("another text"));
+        }
+        self.at = end;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The stored form of an activity's payload: a dataset activity's as [`PACKAGE_ACTIVITY`],
@@ -96,7 +120,7 @@ pub fn pack_activity(data: &serde_json::Value) -> Vec<u8> {
     let Ok(actor_length) = u32::try_from(actor.len()) else {
         return pack(&data.to_string());
     };
-    let inner = pack_again(&package.to_string());
+    let inner = pack_dict_again(package);
     let mut out = Vec::with_capacity(5 + actor.len() + inner.len());
     out.push(PACKAGE_ACTIVITY);
     out.extend_from_slice(&actor_length.to_le_bytes());
@@ -248,12 +272,21 @@ mod tests {
             assert_eq!(unpack(&stored).unwrap(), data.to_string());
             assert_eq!(unpack_owned(stored).unwrap(), data.to_string());
         }
-        // Another dict than the one packed last is packed on its own.
+        // Another dict than the one packed last is packed on its own: one that differs in a
+        // byte, one with a shorter text, one with a key more at the end.
+        let mut differs = dict.clone();
+        differs["resources"][0]["format"] = json!("CSW");
+        let mut shorter = dict.clone();
+        shorter["resources"] = json!([]);
+        let mut longer = dict.clone();
+        longer["extra"] = json!("more");
         let other = json!({"name": "other", "notes": "Something else entirely. ".repeat(10)});
-        let data = json!({"package": other, "actor": "odense"});
-        let stored = pack_activity(&data);
-        assert!(!stored.ends_with(&rendered));
-        assert_eq!(unpack(&stored).unwrap(), data.to_string());
+        for other in [differs, shorter, longer, other] {
+            let data = json!({"package": other, "actor": "odense"});
+            let stored = pack_activity(&data);
+            assert!(!stored.ends_with(&rendered), "{other}");
+            assert_eq!(unpack(&stored).unwrap(), data.to_string());
+        }
     }
 
     #[test]
