@@ -200,7 +200,7 @@ impl TryFrom<PackageRow> for PackageRecord {
     }
 }
 
-#[derive(Debug, Queryable, Selectable, Insertable)]
+#[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = resources)]
 pub(crate) struct ResourceRow {
     pub id: String,
@@ -212,22 +212,6 @@ pub(crate) struct ResourceRow {
     pub name: String,
     pub description: String,
     pub hash: String,
-}
-
-impl From<&ResourceRecord> for ResourceRow {
-    fn from(r: &ResourceRecord) -> Self {
-        Self {
-            id: r.id.clone(),
-            package_id: r.package_id.clone(),
-            position: r.position,
-            state: r.state.clone(),
-            url: r.url.clone(),
-            format: r.format.clone(),
-            name: r.name.clone(),
-            description: r.description.clone(),
-            hash: r.hash.clone(),
-        }
-    }
 }
 
 impl From<ResourceRow> for ResourceRecord {

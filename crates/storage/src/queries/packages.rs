@@ -12,6 +12,31 @@ use crate::schema::{
 };
 use crate::{StorageError, StorageResult, Tx};
 
+/// A resource's index columns but its id: what its row is written with.
+type ResourceColumns<'a> = (
+    diesel::dsl::Eq<resources::package_id, &'a String>,
+    diesel::dsl::Eq<resources::position, i32>,
+    diesel::dsl::Eq<resources::state, &'a String>,
+    diesel::dsl::Eq<resources::url, &'a String>,
+    diesel::dsl::Eq<resources::format, &'a String>,
+    diesel::dsl::Eq<resources::name, &'a String>,
+    diesel::dsl::Eq<resources::description, &'a String>,
+    diesel::dsl::Eq<resources::hash, &'a String>,
+);
+
+fn resource_columns(r: &ResourceRecord) -> ResourceColumns<'_> {
+    (
+        resources::package_id.eq(&r.package_id),
+        resources::position.eq(r.position),
+        resources::state.eq(&r.state),
+        resources::url.eq(&r.url),
+        resources::format.eq(&r.format),
+        resources::name.eq(&r.name),
+        resources::description.eq(&r.description),
+        resources::hash.eq(&r.hash),
+    )
+}
+
 /// Rows per multi-row insert: their bound values stay within SQLite's 32,766 and PostgreSQL's
 /// 65,535 per statement.
 const ROWS_PER_INSERT: usize = 1000;
@@ -230,22 +255,8 @@ impl Tx<'_> {
     /// many struct rows into SQLite one statement each, in a savepoint of their own.
     pub fn insert_resources(&mut self, rows: &[ResourceRecord]) -> StorageResult<()> {
         for rows in rows.chunks(ROWS_PER_INSERT) {
-            let values: Vec<_> = rows
-                .iter()
-                .map(|r| {
-                    (
-                        resources::id.eq(&r.id),
-                        resources::package_id.eq(&r.package_id),
-                        resources::position.eq(r.position),
-                        resources::state.eq(&r.state),
-                        resources::url.eq(&r.url),
-                        resources::format.eq(&r.format),
-                        resources::name.eq(&r.name),
-                        resources::description.eq(&r.description),
-                        resources::hash.eq(&r.hash),
-                    )
-                })
-                .collect();
+            let values: Vec<_> =
+                rows.iter().map(|r| (resources::id.eq(&r.id), resource_columns(r))).collect();
             let insert = diesel::insert_into(resources::table).values(&values);
             match self.conn() {
                 crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
@@ -274,22 +285,14 @@ impl Tx<'_> {
         )
         .execute(self.conn())?;
         // Kept resources are updated in place: deleting their rows would take their views along
-        // (ON DELETE CASCADE). One statement per row: batch inserts are not portable.
-        for row in rows.iter().map(ResourceRow::from) {
-            let changed = diesel::update(resources::table.find(&row.id))
-                .set((
-                    resources::package_id.eq(&row.package_id),
-                    resources::position.eq(row.position),
-                    resources::state.eq(&row.state),
-                    resources::url.eq(&row.url),
-                    resources::format.eq(&row.format),
-                    resources::name.eq(&row.name),
-                    resources::description.eq(&row.description),
-                    resources::hash.eq(&row.hash),
-                ))
-                .execute(self.conn())?;
+        // (ON DELETE CASCADE). One statement per row.
+        for r in rows {
+            let changed =
+                diesel::update(resources::table.find(&r.id)).set(resource_columns(r)).execute(self.conn())?;
             if changed == 0 {
-                diesel::insert_into(resources::table).values(&row).execute(self.conn())?;
+                diesel::insert_into(resources::table)
+                    .values((resources::id.eq(&r.id), resource_columns(r)))
+                    .execute(self.conn())?;
             }
         }
         Ok(())
