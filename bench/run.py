@@ -453,6 +453,8 @@ def table(results):
     line("`serve` start-up: first `package_search` answers after", lambda v: "{} s".format(number(v.get("start_search"), 2)))
     line("server RSS at rest (after start-up, before wrk)", lambda v: mb(v.get("rss_rest")))
     line("server RSS under load (max, sampled every 0.5 s)", lambda v: mb(v.get("rss_load")))
+    line("of which its own memory (`RssAnon`, not mapped file pages) at rest / under load",
+         lambda v: "{} / {}".format(mb(v.get("anon_rest")), mb(v.get("anon_load"))))
     w("")
     limit = {r["connections"]: r for r in rows if r["key"] == "limit"}
     lim = values["limit"]["limit"]

@@ -88,6 +88,9 @@ now() { date +%s.%N; }
 since() { awk -v s="$1" -v e="$(now)" 'BEGIN {printf "%.3f", e - s}'; }
 file_size() { if [ -e "$1" ]; then stat -c %s "$1"; else echo 0; fi; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || true; }
+# The part of VmRSS that is the process's own memory, not pages of mapped files (the database
+# file, the search index), which the kernel can take back.
+anon_kb() { awk '/^RssAnon/ {print $2}' "/proc/$1/status" 2>/dev/null || true; }
 
 # serve LOG ARGS...: starts `datahavn serve ARGS` in the background; its pid in $server.
 serve() {
@@ -125,7 +128,12 @@ died() { # what, log file
 measure() {
   local backend="$1" key="$2" connections="$3" lua="$4" url="$5" pid="$6" threads=2 files=() round file sampler
   if [ "$connections" -lt 2 ]; then threads=1; fi
-  (while kill -0 "$pid" 2>/dev/null; do rss_kb "$pid"; sleep 0.5; done) >"$work/rss.txt" &
+  : >"$work/anon.txt"
+  (while kill -0 "$pid" 2>/dev/null; do
+    rss_kb "$pid"
+    anon_kb "$pid" >>"$work/anon.txt"
+    sleep 0.5
+  done) >"$work/rss.txt" &
   sampler=$!
   pids+=("$sampler")
   for round in $(seq 1 "$ROUNDS"); do
@@ -137,6 +145,7 @@ measure() {
   done
   stop "$sampler"
   cat "$work/rss.txt" >>"$work/rss-$backend.txt"
+  cat "$work/anon.txt" >>"$work/anon-$backend.txt"
   helper wrk "$results" "$backend" "$key" "$connections" "$(sort -n "$work/rss.txt" | tail -n1)" "${files[@]}"
   if ! kill -0 "$pid" 2>/dev/null; then
     problem "$backend: the server exited during $key at $connections connection(s)"
@@ -228,6 +237,7 @@ for backend in "${backends[@]}"; do
   setj "$backend" start_search "$(since "$start")"
   sleep 1
   setj "$backend" rss_rest "$(rss_kb "$server")"
+  setj "$backend" anon_rest "$(anon_kb "$server")"
   setj "$backend" index_bytes "$(du -sb "$dir/search-index" 2>/dev/null | cut -f1 || echo 0)"
 
   log "$backend: request lists"
@@ -255,12 +265,14 @@ for backend in "${backends[@]}"; do
   setj "$backend" warm_seconds "$(helper warm "$base" "$dir/lua/names.txt")"
   log "$backend: wrk"
   : >"$work/rss-$backend.txt"
+  : >"$work/anon-$backend.txt"
   for key in $QUERIES; do
     for connections in $CONNECTIONS; do
       measure "$backend" "$key" "$connections" "$dir/lua/$key.lua" "$base/" "$server"
     done
   done
   setj "$backend" rss_load "$(sort -n "$work/rss-$backend.txt" | tail -n1)"
+  setj "$backend" anon_load "$(sort -n "$work/anon-$backend.txt" | tail -n1)"
   stop "$server"
 done
 
