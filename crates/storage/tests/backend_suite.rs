@@ -788,12 +788,18 @@ fn opening_a_fresh_database_is_reliable() {
 // Batches
 // ---------------------------------------------------------------------------------------------
 
+/// What the store's commit listener hears: the number of datasets changed, per commit.
+fn commits_heard(store: &Store) -> std::sync::Arc<std::sync::Mutex<Vec<usize>>> {
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let ear = heard.clone();
+    store.on_commit(Box::new(move |changed| ear.lock().expect("lock").push(changed.len())));
+    heard
+}
+
 #[test]
 fn a_batch_commits_its_writes_together_and_a_failing_write_alone_is_undone() {
     let f = migrated();
-    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<usize>::new()));
-    let ear = heard.clone();
-    f.store.on_commit(Box::new(move |changed| ear.lock().expect("lock").push(changed.len())));
+    let heard = commits_heard(&f.store);
     let (ann, bob) = (user("ann", "ann@example.org"), user("bob", "bob@example.org"));
     let outcomes = f
         .store
@@ -832,9 +838,7 @@ fn a_batch_commits_its_writes_together_and_a_failing_write_alone_is_undone() {
 #[test]
 fn a_whole_batch_commits_all_of_its_writes_or_none() {
     let f = migrated();
-    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<usize>::new()));
-    let ear = heard.clone();
-    f.store.on_commit(Box::new(move |changed| ear.lock().expect("lock").push(changed.len())));
+    let heard = commits_heard(&f.store);
     let (ann, bob) = (user("ann", "ann@example.org"), user("bob", "bob@example.org"));
     f.store
         .batch_whole(|| -> StorageResult<()> {
