@@ -213,15 +213,15 @@ impl Store {
         let _guard = self.lock_writes();
         let mut conn = self.connection()?;
         let sqlite = matches!(self.url, DatabaseUrl::Sqlite(_));
-        // SQLite's default cache again before the connection goes back to the pool, however the
-        // batch ends.
-        let default_cache = |conn: &mut conn::Pooled| {
-            if sqlite && conn.batch_execute(conn::SQLITE_DEFAULT_CACHE).is_err() {
+        // SQLite's default settings again before the connection goes back to the pool, however
+        // the batch ends.
+        let defaults = |conn: &mut conn::Pooled| {
+            if sqlite && conn.batch_execute(conn::SQLITE_DEFAULTS).is_err() {
                 conn.doubt();
             }
         };
         if sqlite {
-            conn.batch_execute(conn::SQLITE_BATCH_CACHE).map_err(|error| {
+            conn.batch_execute(conn::SQLITE_BATCH).map_err(|error| {
                 conn.doubt();
                 StorageError::from(error)
             })?;
@@ -230,7 +230,7 @@ impl Store {
             <Manager as diesel::connection::TransactionManager<AnyConnection>>::begin_transaction(&mut **conn)
         {
             conn.doubt();
-            default_cache(&mut conn);
+            defaults(&mut conn);
             return Err(StorageError::from(error).into());
         }
         BATCH.with(|slot| {
@@ -271,10 +271,10 @@ impl Store {
                     );
                 if let Err(error) = committed {
                     conn.doubt();
-                    default_cache(&mut conn);
+                    defaults(&mut conn);
                     return Err(StorageError::from(error).into());
                 }
-                default_cache(&mut conn);
+                defaults(&mut conn);
                 drop(conn);
                 if let Some(listener) = self.listener.get() {
                     listener(&changed);
@@ -287,7 +287,7 @@ impl Store {
                     <Manager as diesel::connection::TransactionManager<AnyConnection>>::rollback_transaction(
                         &mut **conn,
                     );
-                default_cache(&mut conn);
+                defaults(&mut conn);
                 Err(error)
             }
         }

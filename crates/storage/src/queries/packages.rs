@@ -37,8 +37,8 @@ fn resource_columns(r: &ResourceRecord) -> ResourceColumns<'_> {
     )
 }
 
-/// Rows per multi-row insert: their bound values stay within SQLite's 32,766 and PostgreSQL's
-/// 65,535 per statement.
+/// Rows per multi-row insert on PostgreSQL: their bound values stay within its 65,535 per
+/// statement.
 const ROWS_PER_INSERT: usize = 1000;
 
 impl Tx<'_> {
@@ -250,18 +250,28 @@ impl Tx<'_> {
         self.append_change(id)
     }
 
-    /// The resources of a dataset this transaction inserted: one statement for up to
-    /// [`ROWS_PER_INSERT`] of them. Written as columns, not rows of a struct: diesel inserts
-    /// many struct rows into SQLite one statement each, in a savepoint of their own.
+    /// The resources of a dataset this transaction inserted. PostgreSQL: one statement for up
+    /// to [`ROWS_PER_INSERT`] of them, written as columns (not rows of a struct, which diesel
+    /// inserts one statement each in a savepoint of their own on SQLite). SQLite: one prepared
+    /// statement run per row, kept by the connection — a statement inserting several rows would
+    /// be prepared anew for each number of rows, and SQLite copies every page it changes into a
+    /// statement journal so that it can undo it alone.
     pub fn insert_resources(&mut self, rows: &[ResourceRecord]) -> StorageResult<()> {
-        for rows in rows.chunks(ROWS_PER_INSERT) {
-            let values: Vec<_> =
-                rows.iter().map(|r| (resources::id.eq(&r.id), resource_columns(r))).collect();
-            let insert = diesel::insert_into(resources::table).values(&values);
-            match self.conn() {
-                crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
-                crate::conn::AnyConnection::Sqlite(conn) => insert.execute(conn)?,
-            };
+        match self.conn() {
+            crate::conn::AnyConnection::Postgresql(conn) => {
+                for rows in rows.chunks(ROWS_PER_INSERT) {
+                    let values: Vec<_> =
+                        rows.iter().map(|r| (resources::id.eq(&r.id), resource_columns(r))).collect();
+                    diesel::insert_into(resources::table).values(&values).execute(conn)?;
+                }
+            }
+            crate::conn::AnyConnection::Sqlite(conn) => {
+                for r in rows {
+                    diesel::insert_into(resources::table)
+                        .values((resources::id.eq(&r.id), resource_columns(r)))
+                        .execute(conn)?;
+                }
+            }
         }
         Ok(())
     }
@@ -502,18 +512,22 @@ impl Tx<'_> {
         self.add_package_tags(package_id, tag_ids)
     }
 
-    /// Tags of a dataset this transaction inserted (it has none yet): one statement for all.
+    /// Tags of a dataset this transaction inserted (it has none yet), written as
+    /// [`Tx::insert_resources`] writes resources.
     pub fn add_package_tags(&mut self, package_id: &str, tag_ids: &[String]) -> StorageResult<()> {
-        for tag_ids in tag_ids.chunks(ROWS_PER_INSERT) {
-            let rows: Vec<_> = tag_ids
-                .iter()
-                .map(|tag_id| (package_tags::package_id.eq(package_id), package_tags::tag_id.eq(tag_id)))
-                .collect();
-            let insert = diesel::insert_into(package_tags::table).values(&rows);
-            match self.conn() {
-                crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
-                crate::conn::AnyConnection::Sqlite(conn) => insert.execute(conn)?,
-            };
+        let row = |tag_id| (package_tags::package_id.eq(package_id), package_tags::tag_id.eq(tag_id));
+        match self.conn() {
+            crate::conn::AnyConnection::Postgresql(conn) => {
+                for tag_ids in tag_ids.chunks(ROWS_PER_INSERT) {
+                    let rows: Vec<_> = tag_ids.iter().map(row).collect();
+                    diesel::insert_into(package_tags::table).values(&rows).execute(conn)?;
+                }
+            }
+            crate::conn::AnyConnection::Sqlite(conn) => {
+                for tag_id in tag_ids {
+                    diesel::insert_into(package_tags::table).values(row(tag_id)).execute(conn)?;
+                }
+            }
         }
         Ok(())
     }
