@@ -59,8 +59,33 @@ pub fn record_package(
     record: &PackageRecord,
     rendered: Value,
 ) -> ActionResult<Value> {
+    let groups =
+        tx.memberships_of(MemberKind::Package, &record.id)?.into_iter().map(|m| m.group_id).collect();
+    record_with_groups(ctx, tx, kind, record, rendered, groups)
+}
+
+/// [`record_package`]'s `new package` for a dataset created in this transaction, whose groups
+/// (`groups`) its creator just wrote.
+pub fn record_new_package(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    record: &PackageRecord,
+    rendered: Value,
+    groups: Vec<String>,
+) -> ActionResult<Value> {
+    record_with_groups(ctx, tx, "new package", record, rendered, groups)
+}
+
+fn record_with_groups(
+    ctx: &Context<'_>,
+    tx: &mut Tx<'_>,
+    kind: &str,
+    record: &PackageRecord,
+    rendered: Value,
+    groups: Vec<String>,
+) -> ActionResult<Value> {
     let mut group_ids: Vec<String> = record.owner_org.iter().cloned().collect();
-    group_ids.extend(tx.memberships_of(MemberKind::Package, &record.id)?.into_iter().map(|m| m.group_id));
+    group_ids.extend(groups);
     let (public, labels) = dataset_labels(record, kind);
     let mut data = serde_json::Map::with_capacity(2);
     data.insert("package".into(), rendered);

@@ -154,6 +154,25 @@ pub(crate) fn write_package(
     mode: Write,
 ) -> ActionResult<(PackageRecord, Value)> {
     let creating = mode == Write::Create;
+    // The organization named, or kept. CKAN's `package_create` auth refuses one the caller may
+    // not add datasets to before anything else is looked at (an unknown one is left to
+    // validation's 409).
+    let sent_org = input.get("owner_org").and_then(scalar_text).filter(|o| !o.is_empty());
+    let org_ref = sent_org.or_else(|| existing.and_then(|e| e.owner_org.clone()));
+    let found_org = match &org_ref {
+        Some(reference) => tx.group_by_id_or_name(reference)?,
+        None => None,
+    };
+    if creating
+        && let Some(org) = &found_org
+        && org.is_organization
+        && !authz::can_create_dataset_in(who, &org.id)
+    {
+        return Err(ActionError::denied(format!(
+            "User {} not authorized to add dataset to this organization",
+            ctx.actor.name()
+        )));
+    }
     // Resources' `upload` and `clear_upload` keys are instructions, not fields.
     let taken = crate::upload::take_resource_uploads(ctx, input);
     let (input, upload_target) = match &taken {
@@ -181,23 +200,19 @@ pub(crate) fn write_package(
     let now = Timestamp::now();
 
     // Organization (checked even when other fields failed: CKAN reports every error at once).
-    let sent_org = input.get("owner_org").and_then(scalar_text).filter(|o| !o.is_empty());
-    let org_ref = sent_org.or_else(|| existing.and_then(|e| e.owner_org.clone()));
-    let organization = match &org_ref {
-        None => {
+    let organization = match (&org_ref, found_org) {
+        (None, _) => {
             // CKAN's `ckan.auth.create_unowned_dataset`.
             if !ctx.site().auth.create_unowned_dataset {
                 errors.add("owner_org", "An organization must be provided");
             }
             None
         }
-        Some(reference) => match tx.group_by_id_or_name(reference)? {
-            Some(org) if org.is_organization && org.is_active() => Some(org),
-            _ => {
-                errors.add("owner_org", "Organization does not exist");
-                None
-            }
-        },
+        (Some(_), Some(org)) if org.is_organization && org.is_active() => Some(org),
+        (Some(_), _) => {
+            errors.add("owner_org", "Organization does not exist");
+            None
+        }
     };
     if let Some(org) = &organization {
         let moving = existing.is_none_or(|e| e.owner_org.as_deref() != Some(org.id.as_str()));
@@ -223,9 +238,10 @@ pub(crate) fn write_package(
             None => uuid::Uuid::new_v4().to_string(),
         },
     };
-    if let Some(holder) = tx.live_package_named(&valid.name)?
-        && holder.id != id
-    {
+    // The datasets holding the name: a live one taken by another dataset is an error; deleted
+    // ones give it up to a new dataset below.
+    let holders = tx.packages_named(&valid.name)?;
+    if holders.iter().any(|(holder, state)| *state != PackageState::Deleted && *holder != id) {
         errors.add("name", "That URL is already in use.");
     }
     let private = valid.private.or(existing.map(|e| e.private)).unwrap_or(false);
@@ -369,8 +385,10 @@ pub(crate) fn write_package(
     let site_url = &ctx.site().site_url;
     let mut rendered = None;
     if creating {
-        let renamed = tx.free_name_of_deleted(&record.name)?;
-        crate::render::rerender_packages(tx, &renamed, site_url)?;
+        if holders.iter().any(|(_, state)| *state == PackageState::Deleted) {
+            let renamed = tx.free_name_of_deleted(&record.name)?;
+            crate::render::rerender_packages(tx, &renamed, site_url)?;
+        }
         // A new dataset has no relationships and only the groups resolved above: its dict is
         // rendered before its row is written, which then holds it from the start.
         let group_records = tx.groups_by_ids(groups.as_deref().unwrap_or_default())?;
@@ -402,7 +420,7 @@ pub(crate) fn write_package(
     } else {
         tx.set_package_tags(&id, &tag_ids)?;
     }
-    if let Some(groups) = groups {
+    if let Some(groups) = &groups {
         for member in tx.memberships_of(MemberKind::Package, &id)? {
             if !groups.contains(&member.group_id) {
                 tx.delete_member(&member.group_id, MemberKind::Package, &id)?;
@@ -411,7 +429,7 @@ pub(crate) fn write_package(
         for group_id in groups {
             tx.upsert_member(&Member::active(
                 uuid::Uuid::new_v4().to_string(),
-                &group_id,
+                group_id,
                 MemberKind::Package,
                 &id,
                 MemberCapacity::Public,
@@ -428,7 +446,10 @@ pub(crate) fn write_package(
         }
     };
     let rendered = match mode {
-        Write::Create => activity::record_package(ctx, tx, "new package", &record, rendered)?,
+        Write::Create => {
+            let groups = groups.unwrap_or_default();
+            activity::record_new_package(ctx, tx, &record, rendered, groups)?
+        }
         Write::Update => activity::record_package_change(ctx, tx, &record, rendered)?,
         Write::Quiet => rendered,
     };
@@ -755,7 +776,6 @@ dataset_request! {
 
 fn package_create(ctx: &Context<'_>, request: PackageCreateRequest) -> ActionResult {
     let id = request.id.clone();
-    let owner_org = request.owner_org.as_ref().and_then(scalar_text);
     let mut input = request.into_dataset();
     if let Some(id) = id {
         input.insert("id".into(), id);
@@ -775,18 +795,6 @@ fn package_create(ctx: &Context<'_>, request: PackageCreateRequest) -> ActionRes
         if !may_create {
             return Err(ActionError::denied(format!(
                 "User {} not authorized to create packages",
-                ctx.actor.name()
-            )));
-        }
-        // CKAN's auth function refuses an organization the caller cannot add datasets to
-        // before validation runs (an unknown one is left to validation's 409).
-        if let Some(reference) = &owner_org
-            && let Some(org) = tx.group_by_id_or_name(reference)?
-            && org.is_organization
-            && !authz::can_create_dataset_in(&who, &org.id)
-        {
-            return Err(ActionError::denied(format!(
-                "User {} not authorized to add dataset to this organization",
                 ctx.actor.name()
             )));
         }

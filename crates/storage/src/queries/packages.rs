@@ -186,6 +186,24 @@ impl Tx<'_> {
         row.map(PackageRecord::try_from).transpose()
     }
 
+    /// The id and state of every dataset holding `name` (at most one not deleted).
+    pub fn packages_named(
+        &mut self,
+        name: &str,
+    ) -> StorageResult<Vec<(String, datahavn_domain::package::PackageState)>> {
+        let rows: Vec<(String, String)> = packages::table
+            .filter(packages::name.eq(name))
+            .select((packages::id, packages::state))
+            .load(self.conn())?;
+        rows.into_iter()
+            .map(|(id, state)| {
+                let state = datahavn_domain::package::PackageState::parse(&state)
+                    .ok_or_else(|| StorageError::Internal(format!("package {id}: bad state")))?;
+                Ok((id, state))
+            })
+            .collect()
+    }
+
     /// Renames deleted datasets holding `name` to their id, so a new dataset may take it;
     /// returns their ids.
     pub fn free_name_of_deleted(&mut self, name: &str) -> StorageResult<Vec<String>> {
