@@ -66,8 +66,9 @@ enum Command {
         batch: u16,
         /// Batches written at once, each on its own connection, when no two lines of a run of
         /// them can touch the same dataset or resource (otherwise one after the other).
-        /// PostgreSQL only: SQLite writes one transaction at a time.
-        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=32))]
+        /// PostgreSQL only: SQLite writes one transaction at a time. Default: the machine's
+        /// cores (each batch keeps one of them busy; more contend for them).
+        #[arg(long, default_value_t = default_jobs(), value_parser = clap::value_parser!(u8).range(1..=32))]
         jobs: u8,
     },
     /// The DataStore.
@@ -183,6 +184,12 @@ enum TokenCommand {
         #[arg(long, default_value = "cli")]
         name: String,
     },
+}
+
+/// `datahavn load --jobs`' default: the machine's cores, within the option's 1 to 32.
+fn default_jobs() -> u8 {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    u8::try_from(cores.clamp(1, 32)).unwrap_or(32)
 }
 
 pub fn run() -> Result<(), String> {

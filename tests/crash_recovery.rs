@@ -146,7 +146,7 @@ fn a_load_killed_half_way_leaves_whole_datasets_and_a_second_run_finishes_it() {
     let store = Store::open(site.db.url(), 1).unwrap();
 
     let mut load = site
-        .command(&["load", "--create-orgs", "--batch", "200", input.to_str().unwrap()])
+        .command(&["load", "--create-orgs", "--batch", "200", "--jobs", "4", input.to_str().unwrap()])
         .env_remove("RUST_LOG")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -175,7 +175,7 @@ fn a_load_killed_half_way_leaves_whole_datasets_and_a_second_run_finishes_it() {
     let listed = server.call("package_list", &json!({}), &token);
     let names: Vec<&str> = listed.as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
     // Batches of 200 lines (`--batch 200`) are whole: each is there or not. On
-    // PostgreSQL the four batches of a run (`--jobs`) are written at once and may end in any
+    // PostgreSQL the four batches of a run (`--jobs 4`) are written at once and may end in any
     // order; every run before the last one begun is whole.
     let written: std::collections::HashSet<&str> = names.iter().copied().collect();
     let batches: Vec<bool> = (0..RECORDS.div_ceil(200))
