@@ -221,10 +221,13 @@ fn a_load_killed_half_way_leaves_whole_datasets_and_a_second_run_finishes_it() {
         report,
         format!("created {}, updated 0, unchanged {}, failed 0\n", RECORDS - present, present)
     );
-    let listed = server.call("package_list", &json!({}), &token);
-    assert_eq!(listed.as_array().unwrap().len(), RECORDS);
-    // The running server follows the load's writes into its index: every dataset found, as
-    // loaded (two pages of search results, by name).
+    // The running server hears of another process's writes within a second (as another node's):
+    // its lists, then its index, hold every dataset, as loaded (two pages of search results,
+    // by name).
+    wait_for(Duration::from_secs(10), "the server's package_list to hold every dataset", || {
+        let listed = server.call("package_list", &json!({}), &token);
+        (listed.as_array().unwrap().len() == RECORDS).then_some(())
+    });
     wait_for(Duration::from_secs(10), "the server's index to find every dataset", || {
         (search_count(&server, json!({"q": "*:*", "rows": 0}), &token) == RECORDS).then_some(())
     });
