@@ -101,6 +101,18 @@ fn package_create_by_persona() {
         403,
         "Access denied: User outsider not authorized to add dataset to this organization",
     );
+    // Refused before the dataset is validated, as CKAN's auth function runs first: a bad
+    // name and resources that are not a list change nothing.
+    let reply = w.call(
+        "package_create",
+        json!({"name": "Not A Name!", "owner_org": "org", "resources": "none"}),
+        Persona::Outsider,
+    );
+    assert_error(
+        &reply,
+        403,
+        "Access denied: User outsider not authorized to add dataset to this organization",
+    );
     let reply =
         w.call("package_create", json!({"name": "elsewhere", "owner_org": "other-org"}), Persona::Outsider);
     assert_eq!(reply.status, 200, "{}", reply.text);

@@ -939,6 +939,38 @@ fn dataset_dicts_are_stored_packed_and_rows_written_as_text_still_read() {
 }
 
 #[test]
+fn the_datasets_holding_a_name_are_found_with_their_states() {
+    use datahavn_domain::catalog::PackageRecord;
+    use datahavn_domain::package::PackageState;
+
+    let f = migrated();
+    let dataset =
+        |id: &str, name: &str, state| PackageRecord { id: id.into(), state, ..public_dataset(name, "Title") };
+    f.store
+        .write(|tx| {
+            tx.insert_package(&dataset("gone-1", "traffic", PackageState::Deleted))?;
+            tx.insert_package(&dataset("gone-2", "traffic", PackageState::Deleted))?;
+            tx.insert_package(&dataset("live", "traffic", PackageState::Draft))?;
+            tx.insert_package(&dataset("other", "traffic-2024", PackageState::Active))
+        })
+        .unwrap();
+    let mut held = f.store.read(|tx| tx.packages_named("traffic")).unwrap();
+    held.sort_by(|a, b| a.0.cmp(&b.0));
+    let expected = [
+        ("gone-1".to_owned(), PackageState::Deleted),
+        ("gone-2".to_owned(), PackageState::Deleted),
+        ("live".to_owned(), PackageState::Draft),
+    ];
+    assert_eq!(held, expected);
+    assert!(f.store.read(|tx| tx.packages_named("traffic-20")).unwrap().is_empty());
+    // The deleted holders give the name up; the live one keeps it.
+    let renamed = f.store.write(|tx| tx.free_name_of_deleted("traffic")).unwrap();
+    assert_eq!(renamed.len(), 2);
+    let held = f.store.read(|tx| tx.packages_named("traffic")).unwrap();
+    assert_eq!(held, [("live".to_owned(), PackageState::Draft)]);
+}
+
+#[test]
 fn a_dataset_activity_reads_back_whole_and_postgresql_will_not_migrate_down_past_it() {
     use datahavn_domain::Timestamp;
     use datahavn_domain::catalog::{Activity, PackageRecord};
