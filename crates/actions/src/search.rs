@@ -341,20 +341,20 @@ fn search_text(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult
     let facets = Value::Object(facets).to_string();
     let search_facets = Value::Object(search_facets).to_string();
     let sort_used = Value::String(sort_used).to_string();
-    let dicts: usize = found.results.iter().map(|text| text.len() + 1).sum();
+    let dicts = found.results.joined().len();
     let mut out = String::with_capacity(80 + facets.len() + dicts + sort_used.len() + search_facets.len());
     out.push_str("{\"count\":");
     out.push_str(&found.count.to_string());
     out.push_str(",\"facets\":");
     out.push_str(&facets);
     out.push_str(",\"results\":[");
-    for (i, text) in found.results.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if fl.is_empty() {
-            out.push_str(text);
-        } else {
+    if fl.is_empty() {
+        out.push_str(found.results.joined());
+    } else {
+        for (i, text) in found.results.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
             let dict = datahavn_search::parse_result(text);
             let picked: Map<String, Value> =
                 fl.iter().filter_map(|key| dict.get(key).map(|v| (key.clone(), v.clone()))).collect();

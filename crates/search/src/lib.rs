@@ -118,7 +118,7 @@ pub struct Request {
 #[derive(Debug, Clone, Default)]
 pub struct Found {
     pub count: usize,
-    pub results: Vec<String>,
+    pub results: Dicts,
     pub facets: BTreeMap<String, Vec<(String, u64)>>,
 }
 
@@ -170,6 +170,85 @@ const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
 /// Reports indexing progress: datasets done, datasets in all.
 pub type Progress<'a> = &'a dyn Fn(u64, u64);
+
+/// The stored dicts of a page of results, as JSON texts one after another in one text,
+/// separated by commas (as the items of a JSON list are written).
+#[derive(Debug, Clone, Default)]
+pub struct Dicts {
+    text: String,
+    /// Where each dict ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Dicts {
+    fn with_capacity(dicts: usize) -> Self {
+        // A dataset's dict is a few kilobytes.
+        Self { text: String::with_capacity(dicts * 6 * 1024), ends: Vec::with_capacity(dicts) }
+    }
+
+    fn push(&mut self, dict: &str) {
+        if !self.ends.is_empty() {
+            self.text.push(',');
+        }
+        self.text.push_str(dict);
+        self.ends.push(self.text.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The dicts separated by commas.
+    pub fn joined(&self) -> &str {
+        &self.text
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().map(|end| end + 1));
+        starts.zip(&self.ends).map(|(start, &end)| &self.text[start..end])
+    }
+}
+
+/// The bytes of the text of `field` in a stored document as tantivy writes it (the number of
+/// values, then each value's field, type code and, for a text, its length and bytes); `None`
+/// when the document holds no such text or does not read as expected.
+fn stored_text(mut document: &[u8], field: tantivy::schema::Field) -> Option<&[u8]> {
+    /// Text's type code in a stored document.
+    const TEXT: u8 = 0;
+    // tantivy's variable-length integers: 7 bits a byte, the last byte's high bit set.
+    fn vint(bytes: &mut &[u8]) -> Option<usize> {
+        let mut value: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let (&byte, rest) = bytes.split_first()?;
+            *bytes = rest;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 != 0 {
+                return usize::try_from(value).ok();
+            }
+        }
+        None
+    }
+    let values = vint(&mut document)?;
+    for _ in 0..values {
+        let (number, rest) = document.split_first_chunk::<4>()?;
+        let (&code, rest) = rest.split_first()?;
+        document = rest;
+        if code != TEXT {
+            return None;
+        }
+        let length = vint(&mut document)?;
+        let text = document.get(..length)?;
+        document = &document[length..];
+        if u32::from_le_bytes(*number) == field.field_id() {
+            return Some(text);
+        }
+    }
+    None
+}
 
 /// The `data` field of a stored document, taken as it is read (the other stored field, the id,
 /// is skipped): a whole tantivy document would copy the dict twice more.
@@ -394,26 +473,53 @@ impl SearchIndex {
             rows,
         );
         let searcher = self.reader.searcher();
-        let mut results = Vec::with_capacity(ids.len());
+        let mut page = Vec::with_capacity(ids.len());
         for id in ids {
             let found =
                 searcher.search(&self.term(self.fields.id, &id), &TopDocs::with_limit(1).order_by_score())?;
             // A dataset removed since the page was read is left out.
             if let Some(&(_, address)) = found.first() {
-                results.push(self.stored_dict(&searcher, address)?);
+                page.push(address);
             }
         }
-        Ok(results)
+        Ok(self.stored_dicts(&searcher, &page)?.iter().map(str::to_owned).collect())
     }
 
-    /// The rendered dict a document keeps, as JSON text.
-    fn stored_dict(
+    /// The rendered dicts the documents keep, as JSON text: each copied once, from the stored
+    /// document's bytes into the page's text (`{}` for a document without one).
+    fn stored_dicts(
         &self,
         searcher: &tantivy::Searcher,
-        address: tantivy::DocAddress,
-    ) -> SearchResult<String> {
-        let StoredDict(text) = searcher.doc(address)?;
-        Ok(text.unwrap_or_else(|| "{}".to_owned()))
+        page: &[tantivy::DocAddress],
+    ) -> SearchResult<Dicts> {
+        let mut dicts = Dicts::with_capacity(page.len());
+        let mut stores: Vec<Option<tantivy::store::StoreReader>> = Vec::new();
+        stores.resize_with(searcher.segment_readers().len(), || None);
+        for &address in page {
+            let slot = &mut stores[address.segment_ord as usize];
+            let store = match slot {
+                Some(store) => store,
+                // A page's documents are each read once: no block cache.
+                None => slot.insert(
+                    searcher
+                        .segment_reader(address.segment_ord)
+                        .get_store_reader(0)
+                        .map_err(|e| SearchError::Index(e.to_string()))?,
+                ),
+            };
+            let document = store.get_document_bytes(address.doc_id)?;
+            match stored_text(document.as_slice(), self.fields.data) {
+                Some(text) => dicts.push(std::str::from_utf8(text).map_err(|e| {
+                    SearchError::Index(format!("the stored dict of {address:?} is not UTF-8: {e}"))
+                })?),
+                // Read the long way (the errors of a document that does not parse are tantivy's).
+                None => {
+                    let StoredDict(text) = searcher.doc(address)?;
+                    dicts.push(text.as_deref().unwrap_or("{}"));
+                }
+            }
+        }
+        Ok(dicts)
     }
 
     /// Runs a search on the current index (call [`Self::catch_up`] first for fresh results).
@@ -474,10 +580,7 @@ impl SearchIndex {
             list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             facets.insert(field.clone(), list);
         }
-        let mut results = Vec::with_capacity(page.len());
-        for address in page {
-            results.push(self.stored_dict(&searcher, address)?);
-        }
+        let results = self.stored_dicts(&searcher, &page)?;
         Ok(Found { count, results, facets })
     }
 
@@ -755,5 +858,58 @@ impl SearchHandle {
     /// The index's position, if it was built.
     pub fn position(&self) -> Option<i64> {
         self.index.get().map(SearchIndex::position)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use tantivy::TantivyDocument;
+
+    use super::*;
+
+    /// The dict read straight from a stored document's bytes is the one tantivy's own reading
+    /// gives: short and long texts (lengths of one to three bytes), texts beyond ASCII, the id
+    /// stored before it; a document without one is read the long way.
+    #[test]
+    fn stored_dicts_are_read_as_tantivy_reads_them() {
+        let (schema, fields) = fields::schema();
+        let index = Index::create_in_ram(schema);
+        fields::register_tokenizers(&index, Language::English);
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let dicts: Vec<Option<String>> = vec![
+            Some("{}".into()),
+            Some(format!("{{\"notes\":\"{}\"}}", "Æblegrød på Østerbro — ".repeat(7))),
+            Some(format!("{{\"notes\":\"{}\"}}", "x".repeat(20_000))),
+            None,
+            Some("{\"name\":\"a\"}".into()),
+        ];
+        for (i, dict) in dicts.iter().enumerate() {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(fields.id, format!("id-{i}"));
+            if let Some(dict) = dict {
+                doc.add_text(fields.data, dict);
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        drop(writer);
+        let searcher = index.reader().unwrap().searcher();
+        let store = searcher.segment_reader(0).get_store_reader(0).unwrap();
+        let search = SearchIndex::new(index.clone(), Language::English, 0, None).unwrap();
+        let page: Vec<tantivy::DocAddress> = (0..5).map(|doc| tantivy::DocAddress::new(0, doc)).collect();
+        let read = search.stored_dicts(&searcher, &page).unwrap();
+        assert_eq!(read.len(), 5);
+        for (doc, (dict, got)) in dicts.iter().zip(read.iter()).enumerate() {
+            let bytes = store.get_document_bytes(u32::try_from(doc).unwrap()).unwrap();
+            let raw =
+                stored_text(bytes.as_slice(), fields.data).map(|text| std::str::from_utf8(text).unwrap());
+            let StoredDict(theirs) = searcher.doc(page[doc]).unwrap();
+            assert_eq!(raw, theirs.as_deref(), "document {doc}");
+            assert_eq!(raw, dict.as_deref(), "document {doc}");
+            assert_eq!(got, dict.as_deref().unwrap_or("{}"), "document {doc}");
+        }
+        let expected: Vec<&str> = dicts.iter().map(|dict| dict.as_deref().unwrap_or("{}")).collect();
+        assert_eq!(read.joined(), expected.join(","));
     }
 }
