@@ -304,8 +304,18 @@ fn search_text(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult
         include_deleted: request.include_deleted.unwrap_or(false),
         ..scope(&who)
     };
-    let search =
-        Request { q: q_ast, dismax, filters, sort, rows, start, facet_fields: facet_fields.clone(), scope };
+    let search = Request {
+        q: q_ast,
+        dismax,
+        filters,
+        sort,
+        rows,
+        start,
+        facet_fields: facet_fields.clone(),
+        facet_limit: usize::try_from(facet_limit).ok(),
+        facet_mincount: u64::try_from(facet_mincount).unwrap_or(0),
+        scope,
+    };
     let found = index(ctx)?.search(&search).map_err(search_error)?;
 
     // `fl`: a list, or names separated by commas or spaces.

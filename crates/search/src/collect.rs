@@ -23,8 +23,25 @@ use crate::{SearchResult, SortField};
 pub struct Collected {
     pub count: usize,
     pub page: Vec<DocAddress>,
-    /// Per facet field asked for: each value and the number of matching datasets that have it.
-    pub facets: Vec<HashMap<String, u64>>,
+    /// Per facet field asked for: its values and the number of matching datasets that have
+    /// each, the most frequent first (then by value), as [`Facets`] limits them.
+    pub facets: Vec<Vec<(String, u64)>>,
+}
+
+/// The facet fields to count (`""`: a field that is not a facet, counted as empty), and how many
+/// values of each to keep: at most `limit`, each held by at least `mincount` matches (at least 1).
+#[derive(Debug, Clone, Copy)]
+pub struct Facets<'a> {
+    pub fields: &'a [&'static str],
+    pub limit: usize,
+    pub mincount: u64,
+}
+
+impl<'a> Facets<'a> {
+    /// Every value of each field.
+    pub fn all(fields: &'a [&'static str]) -> Self {
+        Self { fields, limit: usize::MAX, mincount: 1 }
+    }
 }
 
 /// A sort key: tantivy's own for scores and dates; for the string fields (name, title, id),
@@ -124,8 +141,8 @@ fn decisive(sort: &[(SortField, bool)]) -> Vec<(SortField, bool)> {
 }
 
 /// Runs `query` once over the matches `scope` lets through: counts them, keeps the `rows` best
-/// from `start` in the order of `sort` (ties in document order) and counts the values of
-/// `facet_fields`.
+/// from `start` in the order of `sort` (ties in document order) and counts the values of the
+/// facet fields.
 #[allow(clippy::too_many_arguments)]
 pub fn collect(
     searcher: &Searcher,
@@ -134,10 +151,10 @@ pub fn collect(
     sort: &[(SortField, bool)],
     start: usize,
     rows: usize,
-    facet_fields: &[&'static str],
+    facets: Facets<'_>,
     cache: &Arc<ColumnCache>,
 ) -> SearchResult<Collected> {
-    let facets = FacetCounts { fields: facet_fields.to_vec(), cache };
+    let facets = FacetCounts { asked: facets, cache };
     if rows == 0 {
         let (count, facets) = searcher.search(query, &InScope { inner: (Count, facets), scope })?;
         return Ok(Collected { count, page: Vec::new(), facets });
@@ -382,13 +399,14 @@ impl KeyOrder {
 /// A facet field of one segment, flattened for counting: the term ordinals of document `d` are
 /// `ords[starts[d]..starts[d + 1]]`, each once.
 struct FlatOrds {
-    column: StrColumn,
     starts: Vec<u32>,
     ords: Vec<u32>,
+    /// The field's values, by ordinal.
+    terms: SortTerms,
 }
 
 impl FlatOrds {
-    fn build(column: StrColumn, max_doc: DocId) -> Self {
+    fn build(column: &StrColumn, max_doc: DocId) -> std::io::Result<Self> {
         let mut starts = Vec::with_capacity(max_doc as usize + 1);
         let mut ords: Vec<u32> = Vec::with_capacity(max_doc as usize);
         for doc in 0..max_doc {
@@ -407,7 +425,7 @@ impl FlatOrds {
             ords.truncate(kept);
         }
         starts.push(u32::try_from(ords.len()).unwrap_or(u32::MAX));
-        Self { column, starts, ords }
+        Ok(Self { starts, ords, terms: SortTerms::build(column)? })
     }
 }
 
@@ -473,7 +491,8 @@ fn kept<K: std::hash::Hash + Eq, V>(
 impl ColumnCache {
     fn facet(&self, reader: &SegmentReader, field: &'static str) -> tantivy::Result<Option<Arc<FlatOrds>>> {
         kept(&self.facets, (reader.segment_id(), field), || {
-            Ok(reader.fast_fields().str(field)?.map(|column| FlatOrds::build(column, reader.max_doc())))
+            let Some(column) = reader.fast_fields().str(field)? else { return Ok(None) };
+            Ok(Some(FlatOrds::build(&column, reader.max_doc())?))
         })
     }
 
@@ -517,7 +536,7 @@ impl ColumnCache {
 
 /// Counts, per string fast field, how many matching documents hold each value.
 struct FacetCounts<'a> {
-    fields: Vec<&'static str>,
+    asked: Facets<'a>,
     cache: &'a ColumnCache,
 }
 
@@ -528,79 +547,121 @@ struct FacetColumn {
 
 struct SegmentFacetCounts {
     columns: Vec<Option<FacetColumn>>,
+    /// Where the values of each document of a block are, per column in turn.
+    ranges: Vec<(u32, u32)>,
 }
 
+/// One segment's counts of one field: its values (by ordinal, ascending) held by matches, and
+/// how many.
+type SegmentCounts = Option<(Arc<FlatOrds>, Vec<(u32, u32)>)>;
+
 impl Collector for FacetCounts<'_> {
-    type Fruit = Vec<HashMap<String, u64>>;
+    type Fruit = Vec<Vec<(String, u64)>>;
     type Child = SegmentFacetCounts;
 
     fn for_segment(&self, _segment: u32, reader: &SegmentReader) -> tantivy::Result<SegmentFacetCounts> {
-        let mut columns = Vec::with_capacity(self.fields.len());
-        for field in &self.fields {
+        let mut columns = Vec::with_capacity(self.asked.fields.len());
+        for field in self.asked.fields {
             // A field that is not a facet counts nothing.
             if field.is_empty() {
                 columns.push(None);
                 continue;
             }
             columns.push(self.cache.facet(reader, field)?.map(|flat| {
-                let terms = flat.column.dictionary().num_terms();
+                let terms = flat.terms.ends.len();
                 FacetColumn { flat, counts: vec![0; terms] }
             }));
         }
-        Ok(SegmentFacetCounts { columns })
+        Ok(SegmentFacetCounts { columns, ranges: Vec::new() })
     }
 
     fn requires_scoring(&self) -> bool {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
-        let mut merged: Vec<HashMap<String, u64>> = vec![HashMap::new(); self.fields.len()];
-        for fruit in fruits {
-            for (into, counts) in merged.iter_mut().zip(fruit) {
-                if into.is_empty() {
-                    *into = counts;
-                    continue;
+    fn merge_fruits(&self, fruits: Vec<Vec<SegmentCounts>>) -> tantivy::Result<Self::Fruit> {
+        Ok((0..self.asked.fields.len()).map(|field| self.merged(&fruits, field)).collect())
+    }
+}
+
+impl FacetCounts<'_> {
+    /// The segments' counts of one field added up by value (each segment's values come in
+    /// order, so they are merged as sorted lists), then limited as asked.
+    fn merged(&self, fruits: &[Vec<SegmentCounts>], field: usize) -> Vec<(String, u64)> {
+        let lists: Vec<(&SortTerms, &[(u32, u32)])> = fruits
+            .iter()
+            .filter_map(|fruit| fruit.get(field)?.as_ref())
+            .map(|(flat, counts)| (&flat.terms, counts.as_slice()))
+            .collect();
+        fn value<'t>((terms, counts): (&'t SortTerms, &[(u32, u32)]), at: usize) -> Option<&'t str> {
+            counts.get(at).and_then(|&(ord, _)| terms.get(u64::from(ord)))
+        }
+        let mut at = vec![0usize; lists.len()];
+        let mut merged: Vec<(&str, u64)> = Vec::new();
+        loop {
+            let least = (0..lists.len()).filter_map(|list| value(lists[list], at[list])).min();
+            let Some(least) = least else { break };
+            let mut count = 0u64;
+            for (list, position) in at.iter_mut().enumerate() {
+                if value(lists[list], *position) == Some(least) {
+                    count += u64::from(lists[list].1[*position].1);
+                    *position += 1;
                 }
-                for (value, n) in counts {
-                    *into.entry(value).or_default() += n;
+            }
+            if count >= self.asked.mincount.max(1) {
+                merged.push((least, count));
+            }
+        }
+        let order = |a: &(&str, u64), b: &(&str, u64)| b.1.cmp(&a.1).then(a.0.cmp(b.0));
+        if merged.len() > self.asked.limit {
+            merged.select_nth_unstable_by(self.asked.limit, order);
+            merged.truncate(self.asked.limit);
+        }
+        merged.sort_unstable_by(order);
+        merged.into_iter().map(|(value, count)| (value.to_owned(), count)).collect()
+    }
+}
+
+impl SegmentFacetCounts {
+    fn count(&mut self, docs: &[DocId]) {
+        for facet in self.columns.iter_mut().flatten() {
+            let flat = &facet.flat;
+            // Where each document's values are, then the values: the block's reads at random
+            // places of the arrays overlap instead of waiting on one another.
+            self.ranges.clear();
+            self.ranges
+                .extend(docs.iter().map(|&doc| (flat.starts[doc as usize], flat.starts[doc as usize + 1])));
+            for &(from, to) in &self.ranges {
+                for &ord in &flat.ords[from as usize..to as usize] {
+                    facet.counts[ord as usize] += 1;
                 }
             }
         }
-        Ok(merged)
     }
 }
 
 impl SegmentCollector for SegmentFacetCounts {
-    type Fruit = Vec<HashMap<String, u64>>;
+    type Fruit = Vec<SegmentCounts>;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for facet in self.columns.iter_mut().flatten() {
-            let flat = &facet.flat;
-            let (from, to) = (flat.starts[doc as usize] as usize, flat.starts[doc as usize + 1] as usize);
-            for &ord in &flat.ords[from..to] {
-                facet.counts[ord as usize] += 1;
-            }
-        }
+        self.count(&[doc]);
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        self.count(docs);
     }
 
     fn harvest(self) -> Self::Fruit {
         self.columns
             .into_iter()
             .map(|facet| {
-                let Some(facet) = facet else { return HashMap::new() };
-                let ords: Vec<u64> =
-                    (0..facet.counts.len()).filter(|&o| facet.counts[o] > 0).map(|o| o as u64).collect();
-                let mut counts = HashMap::with_capacity(ords.len());
-                let mut next = ords.iter();
-                // Ords come back in order, so the dictionary is read once, front to back.
-                let _ = facet.flat.column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
-                    if let Some(&ord) = next.next() {
-                        let value = String::from_utf8_lossy(bytes).into_owned();
-                        counts.insert(value, u64::from(facet.counts[ord as usize]));
-                    }
-                });
-                counts
+                let facet = facet?;
+                let counts = (0u32..)
+                    .zip(&facet.counts)
+                    .filter(|&(_, &count)| count > 0)
+                    .map(|(ord, &count)| (ord, count))
+                    .collect();
+                Some((facet.flat, counts))
             })
             .collect()
     }
@@ -679,7 +740,7 @@ mod tests {
                             &[(field, descending)],
                             start,
                             rows,
-                            &["tags"],
+                            Facets::all(&["tags"]),
                             &cache,
                         )
                         .unwrap();
@@ -691,7 +752,7 @@ mod tests {
                             &[(SortField::Score, false), (field, descending)],
                             start,
                             rows,
-                            &["tags"],
+                            Facets::all(&["tags"]),
                             &cache,
                         )
                         .unwrap();

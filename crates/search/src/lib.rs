@@ -110,11 +110,15 @@ pub struct Request {
     pub rows: usize,
     pub start: usize,
     pub facet_fields: Vec<String>,
+    /// The most frequent values of each facet field to give (`None`: all of them).
+    pub facet_limit: Option<usize>,
+    /// The fewest matches a facet value must have to be given (0 counts as 1).
+    pub facet_mincount: u64,
     pub scope: Scope,
 }
 
 /// What a search found: the total, the page (rendered dataset dicts as JSON text) and facet
-/// counts per field, most frequent first.
+/// counts per field, most frequent first (then by value), as the request limits them.
 #[derive(Debug, Clone, Default)]
 pub struct Found {
     pub count: usize,
@@ -562,6 +566,11 @@ impl SearchIndex {
         };
         let facet_fields: Vec<&'static str> =
             request.facet_fields.iter().map(|f| fields::facet_field(f).unwrap_or("")).collect();
+        let facets = collect::Facets {
+            fields: &facet_fields,
+            limit: request.facet_limit.unwrap_or(usize::MAX),
+            mincount: request.facet_mincount,
+        };
         let collected = collect::collect(
             &searcher,
             &query,
@@ -569,16 +578,14 @@ impl SearchIndex {
             &sort,
             request.start,
             request.rows,
-            &facet_fields,
+            facets,
             &self.columns,
         )?;
         let count = collected.count;
         let page = collected.page;
         let mut facets = BTreeMap::new();
         for (field, counts) in request.facet_fields.iter().zip(collected.facets) {
-            let mut list: Vec<(String, u64)> = counts.into_iter().collect();
-            list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            facets.insert(field.clone(), list);
+            facets.insert(field.clone(), counts);
         }
         let results = self.stored_dicts(&searcher, &page)?;
         Ok(Found { count, results, facets })
@@ -597,10 +604,10 @@ impl SearchIndex {
             &[],
             0,
             0,
-            &fields,
+            collect::Facets::all(&fields),
             &self.columns,
         )?;
-        let mut facets = collected.facets.into_iter();
+        let mut facets = collected.facets.into_iter().map(|counts| counts.into_iter().collect());
         Ok(GroupCounts {
             organizations: facets.next().unwrap_or_default(),
             groups: facets.next().unwrap_or_default(),
@@ -635,9 +642,17 @@ impl SearchIndex {
             if left == 0 {
                 break;
             }
-            let page =
-                collect::collect(&searcher, &query, &visible, &by_name_order, 0, left, &[], &self.columns)?
-                    .page;
+            let page = collect::collect(
+                &searcher,
+                &query,
+                &visible,
+                &by_name_order,
+                0,
+                left,
+                collect::Facets::all(&[]),
+                &self.columns,
+            )?
+            .page;
             for address in page {
                 let reader = searcher.segment_reader(address.segment_ord);
                 let mut name = String::new();

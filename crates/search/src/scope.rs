@@ -104,14 +104,24 @@ pub struct InScope<'a, C> {
 pub struct InScopeSegment<S> {
     inner: S,
     bits: Arc<BitSet>,
+    /// Matches in scope not yet passed on, when no score is needed: they go on in blocks
+    /// (see [`BLOCK`]), so that collectors can work on many documents at once.
+    pending: Option<Vec<DocId>>,
 }
+
+/// Matches passed on at once when no score is needed (tantivy's own block size).
+const BLOCK: usize = tantivy::COLLECT_BLOCK_BUFFER_LEN;
 
 impl<C: Collector> Collector for InScope<'_, C> {
     type Fruit = C::Fruit;
     type Child = InScopeSegment<C::Child>;
 
     fn for_segment(&self, segment: u32, reader: &SegmentReader) -> tantivy::Result<Self::Child> {
-        Ok(InScopeSegment { inner: self.inner.for_segment(segment, reader)?, bits: self.scope.bits(reader)? })
+        Ok(InScopeSegment {
+            inner: self.inner.for_segment(segment, reader)?,
+            bits: self.scope.bits(reader)?,
+            pending: (!self.inner.requires_scoring()).then(|| Vec::with_capacity(BLOCK)),
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -127,12 +137,33 @@ impl<S: SegmentCollector> SegmentCollector for InScopeSegment<S> {
     type Fruit = S::Fruit;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        if self.bits.contains(doc) {
-            self.inner.collect(doc, score);
+        if !self.bits.contains(doc) {
+            return;
+        }
+        match &mut self.pending {
+            None => self.inner.collect(doc, score),
+            Some(pending) => {
+                pending.push(doc);
+                if pending.len() == BLOCK {
+                    self.inner.collect_block(pending);
+                    pending.clear();
+                }
+            }
         }
     }
 
-    fn harvest(self) -> S::Fruit {
+    fn collect_block(&mut self, docs: &[DocId]) {
+        for &doc in docs {
+            self.collect(doc, 0.0);
+        }
+    }
+
+    fn harvest(mut self) -> S::Fruit {
+        if let Some(pending) = self.pending.take()
+            && !pending.is_empty()
+        {
+            self.inner.collect_block(&pending);
+        }
         self.inner.harvest()
     }
 }
