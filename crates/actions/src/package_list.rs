@@ -103,8 +103,8 @@ fn current_package_list_with_resources(
     request: CurrentPackageListRequest,
 ) -> ActionResult {
     let mut out = Vec::new();
-    for text in newest_page(ctx, &request)? {
-        out.push(serde_json::from_str(&text).map_err(|e| ActionError::Internal(e.to_string()))?);
+    for text in newest_page(ctx, &request)?.iter() {
+        out.push(serde_json::from_str(text).map_err(|e| ActionError::Internal(e.to_string()))?);
     }
     Ok(Value::Array(out))
 }
@@ -113,21 +113,19 @@ fn current_package_list_with_resources(
 /// (the transport's path).
 pub(crate) fn current_package_list_text(ctx: &Context<'_>, params: &Params) -> ActionResult<String> {
     let page = newest_page(ctx, &CurrentPackageListRequest::parse(params)?)?;
-    let mut out = String::with_capacity(2 + page.iter().map(|text| text.len() + 1).sum::<usize>());
+    let mut out = String::with_capacity(2 + page.joined().len());
     out.push('[');
-    for (i, text) in page.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(text);
-    }
+    out.push_str(page.joined());
     out.push(']');
     Ok(out)
 }
 
 /// The asked page of active datasets, most recently modified first: public ones, and private
 /// ones too for sysadmins.
-fn newest_page(ctx: &Context<'_>, request: &CurrentPackageListRequest) -> ActionResult<Vec<String>> {
+fn newest_page(
+    ctx: &Context<'_>,
+    request: &CurrentPackageListRequest,
+) -> ActionResult<datahavn_search::Dicts> {
     let limit = request.limit.unwrap_or(10).min(1000);
     // CKAN reads the deprecated `page` only without `offset`, and only with a `limit`.
     let offset = match (request.offset, request.page, request.limit) {

@@ -433,7 +433,11 @@ pub(crate) fn package_counts(ctx: &Context<'_>, who: &Memberships) -> ActionResu
 
 /// The active datasets, most recently modified first, from the search index: public ones, and
 /// private ones for sysadmins (CKAN's `current_package_list_with_resources`).
-pub(crate) fn newest_packages(ctx: &Context<'_>, rows: usize, start: usize) -> ActionResult<Vec<String>> {
+pub(crate) fn newest_packages(
+    ctx: &Context<'_>,
+    rows: usize,
+    start: usize,
+) -> ActionResult<datahavn_search::Dicts> {
     index(ctx)?.newest(ctx.actor.is_sysadmin(), start, rows).map_err(search_error)
 }
 

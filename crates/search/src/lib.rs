@@ -470,7 +470,7 @@ impl SearchIndex {
     /// Up to `rows` active datasets from the `start`th, the most recently modified first (then
     /// by id): public ones, and private ones too when `include_private`. Their rendered dicts as
     /// JSON text.
-    pub fn newest(&self, include_private: bool, start: usize, rows: usize) -> SearchResult<Vec<String>> {
+    pub fn newest(&self, include_private: bool, start: usize, rows: usize) -> SearchResult<Dicts> {
         let ids = self.newest.read().unwrap_or_else(std::sync::PoisonError::into_inner).page(
             include_private,
             start,
@@ -486,7 +486,7 @@ impl SearchIndex {
                 page.push(address);
             }
         }
-        Ok(self.stored_dicts(&searcher, &page)?.iter().map(str::to_owned).collect())
+        self.stored_dicts(&searcher, &page)
     }
 
     /// The rendered dicts the documents keep, as JSON text: each copied once, from the stored
