@@ -326,17 +326,13 @@ fn search_text(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult
         .flat_map(|f| f.split([',', ' ']).map(str::to_owned).collect::<Vec<_>>())
         .filter(|f| !f.is_empty())
         .collect();
-    // Facets: the most frequent values (CKAN's Solr order), and CKAN's display form.
+    // Facets: the most frequent values (CKAN's Solr order; the index keeps `facet.limit` of
+    // them, each held by `facet.mincount` datasets or more), and CKAN's display form.
     let titles = group_titles(ctx, &found.facets)?;
     let mut facets = Map::new();
     let mut search_facets = Map::new();
     for field in &facet_fields {
-        let counts = found.facets.get(field).cloned().unwrap_or_default();
-        let kept: Vec<(String, u64)> = counts
-            .into_iter()
-            .filter(|(_, n)| i64::try_from(*n).unwrap_or(i64::MAX) >= facet_mincount)
-            .take(if facet_limit < 0 { usize::MAX } else { usize::try_from(facet_limit).unwrap_or(50) })
-            .collect();
+        let kept = found.facets.get(field).cloned().unwrap_or_default();
         facets
             .insert(field.clone(), Value::Object(kept.iter().map(|(v, n)| (v.clone(), json!(n))).collect()));
         let mut items: Vec<FacetItem> = kept

@@ -677,12 +677,13 @@ mod tests {
     use super::*;
     use crate::Scope;
 
-    /// Walking each segment's documents in `id` or `name` order gives the page, the count and the
-    /// facets that tantivy's own top-n collection gives, going up and down, from any offset:
-    /// over several segments, with deleted documents (some sharing a live document's id in
-    /// their segment), names shared by several documents and documents without a name.
-    #[test]
-    fn the_walk_in_key_order_finds_what_top_n_finds() {
+    /// A live document of [`catalogue`]: id, name (some have none), tag.
+    type Live = (String, Option<String>, &'static str);
+
+    /// An index of 400 documents over several segments, with deleted documents (some sharing
+    /// a live document's id in their segment), names shared by several documents and documents
+    /// without a name; and what is live in it.
+    fn catalogue() -> (Index, Field, Vec<Live>) {
         let mut builder = Schema::builder();
         let id = builder.add_text_field("id", STRING | FAST);
         let name = builder.add_text_field("name", STRING | FAST);
@@ -694,78 +695,142 @@ mod tests {
             n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             n >> 33
         };
-        for i in 0..400u64 {
+        let mut live: Vec<Live> = Vec::new();
+        let mut add = |writer: &mut tantivy::IndexWriter, key: &str, named: Option<String>, tagged| {
             let mut doc = TantivyDocument::default();
-            let key = format!("{:08x}", next());
-            doc.add_text(id, &key);
-            if i % 13 != 0 {
-                doc.add_text(name, format!("n{}", next() % 150));
+            doc.add_text(id, key);
+            if let Some(named) = &named {
+                doc.add_text(name, named);
             }
-            doc.add_text(tag, if next() % 3 == 0 { "even" } else { "odd" });
+            doc.add_text(tag, tagged);
             writer.add_document(doc).unwrap();
+            live.retain(|(held, _, _)| held != key);
+            live.push((key.to_owned(), named, tagged));
+        };
+        for i in 0..400u64 {
+            let key = format!("{:08x}", next());
+            let named = (i % 13 != 0).then(|| format!("n{}", next() % 150));
+            let tagged = if next() % 3 == 0 { "even" } else { "odd" };
+            add(&mut writer, &key, named, tagged);
             // A changed dataset: its old document deleted, a new one with the same id added.
             if i % 17 == 0 {
                 writer.delete_term(Term::from_field_text(id, &key));
-                let mut doc = TantivyDocument::default();
-                doc.add_text(id, &key);
-                doc.add_text(name, format!("n{}", next() % 150));
-                doc.add_text(tag, "even");
-                writer.add_document(doc).unwrap();
+                add(&mut writer, &key, Some(format!("n{}", next() % 150)), "even");
             }
             if i % 90 == 89 {
                 writer.commit().unwrap();
             }
         }
         writer.commit().unwrap();
+        (index, tag, live)
+    }
+
+    /// Everyone's scope, and one that lets only the documents tagged `odd` through.
+    fn scopes(tag: Field) -> [(&'static str, ScopeFilter); 2] {
+        let odd = TermQuery::new(Term::from_field_text(tag, "odd"), IndexRecordOption::Basic);
+        [
+            ("everyone", ScopeFilter::new(&Scope::default(), Box::new(AllQuery), Arc::default())),
+            ("odd only", ScopeFilter::new(&Scope::default(), Box::new(odd), Arc::default())),
+        ]
+    }
+
+    /// Walking each segment's documents in `id` or `name` order gives the page, the count and the
+    /// facets that tantivy's own top-n collection gives, going up and down, from any offset, in
+    /// any scope: over several segments, with deleted documents (some sharing a live
+    /// document's id in their segment), names shared by several documents and documents without
+    /// a name.
+    #[test]
+    fn the_walk_in_key_order_finds_what_top_n_finds() {
+        let (index, tag, _) = catalogue();
         let searcher = index.reader().unwrap().searcher();
         assert!(searcher.segment_readers().len() > 3);
 
         let cache = Arc::new(ColumnCache::default());
-        let scope = ScopeFilter::new(&Scope::default(), Box::new(AllQuery), Arc::default());
         let even: Box<dyn Query> =
             Box::new(TermQuery::new(Term::from_field_text(tag, "even"), IndexRecordOption::Basic));
         let queries: [(&str, Box<dyn Query>); 2] =
             [("all", Box::new(AllQuery)), ("even", Box::new(ConstScoreQuery::new(even, 1.0)))];
         let mut compared = 0;
-        for (what, query) in &queries {
-            for field in [SortField::Id, SortField::Name] {
-                for descending in [false, true] {
-                    for (start, rows) in
-                        [(0, 1), (0, 10), (5, 100), (37, 3), (150, 1000), (390, 20), (900, 5)]
-                    {
-                        let walked = collect(
-                            &searcher,
-                            query.as_ref(),
-                            &scope,
-                            &[(field, descending)],
-                            start,
-                            rows,
-                            Facets::all(&["tags"]),
-                            &cache,
-                        )
-                        .unwrap();
-                        // A constant score first: tantivy's top-n decides by the key.
-                        let top = collect(
-                            &searcher,
-                            query.as_ref(),
-                            &scope,
-                            &[(SortField::Score, false), (field, descending)],
-                            start,
-                            rows,
-                            Facets::all(&["tags"]),
-                            &cache,
-                        )
-                        .unwrap();
-                        let case =
-                            format!("{what} {field:?} descending={descending} start={start} rows={rows}");
-                        assert_eq!(walked.page, top.page, "{case}");
-                        assert_eq!(walked.count, top.count, "{case}");
-                        assert_eq!(walked.facets, top.facets, "{case}");
-                        compared += usize::from(!walked.page.is_empty());
+        for (who, scope) in &scopes(tag) {
+            for (what, query) in &queries {
+                for field in [SortField::Id, SortField::Name] {
+                    for descending in [false, true] {
+                        for (start, rows) in
+                            [(0, 1), (0, 10), (5, 100), (37, 3), (150, 1000), (390, 20), (900, 5)]
+                        {
+                            let walked = collect(
+                                &searcher,
+                                query.as_ref(),
+                                scope,
+                                &[(field, descending)],
+                                start,
+                                rows,
+                                Facets::all(&["tags"]),
+                                &cache,
+                            )
+                            .unwrap();
+                            // A constant score first: tantivy's top-n decides by the key.
+                            let top = collect(
+                                &searcher,
+                                query.as_ref(),
+                                scope,
+                                &[(SortField::Score, false), (field, descending)],
+                                start,
+                                rows,
+                                Facets::all(&["tags"]),
+                                &cache,
+                            )
+                            .unwrap();
+                            let case = format!(
+                                "{who} {what} {field:?} descending={descending} start={start} rows={rows}"
+                            );
+                            assert_eq!(walked.page, top.page, "{case}");
+                            assert_eq!(walked.count, top.count, "{case}");
+                            assert_eq!(walked.facets, top.facets, "{case}");
+                            compared += usize::from(!walked.page.is_empty());
+                        }
                     }
                 }
             }
         }
-        assert!(compared > 40, "{compared}");
+        assert!(compared > 60, "{compared}");
+    }
+
+    /// Facet counts added up over the segments are the live documents' own, most frequent first
+    /// then by value, cut to the limit and the fewest matches asked for, in each scope.
+    #[test]
+    fn facet_counts_are_the_live_documents_counted_over_every_segment() {
+        let (index, tag, live) = catalogue();
+        let searcher = index.reader().unwrap().searcher();
+        let cache = Arc::new(ColumnCache::default());
+        for (who, scope) in &scopes(tag) {
+            let mut expected: HashMap<&str, u64> = HashMap::new();
+            for (_, name, tagged) in &live {
+                if let Some(name) = name
+                    && (*who == "everyone" || *tagged == "odd")
+                {
+                    *expected.entry(name).or_default() += 1;
+                }
+            }
+            let mut expected: Vec<(String, u64)> =
+                expected.into_iter().map(|(name, count)| (name.to_owned(), count)).collect();
+            expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            assert!(expected.len() > 100 && expected[0].1 > 2, "{who}: {expected:?}");
+            for (limit, mincount) in [(usize::MAX, 1), (usize::MAX, 0), (5, 1), (7, 3), (0, 1), (1000, 4)] {
+                let facets = Facets { fields: &["name", "", "tags"], limit, mincount };
+                let found =
+                    collect(&searcher, &AllQuery, scope, &[(SortField::Id, false)], 0, 1, facets, &cache)
+                        .unwrap();
+                let wanted: Vec<(String, u64)> = expected
+                    .iter()
+                    .filter(|(_, count)| *count >= mincount.max(1))
+                    .take(limit)
+                    .cloned()
+                    .collect();
+                assert_eq!(found.facets[0], wanted, "{who} limit={limit} mincount={mincount}");
+                assert!(found.facets[1].is_empty(), "a field that is not a facet counts nothing");
+                assert_eq!(found.count, live.iter().filter(|d| *who == "everyone" || d.2 == "odd").count());
+            }
+        }
     }
 }
