@@ -2,8 +2,8 @@
 //!
 //! - **Datasets**: the rendered dict of `package_show` with the columns its permission check
 //!   reads (state, private, organization, creator), bounded in bytes. The dict is kept packed
-//!   as the database stores it (`datahavn_storage::pack`, about a third of its text), and
-//!   unpacked for each answer. The check runs on every hit, so a private dataset's bytes
+//!   as an LZ4 block against the database's dictionary ([`CachedText`], about a third of its text),
+//!   and unpacked for each answer. The check runs on every hit, so a private dataset's bytes
 //!   reach only those who may read them. An entry goes when its dataset changes: at once for this process's writes (the store tells the cache after
 //!   each commit, before the write answers), and for other processes' writes (another node, a
 //!   `datahavn load`) when [`follow_changes`] reads them from the change log, every `poll`.
@@ -25,6 +25,7 @@ use datahavn_domain::authz::{Memberships, PackageAccess};
 use datahavn_domain::package::PackageState;
 use datahavn_domain::user::Actor;
 use datahavn_search::{GroupCounts, SearchHandle};
+use datahavn_storage::pack::CachedText;
 use datahavn_storage::{ChangeCursor, Store};
 
 /// How long memberships and token owners are trusted without asking the database.
@@ -35,14 +36,14 @@ pub const SHORT_LIFE: Duration = Duration::from_millis(500);
 pub struct CachedPackage {
     pub access: PackageAccess,
     pub name: String,
-    /// The rendered dict, packed.
-    pub packed: Arc<[u8]>,
+    /// The rendered dict.
+    pub rendered: CachedText,
 }
 
 impl CachedPackage {
     fn weight(&self) -> usize {
         // The text, the keys of both maps, and the entry's own bookkeeping.
-        self.packed.len() + 2 * (self.access.id.len() + self.name.len()) + 160
+        self.rendered.size() + 2 * (self.access.id.len() + self.name.len()) + 160
     }
 }
 
@@ -441,7 +442,7 @@ mod tests {
                 creator_user_id: None,
             },
             name: name.into(),
-            packed: Arc::from(text.as_bytes()),
+            rendered: CachedText::new(text),
         }
     }
 

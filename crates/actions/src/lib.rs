@@ -352,12 +352,32 @@ pub fn call_text(
 }
 
 /// What an anonymous caller asked for, when the read cache alone answers it (`package_show` of
-/// an active public dataset it holds): the result's JSON text, found without a worker thread or
-/// the database. `None`: run the action as usual.
-pub fn anonymous_cached_text(services: &Services, name: &str, params: &Params) -> Option<String> {
+/// an active public dataset it holds): the result, found without a worker thread or the
+/// database. `None`: run the action as usual.
+pub fn anonymous_cached(services: &Services, name: &str, params: &Params) -> Option<CachedResult> {
     match name {
-        "package_show" => package::public_cached_text(services, params),
+        "package_show" => package::public_cached(services, params),
         _ => None,
+    }
+}
+
+/// A result the read cache holds, as JSON text.
+pub struct CachedResult(std::sync::Arc<cache::CachedPackage>);
+
+impl CachedResult {
+    /// The length of its JSON text.
+    pub fn len(&self) -> usize {
+        self.0.rendered.len()
+    }
+
+    /// Whether its JSON text is empty (never, for a dict).
+    pub fn is_empty(&self) -> bool {
+        self.0.rendered.is_empty()
+    }
+
+    /// Appends its JSON text to `out`.
+    pub fn append_to(&self, out: &mut Vec<u8>) -> ActionResult<()> {
+        Ok(self.0.rendered.append_to(out)?)
     }
 }
 

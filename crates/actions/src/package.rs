@@ -688,14 +688,13 @@ pub(crate) fn package_show_text(ctx: &Context<'_>, params: &Params) -> ActionRes
     show_text(ctx, PackageShowRequest::parse(params)?)
 }
 
-/// `package_show` of an active public dataset the read cache holds: its text, with no worker
-/// thread, caller or database needed (anyone may read it). `None`: ask [`package_show_text`].
-pub(crate) fn public_cached_text(services: &crate::Services, params: &Params) -> Option<String> {
+/// `package_show` of an active public dataset the read cache holds, with no worker thread,
+/// caller or database needed (anyone may read it). `None`: ask [`package_show_text`].
+pub(crate) fn public_cached(services: &crate::Services, params: &Params) -> Option<crate::CachedResult> {
     let cache = services.cache.as_deref()?;
     let request = PackageShowRequest::parse(params).ok()?;
     let id = shown_id(request.id, request.name_or_id).ok()?;
-    let held = cache.public_package(&id)?;
-    datahavn_storage::pack::unpack(&held.packed).ok()
+    cache.public_package(&id).map(crate::CachedResult)
 }
 
 fn show_text(ctx: &Context<'_>, request: PackageShowRequest) -> ActionResult<String> {
@@ -711,7 +710,7 @@ pub(crate) fn shown_package(ctx: &Context<'_>, id: &str) -> ActionResult<String>
         if !is_public(&held.access) {
             ctx.store().read(|tx| may_read(tx, ctx, &held.access))?;
         }
-        return Ok(datahavn_storage::pack::unpack(&held.packed)?);
+        return Ok(held.rendered.text()?);
     }
     let epoch = cache.map(crate::cache::ReadCache::epoch);
     let (access, name, packed) = ctx.store().read(|tx| {
@@ -724,7 +723,8 @@ pub(crate) fn shown_package(ctx: &Context<'_>, id: &str) -> ActionResult<String>
     })?;
     let rendered = datahavn_storage::pack::unpack(&packed)?;
     if let (Some(cache), Some(epoch)) = (cache, epoch) {
-        cache.keep(epoch, crate::cache::CachedPackage { access, name, packed: packed.into() });
+        let rendered = datahavn_storage::pack::CachedText::new(&rendered);
+        cache.keep(epoch, crate::cache::CachedPackage { access, name, rendered });
     }
     Ok(rendered)
 }

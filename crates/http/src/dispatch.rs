@@ -30,12 +30,8 @@ const SENT_AS_IS: usize = 64 * 1024;
 
 /// The success envelope around a result that is already JSON text.
 fn text_success(help: &str, result: Bytes) -> HttpResponse {
-    let help = serde_json::Value::String(help.to_owned());
-    let head = format!("{{\"help\":{help},\"success\":true,\"result\":");
-    let mut response = HttpResponse::Ok();
-    response
-        .insert_header((CONTENT_TYPE, crate::envelope::JSON))
-        .insert_header((actix_web::http::header::CACHE_CONTROL, crate::envelope::CACHE));
+    let head = success_head(help);
+    let mut response = success_response();
     if result.len() < SENT_AS_IS {
         let mut body = Vec::with_capacity(head.len() + result.len() + 1);
         body.extend_from_slice(head.as_bytes());
@@ -47,6 +43,33 @@ fn text_success(help: &str, result: Bytes) -> HttpResponse {
     let parts = [Bytes::from(head), result, Bytes::from_static(b"}")];
     let stream = futures_util::stream::iter(parts.map(Ok::<_, std::convert::Infallible>));
     response.body(SizedStream::new(size, stream))
+}
+
+/// The success envelope around a result the read cache holds, unpacked into the body.
+fn cached_success(help: &str, result: &datahavn_actions::CachedResult) -> HttpResponse {
+    let head = success_head(help);
+    let mut body = Vec::with_capacity(head.len() + result.len() + 1);
+    body.extend_from_slice(head.as_bytes());
+    if let Err(error) = result.append_to(&mut body) {
+        let (status, body) = outcome(help.to_owned(), Err(error));
+        return json_response(status, &body);
+    }
+    body.push(b'}');
+    success_response().body(body)
+}
+
+/// The success envelope's text before its result.
+fn success_head(help: &str) -> String {
+    let help = serde_json::Value::String(help.to_owned());
+    format!("{{\"help\":{help},\"success\":true,\"result\":")
+}
+
+fn success_response() -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((CONTENT_TYPE, crate::envelope::JSON))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, crate::envelope::CACHE));
+    response
 }
 
 /// Reads the body, refusing more than `limit` bytes.
@@ -205,9 +228,9 @@ async fn dispatch(
     if token.is_none()
         && !jsonp
         && upload.is_none()
-        && let Some(text) = datahavn_actions::anonymous_cached_text(&state.services, name, &params)
+        && let Some(result) = datahavn_actions::anonymous_cached(&state.services, name, &params)
     {
-        return text_success(&help, Bytes::from(text));
+        return cached_success(&help, &result);
     }
     let services = state.services.clone();
     let (params, result) = crate::request_id::block(move || {

@@ -210,6 +210,65 @@ fn unpack_package_activity(stored: &[u8]) -> StorageResult<String> {
     Ok(text)
 }
 
+/// A JSON text kept in memory (the read cache's datasets): an LZ4 block against the same
+/// dictionary. About a third larger than the stored zstd frame, and unpacked several times
+/// faster: no entropy tables to rebuild for every value, which is most of a cached
+/// `package_show`'s own work.
+#[derive(Debug)]
+pub struct CachedText {
+    block: Box<[u8]>,
+    /// The text's length in bytes.
+    len: usize,
+}
+
+impl CachedText {
+    /// `text`, packed to be kept.
+    pub fn new(text: &str) -> CachedText {
+        let mut block = vec![0; lz4_flex::block::get_maximum_output_size(text.len())];
+        // The block is as large as the worst case: packing cannot run out of room.
+        let written = lz4_flex::block::compress_into_with_dict(text.as_bytes(), &mut block, DICTIONARY)
+            .unwrap_or_default();
+        block.truncate(written);
+        CachedText { block: block.into_boxed_slice(), len: text.len() }
+    }
+
+    /// The text's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes kept.
+    pub fn size(&self) -> usize {
+        self.block.len()
+    }
+
+    /// Appends the text's bytes to `out`: the very bytes [`CachedText::new`] was given, which were
+    /// UTF-8 text, so that they may be sent as they are.
+    pub fn append_to(&self, out: &mut Vec<u8>) -> StorageResult<()> {
+        let start = out.len();
+        out.resize(start + self.len, 0);
+        match lz4_flex::block::decompress_into_with_dict(&self.block, &mut out[start..], DICTIONARY) {
+            Ok(written) if written == self.len => Ok(()),
+            _ => {
+                out.truncate(start);
+                Err(damaged("a cached text does not unpack"))
+            }
+        }
+    }
+
+    /// The text.
+    pub fn text(&self) -> StorageResult<String> {
+        let mut bytes = Vec::with_capacity(self.len);
+        self.append_to(&mut bytes)?;
+        String::from_utf8(bytes).map_err(|_| damaged("not UTF-8 text"))
+    }
+}
+
 fn damaged(why: &str) -> StorageError {
     StorageError::Internal(format!("a stored value could not be read: {why}"))
 }
@@ -219,6 +278,35 @@ fn damaged(why: &str) -> StorageError {
 mod tests {
     use super::*;
     use serde_json::Value;
+
+    #[test]
+    fn held_texts_come_back_as_they_were() {
+        let dict = serde_json::json!({
+            "name": "sykkelparkering", "title": "Cykelparkering i Odense — æøå",
+            "notes": "x".repeat(3000), "resources": [{"format": "CSV", "url": "https://example.org/a.csv"}],
+        })
+        .to_string();
+        for text in ["", "{}", "\u{1F600} ünïcode", dict.as_str()] {
+            let held = CachedText::new(text);
+            assert_eq!(held.len(), text.len());
+            assert_eq!(held.text().unwrap(), text);
+            let mut out = b"head:".to_vec();
+            held.append_to(&mut out).unwrap();
+            assert_eq!(out, [b"head:".as_slice(), text.as_bytes()].concat());
+        }
+        // The dictionary is used: a dict in CKAN's shape packs far smaller than its text.
+        let held = CachedText::new(&dict);
+        assert!(held.size() * 5 < dict.len(), "{} of {}", held.size(), dict.len());
+    }
+
+    #[test]
+    fn a_damaged_cached_text_is_an_error_and_appends_nothing() {
+        let mut held = CachedText::new(&"{\"notes\": \"abc\"}".repeat(20));
+        held.len += 1;
+        let mut out = b"head".to_vec();
+        assert!(held.append_to(&mut out).is_err());
+        assert_eq!(out, b"head");
+    }
 
     #[test]
     fn the_dictionary_never_changes() {
