@@ -339,16 +339,64 @@ pub fn call_text(
     actor: Actor,
     name: &str,
     params: &Params,
-) -> Option<ActionResult<bytes::Bytes>> {
+) -> Option<ActionResult<JsonText>> {
     let ctx = Context::new(actor, services, None);
     let text = match name {
-        "package_show" => package::package_show_text(&ctx, params),
+        "package_show" => package::package_show_text(&ctx, params).map(JsonText::from),
         "package_search" => search::package_search_text(&ctx, params),
         "current_package_list_with_resources" => package_list::current_package_list_text(&ctx, params),
-        "package_list" => return Some(package_list::package_list_text(&ctx, params)),
+        "package_list" => package_list::package_list_text(&ctx, params).map(JsonText::from),
         _ => return None,
     };
-    Some(text.map(bytes::Bytes::from))
+    Some(text)
+}
+
+/// A result as JSON text, in parts that follow one another: a page of stored dicts goes out
+/// as the index gave it, between the text before and after it, without being copied into one.
+#[derive(Debug, Default)]
+pub struct JsonText {
+    parts: Vec<bytes::Bytes>,
+}
+
+impl JsonText {
+    /// Adds a part.
+    pub fn push(&mut self, part: impl Into<bytes::Bytes>) {
+        let part = part.into();
+        if !part.is_empty() {
+            self.parts.push(part);
+        }
+    }
+
+    /// The length of the whole text.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(bytes::Bytes::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// The parts, in order.
+    pub fn into_parts(self) -> Vec<bytes::Bytes> {
+        self.parts
+    }
+
+    /// The whole text in one piece.
+    pub fn concat(&self) -> Vec<u8> {
+        let mut whole = Vec::with_capacity(self.len());
+        for part in &self.parts {
+            whole.extend_from_slice(part);
+        }
+        whole
+    }
+}
+
+impl<T: Into<bytes::Bytes>> From<T> for JsonText {
+    fn from(text: T) -> Self {
+        let mut whole = JsonText::default();
+        whole.push(text);
+        whole
+    }
 }
 
 /// What an anonymous caller asked for, when the read cache alone answers it (`package_show` of

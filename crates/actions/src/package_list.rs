@@ -111,12 +111,11 @@ fn current_package_list_with_resources(
 
 /// `current_package_list_with_resources`'s result as JSON text, the stored dicts untouched
 /// (the transport's path).
-pub(crate) fn current_package_list_text(ctx: &Context<'_>, params: &Params) -> ActionResult<String> {
+pub(crate) fn current_package_list_text(ctx: &Context<'_>, params: &Params) -> ActionResult<crate::JsonText> {
     let page = newest_page(ctx, &CurrentPackageListRequest::parse(params)?)?;
-    let mut out = String::with_capacity(2 + page.joined().len());
-    out.push('[');
-    out.push_str(page.joined());
-    out.push(']');
+    let mut out = crate::JsonText::from("[");
+    out.push(page.into_joined());
+    out.push("]");
     Ok(out)
 }
 

@@ -8,13 +8,13 @@ use datahavn_domain::license;
 use datahavn_domain::params::Params;
 use datahavn_domain::query::{self, Operator, Query as Ast};
 use datahavn_search::{GroupCounts, Request, Scope, SearchError, SortField};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::access::caller_memberships;
 use crate::args::capped_natural;
 use crate::dto::{FacetItem, PackageSearchResult, SearchFacet};
 use crate::request::{Request as _, RequestDoc, request, request_doc, response_doc};
-use crate::{Action, ActionError, ActionResult, Context, to_json};
+use crate::{Action, ActionError, ActionResult, Context};
 
 pub const DEFAULT_SORT: &str = "score desc, metadata_modified desc";
 pub const ROWS_MAX: u64 = 1000;
@@ -236,12 +236,13 @@ request! {
 
 fn package_search(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult {
     let text = search_text(ctx, request)?;
-    serde_json::from_str(&text).map_err(|e| ActionError::Internal(format!("package_search result: {e}")))
+    serde_json::from_slice(&text.concat())
+        .map_err(|e| ActionError::Internal(format!("package_search result: {e}")))
 }
 
 /// `package_search` as JSON text: the stored dicts of the results are copied in as they are,
 /// never parsed (unless `fl` picks fields of them).
-pub(crate) fn package_search_text(ctx: &Context<'_>, params: &Params) -> ActionResult<String> {
+pub(crate) fn package_search_text(ctx: &Context<'_>, params: &Params) -> ActionResult<crate::JsonText> {
     search_text(ctx, PackageSearchRequest::parse(params)?)
 }
 
@@ -270,7 +271,7 @@ fn log_ignored(request: &PackageSearchRequest) {
     }
 }
 
-fn search_text(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult<String> {
+fn search_text(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult<crate::JsonText> {
     log_ignored(&request);
     let rows = usize::try_from(request.rows.unwrap_or(10).min(ROWS_MAX)).unwrap_or(10);
     let start = usize::try_from(request.start.unwrap_or(0)).unwrap_or(0);
@@ -329,50 +330,90 @@ fn search_text(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult
     // Facets: the most frequent values (CKAN's Solr order; the index keeps `facet.limit` of
     // them, each held by `facet.mincount` datasets or more), and CKAN's display form.
     let titles = group_titles(ctx, &found.facets)?;
-    let mut facets = Map::new();
-    let mut search_facets = Map::new();
-    for field in &facet_fields {
-        let kept = found.facets.get(field).cloned().unwrap_or_default();
-        facets
-            .insert(field.clone(), Value::Object(kept.iter().map(|(v, n)| (v.clone(), json!(n))).collect()));
-        let mut items: Vec<FacetItem> = kept
-            .into_iter()
-            .map(|(name, count)| FacetItem { display_name: display_name(field, &name, &titles), name, count })
-            .collect();
-        items.sort_by(|a, b| b.display_name.cmp(&a.display_name));
-        search_facets.insert(field.clone(), to_json(&SearchFacet { title: field.clone(), items })?);
-    }
-    // CKAN's key order: count, facets, results, sort, search_facets; written once into a buffer
-    // of the answer's size (a page of 100 datasets is over half a megabyte).
-    let facets = Value::Object(facets).to_string();
-    let search_facets = Value::Object(search_facets).to_string();
+    let (facets, search_facets) = facets_text(&facet_fields, &found.facets, &titles)?;
     let sort_used = Value::String(sort_used).to_string();
-    let dicts = found.results.joined().len();
-    let mut out = String::with_capacity(80 + facets.len() + dicts + sort_used.len() + search_facets.len());
-    out.push_str("{\"count\":");
-    out.push_str(&found.count.to_string());
-    out.push_str(",\"facets\":");
-    out.push_str(&facets);
-    out.push_str(",\"results\":[");
+    // CKAN's key order: count, facets, results, sort, search_facets. The page's dicts go out as
+    // the index gave them (a page of 100 datasets is over half a megabyte).
+    let mut head = String::with_capacity(40 + facets.len());
+    head.push_str("{\"count\":");
+    head.push_str(&found.count.to_string());
+    head.push_str(",\"facets\":");
+    head.push_str(&facets);
+    head.push_str(",\"results\":[");
+    let mut out = crate::JsonText::from(head);
     if fl.is_empty() {
-        out.push_str(found.results.joined());
+        out.push(found.results.into_joined());
     } else {
+        let mut picked_dicts = String::new();
         for (i, text) in found.results.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                picked_dicts.push(',');
             }
             let dict = datahavn_search::parse_result(text);
             let picked: Map<String, Value> =
                 fl.iter().filter_map(|key| dict.get(key).map(|v| (key.clone(), v.clone()))).collect();
-            out.push_str(&Value::Object(picked).to_string());
+            picked_dicts.push_str(&Value::Object(picked).to_string());
         }
+        out.push(picked_dicts);
     }
-    out.push_str("],\"sort\":");
-    out.push_str(&sort_used);
-    out.push_str(",\"search_facets\":");
-    out.push_str(&search_facets);
-    out.push('}');
+    let mut tail = String::with_capacity(30 + sort_used.len() + search_facets.len());
+    tail.push_str("],\"sort\":");
+    tail.push_str(&sort_used);
+    tail.push_str(",\"search_facets\":");
+    tail.push_str(&search_facets);
+    tail.push('}');
+    out.push(tail);
     Ok(out)
+}
+
+/// `facets` and `search_facets` as JSON text, written straight from the index's counts: each
+/// field once, in the order asked for.
+fn facets_text(
+    fields: &[String],
+    counts: &std::collections::BTreeMap<String, Vec<(String, u64)>>,
+    titles: &HashMap<String, String>,
+) -> ActionResult<(String, String)> {
+    let json = |e: serde_json::Error| ActionError::Internal(format!("serializing facets: {e}"));
+    let mut facets = Vec::with_capacity(64 * fields.len());
+    let mut search_facets = Vec::with_capacity(128 * fields.len());
+    facets.push(b'{');
+    search_facets.push(b'{');
+    let mut seen = std::collections::HashSet::new();
+    for (i, field) in fields.iter().filter(|field| seen.insert(field.as_str())).enumerate() {
+        if i > 0 {
+            facets.push(b',');
+            search_facets.push(b',');
+        }
+        let kept = counts.get(field).map_or(&[][..], Vec::as_slice);
+        serde_json::to_writer(&mut facets, field).map_err(json)?;
+        facets.extend_from_slice(b":{");
+        for (i, (value, count)) in kept.iter().enumerate() {
+            if i > 0 {
+                facets.push(b',');
+            }
+            serde_json::to_writer(&mut facets, value).map_err(json)?;
+            facets.push(b':');
+            serde_json::to_writer(&mut facets, count).map_err(json)?;
+        }
+        facets.push(b'}');
+        let mut items: Vec<FacetItem> = kept
+            .iter()
+            .map(|(name, count)| FacetItem {
+                display_name: display_name(field, name, titles),
+                name: name.clone(),
+                count: *count,
+            })
+            .collect();
+        items.sort_by(|a, b| b.display_name.cmp(&a.display_name));
+        serde_json::to_writer(&mut search_facets, field).map_err(json)?;
+        search_facets.push(b':');
+        serde_json::to_writer(&mut search_facets, &SearchFacet { title: field.clone(), items })
+            .map_err(json)?;
+    }
+    facets.push(b'}');
+    search_facets.push(b'}');
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|e| ActionError::Internal(e.to_string()));
+    Ok((text(facets)?, text(search_facets)?))
 }
 
 /// How `search_facets` shows a facet value: organizations and groups by title, licences by
@@ -472,4 +513,46 @@ fn group_titles(
         cache.keep_group_titles(generation, &names, &titles);
     }
     Ok(titles)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facets_are_written_once_per_field_in_the_order_asked() {
+        let counts = std::collections::BTreeMap::from([
+            ("tags".to_owned(), vec![("b\"us".to_owned(), 7), ("Åby".to_owned(), 2)]),
+            ("organization".to_owned(), vec![("odense".to_owned(), 3), ("aarhus".to_owned(), 1)]),
+            ("license_id".to_owned(), vec![("cc-by".to_owned(), 4)]),
+        ]);
+        let titles = HashMap::from([("odense".to_owned(), "Odense Kommune".to_owned())]);
+        let fields: Vec<String> =
+            ["tags", "organization", "tags", "license_id", "nothing"].map(str::to_owned).to_vec();
+        let (facets, search_facets) = facets_text(&fields, &counts, &titles).unwrap();
+        // Keys as asked, each once; values most frequent first, as the index gave them.
+        assert_eq!(
+            facets,
+            r#"{"tags":{"b\"us":7,"Åby":2},"organization":{"odense":3,"aarhus":1},"license_id":{"cc-by":4},"nothing":{}}"#
+        );
+        let search_facets: Value = serde_json::from_str(&search_facets).unwrap();
+        let keys: Vec<&String> = search_facets.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["tags", "organization", "license_id", "nothing"]);
+        // By display name, descending (as text: lower case after upper); organizations and licences
+        // by title.
+        assert_eq!(
+            search_facets["organization"],
+            serde_json::json!({"title": "organization", "items": [
+                {"name": "aarhus", "display_name": "aarhus", "count": 1},
+                {"name": "odense", "display_name": "Odense Kommune", "count": 3},
+            ]})
+        );
+        let licence = &search_facets["license_id"]["items"][0];
+        assert_eq!(licence["name"], "cc-by");
+        assert_ne!(licence["display_name"], "cc-by", "a licence shows its title");
+        assert_eq!(search_facets["tags"]["items"][0]["display_name"], "Åby");
+        assert_eq!(search_facets["nothing"], serde_json::json!({"title": "nothing", "items": []}));
+        assert_eq!(facets_text(&[], &counts, &titles).unwrap(), ("{}".to_owned(), "{}".to_owned()));
+    }
 }

@@ -6,7 +6,7 @@ use actix_web::http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
-use datahavn_actions::{ActionError, authenticate};
+use datahavn_actions::{ActionError, JsonText, authenticate};
 use datahavn_domain::params::Params;
 use datahavn_domain::user::Actor;
 use futures_util::StreamExt;
@@ -20,7 +20,7 @@ use crate::multipart::{self, Failure};
 enum Outcome {
     /// A result and CKAN 2.12's `changed_entities`, when the action reports them.
     Value(serde_json::Value, Option<serde_json::Value>),
-    Text(Bytes),
+    Text(JsonText),
 }
 
 /// From this size on, a result's bytes are sent as they are, between the envelope's head and
@@ -29,18 +29,23 @@ enum Outcome {
 const SENT_AS_IS: usize = 64 * 1024;
 
 /// The success envelope around a result that is already JSON text.
-fn text_success(help: &str, result: Bytes) -> HttpResponse {
+fn text_success(help: &str, result: JsonText) -> HttpResponse {
     let head = success_head(help);
     let mut response = success_response();
-    if result.len() < SENT_AS_IS {
-        let mut body = Vec::with_capacity(head.len() + result.len() + 1);
+    let length = result.len();
+    if length < SENT_AS_IS {
+        let mut body = Vec::with_capacity(head.len() + length + 1);
         body.extend_from_slice(head.as_bytes());
-        body.extend_from_slice(&result);
+        for part in result.into_parts() {
+            body.extend_from_slice(&part);
+        }
         body.push(b'}');
         return response.body(body);
     }
-    let size = (head.len() + result.len() + 1) as u64;
-    let parts = [Bytes::from(head), result, Bytes::from_static(b"}")];
+    let size = (head.len() + length + 1) as u64;
+    let parts = std::iter::once(Bytes::from(head))
+        .chain(result.into_parts())
+        .chain(std::iter::once(Bytes::from_static(b"}")));
     let stream = futures_util::stream::iter(parts.map(Ok::<_, std::convert::Infallible>));
     response.body(SizedStream::new(size, stream))
 }
@@ -267,7 +272,7 @@ async fn dispatch(
         Ok(Outcome::Text(text)) if !jsonp => {
             return text_success(&help, text);
         }
-        Ok(Outcome::Text(text)) => serde_json::from_slice(&text)
+        Ok(Outcome::Text(text)) => serde_json::from_slice(&text.concat())
             .map_err(|e| ActionError::Internal(format!("stored result of {name}: {e}"))),
         Ok(Outcome::Value(value, changed)) => {
             changed_entities = changed;

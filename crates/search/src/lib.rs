@@ -211,6 +211,11 @@ impl Dicts {
         &self.text
     }
 
+    /// [`Self::joined`], taken.
+    pub fn into_joined(self) -> String {
+        self.text
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         let starts = std::iter::once(0).chain(self.ends.iter().map(|end| end + 1));
         starts.zip(&self.ends).map(|(start, &end)| &self.text[start..end])
