@@ -72,19 +72,19 @@ pub struct CacheStats {
 #[derive(Default)]
 struct Packages {
     by_id: HashMap<String, Arc<CachedPackage>>,
-    /// Name → id of the entries above.
-    by_name: HashMap<String, String>,
+    /// The same entries by name (a deleted dataset's name finds nothing: a live one may hold it).
+    by_name: HashMap<String, Arc<CachedPackage>>,
     bytes: usize,
 }
 
 impl Packages {
     fn remove(&mut self, id: &str) -> bool {
         // A key that is a name is forgotten too: an id is looked up before a name.
-        if self.by_name.get(id).is_some_and(|owner| owner != id) {
+        if self.by_name.get(id).is_some_and(|owner| owner.access.id != id) {
             self.by_name.remove(id);
         }
         let Some(entry) = self.by_id.remove(id) else { return false };
-        if self.by_name.get(&entry.name).is_some_and(|owner| owner == id) {
+        if self.by_name.get(&entry.name).is_some_and(|owner| owner.access.id == id) {
             self.by_name.remove(&entry.name);
         }
         self.bytes -= entry.weight();
@@ -225,10 +225,7 @@ impl ReadCache {
 
     fn find(&self, key: &str) -> Option<Arc<CachedPackage>> {
         let packages = lock(&self.packages);
-        packages.by_id.get(key).cloned().or_else(|| {
-            let id = packages.by_name.get(key)?;
-            packages.by_id.get(id).filter(|entry| entry.name == key).cloned()
-        })
+        packages.by_id.get(key).or_else(|| packages.by_name.get(key)).cloned()
     }
 
     /// Where invalidation stands: take it before reading a dataset from the database, and give
@@ -250,11 +247,12 @@ impl ReadCache {
         }
         let id = entry.access.id.clone();
         packages.remove(&id);
+        let entry = Arc::new(entry);
         // Deleted datasets may share a name with a live one, which a name finds first.
         if entry.access.state != datahavn_domain::package::PackageState::Deleted {
-            packages.by_name.insert(entry.name.clone(), id.clone());
+            packages.by_name.insert(entry.name.clone(), Arc::clone(&entry));
         }
-        packages.by_id.insert(id, Arc::new(entry));
+        packages.by_id.insert(id, entry);
         packages.bytes += weight;
         if packages.bytes > self.budget {
             // Make room for a while: down to seven eighths of the budget, oldest buckets first.

@@ -37,7 +37,12 @@ pub fn generate() -> Arc<str> {
     static PROCESS: LazyLock<u64> = LazyLock::new(|| uuid::Uuid::new_v4().as_u64_pair().0);
     static MADE: AtomicU64 = AtomicU64::new(0);
     let made = MADE.fetch_add(1, Ordering::Relaxed);
-    Arc::from(format!("{:016x}{made:016x}", *PROCESS))
+    let value = (u128::from(*PROCESS) << 64) | u128::from(made);
+    let mut digits = [0u8; 32];
+    for (i, digit) in digits.iter_mut().enumerate() {
+        *digit = b"0123456789abcdef"[((value >> (124 - 4 * i)) & 0xf) as usize];
+    }
+    Arc::from(std::str::from_utf8(&digits).unwrap_or_default())
 }
 
 /// Runs `future` as the handling of request `id`.
