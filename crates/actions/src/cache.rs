@@ -2,8 +2,8 @@
 //!
 //! - **Datasets**: the rendered dict of `package_show` with the columns its permission check
 //!   reads (state, private, organization, creator), bounded in bytes. The dict is kept packed
-//!   as an LZ4 block against the database's dictionary ([`CachedText`], about a third of its text),
-//!   and unpacked for each answer. The check runs on every hit, so a private dataset's bytes
+//!   as an LZ4 block against the database's dictionary ([`CachedText`], about a third of its
+//!   text), and unpacked for each answer. The check runs on every hit, so a private dataset's bytes
 //!   reach only those who may read them. An entry goes when its dataset changes: at once for this process's writes (the store tells the cache after
 //!   each commit, before the write answers), and for other processes' writes (another node, a
 //!   `datahavn load`) when [`follow_changes`] reads them from the change log, every `poll`.

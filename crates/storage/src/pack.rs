@@ -211,9 +211,8 @@ fn unpack_package_activity(stored: &[u8]) -> StorageResult<String> {
 }
 
 /// A JSON text kept in memory (the read cache's datasets): an LZ4 block against the same
-/// dictionary. About a third larger than the stored zstd frame, and unpacked several times
-/// faster: no entropy tables to rebuild for every value, which is most of a cached
-/// `package_show`'s own work.
+/// dictionary. About a third larger than the stored zstd frame, and unpacked in half the time:
+/// no entropy tables to rebuild for every value (a 6.8 KB dict: 2.5 µs against 5).
 #[derive(Debug)]
 pub struct CachedText {
     block: Box<[u8]>,
