@@ -426,6 +426,7 @@ pub fn follow_changes(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use datahavn_domain::package::PackageState;
@@ -440,7 +441,7 @@ mod tests {
                 creator_user_id: None,
             },
             name: name.into(),
-            rendered: CachedText::new(text),
+            rendered: CachedText::new(text).unwrap(),
         }
     }
 

@@ -722,9 +722,10 @@ pub(crate) fn shown_package(ctx: &Context<'_>, id: &str) -> ActionResult<String>
         Ok::<_, ActionError>((access, name, packed))
     })?;
     let rendered = datahavn_storage::pack::unpack(&packed)?;
-    if let (Some(cache), Some(epoch)) = (cache, epoch) {
-        let rendered = datahavn_storage::pack::CachedText::new(&rendered);
-        cache.keep(epoch, crate::cache::CachedPackage { access, name, rendered });
+    if let (Some(cache), Some(epoch)) = (cache, epoch)
+        && let Some(kept) = datahavn_storage::pack::CachedText::new(&rendered)
+    {
+        cache.keep(epoch, crate::cache::CachedPackage { access, name, rendered: kept });
     }
     Ok(rendered)
 }

@@ -221,14 +221,14 @@ pub struct CachedText {
 }
 
 impl CachedText {
-    /// `text`, packed to be kept.
-    pub fn new(text: &str) -> CachedText {
+    /// `text`, packed to be kept; `None` if it could not be packed (the block is as large as
+    /// the worst case, so it never runs out of room), and then it is not kept at all.
+    pub fn new(text: &str) -> Option<CachedText> {
         let mut block = vec![0; lz4_flex::block::get_maximum_output_size(text.len())];
-        // The block is as large as the worst case: packing cannot run out of room.
-        let written = lz4_flex::block::compress_into_with_dict(text.as_bytes(), &mut block, DICTIONARY)
-            .unwrap_or_default();
+        let written =
+            lz4_flex::block::compress_into_with_dict(text.as_bytes(), &mut block, DICTIONARY).ok()?;
         block.truncate(written);
-        CachedText { block: block.into_boxed_slice(), len: text.len() }
+        Some(CachedText { block: block.into_boxed_slice(), len: text.len() })
     }
 
     /// The text's length in bytes.
@@ -286,7 +286,7 @@ mod tests {
         })
         .to_string();
         for text in ["", "{}", "\u{1F600} ünïcode", dict.as_str()] {
-            let held = CachedText::new(text);
+            let held = CachedText::new(text).unwrap();
             assert_eq!(held.len(), text.len());
             assert_eq!(held.text().unwrap(), text);
             let mut out = b"head:".to_vec();
@@ -294,13 +294,13 @@ mod tests {
             assert_eq!(out, [b"head:".as_slice(), text.as_bytes()].concat());
         }
         // The dictionary is used: a dict in CKAN's shape packs far smaller than its text.
-        let held = CachedText::new(&dict);
+        let held = CachedText::new(&dict).unwrap();
         assert!(held.size() * 5 < dict.len(), "{} of {}", held.size(), dict.len());
     }
 
     #[test]
     fn a_damaged_cached_text_is_an_error_and_appends_nothing() {
-        let mut held = CachedText::new(&"{\"notes\": \"abc\"}".repeat(20));
+        let mut held = CachedText::new(&"{\"notes\": \"abc\"}".repeat(20)).unwrap();
         held.len += 1;
         let mut out = b"head".to_vec();
         assert!(held.append_to(&mut out).is_err());
