@@ -1,7 +1,7 @@
 //! The read cache never answers differently from the database: after every kind of write, each
-//! persona gets from a caching server exactly what a server without a cache answers, on the
-//! node that wrote at once and on another node within a second. Three nodes on one database
-//! see each other's writes in `package_show`, `package_search` and the counts within a second.
+//! persona gets from a caching server exactly what a server without a cache answers (shows,
+//! lists, counts and pages of search results), on the node that wrote at once and on another
+//! node within a second. Three nodes on one database see each other's writes in `package_show`, `package_search` and the counts within a second.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -31,10 +31,13 @@ fn answers(server: &TestServer, world: &World, keys: &[String]) -> Vec<(Persona,
             out.push((persona, key.clone(), reply.status, reply.text.replace(&server.base, "")));
         }
         // What is kept or read from memory besides: the whole `package_list`, the newest
-        // datasets, and dataset counts (labelled with a leading `/`).
+        // datasets, pages of search results (their dicts taken from the cache where it holds
+        // the index's very text), and dataset counts (labelled with a leading `/`).
         for path in [
             "/package_list",
             "/current_package_list_with_resources?limit=50",
+            "/package_search?q=*:*&rows=50&sort=name%20asc&include_private=true&include_drafts=true",
+            "/package_search?fq=organization:org&rows=50&sort=metadata_modified%20desc&facet.field=%5B%22tags%22%5D",
             "/organization_show?id=org&include_users=false",
             "/organization_list?all_fields=true",
             "/group_list?all_fields=true",

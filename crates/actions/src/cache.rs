@@ -28,6 +28,15 @@ use datahavn_search::{GroupCounts, SearchHandle};
 use datahavn_storage::pack::CachedText;
 use datahavn_storage::{ChangeCursor, Store};
 
+/// A page of search results takes a dataset's dict from here when it is the very text the index
+/// holds (the hashes agree): the search has already decided who may see the dataset.
+impl datahavn_search::HeldDicts for ReadCache {
+    fn append(&self, id: &str, hash: u64, out: &mut Vec<u8>) -> bool {
+        self.by_id(id)
+            .is_some_and(|entry| entry.rendered.hash() == hash && entry.rendered.append_to(out).is_ok())
+    }
+}
+
 /// How long memberships and token owners are trusted without asking the database.
 pub const SHORT_LIFE: Duration = Duration::from_millis(500);
 
@@ -226,6 +235,11 @@ impl ReadCache {
     fn find(&self, key: &str) -> Option<Arc<CachedPackage>> {
         let packages = lock(&self.packages);
         packages.by_id.get(key).or_else(|| packages.by_name.get(key)).cloned()
+    }
+
+    /// The dataset whose id is `id`, if held (not counted: for pages of search results).
+    fn by_id(&self, id: &str) -> Option<Arc<CachedPackage>> {
+        lock(&self.packages).by_id.get(id).cloned()
     }
 
     /// Where invalidation stands: take it before reading a dataset from the database, and give

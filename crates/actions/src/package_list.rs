@@ -104,7 +104,7 @@ fn current_package_list_with_resources(
 ) -> ActionResult {
     let mut out = Vec::new();
     for text in newest_page(ctx, &request)?.iter() {
-        out.push(serde_json::from_str(text).map_err(|e| ActionError::Internal(e.to_string()))?);
+        out.push(serde_json::from_slice(text).map_err(|e| ActionError::Internal(e.to_string()))?);
     }
     Ok(Value::Array(out))
 }

@@ -317,7 +317,7 @@ fn search_text(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult
         facet_mincount: u64::try_from(facet_mincount).unwrap_or(0),
         scope,
     };
-    let found = index(ctx)?.search(&search).map_err(search_error)?;
+    let found = index(ctx)?.search(&search, held_dicts(ctx)).map_err(search_error)?;
 
     // `fl`: a list, or names separated by commas or spaces.
     let fl: Vec<String> = request
@@ -431,6 +431,11 @@ fn index<'a>(ctx: &'a Context<'_>) -> ActionResult<&'a datahavn_search::SearchIn
     ctx.services.search.get(ctx.store()).map_err(search_error)
 }
 
+/// Where a page of results takes the dicts the read cache holds as the index does.
+fn held_dicts<'a>(ctx: &'a Context<'_>) -> Option<&'a dyn datahavn_search::HeldDicts> {
+    ctx.services.cache.as_deref().map(|cache| cache as &dyn datahavn_search::HeldDicts)
+}
+
 /// What the caller may find, before the `include_*` flags widen it.
 fn scope(who: &Memberships) -> Scope {
     Scope {
@@ -475,7 +480,7 @@ pub(crate) fn newest_packages(
     rows: usize,
     start: usize,
 ) -> ActionResult<datahavn_search::Dicts> {
-    index(ctx)?.newest(ctx.actor.is_sysadmin(), start, rows).map_err(search_error)
+    index(ctx)?.newest(ctx.actor.is_sysadmin(), start, rows, held_dicts(ctx)).map_err(search_error)
 }
 
 /// Active public datasets whose name or title starts with `prefix`, from the search index.

@@ -9,11 +9,11 @@ use tantivy::collector::sort_key::{NaturalComparator, SortByErasedType};
 use tantivy::collector::{
     Collector, Count, SegmentCollector, SegmentSortKeyComputer, SortKeyComputer, TopDocs,
 };
-use tantivy::columnar::StrColumn;
+use tantivy::columnar::{Column, ColumnType, MonotonicallyMappableToU64, StrColumn};
 use tantivy::index::SegmentId;
 use tantivy::query::Query;
 use tantivy::schema::{Field, OwnedValue};
-use tantivy::{BitSet, DocAddress, DocId, Order, Score, Searcher, SegmentReader};
+use tantivy::{BitSet, DateTime, DocAddress, DocId, Order, Score, Searcher, SegmentReader};
 
 use crate::dates::SortedDates;
 use crate::scope::{InScope, ScopeFilter};
@@ -44,9 +44,9 @@ impl<'a> Facets<'a> {
     }
 }
 
-/// A sort key: tantivy's own for scores and dates; for the string fields (name, title, id),
-/// the segment's terms read once and kept, so that the best documents of each segment are told
-/// apart without a dictionary lookup each.
+/// A sort key: tantivy's own for scores; for dates, the segment's column opened once and kept;
+/// for the string fields (name, title, id), the segment's terms read once and kept too, so
+/// that the best documents of each segment are told apart without a dictionary lookup each.
 struct Key {
     by: By,
     cache: Arc<ColumnCache>,
@@ -54,14 +54,15 @@ struct Key {
 
 enum By {
     Erased(SortByErasedType),
+    Date(&'static str),
     Terms(&'static str),
 }
 
 fn keyed(field: SortField, descending: bool, cache: &Arc<ColumnCache>) -> (Key, Order) {
     let by = match field {
         SortField::Score => By::Erased(SortByErasedType::for_score()),
-        SortField::MetadataModified => By::Erased(SortByErasedType::for_field("metadata_modified")),
-        SortField::MetadataCreated => By::Erased(SortByErasedType::for_field("metadata_created")),
+        SortField::MetadataModified => By::Date("metadata_modified"),
+        SortField::MetadataCreated => By::Date("metadata_created"),
         SortField::Name => By::Terms("name"),
         SortField::TitleString => By::Terms("title_string"),
         SortField::Id => By::Terms("id"),
@@ -75,8 +76,11 @@ type ErasedSegmentKey = <SortByErasedType as SortKeyComputer>::Child;
 /// term ordinal, ordered as the terms are), turned into the value only for the page's documents.
 enum SegmentKey {
     Erased(ErasedSegmentKey),
+    /// The dates as numbers in the dates' order (tantivy's own mapping); `None` in a segment
+    /// without the field.
+    Date(Option<Arc<Column<u64>>>),
     /// The column's ordinals and its terms; `None` in a segment without the field.
-    Text(Option<(StrColumn, Arc<SortTerms>)>),
+    Text(Option<(Arc<StrColumn>, Arc<SortTerms>)>),
 }
 
 impl SortKeyComputer for Key {
@@ -91,9 +95,10 @@ impl SortKeyComputer for Key {
     fn segment_sort_key_computer(&self, reader: &SegmentReader) -> tantivy::Result<SegmentKey> {
         let field = match &self.by {
             By::Erased(erased) => return Ok(SegmentKey::Erased(erased.segment_sort_key_computer(reader)?)),
+            By::Date(field) => return Ok(SegmentKey::Date(self.cache.date_column(reader, field)?)),
             By::Terms(field) => *field,
         };
-        let Some(column) = reader.fast_fields().str(field)? else { return Ok(SegmentKey::Text(None)) };
+        let Some(column) = self.cache.str_column(reader, field)? else { return Ok(SegmentKey::Text(None)) };
         let terms = self.cache.terms(reader.segment_id(), field, &column)?;
         Ok(SegmentKey::Text(terms.map(|terms| (column, terms))))
     }
@@ -108,6 +113,7 @@ impl SegmentSortKeyComputer for SegmentKey {
     fn segment_sort_key(&mut self, doc: DocId, score: Score) -> Option<u64> {
         match self {
             Self::Erased(inner) => inner.segment_sort_key(doc, score),
+            Self::Date(column) => column.as_ref()?.first(doc),
             Self::Text(column) => column.as_ref()?.0.ords().first(doc),
         }
     }
@@ -115,6 +121,7 @@ impl SegmentSortKeyComputer for SegmentKey {
     fn convert_segment_sort_key(&self, key: Option<u64>) -> OwnedValue {
         match self {
             Self::Erased(inner) => inner.convert_segment_sort_key(key),
+            Self::Date(_) => key.map_or(OwnedValue::Null, |key| OwnedValue::Date(DateTime::from_u64(key))),
             Self::Text(column) => key
                 .zip(column.as_ref())
                 .and_then(|(ord, (_, terms))| terms.get(ord))
@@ -257,7 +264,7 @@ struct SegmentOrdered {
     segment: u32,
     matched: BitSet,
     /// The field's column, its documents in order and its terms; `None`: no such column here.
-    keyed: Option<(StrColumn, Arc<KeyOrder>, Arc<SortTerms>)>,
+    keyed: Option<(Arc<StrColumn>, Arc<KeyOrder>, Arc<SortTerms>)>,
     descending: bool,
     wanted: usize,
 }
@@ -267,7 +274,7 @@ impl Collector for Ordered<'_> {
     type Child = SegmentOrdered;
 
     fn for_segment(&self, segment: u32, reader: &SegmentReader) -> tantivy::Result<SegmentOrdered> {
-        let keyed = match reader.fast_fields().str(self.field)? {
+        let keyed = match self.cache.str_column(reader, self.field)? {
             Some(column) => {
                 let order = self.cache.order(reader, self.field, &column)?;
                 let terms = self.cache.terms(reader.segment_id(), self.field, &column)?;
@@ -449,7 +456,7 @@ impl SortTerms {
         Ok(Self { text, ends })
     }
 
-    fn get(&self, ord: u64) -> Option<&str> {
+    pub(crate) fn get(&self, ord: u64) -> Option<&str> {
         let ord = usize::try_from(ord).ok()?;
         let end = *self.ends.get(ord)?;
         let start = if ord == 0 { 0 } else { self.ends[ord - 1] };
@@ -467,7 +474,13 @@ pub struct ColumnCache {
     terms: Mutex<HashMap<(SegmentId, &'static str), Arc<SortTerms>>>,
     orders: Mutex<HashMap<(SegmentId, &'static str), Arc<KeyOrder>>>,
     dates: Mutex<HashMap<(SegmentId, Field), Arc<SortedDates>>>,
+    /// Columns as opened: opening one reads the segment's list of columns each time.
+    date_columns: PerField<Column<u64>>,
+    str_columns: PerField<StrColumn>,
 }
+
+/// What is kept of each field of each segment.
+type PerField<V> = Mutex<HashMap<(SegmentId, &'static str), Arc<V>>>;
 
 fn locked<T>(map: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -496,7 +509,7 @@ impl ColumnCache {
         })
     }
 
-    fn terms(
+    pub(crate) fn terms(
         &self,
         segment: SegmentId,
         field: &'static str,
@@ -524,6 +537,27 @@ impl ColumnCache {
         kept(&self.dates, (reader.segment_id(), field), || SortedDates::build(reader, field))
     }
 
+    /// The date column `field` of a segment, its values as numbers in the dates' order.
+    pub(crate) fn date_column(
+        &self,
+        reader: &SegmentReader,
+        field: &'static str,
+    ) -> tantivy::Result<Option<Arc<Column<u64>>>> {
+        kept(&self.date_columns, (reader.segment_id(), field), || {
+            let column = reader.fast_fields().u64_lenient_for_type(Some(&[ColumnType::DateTime]), field)?;
+            Ok(column.map(|(column, _)| column))
+        })
+    }
+
+    /// The string column `field` of a segment.
+    pub(crate) fn str_column(
+        &self,
+        reader: &SegmentReader,
+        field: &'static str,
+    ) -> tantivy::Result<Option<Arc<StrColumn>>> {
+        kept(&self.str_columns, (reader.segment_id(), field), || reader.fast_fields().str(field))
+    }
+
     /// Forgets the segments `searcher` no longer has.
     pub fn retain(&self, searcher: &Searcher) {
         let live: Vec<SegmentId> = searcher.segment_readers().iter().map(SegmentReader::segment_id).collect();
@@ -531,6 +565,8 @@ impl ColumnCache {
         locked(&self.terms).retain(|(segment, _), _| live.contains(segment));
         locked(&self.orders).retain(|(segment, _), _| live.contains(segment));
         locked(&self.dates).retain(|(segment, _), _| live.contains(segment));
+        locked(&self.date_columns).retain(|(segment, _), _| live.contains(segment));
+        locked(&self.str_columns).retain(|(segment, _), _| live.contains(segment));
     }
 }
 
@@ -732,6 +768,85 @@ mod tests {
             ("everyone", ScopeFilter::new(&Scope::default(), Box::new(AllQuery), Arc::default())),
             ("odd only", ScopeFilter::new(&Scope::default(), Box::new(odd), Arc::default())),
         ]
+    }
+
+    /// The dates kept per segment order a page as tantivy's own sort by the field does: going
+    /// up and down, alone and after the score, from any offset, over several segments with
+    /// deleted documents, many equal dates and documents without a date.
+    #[test]
+    fn dates_kept_per_segment_order_as_tantivys_own_sort_does() {
+        use tantivy::schema::{DateOptions, DateTimePrecision, INDEXED};
+        let mut builder = Schema::builder();
+        let id = builder.add_text_field("id", STRING | FAST);
+        let date = DateOptions::from(INDEXED | FAST).set_precision(DateTimePrecision::Microseconds);
+        let modified = builder.add_date_field("metadata_modified", date);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut n: u64 = 11;
+        let mut next = || {
+            n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            n >> 33
+        };
+        for i in 0..500u64 {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(id, format!("d{i}"));
+            // 40 distinct dates, before and after 1970; every 23rd document has none.
+            if i % 23 != 0 {
+                let seconds = i64::try_from(next() % 40).unwrap() * 86_400 * 200 - 2_000_000_000;
+                doc.add_date(modified, DateTime::from_timestamp_micros(seconds * 1_000_000 + 7));
+            }
+            writer.add_document(doc).unwrap();
+            if i % 31 == 0 {
+                writer.delete_term(Term::from_field_text(id, &format!("d{}", i / 2)));
+            }
+            if i % 120 == 119 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert!(searcher.segment_readers().len() > 3);
+        let cache = Arc::new(ColumnCache::default());
+        let everyone = ScopeFilter::new(&Scope::default(), Box::new(AllQuery), Arc::default());
+        let mut compared = 0;
+        for descending in [false, true] {
+            let order = if descending { Order::Desc } else { Order::Asc };
+            for (start, rows) in [(0, 1), (0, 10), (5, 100), (37, 3), (450, 100), (900, 5)] {
+                for after_score in [false, true] {
+                    let sort: Vec<(SortField, bool)> = if after_score {
+                        vec![(SortField::Score, false), (SortField::MetadataModified, descending)]
+                    } else {
+                        vec![(SortField::MetadataModified, descending)]
+                    };
+                    let ours = collect(
+                        &searcher,
+                        &AllQuery,
+                        &everyone,
+                        &sort,
+                        start,
+                        rows,
+                        Facets::all(&[]),
+                        &cache,
+                    )
+                    .unwrap();
+                    let top = TopDocs::with_limit(rows)
+                        .and_offset(start)
+                        .order_by((SortByErasedType::for_field("metadata_modified"), order));
+                    let theirs: Vec<DocAddress> = searcher
+                        .search(&AllQuery, &top)
+                        .unwrap()
+                        .into_iter()
+                        .map(|(_, address)| address)
+                        .collect();
+                    let case = format!(
+                        "descending={descending} start={start} rows={rows} after_score={after_score}"
+                    );
+                    assert_eq!(ours.page, theirs, "{case}");
+                    compared += usize::from(!theirs.is_empty());
+                }
+            }
+        }
+        assert!(compared >= 16, "{compared}");
     }
 
     /// Walking each segment's documents in `id` or `name` order gives the page, the count and the

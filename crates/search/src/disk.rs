@@ -13,7 +13,7 @@ use crate::fields::{self, Language};
 use crate::{SearchError, SearchResult};
 
 /// Changes whenever the schema or what documents hold changes: an older index is rebuilt.
-const FORMAT: i64 = 2;
+const FORMAT: i64 = 3;
 
 /// This process's hold on an index directory.
 pub struct Claim {

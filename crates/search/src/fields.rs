@@ -132,6 +132,9 @@ pub struct Fields {
     pub extras: Field,
     pub text: Field,
     pub data: Field,
+    /// [`datahavn_storage::pack::text_hash`] of `data`: a page may take the read cache's copy
+    /// of a dict that hashes alike instead of reading it from the store.
+    pub data_hash: Field,
 }
 
 fn text_options(tokenizer: &str) -> TextOptions {
@@ -189,6 +192,7 @@ pub fn schema() -> (Schema, Fields) {
         ),
         text: b.add_text_field("text", text_options(TEXT)),
         data: b.add_text_field("data", STORED),
+        data_hash: b.add_u64_field("data_hash", FAST),
     };
     (b.build(), fields)
 }
@@ -360,6 +364,7 @@ impl Fields {
         doc.add_date(self.metadata_modified, date(record.metadata_modified));
         doc.add_text(self.text, text.join("\n"));
         doc.add_text(self.data, &record.rendered);
+        doc.add_u64(self.data_hash, datahavn_storage::pack::text_hash(record.rendered.as_bytes()));
         doc
     }
 }

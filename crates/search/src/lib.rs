@@ -179,7 +179,7 @@ pub type Progress<'a> = &'a dyn Fn(u64, u64);
 /// separated by commas (as the items of a JSON list are written).
 #[derive(Debug, Clone, Default)]
 pub struct Dicts {
-    text: String,
+    text: Vec<u8>,
     /// Where each dict ends in `text`.
     ends: Vec<usize>,
 }
@@ -187,15 +187,32 @@ pub struct Dicts {
 impl Dicts {
     fn with_capacity(dicts: usize) -> Self {
         // A dataset's dict is a few kilobytes.
-        Self { text: String::with_capacity(dicts * 6 * 1024), ends: Vec::with_capacity(dicts) }
+        Self { text: Vec::with_capacity(dicts * 6 * 1024), ends: Vec::with_capacity(dicts) }
+    }
+
+    fn comma(&mut self) {
+        if !self.ends.is_empty() {
+            self.text.push(b',');
+        }
     }
 
     fn push(&mut self, dict: &str) {
-        if !self.ends.is_empty() {
-            self.text.push(',');
-        }
-        self.text.push_str(dict);
+        self.comma();
+        self.text.extend_from_slice(dict.as_bytes());
         self.ends.push(self.text.len());
+    }
+
+    /// Adds the dict `held` has for the document, if it has it.
+    fn push_held(&mut self, held: &dyn HeldDicts, id: &str, hash: u64) -> bool {
+        let start = self.text.len();
+        self.comma();
+        if held.append(id, hash, &mut self.text) {
+            self.ends.push(self.text.len());
+            true
+        } else {
+            self.text.truncate(start);
+            false
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -206,20 +223,39 @@ impl Dicts {
         self.ends.is_empty()
     }
 
-    /// The dicts separated by commas.
-    pub fn joined(&self) -> &str {
-        &self.text
-    }
-
-    /// [`Self::joined`], taken.
-    pub fn into_joined(self) -> String {
+    /// The dicts' JSON texts separated by commas, taken.
+    pub fn into_joined(self) -> Vec<u8> {
         self.text
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
+    /// Each dict's JSON text.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
         let starts = std::iter::once(0).chain(self.ends.iter().map(|end| end + 1));
         starts.zip(&self.ends).map(|(start, &end)| &self.text[start..end])
     }
+}
+
+/// A segment's ids and text hashes, by document.
+struct HeldKeys {
+    ids: Arc<tantivy::columnar::StrColumn>,
+    terms: Arc<collect::SortTerms>,
+    hashes: tantivy::columnar::Column<u64>,
+}
+
+impl HeldKeys {
+    fn of(&self, doc: tantivy::DocId) -> Option<(&str, u64)> {
+        let id = self.terms.get(self.ids.ords().first(doc)?)?;
+        Some((id, self.hashes.first(doc)?))
+    }
+}
+
+/// Dicts of datasets held elsewhere (the read cache), which a page of results takes instead
+/// of reading them from the index's store.
+pub trait HeldDicts {
+    /// Appends to `out` the JSON text of the dataset `id` if it is held and the text's
+    /// [`datahavn_storage::pack::text_hash`] is `hash` (the index's text, byte for byte); else
+    /// appends nothing and answers `false`.
+    fn append(&self, id: &str, hash: u64, out: &mut Vec<u8>) -> bool;
 }
 
 /// The bytes of the text of `field` in a stored document as tantivy writes it (the number of
@@ -475,7 +511,13 @@ impl SearchIndex {
     /// Up to `rows` active datasets from the `start`th, the most recently modified first (then
     /// by id): public ones, and private ones too when `include_private`. Their rendered dicts as
     /// JSON text.
-    pub fn newest(&self, include_private: bool, start: usize, rows: usize) -> SearchResult<Dicts> {
+    pub fn newest(
+        &self,
+        include_private: bool,
+        start: usize,
+        rows: usize,
+        held: Option<&dyn HeldDicts>,
+    ) -> SearchResult<Dicts> {
         let ids = self.newest.read().unwrap_or_else(std::sync::PoisonError::into_inner).page(
             include_private,
             start,
@@ -491,20 +533,36 @@ impl SearchIndex {
                 page.push(address);
             }
         }
-        self.stored_dicts(&searcher, &page)
+        self.stored_dicts(&searcher, &page, held)
     }
 
-    /// The rendered dicts the documents keep, as JSON text: each copied once, from the stored
-    /// document's bytes into the page's text (`{}` for a document without one).
+    /// The rendered dicts the documents keep, as JSON text: those `held` has in the very form
+    /// the index holds, from there; the others copied once, from the stored document's bytes
+    /// into the page's text (`{}` for a document without one).
     fn stored_dicts(
         &self,
         searcher: &tantivy::Searcher,
         page: &[tantivy::DocAddress],
+        held: Option<&dyn HeldDicts>,
     ) -> SearchResult<Dicts> {
         let mut dicts = Dicts::with_capacity(page.len());
         let mut stores: Vec<Option<tantivy::store::StoreReader>> = Vec::new();
         stores.resize_with(searcher.segment_readers().len(), || None);
+        let mut keys: Vec<Option<Option<HeldKeys>>> = Vec::new();
+        keys.resize_with(searcher.segment_readers().len(), || None);
         for &address in page {
+            if let Some(held) = held {
+                let slot = &mut keys[address.segment_ord as usize];
+                let segment_keys = match slot {
+                    Some(segment_keys) => segment_keys,
+                    None => slot.insert(self.held_keys(searcher.segment_reader(address.segment_ord))?),
+                };
+                if let Some((id, hash)) = segment_keys.as_ref().and_then(|keys| keys.of(address.doc_id))
+                    && dicts.push_held(held, id, hash)
+                {
+                    continue;
+                }
+            }
             let slot = &mut stores[address.segment_ord as usize];
             let store = match slot {
                 Some(store) => store,
@@ -531,8 +589,21 @@ impl SearchIndex {
         Ok(dicts)
     }
 
-    /// Runs a search on the current index (call [`Self::catch_up`] first for fresh results).
-    pub fn search(&self, request: &Request) -> SearchResult<Found> {
+    /// What a segment's documents are looked up by in [`HeldDicts`]: ids and text hashes
+    /// (`None` in a segment without them).
+    fn held_keys(&self, reader: &tantivy::SegmentReader) -> SearchResult<Option<HeldKeys>> {
+        let (Some(ids), Ok(hashes)) =
+            (self.columns.str_column(reader, "id")?, reader.fast_fields().u64("data_hash"))
+        else {
+            return Ok(None);
+        };
+        let Some(terms) = self.columns.terms(reader.segment_id(), "id", &ids)? else { return Ok(None) };
+        Ok(Some(HeldKeys { ids, terms, hashes }))
+    }
+
+    /// Runs a search on the current index (call [`Self::catch_up`] first for fresh results);
+    /// the page's dicts come from `held` where it has them as the index does.
+    pub fn search(&self, request: &Request, held: Option<&dyn HeldDicts>) -> SearchResult<Found> {
         let searcher = self.reader.searcher();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let q = match &request.q {
@@ -592,7 +663,7 @@ impl SearchIndex {
         for (field, counts) in request.facet_fields.iter().zip(collected.facets) {
             facets.insert(field.clone(), counts);
         }
-        let results = self.stored_dicts(&searcher, &page)?;
+        let results = self.stored_dicts(&searcher, &page, held)?;
         Ok(Found { count, results, facets })
     }
 
@@ -748,8 +819,8 @@ pub fn minimum_match(n: usize) -> usize {
 }
 
 /// The stored dict of a search result, parsed.
-pub fn parse_result(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or(Value::Null)
+pub fn parse_result(text: &[u8]) -> Value {
+    serde_json::from_slice(text).unwrap_or(Value::Null)
 }
 
 /// What an index kept on disk holds, read without taking the directory over (a server may keep
@@ -918,7 +989,7 @@ mod tests {
         let store = searcher.segment_reader(0).get_store_reader(0).unwrap();
         let search = SearchIndex::new(index.clone(), Language::English, 0, None).unwrap();
         let page: Vec<tantivy::DocAddress> = (0..5).map(|doc| tantivy::DocAddress::new(0, doc)).collect();
-        let read = search.stored_dicts(&searcher, &page).unwrap();
+        let read = search.stored_dicts(&searcher, &page, None).unwrap();
         assert_eq!(read.len(), 5);
         for (doc, (dict, got)) in dicts.iter().zip(read.iter()).enumerate() {
             let bytes = store.get_document_bytes(u32::try_from(doc).unwrap()).unwrap();
@@ -927,9 +998,71 @@ mod tests {
             let StoredDict(theirs) = searcher.doc(page[doc]).unwrap();
             assert_eq!(raw, theirs.as_deref(), "document {doc}");
             assert_eq!(raw, dict.as_deref(), "document {doc}");
-            assert_eq!(got, dict.as_deref().unwrap_or("{}"), "document {doc}");
+            assert_eq!(got, dict.as_deref().unwrap_or("{}").as_bytes(), "document {doc}");
         }
         let expected: Vec<&str> = dicts.iter().map(|dict| dict.as_deref().unwrap_or("{}")).collect();
-        assert_eq!(read.joined(), expected.join(","));
+        assert_eq!(read.into_joined(), expected.join(",").as_bytes());
+    }
+
+    /// Dicts held elsewhere, by id: (text, the hash they are said to have).
+    struct Held(std::collections::HashMap<String, (String, u64)>);
+
+    impl HeldDicts for Held {
+        fn append(&self, id: &str, hash: u64, out: &mut Vec<u8>) -> bool {
+            match self.0.get(id) {
+                Some((text, held)) if *held == hash => {
+                    out.extend_from_slice(text.as_bytes());
+                    true
+                }
+                _ => false,
+            }
+        }
+    }
+
+    /// A page takes a held dict only when its hash is that of the index's text; a dict held
+    /// with another hash (an older or newer text) or not held at all is read from the store.
+    #[test]
+    fn a_page_takes_held_dicts_only_when_they_are_the_indexs_text() {
+        let (schema, fields) = fields::schema();
+        let index = Index::create_in_ram(schema);
+        fields::register_tokenizers(&index, Language::English);
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let dicts: Vec<String> =
+            (0..4).map(|i| format!("{{\"name\":\"d{i}\",\"notes\":\"Æble {i}\"}}")).collect();
+        for (i, dict) in dicts.iter().enumerate() {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(fields.id, format!("id-{i}"));
+            doc.add_text(fields.data, dict);
+            doc.add_u64(fields.data_hash, datahavn_storage::pack::text_hash(dict.as_bytes()));
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        drop(writer);
+        let searcher = index.reader().unwrap().searcher();
+        let search = SearchIndex::new(index.clone(), Language::English, 0, None).unwrap();
+        let hash = |text: &str| datahavn_storage::pack::text_hash(text.as_bytes());
+        let marked = |i: usize| dicts[i].replace('}', ",\"held\":true}");
+        let held = Held(
+            [
+                // Held as the index has it (told apart by a mark the test adds to the text).
+                ("id-0".to_owned(), (marked(0), hash(&dicts[0]))),
+                // Held in another version.
+                ("id-1".to_owned(), (marked(1), hash("{\"name\":\"d1\"}"))),
+                ("id-3".to_owned(), (marked(3), hash(&dicts[3]))),
+            ]
+            .into(),
+        );
+        let page: Vec<tantivy::DocAddress> = [3, 2, 1, 0].map(|doc| tantivy::DocAddress::new(0, doc)).into();
+        let read = search.stored_dicts(&searcher, &page, Some(&held)).unwrap();
+        let texts: Vec<&[u8]> = read.iter().collect();
+        assert_eq!(
+            texts,
+            [marked(3).as_bytes(), dicts[2].as_bytes(), dicts[1].as_bytes(), marked(0).as_bytes()]
+        );
+        let joined = [marked(3), dicts[2].clone(), dicts[1].clone(), marked(0)].join(",");
+        assert_eq!(read.into_joined(), joined.as_bytes());
+        // Without a held source every dict is the store's.
+        let read = search.stored_dicts(&searcher, &page, None).unwrap();
+        assert_eq!(read.into_joined(), [3, 2, 1, 0].map(|i| dicts[i].as_str()).join(",").as_bytes());
     }
 }

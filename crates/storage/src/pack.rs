@@ -218,6 +218,19 @@ pub struct CachedText {
     block: Box<[u8]>,
     /// The text's length in bytes.
     len: usize,
+    /// [`text_hash`] of the text.
+    hash: u64,
+}
+
+/// A 64-bit hash of a text (SipHash-1-3 with zero keys), which the search index keeps beside
+/// each stored dict so that a page of results may take the read cache's copy of a dict only
+/// when it is the very text the index holds. Not a stored format: an index written by another
+/// build may disagree, and then the dict is read from the index, as without a cache.
+pub fn text_hash(text: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(text);
+    hasher.finish()
 }
 
 impl CachedText {
@@ -228,7 +241,16 @@ impl CachedText {
         let written =
             lz4_flex::block::compress_into_with_dict(text.as_bytes(), &mut block, DICTIONARY).ok()?;
         block.truncate(written);
-        Some(CachedText { block: block.into_boxed_slice(), len: text.len() })
+        Some(CachedText {
+            block: block.into_boxed_slice(),
+            len: text.len(),
+            hash: text_hash(text.as_bytes()),
+        })
+    }
+
+    /// [`text_hash`] of the text.
+    pub fn hash(&self) -> u64 {
+        self.hash
     }
 
     /// The text's length in bytes.
@@ -288,6 +310,7 @@ mod tests {
         for text in ["", "{}", "\u{1F600} ünïcode", dict.as_str()] {
             let held = CachedText::new(text).unwrap();
             assert_eq!(held.len(), text.len());
+            assert_eq!(held.hash(), text_hash(text.as_bytes()));
             assert_eq!(held.text().unwrap(), text);
             let mut out = b"head:".to_vec();
             held.append_to(&mut out).unwrap();
@@ -296,6 +319,9 @@ mod tests {
         // The dictionary is used: a dict in CKAN's shape packs far smaller than its text.
         let held = CachedText::new(&dict).unwrap();
         assert!(held.size() * 5 < dict.len(), "{} of {}", held.size(), dict.len());
+        // Texts that differ by a byte hash apart.
+        let other = dict.replacen("Odense", "Odensf", 1);
+        assert_ne!(CachedText::new(&other).unwrap().hash(), held.hash());
     }
 
     #[test]
