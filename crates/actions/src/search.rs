@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::access::caller_memberships;
 use crate::args::capped_natural;
-use crate::dto::{FacetItem, PackageSearchResult, SearchFacet};
+use crate::dto::PackageSearchResult;
 use crate::request::{Request as _, RequestDoc, request, request_doc, response_doc};
 use crate::{Action, ActionError, ActionResult, Context};
 
@@ -396,19 +396,30 @@ fn facets_text(
             serde_json::to_writer(&mut facets, count).map_err(json)?;
         }
         facets.push(b'}');
-        let mut items: Vec<FacetItem> = kept
+        // CKAN's `search_facets` item (`dto::FacetItem`), written as serde writes it, with
+        // borrowed text: by display name, descending.
+        let mut items: Vec<(&str, &str, u64)> = kept
             .iter()
-            .map(|(name, count)| FacetItem {
-                display_name: display_name(field, name, titles),
-                name: name.clone(),
-                count: *count,
-            })
+            .map(|(name, count)| (display_name(field, name, titles), name.as_str(), *count))
             .collect();
-        items.sort_by(|a, b| b.display_name.cmp(&a.display_name));
+        items.sort_by(|a, b| b.0.cmp(a.0));
         serde_json::to_writer(&mut search_facets, field).map_err(json)?;
-        search_facets.push(b':');
-        serde_json::to_writer(&mut search_facets, &SearchFacet { title: field.clone(), items })
-            .map_err(json)?;
+        search_facets.extend_from_slice(b":{\"title\":");
+        serde_json::to_writer(&mut search_facets, field).map_err(json)?;
+        search_facets.extend_from_slice(b",\"items\":[");
+        for (i, (display, name, count)) in items.iter().enumerate() {
+            if i > 0 {
+                search_facets.push(b',');
+            }
+            search_facets.extend_from_slice(b"{\"name\":");
+            serde_json::to_writer(&mut search_facets, name).map_err(json)?;
+            search_facets.extend_from_slice(b",\"display_name\":");
+            serde_json::to_writer(&mut search_facets, display).map_err(json)?;
+            search_facets.extend_from_slice(b",\"count\":");
+            serde_json::to_writer(&mut search_facets, count).map_err(json)?;
+            search_facets.push(b'}');
+        }
+        search_facets.extend_from_slice(b"]}");
     }
     facets.push(b'}');
     search_facets.push(b'}');
@@ -418,11 +429,11 @@ fn facets_text(
 
 /// How `search_facets` shows a facet value: organizations and groups by title, licences by
 /// title, other values as they are.
-fn display_name(field: &str, value: &str, titles: &HashMap<String, String>) -> String {
+fn display_name<'a>(field: &str, value: &'a str, titles: &'a HashMap<String, String>) -> &'a str {
     match field {
-        "organization" | "groups" => titles.get(value).cloned().unwrap_or_else(|| value.to_owned()),
-        "license_id" => license::find(value).map_or_else(|| value.to_owned(), |l| l.title.to_owned()),
-        _ => value.to_owned(),
+        "organization" | "groups" => titles.get(value).map_or(value, String::as_str),
+        "license_id" => license::find(value).map_or(value, |l| l.title),
+        _ => value,
     }
 }
 
@@ -559,5 +570,42 @@ mod tests {
         assert_eq!(search_facets["tags"]["items"][0]["display_name"], "Åby");
         assert_eq!(search_facets["nothing"], serde_json::json!({"title": "nothing", "items": []}));
         assert_eq!(facets_text(&[], &counts, &titles).unwrap(), ("{}".to_owned(), "{}".to_owned()));
+    }
+
+    /// `search_facets` is written byte for byte as serde writes the documented response type
+    /// (`dto::SearchFacet`), escapes included.
+    #[test]
+    fn search_facets_are_the_documented_type_as_serde_writes_it() {
+        use crate::dto::{FacetItem, SearchFacet};
+        let counts = std::collections::BTreeMap::from([
+            (
+                "tags".to_owned(),
+                vec![("b\"us\\".to_owned(), 7), ("Åby\n".to_owned(), 2), ("zz".to_owned(), 2)],
+            ),
+            ("groups".to_owned(), vec![("g1".to_owned(), 3), ("g2".to_owned(), 1)]),
+        ]);
+        let titles = HashMap::from([("g1".to_owned(), "Grøn \"by\"".to_owned())]);
+        let fields: Vec<String> = ["tags", "groups"].map(str::to_owned).to_vec();
+        let (_, written) = facets_text(&fields, &counts, &titles).unwrap();
+        let mut expected = String::from("{");
+        for (i, field) in fields.iter().enumerate() {
+            let mut items: Vec<FacetItem> = counts[field]
+                .iter()
+                .map(|(name, count)| FacetItem {
+                    name: name.clone(),
+                    display_name: titles.get(name).unwrap_or(name).clone(),
+                    count: *count,
+                })
+                .collect();
+            items.sort_by(|a, b| b.display_name.cmp(&a.display_name));
+            if i > 0 {
+                expected.push(',');
+            }
+            expected.push_str(&serde_json::to_string(field).unwrap());
+            expected.push(':');
+            expected.push_str(&serde_json::to_string(&SearchFacet { title: field.clone(), items }).unwrap());
+        }
+        expected.push('}');
+        assert_eq!(written, expected);
     }
 }
