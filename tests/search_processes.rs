@@ -1,7 +1,7 @@
 //! The search index across processes: two `datahavn serve` on one database see each other's
 //! writes; a process killed right after a write finds it again when it restarts; the index kept
-//! on disk is reused by the next process, never for another database, and rebuilt by hand only
-//! while no server keeps it.
+//! on disk is reused by the next process, never for another database nor when an earlier
+//! version wrote it, and rebuilt by hand only while no server keeps it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -42,20 +42,23 @@ fn a_write_on_one_process_is_found_by_a_search_on_another_within_a_second() {
         &json!({"name": "harbour-sensors", "owner_org": "odense", "notes": "tide gauges"}),
         &token,
     );
-    // Read-your-writes on the writer, at once.
+    // Read-your-writes on the writer, at once; the other process within a second.
     assert_eq!(count(&a, "name:harbour-sensors", &token), 1);
-    let deadline = Instant::now() + Duration::from_secs(1);
-    loop {
-        if count(&b, "tide", &token) == 1 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the other process did not find the write within a second");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    within_a_second("the write", || count(&b, "tide", &token) == 1);
     // Deletes travel the same way.
     b.call("package_delete", &json!({"id": "harbour-sensors"}), &token);
     assert_eq!(count(&b, "tide", &token), 0);
-    assert_eq!(count(&a, "tide", &token), 0);
+    within_a_second("the delete", || count(&a, "tide", &token) == 0);
+}
+
+/// Fails unless `seen` holds within a second (the other process reads the change log every
+/// `--cache-poll-ms`).
+fn within_a_second(what: &str, seen: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while !seen() {
+        assert!(Instant::now() < deadline, "the other process did not see {what} within a second");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
@@ -127,6 +130,40 @@ fn a_server_follows_other_processes_writes_while_nobody_asks() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(count(&server, "name:parking-spaces", &token), 1);
+}
+
+/// An index an earlier version wrote (another format) is rebuilt at start, not read as if it
+/// held what this version's documents hold; search pages are then the datasets' dicts.
+#[test]
+fn an_index_of_an_earlier_format_is_rebuilt_at_start() {
+    let site = Site::with_admin();
+    let token = site.admin_token();
+    let server = site.serve("first.log");
+    server.call("organization_create", &json!({"name": "odense"}), &token);
+    server.call("package_create", &json!({"name": "bike-counts", "owner_org": "odense"}), &token);
+    assert_eq!(count(&server, "name:bike-counts", &token), 1);
+    drop(server);
+    // The kept index as the previous format recorded itself.
+    let meta_path = site.dir.path().join("search-index").join("meta.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    let mut payload: serde_json::Value = serde_json::from_str(meta["payload"].as_str().unwrap()).unwrap();
+    payload["format"] = json!(2);
+    meta["payload"] = json!(payload.to_string());
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+
+    let restarted = site.serve("second.log");
+    let found = restarted.call("package_search", &json!({"q": "name:bike-counts"}), &token);
+    let log = restarted.log();
+    assert!(log.contains("it was written by another version"), "{log}");
+    assert!(log.contains("datasets indexed in"), "the index is rebuilt: {log}");
+    // Twice: from the index's store, then with the dataset in the read cache.
+    let shown = restarted.call("package_show", &json!({"id": "bike-counts"}), &token);
+    let again = restarted.call("package_search", &json!({"q": "name:bike-counts"}), &token);
+    for found in [found, again] {
+        assert_eq!(found["count"], 1);
+        assert_eq!(found["results"][0], shown);
+    }
 }
 
 #[test]
