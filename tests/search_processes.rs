@@ -61,14 +61,23 @@ fn within_a_second(what: &str, seen: impl Fn() -> bool) {
     }
 }
 
-#[test]
-fn a_process_killed_after_a_write_finds_it_after_restart() {
+/// A site whose server wrote one dataset (`bike-counts` of `odense`), found it, and was then
+/// killed (SIGKILL: no shutdown, nothing flushed); with the admin's token.
+fn site_with_one_dataset() -> (Site, String) {
     let site = Site::with_admin();
     let token = site.admin_token();
-    let server = site.serve("serve.log");
+    let server = site.serve("first.log");
     server.call("organization_create", &json!({"name": "odense"}), &token);
     server.call("package_create", &json!({"name": "bike-counts", "owner_org": "odense"}), &token);
-    drop(server); // SIGKILL: no shutdown, nothing flushed.
+    assert_eq!(count(&server, "name:bike-counts", &token), 1);
+    assert!(server.log().contains("datasets indexed in"), "a new site builds its index");
+    drop(server);
+    (site, token)
+}
+
+#[test]
+fn a_process_killed_after_a_write_finds_it_after_restart() {
+    let (site, token) = site_with_one_dataset();
     // A write while no server runs at all (the CLI goes through the same actions).
     load(&site, &json!({"name": "parking-spaces", "owner_org": "odense", "title": "Parking spaces"}), &[]);
     let restarted = site.serve("restarted.log");
@@ -80,14 +89,7 @@ fn a_process_killed_after_a_write_finds_it_after_restart() {
 
 #[test]
 fn the_index_kept_on_disk_is_reused_and_caught_up_after_a_kill() {
-    let site = Site::with_admin();
-    let token = site.admin_token();
-    let server = site.serve("first.log");
-    server.call("organization_create", &json!({"name": "odense"}), &token);
-    server.call("package_create", &json!({"name": "bike-counts", "owner_org": "odense"}), &token);
-    assert_eq!(count(&server, "name:bike-counts", &token), 1);
-    assert!(server.log().contains("datasets indexed in"), "a new site builds its index");
-    drop(server); // SIGKILL
+    let (site, token) = site_with_one_dataset();
     assert!(site.dir.path().join("search-index").join("meta.json").exists(), "the index is on disk");
     // Written while no server runs: the next one must catch up from the change log.
     load(&site, &json!({"name": "parking-spaces", "owner_org": "odense"}), &[]);
@@ -136,13 +138,7 @@ fn a_server_follows_other_processes_writes_while_nobody_asks() {
 /// held what this version's documents hold; search pages are then the datasets' dicts.
 #[test]
 fn an_index_of_an_earlier_format_is_rebuilt_at_start() {
-    let site = Site::with_admin();
-    let token = site.admin_token();
-    let server = site.serve("first.log");
-    server.call("organization_create", &json!({"name": "odense"}), &token);
-    server.call("package_create", &json!({"name": "bike-counts", "owner_org": "odense"}), &token);
-    assert_eq!(count(&server, "name:bike-counts", &token), 1);
-    drop(server);
+    let (site, token) = site_with_one_dataset();
     // The kept index as the previous format recorded itself.
     let meta_path = site.dir.path().join("search-index").join("meta.json");
     let mut meta: serde_json::Value =
