@@ -713,6 +713,15 @@ mod tests {
     use super::*;
     use crate::Scope;
 
+    /// Pseudo-random numbers below 2^31, the same ones for the same seed.
+    fn numbers(seed: u64) -> impl FnMut() -> u64 {
+        let mut n = seed;
+        move || {
+            n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            n >> 33
+        }
+    }
+
     /// A live document of [`catalogue`]: id, name (some have none), tag.
     type Live = (String, Option<String>, &'static str);
 
@@ -726,11 +735,7 @@ mod tests {
         let tag = builder.add_text_field("tags", STRING | FAST);
         let index = Index::create_in_ram(builder.build());
         let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        let mut n: u64 = 7;
-        let mut next = || {
-            n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            n >> 33
-        };
+        let mut next = numbers(7);
         let mut live: Vec<Live> = Vec::new();
         let mut add = |writer: &mut tantivy::IndexWriter, key: &str, named: Option<String>, tagged| {
             let mut doc = TantivyDocument::default();
@@ -746,7 +751,7 @@ mod tests {
         for i in 0..400u64 {
             let key = format!("{:08x}", next());
             let named = (i % 13 != 0).then(|| format!("n{}", next() % 150));
-            let tagged = if next() % 3 == 0 { "even" } else { "odd" };
+            let tagged = if next().is_multiple_of(3) { "even" } else { "odd" };
             add(&mut writer, &key, named, tagged);
             // A changed dataset: its old document deleted, a new one with the same id added.
             if i % 17 == 0 {
@@ -782,11 +787,7 @@ mod tests {
         let modified = builder.add_date_field("metadata_modified", date);
         let index = Index::create_in_ram(builder.build());
         let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        let mut n: u64 = 11;
-        let mut next = || {
-            n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            n >> 33
-        };
+        let mut next = numbers(11);
         for i in 0..500u64 {
             let mut doc = TantivyDocument::default();
             doc.add_text(id, format!("d{i}"));

@@ -959,15 +959,21 @@ mod tests {
 
     use super::*;
 
+    /// An empty index of the real schema in memory, its fields and a writer.
+    fn index_in_ram() -> (Index, Fields, IndexWriter) {
+        let (schema, fields) = fields::schema();
+        let index = Index::create_in_ram(schema);
+        fields::register_tokenizers(&index, Language::English);
+        let writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        (index, fields, writer)
+    }
+
     /// The dict read straight from a stored document's bytes is the one tantivy's own reading
     /// gives: short and long texts (lengths of one to three bytes), texts beyond ASCII, the id
     /// stored before it; a document without one is read the long way.
     #[test]
     fn stored_dicts_are_read_as_tantivy_reads_them() {
-        let (schema, fields) = fields::schema();
-        let index = Index::create_in_ram(schema);
-        fields::register_tokenizers(&index, Language::English);
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let (index, fields, mut writer) = index_in_ram();
         let dicts: Vec<Option<String>> = vec![
             Some("{}".into()),
             Some(format!("{{\"notes\":\"{}\"}}", "Æblegrød på Østerbro — ".repeat(7))),
@@ -1023,10 +1029,7 @@ mod tests {
     /// with another hash (an older or newer text) or not held at all is read from the store.
     #[test]
     fn a_page_takes_held_dicts_only_when_they_are_the_indexs_text() {
-        let (schema, fields) = fields::schema();
-        let index = Index::create_in_ram(schema);
-        fields::register_tokenizers(&index, Language::English);
-        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let (index, fields, mut writer) = index_in_ram();
         let dicts: Vec<String> =
             (0..4).map(|i| format!("{{\"name\":\"d{i}\",\"notes\":\"Æble {i}\"}}")).collect();
         for (i, dict) in dicts.iter().enumerate() {
