@@ -61,9 +61,9 @@ enum Command {
         #[arg(long, env = "DATAHAVN_SITE_URL")]
         site_url: Option<String>,
         /// Lines written per transaction (each line's writes commit with its batch; a line
-        /// that fails is undone alone).
-        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u16).range(1..))]
-        batch: u16,
+        /// that fails is undone alone). Default: 5000 on SQLite, 1000 on PostgreSQL.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        batch: Option<u16>,
         /// Batches written at once, each on its own connection, when no two lines of a run of
         /// them can touch the same dataset or resource (otherwise one after the other).
         /// PostgreSQL only: SQLite writes one transaction at a time. Default: the machine's
@@ -186,6 +186,9 @@ enum TokenCommand {
     },
 }
 
+/// `datahavn load --batch`' default on SQLite.
+const SQLITE_BATCH: u16 = 5000;
+
 /// `datahavn load --jobs`' default: the machine's cores, within the option's 1 to 32.
 fn default_jobs() -> u8 {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
@@ -277,9 +280,11 @@ pub fn run() -> Result<(), String> {
             }
             let services = services(&cli.store, site, false)?;
             quiet_actions();
-            let jobs = match services.store.url() {
-                datahavn_storage::DatabaseUrl::Postgres(_) => jobs.into(),
-                datahavn_storage::DatabaseUrl::Sqlite(_) => 1,
+            // SQLite writes one transaction at a time; larger batches change fewer pages per
+            // dataset of the indexes keyed by random ids (docs/BENCHMARKS.md).
+            let (batch, jobs) = match services.store.url() {
+                datahavn_storage::DatabaseUrl::Postgres(_) => (batch.unwrap_or(1000), jobs.into()),
+                datahavn_storage::DatabaseUrl::Sqlite(_) => (batch.unwrap_or(SQLITE_BATCH), 1),
             };
             let summary =
                 crate::transfer::load(&services, &Actor::Site, &file, create_orgs, batch.into(), jobs)?;

@@ -21,13 +21,14 @@ pub enum AnyConnection {
 const SQLITE_INIT: &str = "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;";
 
-/// SQLite's settings for a batch's transaction: a page cache with room for the pages a thousand
-/// datasets change, so that they are not written out and read back before the commit; and the
-/// write-ahead log copied into the database once it holds 128 MiB (8,192 pages), not 16 MiB:
-/// the pages that many batches change again (the tails of tables, their indexes' pages) are
-/// copied once, not after every few batches. Other work keeps SQLite's defaults (a 2 MiB
-/// cache per connection, 1,000 pages of log).
-pub(crate) const SQLITE_BATCH: &str = "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192;";
+/// SQLite's settings for a batch's transaction: a page cache of up to 1 GiB, with room for
+/// the pages a batch of thousands of datasets changes, so that they are not written out and read
+/// back before the commit; and the write-ahead log copied into the database once it holds 1 GiB
+/// (65,536 pages), not 16 MiB: the pages that many batches change again (the tails of tables,
+/// the leaves of indexes keyed by random ids) are copied once, not after every batch. SQLite
+/// takes cache pages as the batch needs them. Other work keeps SQLite's defaults (a 2 MiB cache
+/// per connection, 1,000 pages of log).
+pub(crate) const SQLITE_BATCH: &str = "PRAGMA cache_size = -1048576; PRAGMA wal_autocheckpoint = 65536;";
 pub(crate) const SQLITE_DEFAULTS: &str =
     "PRAGMA cache_size = -2000; PRAGMA shrink_memory; PRAGMA wal_autocheckpoint = 1000;";
 
