@@ -74,6 +74,10 @@ impl Tx<'_> {
     pub fn is_writing(&self) -> bool {
         self.writing
     }
+
+    fn is_sqlite(&self) -> bool {
+        matches!(self.conn, AnyConnection::Sqlite(_))
+    }
 }
 
 impl Store {

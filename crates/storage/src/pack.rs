@@ -12,9 +12,15 @@
 //! all the dataset's rendered dict, written a moment before in the same transaction. It is
 //! stored as [`PACKAGE_ACTIVITY`]: the actor's JSON text and the dict's stored value, the very
 //! bytes [`pack_rendered`] made for the dataset's row (packed once, stored twice).
+//!
+//! A dataset's row holds two packed values, its document and its rendered dict: on SQLite the
+//! document is packed on a thread of its own while the caller packs the rendered dict
+//! ([`pack_beside`]), so that a bulk load, one writer on one core, packs on the other too.
 
 use std::cell::RefCell;
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, LazyLock};
 
 use zstd::bulk::{Compressor, Decompressor};
 use zstd::dict::{DecoderDictionary, EncoderDictionary};
@@ -150,6 +156,53 @@ pub fn pack(text: &str) -> Vec<u8> {
         Some(out) if out.len() < text.len() => out,
         _ => text.as_bytes().to_vec(),
     }
+}
+
+/// Texts shorter than this are packed by their caller: handing them over would cost more than
+/// packing them.
+const SMALLEST_BESIDE: usize = 2048;
+
+/// A thread that packs one text at a time for a caller that has other work meanwhile.
+struct Packer {
+    jobs: mpsc::Sender<(Arc<String>, mpsc::SyncSender<Vec<u8>>)>,
+    /// Whether no caller is waiting for it: a caller that finds it taken packs its text itself.
+    free: AtomicBool,
+}
+
+static PACKER: LazyLock<Option<Packer>> = LazyLock::new(|| {
+    let (jobs, received) = mpsc::channel::<(Arc<String>, mpsc::SyncSender<Vec<u8>>)>();
+    let spawned = std::thread::Builder::new().name("pack".into()).spawn(move || {
+        for (text, reply) in received {
+            // The caller may have stopped waiting; nothing is lost then.
+            let _ = reply.send(pack(&text));
+        }
+    });
+    spawned.ok().map(|_| Packer { jobs, free: AtomicBool::new(true) })
+});
+
+/// [`pack`] of `text` on the packing thread while `here` runs on the caller's, when that
+/// thread is free (a dataset's document and rendered dict are packed at once, on two cores);
+/// otherwise both on the caller's thread, one after the other. The same bytes either way.
+pub fn pack_beside<R>(text: String, here: impl FnOnce() -> R) -> (Vec<u8>, R) {
+    let packer = PACKER.as_ref().filter(|_| text.len() >= SMALLEST_BESIDE);
+    let Some(packer) = packer.filter(|p| p.free.swap(false, Ordering::Acquire)) else {
+        return (pack(&text), here());
+    };
+    // The thread is free again when this caller is done with it, however `here` ends.
+    struct Release<'a>(&'a AtomicBool);
+    impl Drop for Release<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+    let _release = Release(&packer.free);
+    let text = Arc::new(text);
+    let (reply, packed) = mpsc::sync_channel(1);
+    let sent = packer.jobs.send((Arc::clone(&text), reply)).is_ok();
+    let result = here();
+    // Without an answer (the thread is gone) the text is packed here.
+    let packed = sent.then(|| packed.recv().ok()).flatten().unwrap_or_else(|| pack(&text));
+    (packed, result)
 }
 
 /// The JSON text of a stored value.
@@ -365,6 +418,44 @@ mod tests {
         let stored = pack(dataset);
         assert_eq!(stored[0], ZSTD_CKAN_1);
         assert!(stored.len() * 3 < dataset.len(), "{} of {}", stored.len(), dataset.len());
+    }
+
+    /// A text of `len` bytes that differs with `seed`.
+    fn dataset_text(seed: usize, len: usize) -> String {
+        let mut text = format!(r#"{{"name":"counts-{seed}","notes":""#);
+        while text.len() < len {
+            text.push_str(&format!("Hourly counts at station {} of {seed}. ", text.len() % 97));
+        }
+        text.push_str("\"}");
+        text
+    }
+
+    #[test]
+    fn a_text_packed_beside_other_work_is_packed_as_here() {
+        for len in [10, SMALLEST_BESIDE - 10, SMALLEST_BESIDE + 10, 20_000] {
+            let text = dataset_text(len, len);
+            let (packed, here) = pack_beside(text.clone(), || pack(&dataset_text(1, 5000)));
+            assert_eq!(packed, pack(&text), "{len} bytes");
+            assert_eq!(here, pack(&dataset_text(1, 5000)));
+            assert_eq!(unpack(&packed).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn texts_packed_beside_by_many_threads_at_once_each_get_their_own() {
+        std::thread::scope(|scope| {
+            for thread in 0..8 {
+                scope.spawn(move || {
+                    for round in 0..40 {
+                        let seed = thread * 1000 + round;
+                        let text = dataset_text(seed, 3000 + round * 50);
+                        let (packed, here) = pack_beside(text.clone(), || seed);
+                        assert_eq!(here, seed);
+                        assert_eq!(unpack(&packed).unwrap(), text, "thread {thread}, round {round}");
+                    }
+                });
+            }
+        });
     }
 
     #[test]

@@ -8,7 +8,7 @@ use datahavn_domain::package::PackageState;
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::pack::{pack, pack_activity, pack_rendered, unpack, unpack_owned};
+use crate::pack::{pack, pack_activity, pack_beside, pack_rendered, unpack, unpack_owned};
 use crate::schema::{activities, groups, members, packages, resources, tags};
 use crate::{StorageError, StorageResult};
 
@@ -155,8 +155,17 @@ pub(crate) struct PackageRow {
     pub rendered: Vec<u8>,
 }
 
-impl From<&PackageRecord> for PackageRow {
-    fn from(p: &PackageRecord) -> Self {
+impl PackageRow {
+    /// A dataset's row, its document and rendered dict packed. `beside`: the document on the
+    /// packing thread while this one packs the rendered dict ([`pack_beside`]) — for SQLite,
+    /// whose one writer leaves the other core free; on PostgreSQL its backends take it.
+    pub(crate) fn new(p: &PackageRecord, beside: bool) -> Self {
+        // A map of text keys to JSON values always serializes.
+        let document = serde_json::to_string(&p.document).unwrap_or_default();
+        let (document, rendered) = match beside {
+            true => pack_beside(document, || pack_rendered(&p.rendered)),
+            false => (pack(&document), pack_rendered(&p.rendered)),
+        };
         Self {
             id: p.id.clone(),
             name: p.name.clone(),
@@ -168,9 +177,8 @@ impl From<&PackageRecord> for PackageRow {
             creator_user_id: p.creator_user_id.clone(),
             metadata_created: p.metadata_created.naive(),
             metadata_modified: p.metadata_modified.naive(),
-            // A map of text keys to JSON values always serializes.
-            document: pack(&serde_json::to_string(&p.document).unwrap_or_default()),
-            rendered: pack_rendered(&p.rendered),
+            document,
+            rendered,
         }
     }
 }

@@ -43,14 +43,14 @@ const ROWS_PER_INSERT: usize = 1000;
 
 impl Tx<'_> {
     pub fn insert_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
-        diesel::insert_into(packages::table).values(PackageRow::from(package)).execute(self.conn())?;
+        let row = PackageRow::new(package, self.is_sqlite());
+        diesel::insert_into(packages::table).values(row).execute(self.conn())?;
         self.append_change(&package.id)
     }
 
     pub fn update_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
-        let changed = diesel::update(packages::table.find(&package.id))
-            .set(PackageRow::from(package))
-            .execute(self.conn())?;
+        let row = PackageRow::new(package, self.is_sqlite());
+        let changed = diesel::update(packages::table.find(&package.id)).set(row).execute(self.conn())?;
         if changed == 0 {
             return Err(StorageError::NotFound);
         }
