@@ -5,9 +5,9 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tantivy::collector::sort_key::{NaturalComparator, SortByErasedType};
+use tantivy::collector::sort_key::{Comparator, NaturalComparator, SortByErasedType};
 use tantivy::collector::{
-    Collector, Count, SegmentCollector, SegmentSortKeyComputer, SortKeyComputer, TopDocs,
+    Collector, Count, SegmentCollector, SegmentSortKeyComputer, SortKeyComputer, TopDocs, TopNComputer,
 };
 use tantivy::columnar::{Column, ColumnType, MonotonicallyMappableToU64, StrColumn};
 use tantivy::index::SegmentId;
@@ -130,6 +130,92 @@ impl SegmentSortKeyComputer for SegmentKey {
     }
 }
 
+/// Several sort keys, a document taken only when it beats the current k-th best. Tantivy's
+/// top-k over a tuple of keys keeps a document whose keys all equal the k-th best's, though a
+/// later document of the segment can never go before it (ties go by document); where many
+/// datasets share a score and a date (copies, harvests) that was most of a search's matches,
+/// each read, kept and sorted. Its top-k over one key drops them already, as this does.
+struct Strict<K>(K);
+
+impl<K: SortKeyComputer> SortKeyComputer for Strict<K> {
+    type SortKey = K::SortKey;
+    type Child = StrictSegment<K::Child>;
+    type Comparator = K::Comparator;
+
+    fn check_schema(&self, schema: &tantivy::schema::Schema) -> tantivy::Result<()> {
+        self.0.check_schema(schema)
+    }
+
+    fn comparator(&self) -> Self::Comparator {
+        self.0.comparator()
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.0.requires_scoring()
+    }
+
+    fn segment_sort_key_computer(&self, reader: &SegmentReader) -> tantivy::Result<Self::Child> {
+        Ok(StrictSegment(self.0.segment_sort_key_computer(reader)?))
+    }
+}
+
+/// [`Strict`] within one segment.
+struct StrictSegment<K>(K);
+
+impl<K: SegmentSortKeyComputer> SegmentSortKeyComputer for StrictSegment<K> {
+    type SortKey = K::SortKey;
+    type SegmentSortKey = K::SegmentSortKey;
+    type SegmentComparator = K::SegmentComparator;
+
+    fn segment_comparator(&self) -> Self::SegmentComparator {
+        self.0.segment_comparator()
+    }
+
+    #[inline(always)]
+    fn segment_sort_key(&mut self, doc: DocId, score: Score) -> Self::SegmentSortKey {
+        self.0.segment_sort_key(doc, score)
+    }
+
+    #[inline(always)]
+    fn compute_sort_key_and_collect<C: Comparator<Self::SegmentSortKey>>(
+        &mut self,
+        doc: DocId,
+        score: Score,
+        top: &mut TopNComputer<Self::SegmentSortKey, DocId, C>,
+    ) {
+        let key = match &top.threshold {
+            Some(threshold) => match self.0.accept_sort_key_lazy(doc, score, threshold) {
+                Some((Ordering::Greater, key)) => key,
+                _ => return,
+            },
+            None => self.0.segment_sort_key(doc, score),
+        };
+        top.push(key, doc);
+    }
+
+    #[inline(always)]
+    fn compare_segment_sort_key(
+        &self,
+        left: &Self::SegmentSortKey,
+        right: &Self::SegmentSortKey,
+    ) -> Ordering {
+        self.0.compare_segment_sort_key(left, right)
+    }
+
+    fn accept_sort_key_lazy(
+        &mut self,
+        doc: DocId,
+        score: Score,
+        threshold: &Self::SegmentSortKey,
+    ) -> Option<(Ordering, Self::SegmentSortKey)> {
+        self.0.accept_sort_key_lazy(doc, score, threshold).filter(|(cmp, _)| *cmp == Ordering::Greater)
+    }
+
+    fn convert_segment_sort_key(&self, key: Self::SegmentSortKey) -> Self::SortKey {
+        self.0.convert_segment_sort_key(key)
+    }
+}
+
 /// The keys of `sort` that can change the order: a key repeated adds nothing, and nothing after
 /// a unique key (name, id) can break a tie. Six sortable fields, two of them unique, leave at
 /// most five.
@@ -183,39 +269,43 @@ pub fn collect(
     Ok(match sort.as_slice() {
         [] => run(searcher, query, scope, top.order_by_score(), facets)?,
         [(a, da)] => run(searcher, query, scope, top.order_by(keyed(*a, *da, cache)), facets)?,
-        [(a, da), (b, db)] => {
-            run(searcher, query, scope, top.order_by((keyed(*a, *da, cache), keyed(*b, *db, cache))), facets)?
-        }
+        [(a, da), (b, db)] => run(
+            searcher,
+            query,
+            scope,
+            top.order_by(Strict((keyed(*a, *da, cache), keyed(*b, *db, cache)))),
+            facets,
+        )?,
         [(a, da), (b, db), (c, dc)] => run(
             searcher,
             query,
             scope,
-            top.order_by((keyed(*a, *da, cache), keyed(*b, *db, cache), keyed(*c, *dc, cache))),
+            top.order_by(Strict((keyed(*a, *da, cache), keyed(*b, *db, cache), keyed(*c, *dc, cache)))),
             facets,
         )?,
         [(a, da), (b, db), (c, dc), (d, dd)] => run(
             searcher,
             query,
             scope,
-            top.order_by((
+            top.order_by(Strict((
                 keyed(*a, *da, cache),
                 keyed(*b, *db, cache),
                 keyed(*c, *dc, cache),
                 keyed(*d, *dd, cache),
-            )),
+            ))),
             facets,
         )?,
         [(a, da), (b, db), (c, dc), (d, dd), (e, de)] => run(
             searcher,
             query,
             scope,
-            top.order_by((
+            top.order_by(Strict((
                 keyed(*a, *da, cache),
                 (
                     keyed(*b, *db, cache),
                     (keyed(*c, *dc, cache), (keyed(*d, *dd, cache), keyed(*e, *de, cache))),
                 ),
-            )),
+            ))),
             facets,
         )?,
         _ => unreachable!("at most five sort keys decide an order"),
@@ -848,6 +938,89 @@ mod tests {
             }
         }
         assert!(compared >= 16, "{compared}");
+    }
+
+    /// A free-text search ordered by score, then date, then name is the order of the matches'
+    /// own scores, dates and names (ties by address) from any offset, where most matches tie
+    /// on score and date with the page's last (copies of a few texts with a few dates, as
+    /// harvests and repeated records make them), over several segments with deleted documents.
+    #[test]
+    fn scored_searches_with_many_ties_order_as_their_keys_do() {
+        use tantivy::schema::{DateOptions, DateTimePrecision, INDEXED, TEXT};
+        let mut builder = Schema::builder();
+        let id = builder.add_text_field("id", STRING | FAST);
+        let name = builder.add_text_field("name", STRING | FAST);
+        let text = builder.add_text_field("text", TEXT);
+        let date = DateOptions::from(INDEXED | FAST).set_precision(DateTimePrecision::Microseconds);
+        let modified = builder.add_date_field("metadata_modified", date);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let texts = ["water quality", "water water levels", "drinking water", "air quality", "water"];
+        let mut next = numbers(5);
+        let mut keys: HashMap<String, (i64, String)> = HashMap::new();
+        for i in 0..600u64 {
+            let key = format!("d{i}");
+            let micros = i64::try_from(next() % 4).unwrap() * 86_400_000_000 + 1_600_000_000_000_000;
+            let named = format!("n{}", next() % 50);
+            let mut doc = TantivyDocument::default();
+            doc.add_text(id, &key);
+            doc.add_text(name, &named);
+            doc.add_text(text, texts[usize::try_from(i).unwrap() % texts.len()]);
+            doc.add_date(modified, DateTime::from_timestamp_micros(micros));
+            writer.add_document(doc).unwrap();
+            keys.insert(key, (micros, named));
+            if i % 37 == 0 {
+                writer.delete_term(Term::from_field_text(id, &format!("d{}", i / 3)));
+            }
+            if i % 150 == 149 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert!(searcher.segment_readers().len() > 3);
+        let query = TermQuery::new(Term::from_field_text(text, "water"), IndexRecordOption::WithFreqs);
+        // Every match with its score (tantivy's own), date and name.
+        let scored = searcher.search(&query, &TopDocs::with_limit(1000).order_by_score()).unwrap();
+        assert!(scored.len() > 300);
+        let mut matches: Vec<(Score, i64, String, DocAddress)> = scored
+            .into_iter()
+            .map(|(score, address)| {
+                let reader = searcher.segment_reader(address.segment_ord);
+                let ids = reader.fast_fields().str("id").unwrap().unwrap();
+                let mut key = String::new();
+                ids.ord_to_str(ids.term_ords(address.doc_id).next().unwrap(), &mut key).unwrap();
+                let (micros, named) = keys[&key].clone();
+                (score, micros, named, address)
+            })
+            .collect();
+        let cache = Arc::new(ColumnCache::default());
+        let everyone = ScopeFilter::new(&Scope::default(), Box::new(AllQuery), Arc::default());
+        let mut compared = 0;
+        for descending in [false, true] {
+            for by_name in [false, true] {
+                matches.sort_by(|a, b| {
+                    let by_date = if descending { b.1.cmp(&a.1) } else { a.1.cmp(&b.1) };
+                    let by_name = if by_name { a.2.cmp(&b.2) } else { Ordering::Equal };
+                    b.0.total_cmp(&a.0).then(by_date).then(by_name).then(a.3.cmp(&b.3))
+                });
+                let mut sort = vec![(SortField::Score, true), (SortField::MetadataModified, descending)];
+                if by_name {
+                    sort.push((SortField::Name, false));
+                }
+                for (start, rows) in [(0, 1), (0, 10), (5, 100), (37, 3), (290, 40), (900, 5)] {
+                    let found =
+                        collect(&searcher, &query, &everyone, &sort, start, rows, Facets::all(&[]), &cache)
+                            .unwrap();
+                    let wanted: Vec<DocAddress> =
+                        matches.iter().skip(start).take(rows).map(|m| m.3).collect();
+                    assert_eq!(found.page, wanted, "descending={descending} by_name={by_name} start={start}");
+                    assert_eq!(found.count, matches.len());
+                    compared += usize::from(!wanted.is_empty());
+                }
+            }
+        }
+        assert!(compared >= 20, "{compared}");
     }
 
     /// Walking each segment's documents in `id` or `name` order gives the page, the count and the
