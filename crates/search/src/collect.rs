@@ -13,9 +13,10 @@ use tantivy::columnar::{Column, ColumnType, MonotonicallyMappableToU64, StrColum
 use tantivy::index::SegmentId;
 use tantivy::query::Query;
 use tantivy::schema::{Field, OwnedValue};
-use tantivy::{BitSet, DateTime, DocAddress, DocId, Order, Score, Searcher, SegmentReader};
+use tantivy::{DateTime, DocAddress, DocId, Order, Score, Searcher, SegmentReader};
 
 use crate::dates::SortedDates;
+use crate::filtered::Bits;
 use crate::scope::{InScope, ScopeFilter};
 use crate::{SearchResult, SortField};
 
@@ -219,7 +220,7 @@ impl<K: SegmentSortKeyComputer> SegmentSortKeyComputer for StrictSegment<K> {
 /// The keys of `sort` that can change the order: a key repeated adds nothing, and nothing after
 /// a unique key (name, id) can break a tie. Six sortable fields, two of them unique, leave at
 /// most five.
-fn decisive(sort: &[(SortField, bool)]) -> Vec<(SortField, bool)> {
+pub(crate) fn decisive(sort: &[(SortField, bool)]) -> Vec<(SortField, bool)> {
     let mut keys: Vec<(SortField, bool)> = Vec::with_capacity(sort.len());
     for &(field, descending) in sort {
         if keys.iter().any(|(seen, _)| *seen == field) {
@@ -331,17 +332,17 @@ where
 /// see [`KeyOrder`]) until it has `wanted` of them or none are left; the segments' lists are
 /// then merged. Equal keys (none among live datasets) fall back to the document's address, as
 /// tantivy's own ordering does.
-struct Ordered<'a> {
-    field: &'static str,
-    descending: bool,
-    wanted: usize,
-    cache: &'a ColumnCache,
+pub(crate) struct Ordered<'a> {
+    pub(crate) field: &'static str,
+    pub(crate) descending: bool,
+    pub(crate) wanted: usize,
+    pub(crate) cache: &'a ColumnCache,
 }
 
 /// A document picked for the page, with what places it.
-struct Pick {
+pub(crate) struct Pick {
     key: Option<(u64, Arc<SortTerms>)>,
-    address: DocAddress,
+    pub(crate) address: DocAddress,
 }
 
 impl Pick {
@@ -350,9 +351,10 @@ impl Pick {
     }
 }
 
-struct SegmentOrdered {
+pub(crate) struct SegmentOrdered {
     segment: u32,
-    matched: BitSet,
+    pub(crate) matched: Bits,
+    max_doc: DocId,
     /// The field's column, its documents in order and its terms; `None`: no such column here.
     keyed: Option<(Arc<StrColumn>, Arc<KeyOrder>, Arc<SortTerms>)>,
     descending: bool,
@@ -374,7 +376,8 @@ impl Collector for Ordered<'_> {
         };
         Ok(SegmentOrdered {
             segment,
-            matched: BitSet::with_max_value(reader.max_doc()),
+            matched: Bits::empty(reader.max_doc()),
+            max_doc: reader.max_doc(),
             keyed,
             descending: self.descending,
             wanted: self.wanted,
@@ -411,10 +414,10 @@ impl SegmentCollector for SegmentOrdered {
     }
 
     fn harvest(self) -> Vec<Pick> {
-        let mut picks = Vec::with_capacity(self.wanted.min(self.matched.len()));
+        let mut picks = Vec::with_capacity(self.wanted.min(1024));
         let Some((column, order, terms)) = &self.keyed else {
             // No document here has the field: all keys equal, so by address.
-            for doc in 0..self.matched.max_value() {
+            for doc in 0..self.max_doc {
                 if picks.len() == self.wanted {
                     break;
                 }
@@ -495,7 +498,7 @@ impl KeyOrder {
 
 /// A facet field of one segment, flattened for counting: the term ordinals of document `d` are
 /// `ords[starts[d]..starts[d + 1]]`, each once.
-struct FlatOrds {
+pub(crate) struct FlatOrds {
     starts: Vec<u32>,
     ords: Vec<u32>,
     /// The field's values, by ordinal.
@@ -564,6 +567,9 @@ pub struct ColumnCache {
     terms: Mutex<HashMap<(SegmentId, &'static str), Arc<SortTerms>>>,
     orders: Mutex<HashMap<(SegmentId, &'static str), Arc<KeyOrder>>>,
     dates: Mutex<HashMap<(SegmentId, Field), Arc<SortedDates>>>,
+    /// The live documents of a segment, by how many of its documents were deleted then
+    /// (deletions only add up, so the number tells the sets apart).
+    alive: Mutex<HashMap<SegmentId, (u32, Arc<Bits>)>>,
     /// Columns as opened: opening one reads the segment's list of columns each time.
     date_columns: PerField<Column<u64>>,
     str_columns: PerField<StrColumn>,
@@ -627,6 +633,26 @@ impl ColumnCache {
         kept(&self.dates, (reader.segment_id(), field), || SortedDates::build(reader, field))
     }
 
+    /// The live documents of a segment as the searcher sees it.
+    pub(crate) fn alive(&self, reader: &SegmentReader) -> Bits {
+        let deleted = reader.num_deleted_docs();
+        if let Some((held, bits)) = locked(&self.alive).get(&reader.segment_id())
+            && *held == deleted
+        {
+            return Bits::clone(bits);
+        }
+        let mut bits = Bits::full(reader.max_doc());
+        if let Some(alive) = reader.alive_bitset() {
+            for doc in 0..reader.max_doc() {
+                if alive.is_deleted(doc) {
+                    bits.remove(doc);
+                }
+            }
+        }
+        locked(&self.alive).insert(reader.segment_id(), (deleted, Arc::new(bits.clone())));
+        bits
+    }
+
     /// The date column `field` of a segment, its values as numbers in the dates' order.
     pub(crate) fn date_column(
         &self,
@@ -655,15 +681,16 @@ impl ColumnCache {
         locked(&self.terms).retain(|(segment, _), _| live.contains(segment));
         locked(&self.orders).retain(|(segment, _), _| live.contains(segment));
         locked(&self.dates).retain(|(segment, _), _| live.contains(segment));
+        locked(&self.alive).retain(|segment, _| live.contains(segment));
         locked(&self.date_columns).retain(|(segment, _), _| live.contains(segment));
         locked(&self.str_columns).retain(|(segment, _), _| live.contains(segment));
     }
 }
 
 /// Counts, per string fast field, how many matching documents hold each value.
-struct FacetCounts<'a> {
-    asked: Facets<'a>,
-    cache: &'a ColumnCache,
+pub(crate) struct FacetCounts<'a> {
+    pub(crate) asked: Facets<'a>,
+    pub(crate) cache: &'a ColumnCache,
 }
 
 struct FacetColumn {
@@ -671,7 +698,7 @@ struct FacetColumn {
     counts: Vec<u32>,
 }
 
-struct SegmentFacetCounts {
+pub(crate) struct SegmentFacetCounts {
     columns: Vec<Option<FacetColumn>>,
     /// Where the values of each document of a block are, per column in turn.
     ranges: Vec<(u32, u32)>,

@@ -13,11 +13,14 @@ use tantivy::schema::Field;
 use tantivy::{BitSet, DateTime, DocId, DocSet, Score, SegmentReader, TantivyError};
 
 use crate::collect::ColumnCache;
+use crate::filtered::Bits;
 
 /// The dates of one date field of one segment, in ascending order, with their documents.
 pub struct SortedDates {
     values: Vec<u64>,
     docs: Vec<DocId>,
+    /// No document holds several dates.
+    single: bool,
 }
 
 impl SortedDates {
@@ -30,14 +33,28 @@ impl SortedDates {
             return Ok(None);
         };
         let mut pairs: Vec<(u64, DocId)> = Vec::with_capacity(reader.max_doc() as usize);
+        let mut single = true;
         for doc in 0..reader.max_doc() {
+            let before = pairs.len();
             pairs.extend(column.values_for_doc(doc).map(|value| (value, doc)));
+            single &= pairs.len() - before <= 1;
         }
         pairs.sort_unstable();
         Ok(Some(Self {
             values: pairs.iter().map(|p| p.0).collect(),
             docs: pairs.iter().map(|p| p.1).collect(),
+            single,
         }))
+    }
+
+    /// The dates, ascending, and the document of each (those of one date by address).
+    pub(crate) fn pairs(&self) -> (&[u64], &[DocId]) {
+        (&self.values, &self.docs)
+    }
+
+    /// Whether no document holds several dates.
+    pub(crate) fn single(&self) -> bool {
+        self.single
     }
 
     /// The documents whose date lies within the bounds, in the order of their dates.
@@ -88,6 +105,19 @@ impl DateRange {
             upper: upper.map(|d| d.to_u64()),
             columns: columns.clone(),
         }
+    }
+}
+
+impl DateRange {
+    /// The documents of `reader`'s segment whose date lies within the bounds.
+    pub(crate) fn bits(&self, reader: &SegmentReader) -> tantivy::Result<Bits> {
+        let mut bits = Bits::empty(reader.max_doc());
+        if let Some(dates) = self.columns.dates(reader, self.field)? {
+            for &doc in dates.between(self.lower, self.upper) {
+                bits.insert(doc);
+            }
+        }
+        Ok(bits)
     }
 }
 

@@ -13,6 +13,7 @@ mod collect;
 mod dates;
 mod disk;
 mod fields;
+mod filtered;
 mod newest;
 mod query;
 mod scope;
@@ -625,21 +626,21 @@ impl SearchIndex {
             }
             other => query::translate(other, &self.fields, &self.index, &self.columns)?,
         };
-        clauses.push((Occur::Must, q));
-        // Filters and visibility narrow the matches without weighing in the score (Solr's fq).
-        for filter in &request.filters {
-            let filter = query::translate(filter, &self.fields, &self.index, &self.columns)?;
-            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
-        }
-        let query = BooleanQuery::new(clauses);
+        let filters = request
+            .filters
+            .iter()
+            .map(|filter| query::translate(filter, &self.fields, &self.index, &self.columns))
+            .collect::<SearchResult<Vec<_>>>()?;
         let scope = self.scope_filter(&request.scope);
+        let scored = !matches!(request.q, Ast::All);
 
         // Without a scoring query every score is equal: the next sort key decides.
-        let sort: Vec<(SortField, bool)> = if matches!(request.q, Ast::All) {
-            request.sort.iter().copied().filter(|(field, _)| *field != SortField::Score).collect()
-        } else {
+        let sort: Vec<(SortField, bool)> = if scored {
             request.sort.clone()
+        } else {
+            request.sort.iter().copied().filter(|(field, _)| *field != SortField::Score).collect()
         };
+        let sort = collect::decisive(&sort);
         let facet_fields: Vec<&'static str> =
             request.facet_fields.iter().map(|f| fields::facet_field(f).unwrap_or("")).collect();
         let facets = collect::Facets {
@@ -647,16 +648,44 @@ impl SearchIndex {
             limit: request.facet_limit.unwrap_or(usize::MAX),
             mincount: request.facet_mincount,
         };
-        let collected = collect::collect(
-            &searcher,
-            &query,
-            &scope,
-            &sort,
-            request.start,
-            request.rows,
-            facets,
-            &self.columns,
-        )?;
+        let dates = (self.fields.metadata_modified, self.fields.metadata_created);
+        let filtered = if scored {
+            None
+        } else {
+            filtered::collect(
+                &searcher,
+                &filters,
+                &scope,
+                &sort,
+                dates,
+                request.start,
+                request.rows,
+                facets,
+                &self.columns,
+            )?
+        };
+        let collected = match filtered {
+            Some(collected) => collected,
+            None => {
+                clauses.push((Occur::Must, q));
+                // Filters and visibility narrow the matches without weighing in the score
+                // (Solr's fq).
+                for filter in filters {
+                    clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
+                }
+                let query = BooleanQuery::new(clauses);
+                collect::collect(
+                    &searcher,
+                    &query,
+                    &scope,
+                    &sort,
+                    request.start,
+                    request.rows,
+                    facets,
+                    &self.columns,
+                )?
+            }
+        };
         let count = collected.count;
         let page = collected.page;
         let mut facets = BTreeMap::new();

@@ -71,7 +71,7 @@ impl ScopeFilter {
     }
 
     /// The documents of `reader`'s segment in scope: from the cache, or worked out once.
-    fn bits(&self, reader: &SegmentReader) -> tantivy::Result<Arc<BitSet>> {
+    pub(crate) fn bits(&self, reader: &SegmentReader) -> tantivy::Result<Arc<BitSet>> {
         let entry = (reader.segment_id(), self.key.clone());
         if let Some(found) = self.cache.lock().get(&entry) {
             return Ok(found.clone());
