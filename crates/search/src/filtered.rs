@@ -249,9 +249,12 @@ fn by_date<A: Ord>(descending: bool, a: &(Option<u64>, A), b: &(Option<u64>, A))
     dates.then(a.1.cmp(&b.1))
 }
 
+/// Dates a walk in date order may pass per match before the matches' own dates are read.
+const WALK_PER_MATCH: usize = 16;
+
 /// The first `wanted` of `matched` in the order of the date field (documents without one
-/// last), each with its date: a few matches by reading each one's date, many by walking the
-/// segment's dates kept sorted until enough of them are matches.
+/// last), each with its date: by walking the segment's dates kept sorted until enough of them
+/// are matches, or, when that takes long, by reading each match's date.
 fn dated(
     cache: &ColumnCache,
     reader: &SegmentReader,
@@ -264,47 +267,69 @@ fn dated(
     if wanted == 0 {
         return Ok(picks);
     }
-    // The walk passes some `max_doc / matches` dates per match it finds.
-    let matches = matched.len();
-    if matches.saturating_mul(matches) <= wanted.saturating_mul(reader.max_doc() as usize) {
-        let column = cache.date_column(reader, name)?;
-        picks.extend(matched.docs().map(|doc| (column.as_ref().and_then(|column| column.first(doc)), doc)));
-        if picks.len() > wanted {
-            picks.select_nth_unstable_by(wanted, |a, b| by_date(descending, a, b));
-            picks.truncate(wanted);
-        }
-        return Ok(picks);
-    }
     let Some(sorted) = cache.dates(reader, field)? else {
         // No document here has the date.
         picks.extend(matched.docs().take(wanted).map(|doc| (None, doc)));
         return Ok(picks);
     };
+    // A walk step is a sequential read and a bit test, a match's date a read anywhere in the
+    // column: the walk may pass some dates per match before reading each match's date is
+    // cheaper (matches can be far from either end: the dates of a search's matches are not
+    // spread like the segment's).
+    let matches = matched.len();
+    let mut steps = matches.saturating_mul(WALK_PER_MATCH);
     let (values, docs) = sorted.pairs();
-    let mut take = |value: u64, doc: DocId| {
+    let mut take = |value: u64, doc: DocId| -> Option<bool> {
+        steps = steps.checked_sub(1)?;
         if matched.contains(doc) {
             picks.push((Some(value), doc));
         }
-        picks.len() == wanted
+        Some(picks.len() == wanted)
     };
-    if descending {
+    let walked = if descending {
         // Runs of one date from the last, each run's documents by address.
         let mut end = values.len();
-        while end > 0 {
+        'walk: loop {
+            if end == 0 {
+                break 'walk Some(false);
+            }
             let value = values[end - 1];
-            let begin = values[..end].partition_point(|&v| v < value);
+            let mut begin = end - 1;
+            while begin > 0 && values[begin - 1] == value {
+                begin -= 1;
+            }
             for &doc in &docs[begin..end] {
-                if take(value, doc) {
-                    return Ok(picks);
+                match take(value, doc) {
+                    Some(false) => {}
+                    done => break 'walk done,
                 }
             }
             end = begin;
         }
     } else {
+        let mut walked = Some(false);
         for (&value, &doc) in values.iter().zip(docs) {
-            if take(value, doc) {
-                return Ok(picks);
+            walked = take(value, doc);
+            if walked != Some(false) {
+                break;
             }
+        }
+        walked
+    };
+    match walked {
+        Some(true) => return Ok(picks),
+        Some(false) => {}
+        None => {
+            picks.clear();
+            let column = cache.date_column(reader, name)?;
+            picks.extend(
+                matched.docs().map(|doc| (column.as_ref().and_then(|column| column.first(doc)), doc)),
+            );
+            if picks.len() > wanted {
+                picks.select_nth_unstable_by(wanted, |a, b| by_date(descending, a, b));
+                picks.truncate(wanted);
+            }
+            return Ok(picks);
         }
     }
     // Then the matches without the date, by address.
