@@ -496,36 +496,56 @@ impl KeyOrder {
     }
 }
 
-/// A facet field of one segment, flattened for counting: the term ordinals of document `d` are
-/// `ords[starts[d]..starts[d + 1]]`, each once.
+/// A facet field of one segment, flattened for counting: each document's term ordinals, each
+/// once, in one slot of 16 bytes — how many, then up to [`IN_SLOT`] of them; a document with more
+/// has in its slot where they are in `more`. Counting a document is one read at a random place
+/// (most documents of a catalogue have few formats, tags or an organization), not two.
 pub(crate) struct FlatOrds {
-    starts: Vec<u32>,
-    ords: Vec<u32>,
+    slots: Vec<[u32; 4]>,
+    more: Vec<u32>,
     /// The field's values, by ordinal.
     terms: SortTerms,
 }
 
+/// The values a slot holds in place.
+const IN_SLOT: usize = 3;
+
 impl FlatOrds {
     fn build(column: &StrColumn, max_doc: DocId) -> std::io::Result<Self> {
-        let mut starts = Vec::with_capacity(max_doc as usize + 1);
-        let mut ords: Vec<u32> = Vec::with_capacity(max_doc as usize);
+        let mut slots = Vec::with_capacity(max_doc as usize);
+        let mut more: Vec<u32> = Vec::new();
+        let mut ords: Vec<u32> = Vec::new();
         for doc in 0..max_doc {
-            starts.push(u32::try_from(ords.len()).unwrap_or(u32::MAX));
-            let first = ords.len();
+            ords.clear();
             ords.extend(column.term_ords(doc).filter_map(|ord| u32::try_from(ord).ok()));
             // A dataset counts once per value, however many of its resources share it.
-            ords[first..].sort_unstable();
-            let mut kept = first;
-            for i in first..ords.len() {
-                if i == first || ords[i] != ords[kept - 1] {
-                    ords[kept] = ords[i];
-                    kept += 1;
-                }
+            ords.sort_unstable();
+            ords.dedup();
+            let held = u32::try_from(ords.len()).unwrap_or(u32::MAX);
+            let mut slot = [held, 0, 0, 0];
+            if ords.len() <= IN_SLOT {
+                slot[1..=ords.len()].copy_from_slice(&ords);
+            } else {
+                slot[1] = u32::try_from(more.len()).unwrap_or(u32::MAX);
+                more.extend_from_slice(&ords);
+                slot[2] = u32::try_from(more.len()).unwrap_or(u32::MAX);
             }
-            ords.truncate(kept);
+            slots.push(slot);
         }
-        starts.push(u32::try_from(ords.len()).unwrap_or(u32::MAX));
-        Ok(Self { starts, ords, terms: SortTerms::build(column)? })
+        Ok(Self { slots, more, terms: SortTerms::build(column)? })
+    }
+
+    /// The ordinals of `doc`'s values.
+    #[cfg(test)]
+    fn of(&self, doc: DocId) -> &[u32] {
+        self.values(&self.slots[doc as usize])
+    }
+
+    /// The ordinals of the values of a document's `slot`.
+    #[inline(always)]
+    fn values<'a>(&'a self, slot: &'a [u32; 4]) -> &'a [u32] {
+        let held = slot[0] as usize;
+        if held <= IN_SLOT { &slot[1..=held] } else { &self.more[slot[1] as usize..slot[2] as usize] }
     }
 }
 
@@ -700,8 +720,8 @@ struct FacetColumn {
 
 pub(crate) struct SegmentFacetCounts {
     columns: Vec<Option<FacetColumn>>,
-    /// Where the values of each document of a block are, per column in turn.
-    ranges: Vec<(u32, u32)>,
+    /// The slots of a block's documents, per column in turn.
+    slots: Vec<[u32; 4]>,
 }
 
 /// One segment's counts of one field: its values (by ordinal, ascending) held by matches, and
@@ -725,7 +745,7 @@ impl Collector for FacetCounts<'_> {
                 FacetColumn { flat, counts: vec![0; terms] }
             }));
         }
-        Ok(SegmentFacetCounts { columns, ranges: Vec::new() })
+        Ok(SegmentFacetCounts { columns, slots: Vec::new() })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -778,14 +798,12 @@ impl FacetCounts<'_> {
 impl SegmentFacetCounts {
     fn count(&mut self, docs: &[DocId]) {
         for facet in self.columns.iter_mut().flatten() {
-            let flat = &facet.flat;
-            // Where each document's values are, then the values: the block's reads at random
-            // places of the arrays overlap instead of waiting on one another.
-            self.ranges.clear();
-            self.ranges
-                .extend(docs.iter().map(|&doc| (flat.starts[doc as usize], flat.starts[doc as usize + 1])));
-            for &(from, to) in &self.ranges {
-                for &ord in &flat.ords[from as usize..to as usize] {
+            // The block's slots first, then their values: the reads at random places of the
+            // slots overlap instead of waiting on one another.
+            self.slots.clear();
+            self.slots.extend(docs.iter().map(|&doc| facet.flat.slots[doc as usize]));
+            for slot in &self.slots {
+                for &ord in facet.flat.values(slot) {
                     facet.counts[ord as usize] += 1;
                 }
             }
@@ -1110,6 +1128,43 @@ mod tests {
             }
         }
         assert!(compared > 60, "{compared}");
+    }
+
+    /// A document's values as flattened for counting are its column's, each once and in
+    /// ordinal order, whether they fit in its slot or not.
+    #[test]
+    fn flattened_values_are_each_documents_own_in_the_slot_or_beside_it() {
+        let mut builder = Schema::builder();
+        let format = builder.add_text_field("res_format", STRING | FAST);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let values = ["csv", "json", "xml", "pdf", "zip", "html", "geojson"];
+        let held: Vec<Vec<&str>> = (0..40usize)
+            .map(|doc| (0..doc % 9).map(|i| values[(doc * 3 + i * 5) % values.len()]).collect())
+            .collect();
+        for formats in &held {
+            let mut doc = TantivyDocument::default();
+            for value in formats {
+                doc.add_text(format, value);
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let reader = searcher.segment_reader(0);
+        let column = reader.fast_fields().str("res_format").unwrap().unwrap();
+        let flat = FlatOrds::build(&column, reader.max_doc()).unwrap();
+        let mut beside = 0;
+        for (doc, formats) in (0u32..).zip(&held) {
+            let mut expected: Vec<&str> = formats.clone();
+            expected.sort_unstable();
+            expected.dedup();
+            let found: Vec<&str> =
+                flat.of(doc).iter().map(|&ord| flat.terms.get(u64::from(ord)).unwrap()).collect();
+            assert_eq!(found, expected, "document {doc}");
+            beside += usize::from(expected.len() > IN_SLOT);
+        }
+        assert!(beside > 5 && beside < held.len() - 5, "{beside}");
     }
 
     /// Facet counts added up over the segments are the live documents' own, most frequent first
