@@ -277,7 +277,14 @@ fn dated(
     // cheaper (matches can be far from either end: the dates of a search's matches are not
     // spread like the segment's).
     let matches = matched.len();
-    let mut steps = matches.saturating_mul(WALK_PER_MATCH);
+    // With matches spread like the segment's dates, the walk passes `max_doc / matches` dates
+    // per match it finds: where that alone passes more dates than there are matches, the
+    // matches' own dates are read at once.
+    let mut steps = if matches.saturating_mul(matches) <= wanted.saturating_mul(reader.max_doc() as usize) {
+        0
+    } else {
+        matches.saturating_mul(WALK_PER_MATCH)
+    };
     let (values, docs) = sorted.pairs();
     let mut take = |value: u64, doc: DocId| -> Option<bool> {
         steps = steps.checked_sub(1)?;
