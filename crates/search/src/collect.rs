@@ -840,7 +840,7 @@ impl SegmentCollector for SegmentFacetCounts {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
+pub(crate) mod tests {
     use tantivy::query::{AllQuery, ConstScoreQuery, TermQuery};
     use tantivy::schema::{FAST, IndexRecordOption, STRING, Schema};
     use tantivy::{Index, TantivyDocument, Term};
@@ -849,7 +849,7 @@ mod tests {
     use crate::Scope;
 
     /// Pseudo-random numbers below 2^31, the same ones for the same seed.
-    fn numbers(seed: u64) -> impl FnMut() -> u64 {
+    pub(crate) fn numbers(seed: u64) -> impl FnMut() -> u64 {
         let mut n = seed;
         move || {
             n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);

@@ -367,15 +367,7 @@ mod tests {
 
     use super::*;
     use crate::Scope;
-
-    /// Pseudo-random numbers below 2^31, the same ones for the same seed.
-    fn numbers(seed: u64) -> impl FnMut() -> u64 {
-        let mut n = seed;
-        move || {
-            n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            n >> 33
-        }
-    }
+    use crate::collect::tests::numbers;
 
     /// Every filtered search gives what the general collection gives for the same filters as
     /// unscored clauses: the count, the facets and the page, for every sort it walks, from any
