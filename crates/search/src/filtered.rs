@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::query::{EnableScoring, Query};
+use tantivy::query::{EnableScoring, Query, Weight};
 use tantivy::schema::Field;
 use tantivy::{BitSet, DocAddress, DocId, Searcher, SegmentReader};
 
@@ -120,6 +120,13 @@ fn order_of(sort: &[(SortField, bool)], dates: (Field, Field)) -> Option<By> {
     })
 }
 
+/// A filter as a segment's matches are worked out from it: a date range from its kept sorted
+/// dates, any other from its documents.
+enum Filter<'a> {
+    Range(&'a DateRange),
+    Other(Box<dyn Weight>),
+}
+
 /// The search of `filters` (every one must match; none scores) in `scope`, when its sort (the
 /// keys that decide, score dropped) is one this module walks; `None` otherwise. `dates` are the
 /// `metadata_modified` and `metadata_created` fields.
@@ -144,11 +151,11 @@ pub(crate) fn collect(
             }
         }
     }
-    let weights = filters
+    let filters = filters
         .iter()
         .map(|filter| match filter.downcast_ref::<DateRange>() {
-            Some(range) => Ok((Some(range), None)),
-            None => Ok((None, Some(filter.weight(EnableScoring::disabled_from_searcher(searcher))?))),
+            Some(range) => Ok(Filter::Range(range)),
+            None => Ok(Filter::Other(filter.weight(EnableScoring::disabled_from_searcher(searcher))?)),
         })
         .collect::<tantivy::Result<Vec<_>>>()?;
     let start = start.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
@@ -165,17 +172,18 @@ pub(crate) fn collect(
     for (segment, reader) in (0u32..).zip(searcher.segment_readers()) {
         let mut matched = cache.alive(reader);
         matched.and_bitset(scope.bits(reader)?.as_ref());
-        for (range, weight) in &weights {
-            if let Some(range) = range {
-                matched.and(&range.bits(reader)?);
-            } else if let Some(weight) = weight {
-                let mut found = Bits::empty(reader.max_doc());
-                weight.for_each_no_score(reader, &mut |docs| {
-                    for &doc in docs {
-                        found.insert(doc);
-                    }
-                })?;
-                matched.and(&found);
+        for filter in &filters {
+            match filter {
+                Filter::Range(range) => matched.and(&range.bits(reader)?),
+                Filter::Other(weight) => {
+                    let mut found = Bits::empty(reader.max_doc());
+                    weight.for_each_no_score(reader, &mut |docs| {
+                        for &doc in docs {
+                            found.insert(doc);
+                        }
+                    })?;
+                    matched.and(&found);
+                }
             }
         }
         count += matched.len();
