@@ -265,7 +265,8 @@ pub struct ServeArgs {
     #[arg(long, env = "DATAHAVN_MIGRATE", default_value_t = false)]
     pub migrate: bool,
 
-    /// Megabytes of rendered datasets kept in memory for `package_show` (0: no read cache).
+    /// Megabytes of rendered datasets kept in memory for `package_show` (0: no read cache);
+    /// those read often are kept unpacked too, in up to an eighth more.
     #[arg(long, env = "DATAHAVN_CACHE_MB", default_value_t = 256)]
     pub cache_mb: usize,
 

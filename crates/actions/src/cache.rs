@@ -14,9 +14,17 @@
 //!
 //! A dataset read from the database is kept only if nothing was invalidated while it was
 //! read, so a write that commits during a read never leaves the old bytes behind.
+//!
+//! A dataset read often is also kept unpacked, beside its block, while it stays so: read
+//! [`READS_TO_PLAIN`] times within [`PERIOD`] reads of the cache, its entry is replaced by one
+//! holding the text as it is, up to an eighth of the budget more; when that is full, the plain
+//! copies not read since the last pass (a clock's second chance) go back to the block alone.
+//! Reads spread evenly over a large catalogue make none plain (each is read less than once a
+//! period); a catalogue's popular datasets, and the first page of searches many callers make,
+//! are then copied rather than unpacked.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -26,16 +34,22 @@ use datahavn_domain::package::PackageState;
 use datahavn_domain::user::Actor;
 use datahavn_search::{GroupCounts, SearchHandle};
 use datahavn_storage::pack::CachedText;
-use datahavn_storage::{ChangeCursor, Store};
+use datahavn_storage::{ChangeCursor, StorageResult, Store};
 
 /// A page of search results takes a dataset's dict from here when it is the very text the index
 /// holds (the hashes agree): the search has already decided who may see the dataset.
 impl datahavn_search::HeldDicts for ReadCache {
     fn append(&self, id: &str, hash: u64, out: &mut Vec<u8>) -> bool {
-        self.by_id(id)
-            .is_some_and(|entry| entry.rendered.hash() == hash && entry.rendered.append_to(out).is_ok())
+        self.by_id(id).is_some_and(|entry| entry.rendered.hash() == hash && entry.append_to(out).is_ok())
     }
 }
+
+/// Reads of the cache's datasets that make up a period, in which a dataset read
+/// [`READS_TO_PLAIN`] times is kept unpacked too.
+pub const PERIOD: u64 = 16_384;
+
+/// Reads within one [`PERIOD`] that make a dataset's text kept unpacked.
+pub const READS_TO_PLAIN: u32 = 4;
 
 /// How long memberships and token owners are trusted without asking the database.
 pub const SHORT_LIFE: Duration = Duration::from_millis(500);
@@ -45,14 +59,72 @@ pub const SHORT_LIFE: Duration = Duration::from_millis(500);
 pub struct CachedPackage {
     pub access: PackageAccess,
     pub name: String,
-    /// The rendered dict.
-    pub rendered: CachedText,
+    /// The rendered dict, packed.
+    pub rendered: Arc<CachedText>,
+    /// The same text unpacked, while the dataset is read often.
+    plain: Option<Box<str>>,
+    /// Reads towards [`READS_TO_PLAIN`]: the period they fall in (the high 32 bits) and how many
+    /// (the low 32).
+    reads: AtomicU64,
+    /// Read since the last pass over the plain copies.
+    recent: AtomicBool,
 }
 
 impl CachedPackage {
+    pub fn new(access: PackageAccess, name: String, rendered: CachedText) -> Self {
+        Self::with(access, name, Arc::new(rendered), None)
+    }
+
+    fn with(access: PackageAccess, name: String, rendered: Arc<CachedText>, plain: Option<Box<str>>) -> Self {
+        Self { access, name, rendered, plain, reads: AtomicU64::new(0), recent: AtomicBool::new(true) }
+    }
+
+    /// The length of its JSON text.
+    pub fn len(&self) -> usize {
+        self.rendered.len()
+    }
+
+    /// Whether its JSON text is empty (never, for a dict).
+    pub fn is_empty(&self) -> bool {
+        self.rendered.is_empty()
+    }
+
+    /// Appends its JSON text to `out`.
+    pub fn append_to(&self, out: &mut Vec<u8>) -> StorageResult<()> {
+        match &self.plain {
+            Some(text) => {
+                out.extend_from_slice(text.as_bytes());
+                Ok(())
+            }
+            None => self.rendered.append_to(out),
+        }
+    }
+
+    /// Its JSON text.
+    pub fn text(&self) -> StorageResult<String> {
+        match &self.plain {
+            Some(text) => Ok(text.to_string()),
+            None => self.rendered.text(),
+        }
+    }
+
+    /// Whether its text is kept unpacked too.
+    pub fn is_plain(&self) -> bool {
+        self.plain.is_some()
+    }
+
     fn weight(&self) -> usize {
-        // The text, the keys of both maps, and the entry's own bookkeeping.
+        // The text, the keys of both maps, and the entry's own bookkeeping (a plain copy is
+        // counted apart, in [`Plain`]).
         self.rendered.size() + 2 * (self.access.id.len() + self.name.len()) + 160
+    }
+
+    /// Counts a read in `period`: whether it is the one that makes [`READS_TO_PLAIN`].
+    fn count_read(&self, period: u64) -> bool {
+        let held = self.reads.load(Ordering::Relaxed);
+        let count = if held >> 32 == period & 0xffff_ffff { (held & 0xffff_ffff) + 1 } else { 1 };
+        self.reads.store(((period & 0xffff_ffff) << 32) | count, Ordering::Relaxed);
+        count == u64::from(READS_TO_PLAIN)
     }
 }
 
@@ -76,6 +148,10 @@ pub struct CacheStats {
     pub entries: u64,
     pub bytes: u64,
     pub budget: u64,
+    /// Of the entries, those whose text is kept unpacked too, and those texts' bytes (beyond
+    /// `bytes`, up to an eighth of the budget).
+    pub plain_entries: u64,
+    pub plain_bytes: u64,
 }
 
 #[derive(Default)]
@@ -84,6 +160,18 @@ struct Packages {
     /// The same entries by name (a deleted dataset's name finds nothing: a live one may hold it).
     by_name: HashMap<String, Arc<CachedPackage>>,
     bytes: usize,
+    plain: Plain,
+}
+
+/// The entries whose text is kept unpacked too, oldest first (some may be gone: a change or
+/// the budget removed them), and what their texts weigh.
+#[derive(Default)]
+struct Plain {
+    queue: VecDeque<Weak<CachedPackage>>,
+    entries: usize,
+    bytes: usize,
+    /// Reads of the cache's datasets so far, for [`PERIOD`].
+    reads: u64,
 }
 
 impl Packages {
@@ -97,7 +185,80 @@ impl Packages {
             self.by_name.remove(&entry.name);
         }
         self.bytes -= entry.weight();
+        if entry.is_plain() {
+            self.plain.entries -= 1;
+            self.plain.bytes -= entry.len();
+        }
         true
+    }
+
+    /// Puts `new` where `old` is held (by id, and by name where the name finds it).
+    fn replace(&mut self, old: &Arc<CachedPackage>, new: &Arc<CachedPackage>) {
+        if let Some(held) = self.by_id.get_mut(&old.access.id) {
+            *held = Arc::clone(new);
+        }
+        if let Some(held) = self.by_name.get_mut(&old.name).filter(|held| Arc::ptr_eq(held, old)) {
+            *held = Arc::clone(new);
+        }
+    }
+
+    /// Whether `entry` is the one held for its id.
+    fn holds(&self, entry: &Arc<CachedPackage>) -> bool {
+        self.by_id.get(&entry.access.id).is_some_and(|held| Arc::ptr_eq(held, entry))
+    }
+
+    /// A read of `entry` (held): the entry to read, which is a plain one in its place when
+    /// this read makes it read often and `room` (bytes of plain copies) allows.
+    fn read(&mut self, entry: Arc<CachedPackage>, room: usize) -> Arc<CachedPackage> {
+        if entry.is_plain() {
+            entry.recent.store(true, Ordering::Relaxed);
+            return entry;
+        }
+        let period = self.plain.reads / PERIOD;
+        self.plain.reads += 1;
+        if !entry.count_read(period) || entry.len() > room / 8 {
+            return entry;
+        }
+        let Ok(text) = entry.rendered.text() else { return entry };
+        let plain = Arc::new(CachedPackage::with(
+            entry.access.clone(),
+            entry.name.clone(),
+            Arc::clone(&entry.rendered),
+            Some(text.into_boxed_str()),
+        ));
+        self.replace(&entry, &plain);
+        self.plain.entries += 1;
+        self.plain.bytes += plain.len();
+        self.plain.queue.push_back(Arc::downgrade(&plain));
+        if self.plain.queue.len() > 2 * self.plain.entries + 64 {
+            self.plain.queue.retain(|held| held.strong_count() > 0);
+        }
+        self.make_room(room);
+        plain
+    }
+
+    /// Puts plain copies back to their blocks alone until they weigh at most `room`: those not
+    /// read since the last pass first (read ones get a second chance).
+    fn make_room(&mut self, room: usize) {
+        let mut passes = 2 * self.plain.queue.len() + 1;
+        while self.plain.bytes > room && passes > 0 {
+            passes -= 1;
+            let Some(held) = self.plain.queue.pop_front() else { return };
+            let Some(entry) = held.upgrade().filter(|entry| self.holds(entry)) else { continue };
+            if entry.recent.swap(false, Ordering::Relaxed) {
+                self.plain.queue.push_back(held);
+                continue;
+            }
+            let packed = Arc::new(CachedPackage::with(
+                entry.access.clone(),
+                entry.name.clone(),
+                Arc::clone(&entry.rendered),
+                None,
+            ));
+            self.replace(&entry, &packed);
+            self.plain.entries -= 1;
+            self.plain.bytes -= entry.len();
+        }
     }
 }
 
@@ -233,13 +394,21 @@ impl ReadCache {
     }
 
     fn find(&self, key: &str) -> Option<Arc<CachedPackage>> {
-        let packages = lock(&self.packages);
-        packages.by_id.get(key).or_else(|| packages.by_name.get(key)).cloned()
+        let mut packages = lock(&self.packages);
+        let found = packages.by_id.get(key).or_else(|| packages.by_name.get(key)).cloned()?;
+        Some(packages.read(found, self.plain_room()))
+    }
+
+    /// How many bytes of plain copies may be kept: an eighth of the budget.
+    fn plain_room(&self) -> usize {
+        self.budget / 8
     }
 
     /// The dataset whose id is `id`, if held (not counted: for pages of search results).
     fn by_id(&self, id: &str) -> Option<Arc<CachedPackage>> {
-        lock(&self.packages).by_id.get(id).cloned()
+        let mut packages = lock(&self.packages);
+        let found = packages.by_id.get(id).cloned()?;
+        Some(packages.read(found, self.plain_room()))
     }
 
     /// Where invalidation stands: take it before reading a dataset from the database, and give
@@ -355,9 +524,10 @@ impl ReadCache {
     }
 
     pub fn stats(&self) -> CacheStats {
-        let (entries, bytes) = {
+        let (entries, bytes, plain_entries, plain_bytes) = {
             let packages = lock(&self.packages);
-            (packages.by_id.len() as u64, packages.bytes as u64)
+            let plain = &packages.plain;
+            (packages.by_id.len() as u64, packages.bytes as u64, plain.entries as u64, plain.bytes as u64)
         };
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
@@ -367,6 +537,8 @@ impl ReadCache {
             entries,
             bytes,
             budget: self.budget as u64,
+            plain_entries,
+            plain_bytes,
         }
     }
 }
@@ -446,17 +618,14 @@ mod tests {
     use datahavn_domain::package::PackageState;
 
     fn entry(id: &str, name: &str, text: &str) -> CachedPackage {
-        CachedPackage {
-            access: PackageAccess {
-                id: id.into(),
-                state: PackageState::Active,
-                private: false,
-                owner_org: None,
-                creator_user_id: None,
-            },
-            name: name.into(),
-            rendered: CachedText::new(text).unwrap(),
-        }
+        let access = PackageAccess {
+            id: id.into(),
+            state: PackageState::Active,
+            private: false,
+            owner_org: None,
+            creator_user_id: None,
+        };
+        CachedPackage::new(access, name.into(), CachedText::new(text).unwrap())
     }
 
     #[test]
@@ -514,6 +683,126 @@ mod tests {
         // Every entry left is found under its name too (none is deleted).
         let held = lock(&cache.packages);
         assert_eq!(held.by_name.len(), held.by_id.len());
+    }
+
+    /// The text of `id` as the cache answers it, and whether the entry read is plain.
+    fn read(cache: &ReadCache, id: &str) -> (String, bool) {
+        let entry = cache.package(id).unwrap();
+        let mut out = b"[".to_vec();
+        entry.append_to(&mut out).unwrap();
+        assert_eq!(entry.text().unwrap().as_bytes(), &out[1..]);
+        (String::from_utf8(out[1..].to_vec()).unwrap(), entry.is_plain())
+    }
+
+    fn text_of(i: usize) -> String {
+        format!("{{\"id\": \"id-{i}\", \"notes\": \"{}\"}}", "word ".repeat(40 + i % 7))
+    }
+
+    #[test]
+    fn a_dataset_read_often_is_kept_plain_and_answers_the_same_text() {
+        let cache = ReadCache::new(1 << 20);
+        cache.keep(cache.epoch(), entry("id-1", "first", &text_of(1)));
+        for read_number in 1..=READS_TO_PLAIN {
+            let (text, plain) = read(&cache, "id-1");
+            assert_eq!(text, text_of(1));
+            assert_eq!(plain, read_number == READS_TO_PLAIN, "read {read_number}");
+        }
+        // By name, and for a page of search results, the same plain entry.
+        assert!(cache.package("first").unwrap().is_plain());
+        let mut page = Vec::new();
+        let hash = datahavn_storage::pack::text_hash(text_of(1).as_bytes());
+        assert!(datahavn_search::HeldDicts::append(&cache, "id-1", hash, &mut page));
+        assert_eq!(page, text_of(1).as_bytes());
+        let stats = cache.stats();
+        assert_eq!((stats.plain_entries, stats.plain_bytes), (1, text_of(1).len() as u64));
+        // A change forgets it, plain copy and all.
+        cache.invalidate(&["id-1"]);
+        assert!(cache.package("id-1").is_none());
+        assert!(cache.package("first").is_none());
+        let stats = cache.stats();
+        assert_eq!((stats.entries, stats.bytes, stats.plain_entries, stats.plain_bytes), (0, 0, 0, 0));
+        // Kept again after the change: packed, with its reads counted from nothing.
+        cache.keep(cache.epoch(), entry("id-1", "first", &text_of(2)));
+        assert_eq!(read(&cache, "id-1"), (text_of(2), false));
+    }
+
+    #[test]
+    fn a_deleted_dataset_read_often_leaves_its_name_to_the_live_one() {
+        let cache = ReadCache::new(1 << 20);
+        cache.keep(cache.epoch(), entry("id-live", "same", &text_of(1)));
+        let mut gone = entry("id-gone", "same", &text_of(2));
+        gone.access.state = PackageState::Deleted;
+        cache.keep(cache.epoch(), gone);
+        for _ in 0..READS_TO_PLAIN {
+            assert_eq!(read(&cache, "id-gone").0, text_of(2));
+        }
+        assert!(cache.package("id-gone").unwrap().is_plain());
+        assert_eq!(cache.package("same").unwrap().access.id, "id-live");
+        for _ in 0..READS_TO_PLAIN {
+            assert_eq!(read(&cache, "same").0, text_of(1));
+        }
+        assert!(cache.package("id-live").unwrap().is_plain());
+        assert_eq!(cache.package("id-gone").unwrap().access.state, PackageState::Deleted);
+    }
+
+    #[test]
+    fn reads_spread_over_many_datasets_keep_none_plain() {
+        let cache = ReadCache::new(16 << 20);
+        let count = 2 * PERIOD as usize / usize::try_from(READS_TO_PLAIN).unwrap();
+        for i in 0..count {
+            cache.keep(cache.epoch(), entry(&format!("id-{i}"), &format!("name-{i}"), &text_of(i)));
+        }
+        // Each dataset read once in turn: fewer than READS_TO_PLAIN reads of any in a period.
+        for round in 0..4 {
+            for i in 0..count {
+                let (text, plain) = read(&cache, &format!("id-{i}"));
+                assert_eq!(text, text_of(i));
+                assert!(!plain, "round {round}, dataset {i}");
+            }
+        }
+        assert_eq!(cache.stats().plain_entries, 0);
+    }
+
+    #[test]
+    fn plain_copies_stay_within_an_eighth_of_the_budget_and_the_read_ones_stay() {
+        let cache = ReadCache::new(256 * 1024);
+        let room = 256 * 1024 / 8;
+        for i in 0..400 {
+            cache.keep(cache.epoch(), entry(&format!("id-{i}"), &format!("name-{i}"), &text_of(i)));
+        }
+        // Many datasets read often, more than the room holds plain.
+        for _ in 0..READS_TO_PLAIN {
+            for i in 0..200 {
+                assert_eq!(read(&cache, &format!("id-{i}")).0, text_of(i));
+            }
+        }
+        let stats = cache.stats();
+        assert!(stats.plain_bytes as usize <= room, "{stats:?}");
+        assert!(stats.plain_entries > 10, "{stats:?}");
+        let held = lock(&cache.packages);
+        let plain: Vec<&Arc<CachedPackage>> = held.by_id.values().filter(|entry| entry.is_plain()).collect();
+        assert_eq!(plain.len() as u64, stats.plain_entries);
+        assert_eq!(plain.iter().map(|entry| entry.len() as u64).sum::<u64>(), stats.plain_bytes);
+        // Names find the same entries as ids.
+        for (name, entry) in &held.by_name {
+            assert!(Arc::ptr_eq(entry, &held.by_id[&entry.access.id]), "{name}");
+        }
+        drop(held);
+        // A few read over and over keep their plain copies while others come and go.
+        for round in 0..120 {
+            for i in 0..3 {
+                let plain = read(&cache, &format!("id-{i}")).1;
+                // Plain again after READS_TO_PLAIN rounds at most, and then for good.
+                assert!(plain || round < READS_TO_PLAIN as usize, "id-{i}, round {round}");
+            }
+            for i in 0..READS_TO_PLAIN as usize {
+                let other = 200 + (round * READS_TO_PLAIN as usize + i) % 200;
+                for _ in 0..READS_TO_PLAIN {
+                    assert_eq!(read(&cache, &format!("id-{other}")).0, text_of(other));
+                }
+            }
+        }
+        assert!(cache.stats().plain_bytes as usize <= room);
     }
 
     #[test]

@@ -415,17 +415,17 @@ pub struct CachedResult(std::sync::Arc<cache::CachedPackage>);
 impl CachedResult {
     /// The length of its JSON text.
     pub fn len(&self) -> usize {
-        self.0.rendered.len()
+        self.0.len()
     }
 
     /// Whether its JSON text is empty (never, for a dict).
     pub fn is_empty(&self) -> bool {
-        self.0.rendered.is_empty()
+        self.0.is_empty()
     }
 
     /// Appends its JSON text to `out`.
     pub fn append_to(&self, out: &mut Vec<u8>) -> ActionResult<()> {
-        Ok(self.0.rendered.append_to(out)?)
+        Ok(self.0.append_to(out)?)
     }
 }
 

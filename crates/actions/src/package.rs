@@ -710,7 +710,7 @@ pub(crate) fn shown_package(ctx: &Context<'_>, id: &str) -> ActionResult<String>
         if !is_public(&held.access) {
             ctx.store().read(|tx| may_read(tx, ctx, &held.access))?;
         }
-        return Ok(held.rendered.text()?);
+        return Ok(held.text()?);
     }
     let epoch = cache.map(crate::cache::ReadCache::epoch);
     let (access, name, packed) = ctx.store().read(|tx| {
@@ -725,7 +725,7 @@ pub(crate) fn shown_package(ctx: &Context<'_>, id: &str) -> ActionResult<String>
     if let (Some(cache), Some(epoch)) = (cache, epoch)
         && let Some(kept) = datahavn_storage::pack::CachedText::new(&rendered)
     {
-        cache.keep(epoch, crate::cache::CachedPackage { access, name, rendered: kept });
+        cache.keep(epoch, crate::cache::CachedPackage::new(access, name, kept));
     }
     Ok(rendered)
 }

@@ -321,6 +321,14 @@ fn write_cache(out: &mut String, stats: datahavn_actions::cache::CacheStats) {
     let _ = writeln!(out, "datahavn_cache_bytes {}", stats.bytes);
     gauge(out, "datahavn_cache_budget_bytes", "The most bytes the read cache holds (--cache-mb).");
     let _ = writeln!(out, "datahavn_cache_budget_bytes {}", stats.budget);
+    gauge(out, "datahavn_cache_plain_entries", "Cached datasets read often enough to be kept unpacked too.");
+    let _ = writeln!(out, "datahavn_cache_plain_entries {}", stats.plain_entries);
+    gauge(
+        out,
+        "datahavn_cache_plain_bytes",
+        "Bytes of the unpacked texts, beyond datahavn_cache_bytes (up to an eighth of the budget).",
+    );
+    let _ = writeln!(out, "datahavn_cache_plain_bytes {}", stats.plain_bytes);
 }
 
 fn help(out: &mut String, name: &str, kind: &str, text: &str) {
