@@ -40,7 +40,21 @@ use datahavn_storage::{ChangeCursor, StorageResult, Store};
 /// holds (the hashes agree): the search has already decided who may see the dataset.
 impl datahavn_search::HeldDicts for ReadCache {
     fn append(&self, id: &str, hash: u64, out: &mut Vec<u8>) -> bool {
-        self.by_id(id).is_some_and(|entry| entry.rendered.hash() == hash && entry.append_to(out).is_ok())
+        let entry = {
+            let mut packages = lock(&self.packages);
+            let Some(entry) = packages.by_id.get(id).filter(|entry| entry.hash == hash) else { return false };
+            // A plain text is copied at once (a page's datasets are often the same for every
+            // caller: no count of references taken and given back on each).
+            if let Some(text) = &entry.plain {
+                entry.mark_read();
+                out.extend_from_slice(text.as_bytes());
+                packages.plain.reads += 1;
+                return true;
+            }
+            let entry = Arc::clone(entry);
+            packages.read(entry, self.plain_room())
+        };
+        entry.append_to(out).is_ok()
     }
 }
 
@@ -61,6 +75,8 @@ pub struct CachedPackage {
     pub name: String,
     /// The rendered dict, packed.
     pub rendered: Arc<CachedText>,
+    /// [`CachedText::hash`] of it, read without reaching for the block.
+    hash: u64,
     /// The same text unpacked, while the dataset is read often.
     plain: Option<Box<str>>,
     /// Reads towards [`READS_TO_PLAIN`]: the period they fall in (the high 32 bits) and how many
@@ -76,7 +92,8 @@ impl CachedPackage {
     }
 
     fn with(access: PackageAccess, name: String, rendered: Arc<CachedText>, plain: Option<Box<str>>) -> Self {
-        Self { access, name, rendered, plain, reads: AtomicU64::new(0), recent: AtomicBool::new(true) }
+        let hash = rendered.hash();
+        Self { access, name, rendered, hash, plain, reads: AtomicU64::new(0), recent: AtomicBool::new(true) }
     }
 
     /// The length of its JSON text.
@@ -105,6 +122,14 @@ impl CachedPackage {
         match &self.plain {
             Some(text) => Ok(text.to_string()),
             None => self.rendered.text(),
+        }
+    }
+
+    /// A read of a plain entry: it stays plain at the next pass (written only when it would
+    /// change, so that readers on several cores do not take the line from each other).
+    fn mark_read(&self) {
+        if !self.recent.load(Ordering::Relaxed) {
+            self.recent.store(true, Ordering::Relaxed);
         }
     }
 
@@ -210,12 +235,12 @@ impl Packages {
     /// A read of `entry` (held): the entry to read, which is a plain one in its place when
     /// this read makes it read often and `room` (bytes of plain copies) allows.
     fn read(&mut self, entry: Arc<CachedPackage>, room: usize) -> Arc<CachedPackage> {
-        if entry.is_plain() {
-            entry.recent.store(true, Ordering::Relaxed);
-            return entry;
-        }
         let period = self.plain.reads / PERIOD;
         self.plain.reads += 1;
+        if entry.is_plain() {
+            entry.mark_read();
+            return entry;
+        }
         if !entry.count_read(period) || entry.len() > room / 8 {
             return entry;
         }
@@ -402,13 +427,6 @@ impl ReadCache {
     /// How many bytes of plain copies may be kept: an eighth of the budget.
     fn plain_room(&self) -> usize {
         self.budget / 8
-    }
-
-    /// The dataset whose id is `id`, if held (not counted: for pages of search results).
-    fn by_id(&self, id: &str) -> Option<Arc<CachedPackage>> {
-        let mut packages = lock(&self.packages);
-        let found = packages.by_id.get(id).cloned()?;
-        Some(packages.read(found, self.plain_room()))
     }
 
     /// Where invalidation stands: take it before reading a dataset from the database, and give
