@@ -18,6 +18,7 @@ use tantivy::{DateTime, DocAddress, DocId, Order, Score, Searcher, SegmentReader
 use crate::dates::SortedDates;
 use crate::filtered::Bits;
 use crate::scope::{InScope, ScopeFilter};
+use crate::scored::ScoreThenDate;
 use crate::{SearchResult, SortField};
 
 /// What one pass collected.
@@ -269,6 +270,15 @@ pub fn collect(
     let top = TopDocs::with_limit(rows).and_offset(start);
     Ok(match sort.as_slice() {
         [] => run(searcher, query, scope, top.order_by_score(), facets)?,
+        [
+            (SortField::Score, true),
+            (date @ (SortField::MetadataModified | SortField::MetadataCreated), descending),
+        ] => {
+            let field =
+                if *date == SortField::MetadataModified { "metadata_modified" } else { "metadata_created" };
+            let top = ScoreThenDate { field, descending: *descending, start, rows, cache };
+            run(searcher, query, scope, top, facets)?
+        }
         [(a, da)] => run(searcher, query, scope, top.order_by(keyed(*a, *da, cache)), facets)?,
         [(a, da), (b, db)] => run(
             searcher,

@@ -17,6 +17,7 @@ mod filtered;
 mod newest;
 mod query;
 mod scope;
+mod scored;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
