@@ -219,7 +219,7 @@ impl Packages {
 
     /// Puts `new` where `old` is held (by id, and by name where the name finds it).
     fn replace(&mut self, old: &Arc<CachedPackage>, new: &Arc<CachedPackage>) {
-        if let Some(held) = self.by_id.get_mut(&old.access.id) {
+        if let Some(held) = self.by_id.get_mut(&old.access.id).filter(|held| Arc::ptr_eq(held, old)) {
             *held = Arc::clone(new);
         }
         if let Some(held) = self.by_name.get_mut(&old.name).filter(|held| Arc::ptr_eq(held, old)) {
@@ -241,7 +241,7 @@ impl Packages {
             entry.mark_read();
             return entry;
         }
-        if !entry.count_read(period) || entry.len() > room / 8 {
+        if !entry.count_read(period) || entry.len() > room / 8 || !self.holds(&entry) {
             return entry;
         }
         let Ok(text) = entry.rendered.text() else { return entry };
