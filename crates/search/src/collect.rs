@@ -1078,6 +1078,65 @@ pub(crate) mod tests {
         assert!(compared >= 20, "{compared}");
     }
 
+    /// The order of a score then a date, as [`crate::scored`] collects it, is the strict top-k's
+    /// over the same two keys (which it replaced): from any offset, going up and down, over
+    /// segments with deleted documents, with ties and with documents that have no date.
+    #[test]
+    fn score_then_date_pages_are_the_strict_top_ks() {
+        use tantivy::schema::{DateOptions, DateTimePrecision, INDEXED, TEXT};
+        let mut builder = Schema::builder();
+        let id = builder.add_text_field("id", STRING | FAST);
+        let text = builder.add_text_field("text", TEXT);
+        let date = DateOptions::from(INDEXED | FAST).set_precision(DateTimePrecision::Microseconds);
+        let modified = builder.add_date_field("metadata_modified", date);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let texts = ["water", "water quality", "water water", "air"];
+        let mut next = numbers(11);
+        for i in 0..900u64 {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(id, format!("d{i}"));
+            doc.add_text(text, texts[usize::try_from(next() % 4).unwrap()]);
+            // A few dates shared by many, and one document in seven without a date.
+            if !next().is_multiple_of(7) {
+                let micros = i64::try_from(next() % 5).unwrap() * 3_600_000_000 + 1_600_000_000_000_000;
+                doc.add_date(modified, DateTime::from_timestamp_micros(micros));
+            }
+            writer.add_document(doc).unwrap();
+            if i % 41 == 0 {
+                writer.delete_term(Term::from_field_text(id, &format!("d{}", i / 2)));
+            }
+            if i % 200 == 199 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert!(searcher.segment_readers().len() > 3);
+        let query = TermQuery::new(Term::from_field_text(text, "water"), IndexRecordOption::WithFreqs);
+        let cache = Arc::new(ColumnCache::default());
+        let everyone = ScopeFilter::new(&Scope::default(), Box::new(AllQuery), Arc::default());
+        for descending in [true, false] {
+            let sort = [(SortField::Score, true), (SortField::MetadataModified, descending)];
+            for (start, rows) in [(0, 1), (0, 10), (3, 50), (100, 100), (0, 700), (650, 20), (2000, 5)] {
+                let found =
+                    collect(&searcher, &query, &everyone, &sort, start, rows, Facets::all(&[]), &cache)
+                        .unwrap();
+                let strict = TopDocs::with_limit(rows).and_offset(start).order_by(Strict((
+                    keyed(SortField::Score, true, &cache),
+                    keyed(SortField::MetadataModified, descending, &cache),
+                )));
+                let wanted: Vec<DocAddress> = searcher
+                    .search(&query, &strict)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(_, address)| address)
+                    .collect();
+                assert_eq!(found.page, wanted, "descending={descending} start={start} rows={rows}");
+            }
+        }
+    }
+
     /// Walking each segment's documents in `id` or `name` order gives the page, the count and the
     /// facets that tantivy's own top-n collection gives, going up and down, from any offset, in
     /// any scope: over several segments, with deleted documents (some sharing a live

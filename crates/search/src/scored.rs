@@ -22,8 +22,8 @@ use crate::collect::ColumnCache;
 const BLOCK: usize = 64;
 
 /// The `start + rows` best matches by score (highest first), then by the date `field`
-/// (`descending` or not; a document without one goes after every date going down, before them
-/// going up), then by address; the page is the `rows` from `start`.
+/// (`descending` or not; a document without one goes after every date either way, as in the
+/// general collection), then by address; the page is the `rows` from `start`.
 pub(crate) struct ScoreThenDate<'a> {
     pub(crate) field: &'static str,
     pub(crate) descending: bool,
@@ -46,7 +46,11 @@ fn beats(a: &Placed, b: &Placed, descending: bool) -> bool {
         Ordering::Greater => true,
         Ordering::Less => false,
         Ordering::Equal if descending => a.date > b.date,
-        Ordering::Equal => a.date < b.date,
+        // Going up, a document without a date goes after every date, as it does going down.
+        Ordering::Equal => match (a.date, b.date) {
+            (Some(a), Some(b)) => a < b,
+            (a, b) => a.is_some() && b.is_none(),
+        },
     }
 }
 
