@@ -25,7 +25,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -41,19 +41,22 @@ use datahavn_storage::{ChangeCursor, StorageResult, Store};
 impl datahavn_search::HeldDicts for ReadCache {
     fn append(&self, id: &str, hash: u64, out: &mut Vec<u8>) -> bool {
         let entry = {
-            let mut packages = lock(&self.packages);
+            let packages = read_lock(&self.packages);
             let Some(entry) = packages.by_id.get(id).filter(|entry| entry.hash == hash) else { return false };
             // A plain text is copied at once (a page's datasets are often the same for every
-            // caller: no count of references taken and given back on each).
+            // caller: no count of references taken and given back on each), under a lock that
+            // readers on other threads share.
             if let Some(text) = &entry.plain {
-                entry.mark_read();
+                packages.note_read(entry);
                 out.extend_from_slice(text.as_bytes());
-                packages.plain.reads += 1;
                 return true;
             }
-            let entry = Arc::clone(entry);
-            packages.read(entry, self.plain_room())
+            if !packages.note_read(entry) {
+                return entry.append_to(out).is_ok();
+            }
+            Arc::clone(entry)
         };
+        let entry = write_lock(&self.packages).make_plain(entry, self.plain_room());
         entry.append_to(out).is_ok()
     }
 }
@@ -195,8 +198,8 @@ struct Plain {
     queue: VecDeque<Weak<CachedPackage>>,
     entries: usize,
     bytes: usize,
-    /// Reads of the cache's datasets so far, for [`PERIOD`].
-    reads: u64,
+    /// Reads of the cache's datasets so far, for [`PERIOD`] (counted under a shared lock).
+    reads: AtomicU64,
 }
 
 impl Packages {
@@ -232,16 +235,22 @@ impl Packages {
         self.by_id.get(&entry.access.id).is_some_and(|held| Arc::ptr_eq(held, entry))
     }
 
-    /// A read of `entry` (held): the entry to read, which is a plain one in its place when
-    /// this read makes it read often and `room` (bytes of plain copies) allows.
-    fn read(&mut self, entry: Arc<CachedPackage>, room: usize) -> Arc<CachedPackage> {
-        let period = self.plain.reads / PERIOD;
-        self.plain.reads += 1;
+    /// Counts a read of `entry` (held): whether it is the read that makes it read often, so
+    /// that [`Self::make_plain`] is due. Shared: readers on several threads count at once (two
+    /// may both find it due; the second finds it replaced).
+    fn note_read(&self, entry: &CachedPackage) -> bool {
+        let period = self.plain.reads.fetch_add(1, Ordering::Relaxed) / PERIOD;
         if entry.is_plain() {
             entry.mark_read();
-            return entry;
+            return false;
         }
-        if !entry.count_read(period) || entry.len() > room / 8 || !self.holds(&entry) {
+        entry.count_read(period)
+    }
+
+    /// `entry`, read often: a plain one in its place when it is still held, not plain yet and
+    /// `room` (bytes of plain copies) allows; the entry to read either way.
+    fn make_plain(&mut self, entry: Arc<CachedPackage>, room: usize) -> Arc<CachedPackage> {
+        if entry.is_plain() || entry.len() > room / 8 || !self.holds(&entry) {
             return entry;
         }
         let Ok(text) = entry.rendered.text() else { return entry };
@@ -297,7 +306,7 @@ struct Held<T> {
 /// The process's read cache. Shared by every worker thread.
 pub struct ReadCache {
     budget: usize,
-    packages: Mutex<Packages>,
+    packages: RwLock<Packages>,
     /// Bumped by every invalidation of datasets, under the lock of `packages`.
     epoch: AtomicU64,
     /// Bumped after every write transaction this process commits.
@@ -321,6 +330,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+fn read_lock<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write_lock<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl std::fmt::Debug for ReadCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReadCache").field("stats", &self.stats()).finish_non_exhaustive()
@@ -332,7 +349,7 @@ impl ReadCache {
     pub fn new(budget: usize) -> Self {
         Self {
             budget,
-            packages: Mutex::default(),
+            packages: RwLock::default(),
             epoch: AtomicU64::new(0),
             generation: AtomicU64::new(0),
             memberships: Mutex::default(),
@@ -358,7 +375,7 @@ impl ReadCache {
         if ids.is_empty() {
             return;
         }
-        let mut packages = lock(&self.packages);
+        let mut packages = write_lock(&self.packages);
         self.epoch.fetch_add(1, Ordering::SeqCst);
         for id in ids {
             if packages.remove(id.as_ref()) {
@@ -419,9 +436,13 @@ impl ReadCache {
     }
 
     fn find(&self, key: &str) -> Option<Arc<CachedPackage>> {
-        let mut packages = lock(&self.packages);
-        let found = packages.by_id.get(key).or_else(|| packages.by_name.get(key)).cloned()?;
-        Some(packages.read(found, self.plain_room()))
+        let (found, due) = {
+            let packages = read_lock(&self.packages);
+            let found = packages.by_id.get(key).or_else(|| packages.by_name.get(key)).cloned()?;
+            let due = packages.note_read(&found);
+            (found, due)
+        };
+        Some(if due { write_lock(&self.packages).make_plain(found, self.plain_room()) } else { found })
     }
 
     /// How many bytes of plain copies may be kept: an eighth of the budget.
@@ -442,7 +463,7 @@ impl ReadCache {
         if weight > self.budget / 8 {
             return;
         }
-        let mut packages = lock(&self.packages);
+        let mut packages = write_lock(&self.packages);
         if self.epoch.load(Ordering::SeqCst) != epoch {
             return;
         }
@@ -543,7 +564,7 @@ impl ReadCache {
 
     pub fn stats(&self) -> CacheStats {
         let (entries, bytes, plain_entries, plain_bytes) = {
-            let packages = lock(&self.packages);
+            let packages = read_lock(&self.packages);
             let plain = &packages.plain;
             (packages.by_id.len() as u64, packages.bytes as u64, plain.entries as u64, plain.bytes as u64)
         };
@@ -699,7 +720,7 @@ mod tests {
         assert!(stats.entries > 40, "{stats:?}");
         assert!(stats.evictions > 0);
         // Every entry left is found under its name too (none is deleted).
-        let held = lock(&cache.packages);
+        let held = read_lock(&cache.packages);
         assert_eq!(held.by_name.len(), held.by_id.len());
     }
 
@@ -797,7 +818,7 @@ mod tests {
         let stats = cache.stats();
         assert!(stats.plain_bytes as usize <= room, "{stats:?}");
         assert!(stats.plain_entries > 10, "{stats:?}");
-        let held = lock(&cache.packages);
+        let held = read_lock(&cache.packages);
         let plain: Vec<&Arc<CachedPackage>> = held.by_id.values().filter(|entry| entry.is_plain()).collect();
         assert_eq!(plain.len() as u64, stats.plain_entries);
         assert_eq!(plain.iter().map(|entry| entry.len() as u64).sum::<u64>(), stats.plain_bytes);
