@@ -1734,6 +1734,83 @@ fn private_draft_and_deleted_datasets_never_leak() {
 // 5. Read-your-writes
 // ------------------------------------------------------------------------------------------
 
+/// Anonymous first pages are answered without a hand-off to a blocking thread when the index
+/// and the read cache hold all they need; whatever needs the database (an index behind a write,
+/// a display name not held) and deep pages or long queries are answered the usual way. Either
+/// way the answer is the same.
+#[test]
+fn anonymous_searches_answer_alike_whichever_thread_answers_them() {
+    let server = TestServer::start();
+    let (_, admin) = server.user_with_token("admin", true);
+    let made = server.action(
+        "organization_create",
+        json!({"name": "harbour", "title": "Harbour Office"}),
+        Some(&admin),
+    );
+    assert_eq!(made.status, 200, "{}", made.text);
+    for i in 0..30 {
+        let create = server.action(
+            "package_create",
+            json!({"name": format!("buoy-{i:02}"), "title": format!("Buoy {i} readings"), "owner_org": "harbour"}),
+            Some(&admin),
+        );
+        assert_eq!(create.status, 200, "{}", create.text);
+    }
+    let facets = json!({"q": "buoy", "facet.field": ["organization"], "rows": 5, "sort": "name asc"});
+    let display =
+        |result: &Value| result["search_facets"]["organization"]["items"][0]["display_name"].clone();
+    // Right after the writes (the index catches up from the database), then again.
+    for _ in 0..2 {
+        let result = search(&server, facets.clone(), None);
+        assert_eq!(count(&result), 30);
+        assert_eq!(display(&result), "Harbour Office");
+        assert_eq!(ids(&result).len(), 5);
+    }
+    // A new title is seen at once, as is a new dataset.
+    let retitled = server.action(
+        "organization_patch",
+        json!({"id": "harbour", "title": "Port Authority"}),
+        Some(&admin),
+    );
+    assert_eq!(retitled.status, 200, "{}", retitled.text);
+    assert_eq!(display(&search(&server, facets.clone(), None)), "Port Authority");
+    let create = server.action(
+        "package_create",
+        json!({"name": "buoy-30", "title": "Buoy 30 readings", "owner_org": "harbour"}),
+        Some(&admin),
+    );
+    assert_eq!(create.status, 200, "{}", create.text);
+    assert_eq!(count(&search(&server, facets.clone(), None)), 31);
+
+    // A small page, a deep one and one with a long query agree on the same datasets.
+    let all = ids(&search(&server, json!({"q": "buoy", "rows": 31, "sort": "name asc"}), None));
+    assert_eq!(all.len(), 31);
+    let deep =
+        ids(&search(&server, json!({"q": "buoy", "rows": 1, "start": 1030, "sort": "name asc"}), None));
+    assert!(deep.is_empty());
+    let long_q = format!("buoy {}", "readings ".repeat(80));
+    let long = ids(&search(&server, json!({"q": long_q, "rows": 31, "sort": "name asc"}), None));
+    assert_eq!(long, all);
+    let pages: Vec<String> = (0..4)
+        .flat_map(|page| {
+            ids(&search(
+                &server,
+                json!({"q": "buoy", "rows": 10, "start": page * 10, "sort": "name asc"}),
+                None,
+            ))
+        })
+        .collect();
+    assert_eq!(pages, all);
+    // The newest datasets, small and large pages alike.
+    let newest = server.get("/api/3/action/current_package_list_with_resources?limit=5", &[]).result();
+    let more = server.get("/api/3/action/current_package_list_with_resources?limit=500", &[]).result();
+    assert_eq!(newest.as_array().unwrap()[..], more.as_array().unwrap()[..5]);
+    assert_eq!(newest[0]["name"], "buoy-30");
+    // Errors are the usual ones.
+    let bad = search_get(&server, &[("rows", "many")], None);
+    assert_eq!(bad.status, 409, "{}", bad.text);
+}
+
 #[test]
 fn every_write_is_searchable_the_moment_it_returns() {
     let server = TestServer::start();

@@ -63,6 +63,29 @@ fn cached_success(help: &str, result: &datahavn_actions::CachedResult) -> HttpRe
     success_response().body(body)
 }
 
+/// Whether an anonymous read is small enough to run on the worker itself: a search's first
+/// pages with short queries, a page of the newest datasets. A deep page or a long query goes to
+/// a blocking thread, so that the worker's other connections do not wait for it.
+fn small_read(name: &str, params: &Params) -> bool {
+    use serde_json::Value;
+    let dict = params.as_map();
+    let at_most = |key: &str, most: u64| match dict.get(key) {
+        None => true,
+        Some(Value::Number(n)) => n.as_u64().is_some_and(|n| n <= most),
+        Some(Value::String(s)) => s.trim().parse::<u64>().is_ok_and(|n| n <= most),
+        Some(_) => false,
+    };
+    let short = |key: &str| dict.get(key).is_none_or(|v| v.as_str().is_some_and(|s| s.len() <= 512));
+    match name {
+        "package_search" => {
+            dict.len() <= 16 && at_most("rows", 100) && at_most("start", 1000) && short("q") && short("fq")
+        }
+        // Its pages walk the kept order of dates: about a millisecond at any offset.
+        "current_package_list_with_resources" => dict.len() <= 4 && at_most("limit", 100),
+        _ => false,
+    }
+}
+
 /// The success envelope's text before its result.
 fn success_head(help: &str) -> String {
     let help = serde_json::Value::String(help.to_owned());
@@ -236,6 +259,20 @@ async fn dispatch(
         && let Some(result) = datahavn_actions::anonymous_cached(&state.services, name, &params)
     {
         return cached_success(&help, &result);
+    }
+    // An anonymous small read (a search's first pages): answered here, on the worker, when it
+    // needs only the index and the read cache. If it asks for the database, fails or panics, it
+    // is done again below on a blocking thread, which answers as always.
+    if token.is_none() && !jsonp && upload.is_none() && small_read(name, &params) {
+        let services = &state.services;
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            datahavn_storage::without_waiting(|| {
+                datahavn_actions::call_text(services, Actor::Anonymous, name, &params)
+            })
+        }));
+        if let Ok(Some(Some(Ok(text)))) = attempt {
+            return text_success(&help, text);
+        }
     }
     let services = state.services.clone();
     let (params, result) = crate::request_id::block(move || {

@@ -481,6 +481,7 @@ impl SearchIndex {
     /// Applies every change committed since the last call. Cheap when nothing changed: one
     /// indexed query.
     pub fn catch_up(&self, store: &Store) -> SearchResult<usize> {
+        datahavn_storage::may_wait()?;
         let mut writer = self.lock();
         let changed = writer.cursor.advance(store)?;
         if changed.is_empty() {
@@ -935,6 +936,9 @@ impl SearchHandle {
             }
             return Ok(index);
         }
+        // Not built yet: built by a thread that may wait (for the database, and for another
+        // thread building it).
+        datahavn_storage::may_wait()?;
         let _guard = self.building.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(index) = self.index.get() {
             index.catch_up(store)?;

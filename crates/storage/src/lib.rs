@@ -32,6 +32,45 @@ pub use url::DatabaseUrl;
 
 use conn::{AnyConnection, Pool};
 
+thread_local! {
+    /// Set while this thread runs work that must not wait for the database (see
+    /// [`without_waiting`]): whether that work asked for it.
+    static UNWAITED: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `work` on a thread that must not wait for the database (an HTTP worker that serves
+/// other connections meanwhile): every read or write it starts fails at once instead of
+/// taking a connection or a lock. `None` when `work` asked for the database: its result is
+/// then not an answer, and the work is to be done again where it may wait.
+pub fn without_waiting<R>(work: impl FnOnce() -> R) -> Option<R> {
+    /// Puts back the thread's earlier state however `work` ends (a panic included); a nested
+    /// work's asking is the outer work's too.
+    struct Restore(Option<bool>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let asked = UNWAITED.with(|flag| flag.get()) == Some(true);
+            UNWAITED.with(|flag| flag.set(self.0.map(|outer| outer || asked)));
+        }
+    }
+    let restore = Restore(UNWAITED.with(|flag| flag.replace(Some(false))));
+    let result = work();
+    let asked = UNWAITED.with(|flag| flag.get()) == Some(true);
+    drop(restore);
+    (!asked).then_some(result)
+}
+
+/// An error when this thread must not wait for the database ([`without_waiting`]), noting
+/// that it was asked for.
+pub fn may_wait() -> StorageResult<()> {
+    UNWAITED.with(|flag| match flag.get() {
+        None => Ok(()),
+        Some(_) => {
+            flag.set(Some(true));
+            Err(StorageError::Unavailable("the database is not asked on this thread".into()))
+        }
+    })
+}
+
 /// The database: a pool of connections to one backend.
 #[derive(Clone)]
 pub struct Store {
@@ -122,6 +161,7 @@ impl Store {
     }
 
     fn connection(&self) -> StorageResult<r2d2::PooledConnection<conn::Manager>> {
+        may_wait()?;
         Ok(self.pool.get()?)
     }
 
@@ -214,6 +254,7 @@ impl Store {
         E: From<StorageError>,
     {
         type Manager = <AnyConnection as Connection>::TransactionManager;
+        may_wait()?;
         let _guard = self.lock_writes();
         let mut conn = self.connection()?;
         let sqlite = matches!(self.url, DatabaseUrl::Sqlite(_));
@@ -323,6 +364,7 @@ impl Store {
             batch.give_back();
             return result;
         }
+        may_wait()?;
         let _guard = self.lock_writes();
         let mut conn = self.connection()?;
         let (result, changed) = transact(&mut conn, work);

@@ -1114,3 +1114,45 @@ fn public_dataset(name: &str, title: &str) -> datahavn_domain::catalog::PackageR
         rendered: "{}".into(),
     }
 }
+
+#[test]
+fn work_that_must_not_wait_is_refused_the_database_and_says_it_asked() {
+    let Fixture { store, db: _db } = migrated();
+    let alice = user("alice", "alice@example.org");
+    insert(&store, &[&alice]);
+
+    // Work that never asks answers.
+    assert_eq!(datahavn_storage::without_waiting(|| 7), Some(7));
+    // A read is refused at once (it takes no connection), and the answer is not one.
+    let read = datahavn_storage::without_waiting(|| store.read(|tx| tx.user_by_id_or_name("alice")));
+    assert!(read.is_none());
+    // So is a write, which changes nothing, and a batch; a refusal caught by the work still
+    // makes its answer none.
+    let bob = user("bob", "bob@example.org");
+    let write = datahavn_storage::without_waiting(|| store.write(|tx| tx.insert_user(&bob)).is_err());
+    assert_eq!(write, None);
+    let batch = datahavn_storage::without_waiting(|| store.batch(|| Ok::<_, StorageError>(())).is_ok());
+    assert_eq!(batch, None);
+    assert!(store.read(|tx| tx.user_by_id_or_name("bob")).unwrap().is_none());
+    // Nested: the inner work's asking is the outer work's too.
+    let nested = datahavn_storage::without_waiting(|| {
+        let inner = datahavn_storage::without_waiting(|| store.read(|tx| tx.user_by_id_or_name("alice")));
+        assert!(inner.is_none());
+        1
+    });
+    assert_eq!(nested, None);
+    // Afterwards the thread may wait again.
+    assert!(datahavn_storage::may_wait().is_ok());
+    assert!(store.read(|tx| tx.user_by_id_or_name("alice")).unwrap().is_some());
+}
+
+#[test]
+fn a_thread_may_wait_again_after_work_that_must_not_wait_panics() {
+    let Fixture { store, db: _db } = migrated();
+    let panicked = std::panic::catch_unwind(|| {
+        datahavn_storage::without_waiting(|| -> () { panic!("in the work") });
+    });
+    assert!(panicked.is_err());
+    assert!(datahavn_storage::may_wait().is_ok());
+    assert!(store.read(|tx| tx.user_by_id_or_name("nobody")).unwrap().is_none());
+}
