@@ -1734,12 +1734,12 @@ fn private_draft_and_deleted_datasets_never_leak() {
 // 5. Read-your-writes
 // ------------------------------------------------------------------------------------------
 
-/// Anonymous first pages are answered without a hand-off to a blocking thread when the index
-/// and the read cache hold all they need; whatever needs the database (an index behind a write,
+/// First pages are answered without a hand-off to a blocking thread when the token, the index
+/// and the read cache hold all they need; whatever needs the database (a token, memberships or
 /// a display name not held) and deep pages or long queries are answered the usual way. Either
 /// way the answer is the same.
 #[test]
-fn anonymous_searches_answer_alike_whichever_thread_answers_them() {
+fn small_searches_answer_alike_whichever_thread_answers_them() {
     let server = TestServer::start();
     let (_, admin) = server.user_with_token("admin", true);
     let made = server.action(
@@ -1809,6 +1809,32 @@ fn anonymous_searches_answer_alike_whichever_thread_answers_them() {
     // Errors are the usual ones.
     let bad = search_get(&server, &[("rows", "many")], None);
     assert_eq!(bad.status, 409, "{}", bad.text);
+
+    // With a token: a private dataset is found by its organization's member (the token and
+    // memberships read from the database first, then held) and by no one else.
+    let (_, member) = server.user_with_token("member", false);
+    let added = server.action(
+        "organization_member_create",
+        json!({"id": "harbour", "username": "member", "role": "member"}),
+        Some(&admin),
+    );
+    assert_eq!(added.status, 200, "{}", added.text);
+    let (_, stranger) = server.user_with_token("stranger", false);
+    let private = server.action(
+        "package_create",
+        json!({"name": "buoy-secret", "title": "Buoy secret readings", "owner_org": "harbour", "private": true}),
+        Some(&admin),
+    );
+    assert_eq!(private.status, 200, "{}", private.text);
+    let secret = json!({"q": "secret", "include_private": true});
+    for _ in 0..3 {
+        assert_eq!(count(&search(&server, secret.clone(), Some(&member))), 1);
+        assert_eq!(count(&search(&server, secret.clone(), Some(&stranger))), 0);
+        assert_eq!(count(&search(&server, secret.clone(), None)), 0);
+    }
+    let revoked = server.action("api_token_revoke", json!({"token": member}), Some(&member));
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    assert_eq!(count(&search(&server, secret.clone(), Some(&member))), 0, "a revoked token is anonymous");
 }
 
 #[test]

@@ -63,7 +63,7 @@ fn cached_success(help: &str, result: &datahavn_actions::CachedResult) -> HttpRe
     success_response().body(body)
 }
 
-/// Whether an anonymous read is small enough to run on the worker itself: a search's first
+/// Whether a read is small enough to run on the worker itself: a search's first
 /// pages with short queries, a page of the newest datasets. A deep page or a long query goes to
 /// a blocking thread, so that the worker's other connections do not wait for it.
 fn small_read(name: &str, params: &Params) -> bool {
@@ -260,17 +260,23 @@ async fn dispatch(
     {
         return cached_success(&help, &result);
     }
-    // An anonymous small read (a search's first pages): answered here, on the worker, when it
-    // needs only the index and the read cache. If it asks for the database, fails or panics, it
-    // is done again below on a blocking thread, which answers as always.
-    if token.is_none() && !jsonp && upload.is_none() && small_read(name, &params) {
+    // A small read (a search's first pages, the newest datasets): answered here, on the worker,
+    // when the token, the index and the read cache hold all it needs. If it asks for the
+    // database, fails or panics, it is done again below on a blocking thread, which answers as
+    // always.
+    if !jsonp && upload.is_none() && small_read(name, &params) {
         let services = &state.services;
+        let token = token.as_deref();
         let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             datahavn_storage::without_waiting(|| {
-                datahavn_actions::call_text(services, Actor::Anonymous, name, &params)
+                let actor = match token {
+                    Some(token) => authenticate(services, token).ok()?,
+                    None => Actor::Anonymous,
+                };
+                datahavn_actions::call_text(services, actor, name, &params)?.ok()
             })
         }));
-        if let Ok(Some(Some(Ok(text)))) = attempt {
+        if let Ok(Some(Some(text))) = attempt {
             return text_success(&help, text);
         }
     }
