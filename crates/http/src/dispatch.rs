@@ -63,9 +63,10 @@ fn cached_success(help: &str, result: &datahavn_actions::CachedResult) -> HttpRe
     success_response().body(body)
 }
 
-/// Whether a read is small enough to run on the worker itself: a search's first
-/// pages with short queries, a page of the newest datasets. A deep page or a long query goes to
-/// a blocking thread, so that the worker's other connections do not wait for it.
+/// Whether a read is small enough to run on the worker itself: a search's first pages with
+/// short queries, a page of the newest datasets, the whole `package_list`. A deep page or a
+/// long query goes to a blocking thread, so that the worker's other connections do not wait
+/// for it.
 fn small_read(name: &str, params: &Params) -> bool {
     use serde_json::Value;
     let dict = params.as_map();
@@ -82,6 +83,8 @@ fn small_read(name: &str, params: &Params) -> bool {
         }
         // Its pages walk the kept order of dates: about a millisecond at any offset.
         "current_package_list_with_resources" => dict.len() <= 4 && at_most("limit", 100),
+        // The whole list is held by the read cache (a part of it is read from the database).
+        "package_list" => dict.is_empty(),
         _ => false,
     }
 }
