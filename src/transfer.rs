@@ -588,8 +588,8 @@ pub fn load(
     jobs: usize,
 ) -> Result<LoadSummary, String> {
     let stdin = path.as_os_str() == "-";
-    let (reader, length): (Box<dyn BufRead>, Option<u64>) = if stdin {
-        (Box::new(io::stdin().lock()), None)
+    let (reader, length): (Box<dyn BufRead + Send>, Option<u64>) = if stdin {
+        (Box::new(BufReader::new(io::stdin())), None)
     } else {
         let length = count_lines(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -597,25 +597,63 @@ pub fn load(
     };
     let (batch, jobs) = (batch.max(1), jobs.max(1));
     let bar = progress(length, "datasets");
-    let mut organizations = create_orgs.then(Organizations::default);
-    let mut summary = LoadSummary::default();
-    // Batches are written without savepoints while their lines do not fail.
-    let mut whole = true;
+    // The next run of lines is read and parsed on a thread of its own while this one is
+    // written (one run ahead).
+    let (runs, received) = std::sync::mpsc::sync_channel::<Result<(Vec<Line>, usize), String>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || read_runs(reader, path, batch * jobs, &runs));
+        write_runs(services, actor, received, create_orgs, batch, jobs, &bar)
+    })
+}
+
+/// Reads the lines of `reader` in runs of `size`, each line parsed, with the number of the last
+/// line read, until the end, an error, or the receiver is gone.
+fn read_runs(
+    reader: Box<dyn BufRead + Send>,
+    path: &Path,
+    size: usize,
+    runs: &std::sync::mpsc::SyncSender<Result<(Vec<Line>, usize), String>>,
+) {
     let mut lines = reader.lines().enumerate().peekable();
     while lines.peek().is_some() {
         let mut run = Vec::new();
         let mut last = 0;
-        for (index, line) in lines.by_ref().take(batch * jobs) {
+        for (index, line) in lines.by_ref().take(size) {
             let number = index + 1;
             last = number;
             let dataset = match line {
                 Ok(line) if line.trim().is_empty() => continue,
                 Ok(line) => parse_line(&line),
                 Err(e) if e.kind() == io::ErrorKind::InvalidData => Err("not UTF-8 text".to_owned()),
-                Err(e) => return Err(format!("{}: line {number}: {e}", path.display())),
+                Err(e) => {
+                    let _ = runs.send(Err(format!("{}: line {number}: {e}", path.display())));
+                    return;
+                }
             };
             run.push(Line { number, dataset, maybe_stored: true });
         }
+        if runs.send(Ok((run, last))).is_err() {
+            return;
+        }
+    }
+}
+
+/// Writes the runs of lines [`read_runs`] sends, in order.
+fn write_runs(
+    services: &Services,
+    actor: &Actor,
+    runs: std::sync::mpsc::Receiver<Result<(Vec<Line>, usize), String>>,
+    create_orgs: bool,
+    batch: usize,
+    jobs: usize,
+    bar: &ProgressBar,
+) -> Result<LoadSummary, String> {
+    let mut organizations = create_orgs.then(Organizations::default);
+    let mut summary = LoadSummary::default();
+    // Batches are written without savepoints while their lines do not fail.
+    let mut whole = true;
+    for read in runs {
+        let (mut run, last) = read?;
         // Organizations first, one line after the other, each in its own transaction: a batch
         // written alongside others never creates one.
         if let Some(organizations) = organizations.as_mut() {

@@ -170,6 +170,50 @@ fn load_creates_and_reports_failures_then_a_dump_loads_back_unchanged() {
     assert_eq!(show_when(&server, name, "title", "Found by name")["title"], "Found by name");
 }
 
+/// Lines are read and parsed a run ahead of the one being written: with runs of three lines,
+/// failures at every place of a run (bad JSON, text that is not UTF-8, a blank line) keep their
+/// line numbers, every good line is written once, and the order of the lines holds (a later
+/// line of the same dataset wins).
+#[test]
+fn a_load_in_small_runs_keeps_every_line_and_its_number() {
+    let server = TestServer::start();
+    server.org("statcan", &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut file: Vec<u8> = Vec::new();
+    let mut good = Vec::new();
+    for line in 1..=14 {
+        match line {
+            4 => file.extend_from_slice(b"{\"name\": \"broken\"\n"),
+            8 => file.extend_from_slice(b"{\"name\": \"caf\xe9\"}\n"),
+            9 => file.push(b'\n'),
+            13 => file.extend_from_slice(b"\"text\"\n"),
+            14 => {
+                let last = json!({"name": "run-line-01", "owner_org": "statcan", "title": "Written last"});
+                file.extend_from_slice(format!("{last}\n").as_bytes());
+            }
+            _ => {
+                let name = format!("run-line-{line:02}");
+                file.extend_from_slice(
+                    format!("{}\n", json!({"name": name, "owner_org": "statcan"})).as_bytes(),
+                );
+                good.push(name);
+            }
+        }
+    }
+    let input = dir.path().join("runs.jsonl");
+    std::fs::write(&input, &file).unwrap();
+    let output = datahavn(&server, dir.path(), &["load", input.to_str().unwrap(), "--batch", "3"], "");
+    let report = stdout(&output);
+    assert!(report.starts_with("created 9, updated 1, unchanged 0, failed 3\n"), "{report}");
+    assert!(report.contains("(line 4)"), "{report}");
+    assert!(report.contains("  not UTF-8 text × 1 (line 8)\n"), "{report}");
+    assert!(report.contains("  not a JSON object × 1 (line 13)\n"), "{report}");
+    for name in &good {
+        assert_eq!(show(&server, name)["name"], name.as_str());
+    }
+    assert_eq!(show_when(&server, "run-line-01", "title", "Written last")["title"], "Written last");
+}
+
 #[test]
 fn load_creates_missing_organizations_when_asked() {
     if datahavn_actions::find("organization_create").is_none() {
