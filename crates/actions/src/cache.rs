@@ -844,6 +844,80 @@ mod tests {
         assert!(cache.stats().plain_bytes as usize <= room);
     }
 
+    /// A read that makes a dataset due to be plain, then a change before the copy is made (the
+    /// shared lock let go, the other taken): the copy is neither held nor counted.
+    #[test]
+    fn a_dataset_changed_before_its_plain_copy_is_made_keeps_the_new_entry() {
+        let cache = ReadCache::new(1 << 20);
+        cache.keep(cache.epoch(), entry("id-1", "first", &text_of(1)));
+        let old = Arc::clone(&read_lock(&cache.packages).by_id["id-1"]);
+        let due = (0..READS_TO_PLAIN).map(|_| read_lock(&cache.packages).note_read(&old)).collect::<Vec<_>>();
+        assert_eq!(due.last(), Some(&true), "{due:?}");
+        cache.invalidate(&["id-1"]);
+        cache.keep(cache.epoch(), entry("id-1", "first", &text_of(2)));
+        let read = write_lock(&cache.packages).make_plain(Arc::clone(&old), cache.plain_room());
+        assert!(Arc::ptr_eq(&read, &old));
+        let stats = cache.stats();
+        assert_eq!((stats.plain_entries, stats.plain_bytes), (0, 0));
+        assert_eq!(cache.package("id-1").unwrap().text().unwrap(), text_of(2));
+    }
+
+    /// Readers on several threads at once (by id, by name and for search pages), some making
+    /// copies plain, while another thread changes and keeps datasets again: every text read is
+    /// the dataset's, and afterwards the maps and the plain copies' accounts agree.
+    #[test]
+    fn readers_on_several_threads_and_changes_leave_the_cache_consistent() {
+        let cache = ReadCache::new(256 * 1024);
+        let room = 256 * 1024 / 8;
+        for i in 0..300 {
+            cache.keep(cache.epoch(), entry(&format!("id-{i}"), &format!("name-{i}"), &text_of(i)));
+        }
+        std::thread::scope(|scope| {
+            for reader in 0..4_usize {
+                let cache = &cache;
+                scope.spawn(move || {
+                    for round in 0..3_000_usize {
+                        // A few datasets read by every thread, the rest spread.
+                        let i = if round % 2 == 0 { round % 5 } else { (round * 7 + reader * 13) % 300 };
+                        if round % 3 == 0 {
+                            let hash = datahavn_storage::pack::text_hash(text_of(i).as_bytes());
+                            let mut page = Vec::new();
+                            if datahavn_search::HeldDicts::append(cache, &format!("id-{i}"), hash, &mut page)
+                            {
+                                assert_eq!(page, text_of(i).as_bytes());
+                            }
+                        } else {
+                            let key = if round % 3 == 1 { format!("id-{i}") } else { format!("name-{i}") };
+                            if let Some(found) = cache.package(&key) {
+                                assert_eq!(found.text().unwrap(), text_of(i), "{key}");
+                            }
+                        }
+                    }
+                });
+            }
+            let cache = &cache;
+            scope.spawn(move || {
+                for round in 0..600_usize {
+                    // The datasets every thread reads stay (and become plain).
+                    let i = 5 + (round * 11) % 295;
+                    cache.invalidate(&[format!("id-{i}")]);
+                    cache.keep(cache.epoch(), entry(&format!("id-{i}"), &format!("name-{i}"), &text_of(i)));
+                }
+            });
+        });
+        let stats = cache.stats();
+        assert!(stats.plain_entries >= 5, "{stats:?}");
+        assert!(stats.plain_bytes as usize <= room, "{stats:?}");
+        let held = read_lock(&cache.packages);
+        let plain: Vec<&Arc<CachedPackage>> = held.by_id.values().filter(|entry| entry.is_plain()).collect();
+        assert_eq!(plain.len() as u64, stats.plain_entries);
+        assert_eq!(plain.iter().map(|entry| entry.len() as u64).sum::<u64>(), stats.plain_bytes);
+        assert_eq!(held.by_id.values().map(|entry| entry.weight()).sum::<usize>(), held.bytes);
+        for (name, entry) in &held.by_name {
+            assert!(Arc::ptr_eq(entry, &held.by_id[&entry.access.id]), "{name}");
+        }
+    }
+
     #[test]
     fn memberships_and_tokens_go_stale_at_a_write_or_with_age() {
         let cache = ReadCache::new(1 << 20);
