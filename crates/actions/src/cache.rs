@@ -802,6 +802,20 @@ mod tests {
         assert_eq!(cache.stats().plain_entries, 0);
     }
 
+    /// The cache's stats say what its maps hold: the plain entries and their bytes, every
+    /// entry's weight; names find the same entries as ids.
+    fn assert_accounts_agree(cache: &ReadCache) {
+        let stats = cache.stats();
+        let held = read_lock(&cache.packages);
+        let plain: Vec<&Arc<CachedPackage>> = held.by_id.values().filter(|entry| entry.is_plain()).collect();
+        assert_eq!(plain.len() as u64, stats.plain_entries);
+        assert_eq!(plain.iter().map(|entry| entry.len() as u64).sum::<u64>(), stats.plain_bytes);
+        assert_eq!(held.by_id.values().map(|entry| entry.weight()).sum::<usize>(), held.bytes);
+        for (name, entry) in &held.by_name {
+            assert!(Arc::ptr_eq(entry, &held.by_id[&entry.access.id]), "{name}");
+        }
+    }
+
     #[test]
     fn plain_copies_stay_within_an_eighth_of_the_budget_and_the_read_ones_stay() {
         let cache = ReadCache::new(256 * 1024);
@@ -818,15 +832,7 @@ mod tests {
         let stats = cache.stats();
         assert!(stats.plain_bytes as usize <= room, "{stats:?}");
         assert!(stats.plain_entries > 10, "{stats:?}");
-        let held = read_lock(&cache.packages);
-        let plain: Vec<&Arc<CachedPackage>> = held.by_id.values().filter(|entry| entry.is_plain()).collect();
-        assert_eq!(plain.len() as u64, stats.plain_entries);
-        assert_eq!(plain.iter().map(|entry| entry.len() as u64).sum::<u64>(), stats.plain_bytes);
-        // Names find the same entries as ids.
-        for (name, entry) in &held.by_name {
-            assert!(Arc::ptr_eq(entry, &held.by_id[&entry.access.id]), "{name}");
-        }
-        drop(held);
+        assert_accounts_agree(&cache);
         // A few read over and over keep their plain copies while others come and go.
         for round in 0..120 {
             for i in 0..3 {
@@ -908,14 +914,7 @@ mod tests {
         let stats = cache.stats();
         assert!(stats.plain_entries >= 5, "{stats:?}");
         assert!(stats.plain_bytes as usize <= room, "{stats:?}");
-        let held = read_lock(&cache.packages);
-        let plain: Vec<&Arc<CachedPackage>> = held.by_id.values().filter(|entry| entry.is_plain()).collect();
-        assert_eq!(plain.len() as u64, stats.plain_entries);
-        assert_eq!(plain.iter().map(|entry| entry.len() as u64).sum::<u64>(), stats.plain_bytes);
-        assert_eq!(held.by_id.values().map(|entry| entry.weight()).sum::<usize>(), held.bytes);
-        for (name, entry) in &held.by_name {
-            assert!(Arc::ptr_eq(entry, &held.by_id[&entry.access.id]), "{name}");
-        }
+        assert_accounts_agree(&cache);
     }
 
     #[test]
