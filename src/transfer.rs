@@ -599,12 +599,16 @@ pub fn load(
     let bar = progress(length, "datasets");
     // The next run of lines is read and parsed on a thread of its own while this one is
     // written (one run ahead).
-    let (runs, received) = std::sync::mpsc::sync_channel::<Result<(Vec<Line>, usize), String>>(1);
+    let (runs, received) = std::sync::mpsc::sync_channel::<Run>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || read_runs(reader, path, batch * jobs, &runs));
         write_runs(services, actor, received, create_orgs, batch, jobs, &bar)
     })
 }
+
+/// A run of lines read and parsed, with the number of the last line read; or why reading
+/// stopped.
+type Run = Result<(Vec<Line>, usize), String>;
 
 /// Reads the lines of `reader` in runs of `size`, each line parsed, with the number of the last
 /// line read, until the end, an error, or the receiver is gone.
@@ -612,7 +616,7 @@ fn read_runs(
     reader: Box<dyn BufRead + Send>,
     path: &Path,
     size: usize,
-    runs: &std::sync::mpsc::SyncSender<Result<(Vec<Line>, usize), String>>,
+    runs: &std::sync::mpsc::SyncSender<Run>,
 ) {
     let mut lines = reader.lines().enumerate().peekable();
     while lines.peek().is_some() {
@@ -642,7 +646,7 @@ fn read_runs(
 fn write_runs(
     services: &Services,
     actor: &Actor,
-    runs: std::sync::mpsc::Receiver<Result<(Vec<Line>, usize), String>>,
+    runs: std::sync::mpsc::Receiver<Run>,
     create_orgs: bool,
     batch: usize,
     jobs: usize,
