@@ -183,6 +183,44 @@ impl PackageRow {
     }
 }
 
+impl PackageRow {
+    /// The row as an insert's values, column by column: diesel prepares an `Insertable`
+    /// struct's insert anew each time on PostgreSQL (it may write `DEFAULT`), these once per
+    /// connection.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn insert_values(
+        &self,
+    ) -> (
+        diesel::dsl::Eq<packages::id, &String>,
+        diesel::dsl::Eq<packages::name, &String>,
+        diesel::dsl::Eq<packages::title, &String>,
+        diesel::dsl::Eq<packages::package_type, &String>,
+        diesel::dsl::Eq<packages::state, &String>,
+        diesel::dsl::Eq<packages::private, &bool>,
+        diesel::dsl::Eq<packages::owner_org, &Option<String>>,
+        diesel::dsl::Eq<packages::creator_user_id, &Option<String>>,
+        diesel::dsl::Eq<packages::metadata_created, &NaiveDateTime>,
+        diesel::dsl::Eq<packages::metadata_modified, &NaiveDateTime>,
+        diesel::dsl::Eq<packages::document, &Vec<u8>>,
+        diesel::dsl::Eq<packages::rendered, &Vec<u8>>,
+    ) {
+        (
+            packages::id.eq(&self.id),
+            packages::name.eq(&self.name),
+            packages::title.eq(&self.title),
+            packages::package_type.eq(&self.package_type),
+            packages::state.eq(&self.state),
+            packages::private.eq(&self.private),
+            packages::owner_org.eq(&self.owner_org),
+            packages::creator_user_id.eq(&self.creator_user_id),
+            packages::metadata_created.eq(&self.metadata_created),
+            packages::metadata_modified.eq(&self.metadata_modified),
+            packages::document.eq(&self.document),
+            packages::rendered.eq(&self.rendered),
+        )
+    }
+}
+
 impl TryFrom<PackageRow> for PackageRecord {
     type Error = StorageError;
 
@@ -285,6 +323,36 @@ impl From<&Activity> for ActivityRow {
             permission_labels: serde_json::to_string(&a.permission_labels).unwrap_or_else(|_| "[]".into()),
             data: pack_activity(&a.data),
         }
+    }
+}
+
+impl ActivityRow {
+    /// The row as an insert's values, column by column (see [`PackageRow::insert_values`]).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn insert_values(
+        &self,
+    ) -> (
+        diesel::dsl::Eq<activities::id, &String>,
+        diesel::dsl::Eq<activities::timestamp, &NaiveDateTime>,
+        diesel::dsl::Eq<activities::user_id, &String>,
+        diesel::dsl::Eq<activities::object_id, &String>,
+        diesel::dsl::Eq<activities::group_ids, &String>,
+        diesel::dsl::Eq<activities::activity_type, &String>,
+        diesel::dsl::Eq<activities::public, &bool>,
+        diesel::dsl::Eq<activities::permission_labels, &String>,
+        diesel::dsl::Eq<activities::data, &Vec<u8>>,
+    ) {
+        (
+            activities::id.eq(&self.id),
+            activities::timestamp.eq(&self.timestamp),
+            activities::user_id.eq(&self.user_id),
+            activities::object_id.eq(&self.object_id),
+            activities::group_ids.eq(&self.group_ids),
+            activities::activity_type.eq(&self.activity_type),
+            activities::public.eq(&self.public),
+            activities::permission_labels.eq(&self.permission_labels),
+            activities::data.eq(&self.data),
+        )
     }
 }
 

@@ -1008,9 +1008,63 @@ fn a_dataset_activity_reads_back_whole_and_postgresql_will_not_migrate_down_past
     if f.db.is_postgres() {
         let refused = f.store.revert_all_migrations().unwrap_err().to_string();
         assert!(refused.contains("an older version cannot read them"), "{refused}");
-        assert_eq!(f.store.schema_status().unwrap().pending, 0, "nothing reverted");
+        // Reverting stops at the migration that brought the payloads in: it and every one
+        // before it stay applied (later ones may have gone back, and apply again).
+        let applied = f.store.schema_status().unwrap().applied;
+        assert!(applied.iter().any(|v| v == "20261216000001"), "{applied:?}");
+        f.store.migrate().unwrap();
+        assert_eq!(f.store.schema_status().unwrap().pending, 0);
         assert!(f.store.read(|tx| tx.activity_by_id("a-1")).unwrap().is_some());
     }
+}
+
+#[test]
+fn postgresql_keeps_a_datasets_packed_values_and_its_activity_in_the_row() {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::{BigInt, Text};
+
+    let f = migrated();
+    if !f.db.is_postgres() {
+        return;
+    }
+    // Random text packs to about half its size: 150 ids make an activity of some 3 KB and a dataset row,
+    // which PostgreSQL would move to the TOAST table (and try to compress first) by default.
+    let ids: Vec<String> = (0..150).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let dict = serde_json::json!({"id": "p-1", "name": "packed", "notes": ids.join(" ")});
+    let mut record = public_dataset("packed", "Packed");
+    record.rendered = dict.to_string();
+    record.document = dict.as_object().cloned().unwrap_or_default();
+    let activity = datahavn_domain::catalog::Activity {
+        id: "a-1".into(),
+        timestamp: at(1_700_000_000),
+        user_id: "u-1".into(),
+        object_id: "p-1".into(),
+        group_ids: vec![],
+        activity_type: "new package".into(),
+        public: true,
+        permission_labels: vec!["public".into()],
+        data: serde_json::json!({"package": dict, "actor": "alice"}),
+    };
+    f.store
+        .write(|tx| {
+            tx.insert_package(&record)?;
+            tx.insert_activity(&activity)
+        })
+        .unwrap();
+    let mut conn = PgConnection::establish(&f.db.url_string()).expect("plain PostgreSQL connection");
+    for table in ["packages", "activities"] {
+        let sizes = format!("(SELECT coalesce(max(pg_column_size({table}.*)), 0)::bigint FROM {table})");
+        let row: i64 = diesel::select(diesel::dsl::sql::<BigInt>(&sizes)).get_result(&mut conn).unwrap();
+        assert!(row > 2500, "{table}: a row of {row} bytes is not the large one this test needs");
+        let toast =
+            format!("(SELECT reltoastrelid::regclass::text FROM pg_class WHERE oid = '{table}'::regclass)");
+        let toast: String = diesel::select(diesel::dsl::sql::<Text>(&toast)).get_result(&mut conn).unwrap();
+        let count = format!("(SELECT count(*) FROM {toast})");
+        let moved: i64 = diesel::select(diesel::dsl::sql::<BigInt>(&count)).get_result(&mut conn).unwrap();
+        assert_eq!(moved, 0, "{table}: values moved out of the row");
+    }
+    let read = f.store.read(|tx| tx.activity_by_id("a-1")).unwrap().unwrap();
+    assert_eq!(read.data, activity.data);
 }
 
 #[test]

@@ -90,7 +90,8 @@ pub(crate) fn group_stream(group: &GroupStream) -> Condition {
 
 impl Tx<'_> {
     pub fn insert_activity(&mut self, activity: &Activity) -> StorageResult<()> {
-        diesel::insert_into(activities::table).values(ActivityRow::from(activity)).execute(self.conn())?;
+        let row = ActivityRow::from(activity);
+        diesel::insert_into(activities::table).values(row.insert_values()).execute(self.conn())?;
         Ok(())
     }
 

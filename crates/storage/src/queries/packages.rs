@@ -44,7 +44,7 @@ const ROWS_PER_INSERT: usize = 1000;
 impl Tx<'_> {
     pub fn insert_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
         let row = PackageRow::new(package, self.is_sqlite());
-        diesel::insert_into(packages::table).values(row).execute(self.conn())?;
+        diesel::insert_into(packages::table).values(row.insert_values()).execute(self.conn())?;
         self.append_change(&package.id)
     }
 

@@ -1,0 +1,4 @@
+ALTER TABLE activities RESET (toast_tuple_target);
+ALTER TABLE activities ALTER COLUMN data SET STORAGE EXTENDED;
+ALTER TABLE packages RESET (toast_tuple_target);
+ALTER TABLE packages ALTER COLUMN document SET STORAGE EXTENDED, ALTER COLUMN rendered SET STORAGE EXTENDED;

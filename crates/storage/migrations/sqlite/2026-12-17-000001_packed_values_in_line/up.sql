@@ -1,0 +1,2 @@
+-- PostgreSQL only (its packed values kept in the row); SQLite stores them so already.
+SELECT 1;
