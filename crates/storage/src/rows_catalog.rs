@@ -135,7 +135,7 @@ impl TryFrom<MemberRow> for Member {
     }
 }
 
-#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Queryable, Selectable, AsChangeset)]
 #[diesel(table_name = packages)]
 #[diesel(treat_none_as_null = true)]
 pub(crate) struct PackageRow {
@@ -290,7 +290,7 @@ impl From<TagRow> for TagRecord {
     }
 }
 
-#[derive(Debug, Queryable, Selectable, Insertable)]
+#[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = activities)]
 pub(crate) struct ActivityRow {
     pub id: String,

@@ -970,16 +970,9 @@ fn the_datasets_holding_a_name_are_found_with_their_states() {
     assert_eq!(held, [("live".to_owned(), PackageState::Draft)]);
 }
 
-#[test]
-fn a_dataset_activity_reads_back_whole_and_postgresql_will_not_migrate_down_past_it() {
-    use datahavn_domain::Timestamp;
-    use datahavn_domain::catalog::{Activity, PackageRecord};
-
-    let f = migrated();
-    let notes = "Traffic counts, one file per month. ".repeat(10);
-    let dict = serde_json::json!({"id": "p-1", "name": "packed", "notes": notes, "state": "active"});
-    let record = PackageRecord { rendered: dict.to_string(), ..public_dataset("packed", "Packed") };
-    let activity = |id: &str, data: serde_json::Value| Activity {
+/// A public `new package` activity of dataset `p-1` by user `u-1`, with this payload.
+fn new_package_activity(id: &str, data: serde_json::Value) -> datahavn_domain::catalog::Activity {
+    datahavn_domain::catalog::Activity {
         id: id.into(),
         timestamp: Timestamp::now(),
         user_id: "u-1".into(),
@@ -989,10 +982,22 @@ fn a_dataset_activity_reads_back_whole_and_postgresql_will_not_migrate_down_past
         public: true,
         permission_labels: vec!["public".into()],
         data,
-    };
+    }
+}
+
+#[test]
+fn a_dataset_activity_reads_back_whole_and_postgresql_will_not_migrate_down_past_it() {
+    use datahavn_domain::catalog::PackageRecord;
+
+    let f = migrated();
+    let notes = "Traffic counts, one file per month. ".repeat(10);
+    let dict = serde_json::json!({"id": "p-1", "name": "packed", "notes": notes, "state": "active"});
+    let record = PackageRecord { rendered: dict.to_string(), ..public_dataset("packed", "Packed") };
     // The activity of the dataset's write, in the same transaction, and one of another shape.
-    let dataset = activity("a-1", serde_json::json!({"package": dict, "actor": "alice \"the\" admin"}));
-    let other = activity("a-2", serde_json::json!({"actor": "alice", "package": {"notes": notes}}));
+    let dataset =
+        new_package_activity("a-1", serde_json::json!({"package": dict, "actor": "alice \"the\" admin"}));
+    let other =
+        new_package_activity("a-2", serde_json::json!({"actor": "alice", "package": {"notes": notes}}));
     f.store
         .write(|tx| {
             tx.insert_package(&record)?;
@@ -1034,17 +1039,7 @@ fn postgresql_keeps_a_datasets_packed_values_and_its_activity_in_the_row() {
     let mut record = public_dataset("packed", "Packed");
     record.rendered = dict.to_string();
     record.document = dict.as_object().cloned().unwrap_or_default();
-    let activity = datahavn_domain::catalog::Activity {
-        id: "a-1".into(),
-        timestamp: at(1_700_000_000),
-        user_id: "u-1".into(),
-        object_id: "p-1".into(),
-        group_ids: vec![],
-        activity_type: "new package".into(),
-        public: true,
-        permission_labels: vec!["public".into()],
-        data: serde_json::json!({"package": dict, "actor": "alice"}),
-    };
+    let activity = new_package_activity("a-1", serde_json::json!({"package": dict, "actor": "alice"}));
     f.store
         .write(|tx| {
             tx.insert_package(&record)?;
