@@ -1832,6 +1832,26 @@ fn small_searches_answer_alike_whichever_thread_answers_them() {
         assert_eq!(count(&search(&server, secret.clone(), Some(&stranger))), 0);
         assert_eq!(count(&search(&server, secret.clone(), None)), 0);
     }
+    // The whole `package_list` (answered on the worker) holds the public datasets only, for
+    // anyone, and agrees with its pages (answered on a blocking thread); a deleted dataset
+    // leaves it at once.
+    let names = |token: Option<&str>, query: &str| {
+        let answer = server.get(
+            &format!("/api/3/action/package_list{query}"),
+            &token.map_or(vec![], |t| vec![("Authorization", t)]),
+        );
+        answer.result().as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    let expected: Vec<String> = (0..=30).map(|i| format!("buoy-{i:02}")).collect();
+    for token in [None, Some(member.as_str()), Some(stranger.as_str())] {
+        assert_eq!(names(token, ""), expected);
+    }
+    assert_eq!(names(None, "?limit=3&offset=2"), expected[2..5]);
+    let deleted = server.action("package_delete", json!({"id": "buoy-07"}), Some(&admin));
+    assert_eq!(deleted.status, 200, "{}", deleted.text);
+    assert!(!names(None, "").contains(&"buoy-07".to_owned()));
+    assert_eq!(names(None, "").len(), 30);
+
     let revoked = server.action("api_token_revoke", json!({"token": member}), Some(&member));
     assert_eq!(revoked.status, 200, "{}", revoked.text);
     assert_eq!(count(&search(&server, secret.clone(), Some(&member))), 0, "a revoked token is anonymous");

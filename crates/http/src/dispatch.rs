@@ -264,9 +264,8 @@ async fn dispatch(
         return cached_success(&help, &result);
     }
     // A small read ([`small_read`]): answered here, on the worker, when the token, the index
-    // and the read cache hold all it needs. If it asks for the
-    // database, fails or panics, it is done again below on a blocking thread, which answers as
-    // always.
+    // and the read cache hold all it needs. If it asks for the database, fails or panics, it is
+    // done again below on a blocking thread, which answers as always.
     if !jsonp && upload.is_none() && small_read(name, &params) {
         let services = &state.services;
         let token = token.as_deref();
