@@ -600,9 +600,11 @@ pub fn load(
     // The next run of lines is read and parsed on a thread of its own while this one is
     // written (one run ahead).
     let (runs, received) = std::sync::mpsc::sync_channel::<Run>(1);
+    // Runs written go back to that thread, which frees them.
+    let (spent, written) = std::sync::mpsc::channel::<Vec<Line>>();
     std::thread::scope(|scope| {
-        scope.spawn(move || read_runs(reader, path, batch * jobs, &runs));
-        write_runs(services, actor, received, create_orgs, batch, jobs, &bar)
+        scope.spawn(move || read_runs(reader, path, batch * jobs, &runs, &written));
+        write_runs(services, actor, received, &spent, create_orgs, batch, jobs, &bar)
     })
 }
 
@@ -611,15 +613,18 @@ pub fn load(
 type Run = Result<(Vec<Line>, usize), String>;
 
 /// Reads the lines of `reader` in runs of `size`, each line parsed, with the number of the last
-/// line read, until the end, an error, or the receiver is gone.
+/// line read, until the end, an error, or the receiver is gone; frees the runs `written` sends
+/// back before reading the next.
 fn read_runs(
     reader: Box<dyn BufRead + Send>,
     path: &Path,
     size: usize,
     runs: &std::sync::mpsc::SyncSender<Run>,
+    written: &std::sync::mpsc::Receiver<Vec<Line>>,
 ) {
     let mut lines = reader.lines().enumerate().peekable();
     while lines.peek().is_some() {
+        written.try_iter().for_each(drop);
         let mut run = Vec::new();
         let mut last = 0;
         for (index, line) in lines.by_ref().take(size) {
@@ -642,11 +647,14 @@ fn read_runs(
     }
 }
 
-/// Writes the runs of lines [`read_runs`] sends, in order.
+/// Writes the runs of lines [`read_runs`] sends, in order, and sends each back to it (`spent`)
+/// to be freed there.
+#[allow(clippy::too_many_arguments)]
 fn write_runs(
     services: &Services,
     actor: &Actor,
     runs: std::sync::mpsc::Receiver<Run>,
+    spent: &std::sync::mpsc::Sender<Vec<Line>>,
     create_orgs: bool,
     batch: usize,
     jobs: usize,
@@ -678,6 +686,8 @@ fn write_runs(
             }
         }
         bar.set_position(u64::try_from(last).unwrap_or(u64::MAX));
+        // Once the reader is done, the last runs are freed here.
+        let _ = spent.send(run);
     }
     bar.finish_and_clear();
     Ok(summary)

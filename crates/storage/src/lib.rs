@@ -102,11 +102,53 @@ pub struct Tx<'a> {
     writing: bool,
     /// The datasets this transaction changed (its change-log entries).
     changed: Vec<String>,
+    /// In a whole batch on SQLite: the dataset whose row waits for its packed values
+    /// ([`Pending`]), kept by the batch from one write to the next.
+    later: Option<&'a mut Option<Pending>>,
+    /// Why writing that row failed, when a statement that needed it first wrote it: the unit of
+    /// work then fails.
+    unwritten: Option<StorageError>,
+}
+
+/// A dataset created in a whole batch on SQLite whose document and rendered dict are being
+/// packed on the packing thread ([`pack::Later`]), so that the batch's one writer goes on with
+/// the dataset's other rows and the next dataset's checks meanwhile. Its row, the activities
+/// recording its dict, its resources and its tags wait here, and are inserted by
+/// [`Tx::finish_packing`] before any statement that might read them runs ([`Tx::conn`]); only
+/// the dataset's change and lookups of tags, organizations and memberships go first
+/// ([`Tx::conn_beside_pending`]).
+pub(crate) struct Pending {
+    row: rows_catalog::PackageRow,
+    later: pack::Later,
+    resources: Vec<datahavn_domain::catalog::ResourceRecord>,
+    tag_ids: Vec<String>,
+    /// Its activities, and their actors' JSON text.
+    activities: Vec<(rows_catalog::ActivityRow, String)>,
 }
 
 impl Tx<'_> {
+    /// The connection, once a [`Pending`] dataset of the batch is written.
     fn conn(&mut self) -> &mut AnyConnection {
+        if self.later.as_ref().is_some_and(|slot| slot.is_some())
+            && let Err(error) = self.finish_packing()
+        {
+            self.unwritten.get_or_insert(error);
+        }
         self.conn
+    }
+
+    /// The connection, a [`Pending`] dataset left waiting: for statements that read neither
+    /// datasets nor activities.
+    fn conn_beside_pending(&mut self) -> &mut AnyConnection {
+        self.conn
+    }
+
+    /// A unit of work's result, failed if a [`Pending`] dataset could not be written.
+    fn outcome<T, E: From<StorageError>>(&mut self, result: Result<T, E>) -> Result<T, E> {
+        match self.unwritten.take() {
+            Some(error) if result.is_ok() => Err(error.into()),
+            _ => result,
+        }
     }
 
     /// Whether this is a write transaction (reads see its own uncommitted changes).
@@ -116,6 +158,27 @@ impl Tx<'_> {
 
     fn is_sqlite(&self) -> bool {
         matches!(self.conn, AnyConnection::Sqlite(_))
+    }
+
+    /// The statements this connection keeps prepared, as their SQL text (PostgreSQL's
+    /// `pg_prepared_statements`; none on SQLite, which does not list them). Which statements
+    /// are prepared once rather than parsed and planned for every call is a property of the
+    /// write path its tests hold.
+    pub fn prepared_statements(&mut self) -> StorageResult<Vec<String>> {
+        use diesel::RunQueryDsl;
+        match self.conn() {
+            AnyConnection::Postgresql(conn) => {
+                #[derive(diesel::QueryableByName)]
+                struct Prepared {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    statement: String,
+                }
+                let rows: Vec<Prepared> =
+                    diesel::sql_query("SELECT statement FROM pg_prepared_statements").load(conn)?;
+                Ok(rows.into_iter().map(|row| row.statement).collect())
+            }
+            AnyConnection::Sqlite(_) => Ok(Vec::new()),
+        }
     }
 }
 
@@ -208,12 +271,28 @@ impl Store {
     {
         // Inside a batch, on its connection: reads see what the batch wrote so far.
         if let Some(mut batch) = Batch::take(self) {
-            let result = work(&mut Tx { conn: &mut batch.conn, writing: false, changed: Vec::new() });
+            let mut tx = Tx {
+                conn: &mut batch.conn,
+                writing: false,
+                changed: Vec::new(),
+                later: Some(&mut batch.pending),
+                unwritten: None,
+            };
+            let result = work(&mut tx);
+            // A dataset of the batch that could not be written fails the batch.
+            batch.failed |= tx.unwritten.is_some();
+            let result = tx.outcome(result);
             batch.give_back();
             return result;
         }
         let mut conn = self.connection()?;
-        let result = work(&mut Tx { conn: &mut conn, writing: false, changed: Vec::new() });
+        let result = work(&mut Tx {
+            conn: &mut conn,
+            writing: false,
+            changed: Vec::new(),
+            later: None,
+            unwritten: None,
+        });
         if result.is_err() {
             conn.doubt();
         }
@@ -285,6 +364,7 @@ impl Store {
                 changed: Vec::new(),
                 whole,
                 failed: false,
+                pending: None,
             });
         });
         // Whatever happens in `work`, the thread leaves the batch.
@@ -298,7 +378,7 @@ impl Store {
         let result = work();
         let open = BATCH.with(|slot| slot.borrow_mut().take());
         drop(leave);
-        let Some(OpenBatch { conn: Some(mut conn), changed, failed, .. }) = open else {
+        let Some(OpenBatch { conn: Some(mut conn), changed, failed, mut pending, .. }) = open else {
             return Err(StorageError::Internal("the batch's connection was not given back".into()).into());
         };
         let result = match result {
@@ -306,6 +386,17 @@ impl Store {
                 "a write of the batch failed, so the batch was rolled back".into(),
             )
             .into()),
+            // The last dataset's packed values, before the commit.
+            Ok(value) if pending.is_some() => {
+                let mut tx = Tx {
+                    conn: &mut conn,
+                    writing: true,
+                    changed: Vec::new(),
+                    later: Some(&mut pending),
+                    unwritten: None,
+                };
+                tx.finish_packing().map(|()| value).map_err(E::from)
+            }
             result => result,
         };
         match result {
@@ -348,8 +439,12 @@ impl Store {
         // itself), committed with it.
         if let Some(mut batch) = Batch::take(self) {
             let (result, changed) = if batch.whole {
-                let mut tx = Tx { conn: &mut batch.conn, writing: true, changed: Vec::new() };
+                let sqlite = matches!(self.url, DatabaseUrl::Sqlite(_));
+                let later = sqlite.then_some(&mut batch.pending);
+                let mut tx =
+                    Tx { conn: &mut batch.conn, writing: true, changed: Vec::new(), later, unwritten: None };
                 let result = work(&mut tx);
+                let result = tx.outcome(result);
                 let changed = tx.changed;
                 (result, changed)
             } else {
@@ -393,7 +488,7 @@ where
     let mut outcome: Option<Result<T, E>> = None;
     let mut changed = Vec::new();
     let committed = conn.transaction::<(), diesel::result::Error, _>(|c| {
-        let mut tx = Tx { conn: c, writing: true, changed: Vec::new() };
+        let mut tx = Tx { conn: c, writing: true, changed: Vec::new(), later: None, unwritten: None };
         let result = work(&mut tx);
         changed = tx.changed;
         let failed = result.is_err();
@@ -419,6 +514,8 @@ struct OpenBatch {
     whole: bool,
     /// A write failed: a whole batch cannot commit.
     failed: bool,
+    /// The dataset whose packed values are still being made.
+    pending: Option<Pending>,
 }
 
 thread_local! {
@@ -431,6 +528,7 @@ struct Batch {
     changed: Vec<String>,
     whole: bool,
     failed: bool,
+    pending: Option<Pending>,
 }
 
 impl Batch {
@@ -441,7 +539,8 @@ impl Batch {
             let mut slot = slot.borrow_mut();
             let open = slot.as_mut().filter(|open| open.store == store.identity())?;
             let conn = open.conn.take()?;
-            Some(Self { conn, changed: Vec::new(), whole: open.whole, failed: false })
+            let pending = open.pending.take();
+            Some(Self { conn, changed: Vec::new(), whole: open.whole, failed: false, pending })
         })
     }
 
@@ -451,6 +550,7 @@ impl Batch {
                 open.conn = Some(self.conn);
                 open.changed.extend(self.changed);
                 open.failed |= self.failed;
+                open.pending = self.pending;
             }
         });
     }

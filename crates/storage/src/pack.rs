@@ -108,30 +108,36 @@ impl std::io::Write for Same<'_> {
 /// The stored form of an activity's payload: a dataset activity's as [`PACKAGE_ACTIVITY`],
 /// any other as [`pack`] of its JSON text.
 pub fn pack_activity(data: &serde_json::Value) -> Vec<u8> {
-    let dataset_activity = data.as_object().filter(|object| object.len() == 2).and_then(|object| {
-        let mut entries = object.iter();
-        match (entries.next(), entries.next()) {
-            (Some((first, package)), Some((second, actor)))
-                if first == "package" && second == "actor" && package.is_object() =>
-            {
-                Some((package, actor))
-            }
-            _ => None,
+    match dataset_activity(data) {
+        Some((package, actor)) => package_activity(&actor, &pack_dict_again(package)),
+        None => pack(&data.to_string()),
+    }
+}
+
+/// A dataset activity's payload, `{"package": <dict>, "actor": <name>}`: the dict, and the
+/// actor's JSON text when it fits [`PACKAGE_ACTIVITY`]'s header.
+fn dataset_activity(data: &serde_json::Value) -> Option<(&serde_json::Value, String)> {
+    let object = data.as_object().filter(|object| object.len() == 2)?;
+    let mut entries = object.iter();
+    match (entries.next(), entries.next()) {
+        (Some((first, package)), Some((second, actor)))
+            if first == "package" && second == "actor" && package.is_object() =>
+        {
+            let actor = actor.to_string();
+            u32::try_from(actor.len()).is_ok().then_some((package, actor))
         }
-    });
-    let Some((package, actor)) = dataset_activity else {
-        return pack(&data.to_string());
-    };
-    let actor = actor.to_string();
-    let Ok(actor_length) = u32::try_from(actor.len()) else {
-        return pack(&data.to_string());
-    };
-    let inner = pack_dict_again(package);
+        _ => None,
+    }
+}
+
+/// A [`PACKAGE_ACTIVITY`] value: the actor's JSON text and the dict's stored value.
+pub(crate) fn package_activity(actor: &str, inner: &[u8]) -> Vec<u8> {
+    let actor_length = u32::try_from(actor.len()).unwrap_or(u32::MAX);
     let mut out = Vec::with_capacity(5 + actor.len() + inner.len());
     out.push(PACKAGE_ACTIVITY);
     out.extend_from_slice(&actor_length.to_le_bytes());
     out.extend_from_slice(actor.as_bytes());
-    out.extend_from_slice(&inner);
+    out.extend_from_slice(inner);
     out
 }
 
@@ -189,13 +195,7 @@ pub fn pack_beside<R>(text: String, here: impl FnOnce() -> R) -> (Vec<u8>, R) {
         return (pack(&text), here());
     };
     // The thread is free again when this caller is done with it, however `here` ends.
-    struct Release<'a>(&'a AtomicBool);
-    impl Drop for Release<'_> {
-        fn drop(&mut self) {
-            self.0.store(true, Ordering::Release);
-        }
-    }
-    let _release = Release(&packer.free);
+    let _claim = Claim(&packer.free);
     let text = Arc::new(text);
     let (reply, packed) = mpsc::sync_channel(1);
     let sent = packer.jobs.send((Arc::clone(&text), reply)).is_ok();
@@ -203,6 +203,63 @@ pub fn pack_beside<R>(text: String, here: impl FnOnce() -> R) -> (Vec<u8>, R) {
     // Without an answer (the thread is gone) the text is packed here.
     let packed = sent.then(|| packed.recv().ok()).flatten().unwrap_or_else(|| pack(&text));
     (packed, result)
+}
+
+/// A dataset's document and rendered dict being packed on the packing thread while their
+/// caller goes on; [`Later::finish`] gives the packed values for the dataset's row (and for
+/// the activities that record the same dict). The packing thread is this one's until then.
+pub(crate) struct Later {
+    pub document: Arc<String>,
+    pub rendered: Arc<String>,
+    replies: [mpsc::Receiver<Vec<u8>>; 2],
+    _claim: Claim,
+}
+
+/// The packing thread taken by one caller, free again when this is dropped.
+struct Claim(&'static AtomicBool);
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// [`Later`] for a dataset's document and rendered dict, when the packing thread is free;
+/// otherwise the texts back.
+pub(crate) fn pack_later(document: String, rendered: String) -> Result<Later, (String, String)> {
+    let Some(packer) = PACKER.as_ref().filter(|p| p.free.swap(false, Ordering::Acquire)) else {
+        return Err((document, rendered));
+    };
+    let claim = Claim(&packer.free);
+    let (document, rendered) = (Arc::new(document), Arc::new(rendered));
+    let send = |text: &Arc<String>| {
+        let (reply, packed) = mpsc::sync_channel(1);
+        // Without the thread, the receiver finds no answer and the text is packed at the end.
+        let _ = packer.jobs.send((Arc::clone(text), reply));
+        packed
+    };
+    let replies = [send(&document), send(&rendered)];
+    Ok(Later { document, rendered, replies, _claim: claim })
+}
+
+impl Later {
+    /// The packed document and rendered dict (packed here if the thread is gone).
+    pub fn finish(self) -> (Vec<u8>, Vec<u8>) {
+        let [document, rendered] = self.replies;
+        let document = document.recv().unwrap_or_else(|_| pack(&self.document));
+        let rendered = rendered.recv().unwrap_or_else(|_| pack(&self.rendered));
+        (document, rendered)
+    }
+
+    /// For an activity whose payload records this dataset's rendered dict: its actor's JSON
+    /// text, which with the packed dict makes the activity's value ([`package_activity`]);
+    /// `None` for any other payload.
+    pub fn activity(&self, data: &serde_json::Value) -> Option<String> {
+        let (package, actor) = dataset_activity(data)?;
+        let mut same = Same { expected: self.rendered.as_bytes(), at: 0 };
+        let matched = serde_json::to_writer(&mut same, package).is_ok() && same.at == self.rendered.len();
+        matched.then_some(actor)
+    }
 }
 
 /// The JSON text of a stored value.

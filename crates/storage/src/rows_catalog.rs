@@ -166,6 +166,11 @@ impl PackageRow {
             true => pack_beside(document, || pack_rendered(&p.rendered)),
             false => (pack(&document), pack_rendered(&p.rendered)),
         };
+        Self::with_values(p, document, rendered)
+    }
+
+    /// A dataset's row holding these stored values of its document and rendered dict.
+    pub(crate) fn with_values(p: &PackageRecord, document: Vec<u8>, rendered: Vec<u8>) -> Self {
         Self {
             id: p.id.clone(),
             name: p.name.clone(),
@@ -307,6 +312,13 @@ pub(crate) struct ActivityRow {
 
 impl From<&Activity> for ActivityRow {
     fn from(a: &Activity) -> Self {
+        Self::with_data(a, pack_activity(&a.data))
+    }
+}
+
+impl ActivityRow {
+    /// The row of an activity whose payload's stored value is `data`.
+    pub(crate) fn with_data(a: &Activity, data: Vec<u8>) -> Self {
         Self {
             id: a.id.clone(),
             timestamp: a.timestamp.naive(),
@@ -321,7 +333,7 @@ impl From<&Activity> for ActivityRow {
             activity_type: a.activity_type.clone(),
             public: a.public,
             permission_labels: serde_json::to_string(&a.permission_labels).unwrap_or_else(|_| "[]".into()),
-            data: pack_activity(&a.data),
+            data,
         }
     }
 }

@@ -1063,6 +1063,162 @@ fn postgresql_keeps_a_datasets_packed_values_and_its_activity_in_the_row() {
 }
 
 #[test]
+fn postgresql_prepares_the_inserts_of_a_datasets_resources_and_tags_once() {
+    use datahavn_domain::catalog::ResourceRecord;
+
+    let db = TestDb::new();
+    if !db.is_postgres() {
+        return;
+    }
+    // One connection: what the writes prepared is what the read lists.
+    let store = Store::open(db.url(), 1).expect("open");
+    store.migrate().expect("migrate");
+    let resource = |package: &str, i: i32| ResourceRecord {
+        id: format!("{package}-r-{i}"),
+        package_id: package.into(),
+        position: i,
+        state: "active".into(),
+        url: format!("https://example.org/{i}.csv"),
+        format: "CSV".into(),
+        name: format!("part {i}"),
+        description: String::new(),
+        hash: format!("sha1:{i}"),
+    };
+    // Datasets of 3, 1 and 7 resources and of 2, 1 and 5 tags: each number of rows.
+    let sizes = [(3, 2), (1, 1), (7, 5)];
+    let mut expected = Vec::new();
+    for (n, (resources, tags)) in sizes.into_iter().enumerate() {
+        let mut dataset = public_dataset(&format!("d-{n}"), "D");
+        dataset.id = format!("p-{n}");
+        let rows: Vec<ResourceRecord> = (0..resources).map(|i| resource(&dataset.id, i)).collect();
+        let names: Vec<String> = (0..tags).map(|i| format!("t-{n}-{i}")).collect();
+        let made = store
+            .write(|tx| {
+                tx.insert_package(&dataset)?;
+                tx.insert_resources(&rows)?;
+                let made = tx.create_missing_tags(&names)?;
+                tx.add_package_tags(&dataset.id, &made)?;
+                Ok::<_, StorageError>(made)
+            })
+            .unwrap();
+        assert_eq!(made.len(), names.len());
+        expected.push((dataset.id, rows, made));
+    }
+    let prepared = store.read(|tx| tx.prepared_statements()).unwrap();
+    for table in ["resources", "package_tags"] {
+        let inserts = prepared.iter().filter(|sql| sql.starts_with(&format!("INSERT INTO {table} "))).count();
+        assert_eq!(inserts, 1, "{table}: one prepared insert for every number of rows, in {prepared:#?}");
+    }
+    // And the rows are those written, each value in its column.
+    for (id, rows, tags) in expected {
+        for row in &rows {
+            assert_eq!(store.read(|tx| tx.resource_by_id(&row.id)).unwrap().as_ref(), Some(row));
+        }
+        for tag in &tags {
+            assert_eq!(store.read(|tx| tx.package_ids_with_tag(tag)).unwrap(), [id.clone()], "{id}: {tag}");
+        }
+    }
+}
+
+#[test]
+fn a_whole_batch_reads_and_keeps_what_it_wrote_while_the_values_are_packed_beside() {
+    // On SQLite a whole batch leaves each new dataset's row, resources, tags and activity
+    // waiting while its values are packed on another thread: every read must find them as
+    // written, a later write must win, and a batch that fails must leave nothing.
+    use datahavn_domain::catalog::{PackageRecord, ResourceRecord};
+    use datahavn_domain::package::PackageState;
+    use datahavn_storage::pack::ZSTD_CKAN_1;
+
+    let f = migrated();
+    let notes = "Counts of cyclists at the harbour bridge, one file per month. ".repeat(40);
+    let dataset = |n: usize| {
+        let dict = serde_json::json!({"id": format!("p-{n}"), "name": format!("d-{n}"), "notes": notes});
+        PackageRecord {
+            id: format!("p-{n}"),
+            name: format!("d-{n}"),
+            rendered: dict.to_string(),
+            document: dict.as_object().cloned().unwrap_or_default(),
+            ..public_dataset("d", "D")
+        }
+    };
+    let resource = |n: usize, i: i32| ResourceRecord {
+        id: format!("p-{n}-r-{i}"),
+        package_id: format!("p-{n}"),
+        position: i,
+        state: "active".into(),
+        url: format!("https://example.org/{n}/{i}.csv"),
+        format: "CSV".into(),
+        name: format!("month {i}"),
+        description: String::new(),
+        hash: String::new(),
+    };
+    let activity = |n: usize, record: &PackageRecord| {
+        let dict: serde_json::Value = serde_json::from_str(&record.rendered).unwrap();
+        datahavn_domain::catalog::Activity {
+            object_id: record.id.clone(),
+            ..new_package_activity(&format!("a-{n}"), serde_json::json!({"package": dict, "actor": "alice"}))
+        }
+    };
+    let tag = f.store.write(|tx| tx.ensure_tag("cycling", None)).unwrap();
+    let create = |tx: &mut datahavn_storage::Tx<'_>, n: usize| {
+        let record = dataset(n);
+        tx.insert_package(&record)?;
+        tx.insert_resources(&[resource(n, 0), resource(n, 1)])?;
+        tx.add_package_tags(&record.id, std::slice::from_ref(&tag.id))?;
+        tx.insert_activity(&activity(n, &record))
+    };
+    f.store
+        .batch_whole(|| {
+            f.store.write(|tx| create(tx, 1))?;
+            // The name is taken (the dataset is found without being written first)...
+            let holders = f.store.read(|tx| tx.packages_named("d-1"))?;
+            assert_eq!(holders, [("p-1".to_owned(), PackageState::Active)]);
+            // ...and a read of the dataset, its resources or its tags finds them whole.
+            let read = f.store.read(|tx| tx.package_by_id_or_name("d-1"))?.expect("d-1 in its batch");
+            assert_eq!((read.document, read.rendered), (dataset(1).document, dataset(1).rendered));
+            assert_eq!(f.store.read(|tx| tx.resource_by_id("p-1-r-1"))?, Some(resource(1, 1)));
+            f.store.write(|tx| create(tx, 2))?;
+            assert_eq!(f.store.read(|tx| tx.package_ids_with_tag(&tag.id))?.len(), 2);
+            // A write after the dataset's own wins.
+            f.store.write(|tx| create(tx, 3))?;
+            f.store
+                .write(|tx| tx.update_package(&PackageRecord { title: "Renamed".into(), ..dataset(3) }))?;
+            // The last one is written when the batch commits.
+            f.store.write(|tx| create(tx, 4))
+        })
+        .unwrap();
+    for n in 1..=4 {
+        let read = f.store.read(|tx| tx.package_by_id_or_name(&format!("p-{n}"))).unwrap().unwrap();
+        assert_eq!((&read.document, &read.rendered), (&dataset(n).document, &dataset(n).rendered), "p-{n}");
+        assert_eq!(read.title, if n == 3 { "Renamed" } else { "D" });
+        for i in 0..2 {
+            let found = f.store.read(|tx| tx.resource_by_id(&format!("p-{n}-r-{i}"))).unwrap();
+            assert_eq!(found, Some(resource(n, i)), "p-{n}");
+        }
+        let stored = f.store.read(|tx| tx.activity_by_id(&format!("a-{n}"))).unwrap().unwrap();
+        assert_eq!(stored.data, activity(n, &dataset(n)).data, "a-{n}");
+        // Stored packed, as any other dataset's.
+        let (_, _, rendered) =
+            f.store.read(|tx| tx.package_access_name_and_rendered(&format!("p-{n}"))).unwrap().unwrap();
+        assert_eq!(rendered.first(), Some(&ZSTD_CKAN_1), "p-{n}");
+    }
+    assert_eq!(f.store.read(|tx| tx.package_ids_with_tag(&tag.id)).unwrap().len(), 4);
+    // A batch that fails leaves none of its datasets, waiting or written.
+    let failed: Result<(), StorageError> = f.store.batch_whole(|| {
+        f.store.write(|tx| create(tx, 5))?;
+        f.store.write(|tx| create(tx, 6))?;
+        Err(StorageError::Internal("stop".into()))
+    });
+    assert!(failed.is_err());
+    for n in [5, 6] {
+        assert!(f.store.read(|tx| tx.package_by_id_or_name(&format!("p-{n}"))).unwrap().is_none());
+        assert!(f.store.read(|tx| tx.activity_by_id(&format!("a-{n}"))).unwrap().is_none());
+        assert!(f.store.read(|tx| tx.resource_by_id(&format!("p-{n}-r-0"))).unwrap().is_none());
+    }
+    assert_eq!(f.store.read(|tx| tx.package_ids_with_tag(&tag.id)).unwrap().len(), 4);
+}
+
+#[test]
 fn tags_made_ahead_of_datasets_and_the_unused_ones_dropped() {
     let f = migrated();
     let old = f.store.write(|tx| tx.ensure_tag("old", None)).unwrap();

@@ -90,6 +90,14 @@ pub(crate) fn group_stream(group: &GroupStream) -> Condition {
 
 impl Tx<'_> {
     pub fn insert_activity(&mut self, activity: &Activity) -> StorageResult<()> {
+        // The activity of the dataset waiting for its packed values ([`crate::Pending`]) waits
+        // with it: its value holds the same packed dict.
+        if let Some(pending) = self.pending(&activity.object_id)
+            && let Some(actor) = pending.later.activity(&activity.data)
+        {
+            pending.activities.push((ActivityRow::with_data(activity, Vec::new()), actor));
+            return Ok(());
+        }
         let row = ActivityRow::from(activity);
         diesel::insert_into(activities::table).values(row.insert_values()).execute(self.conn())?;
         Ok(())

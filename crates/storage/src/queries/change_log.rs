@@ -26,7 +26,7 @@ impl Tx<'_> {
                 change_log::package_id.eq(package_id),
                 change_log::changed_at.eq(Timestamp::now().naive()),
             ))
-            .execute(self.conn())?;
+            .execute(self.conn_beside_pending())?;
         self.changed.push(package_id.to_owned());
         Ok(())
     }

@@ -139,7 +139,7 @@ impl Tx<'_> {
         let row = groups::table
             .filter(groups::id.eq(id_or_name).or(groups::name.eq(id_or_name)))
             .select(GroupRow::as_select())
-            .first(self.conn())
+            .first(self.conn_beside_pending())
             .optional()?;
         row.map(Group::try_from).transpose()
     }
@@ -148,8 +148,10 @@ impl Tx<'_> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows =
-            groups::table.filter(groups::id.eq_any(ids)).select(GroupRow::as_select()).load(self.conn())?;
+        let rows = groups::table
+            .filter(groups::id.eq_any(ids))
+            .select(GroupRow::as_select())
+            .load(self.conn_beside_pending())?;
         rows.into_iter().map(Group::try_from).collect()
     }
 
@@ -217,18 +219,20 @@ impl Tx<'_> {
             .filter(members::table_name.eq(member.table_name.as_str()))
             .filter(members::table_id.eq(&member.table_id))
             .select(MemberRow::as_select())
-            .first(self.conn())
+            .first(self.conn_beside_pending())
             .optional()?;
         match existing {
             Some(row) => {
                 let updated = Member { id: row.id.clone(), ..member.clone() };
                 diesel::update(members::table.find(&row.id))
                     .set(MemberRow::from(&updated))
-                    .execute(self.conn())?;
+                    .execute(self.conn_beside_pending())?;
                 Ok(updated)
             }
             None => {
-                diesel::insert_into(members::table).values(MemberRow::from(member)).execute(self.conn())?;
+                diesel::insert_into(members::table)
+                    .values(MemberRow::from(member))
+                    .execute(self.conn_beside_pending())?;
                 Ok(member.clone())
             }
         }
@@ -271,7 +275,7 @@ impl Tx<'_> {
             .filter(members::table_id.eq(table_id))
             .filter(members::state.eq(MemberState::Active.as_str()))
             .select(MemberRow::as_select())
-            .load(self.conn())?;
+            .load(self.conn_beside_pending())?;
         rows.into_iter().map(Member::try_from).collect()
     }
 

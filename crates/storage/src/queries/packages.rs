@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use crate::rows_catalog::{PackageRow, ResourceRow, TagRow};
 use crate::schema::{
-    members, package_collaborators, package_relationships, package_tags, packages, resource_views, resources,
-    tags, vocabularies,
+    activities, members, package_collaborators, package_relationships, package_tags, packages,
+    resource_views, resources, tags, vocabularies,
 };
 use crate::{StorageError, StorageResult, Tx};
 
@@ -37,18 +37,57 @@ fn resource_columns(r: &ResourceRecord) -> ResourceColumns<'_> {
     )
 }
 
-/// Rows per multi-row insert on PostgreSQL: their bound values stay within its 65,535 per
-/// statement.
-const ROWS_PER_INSERT: usize = 1000;
-
 impl Tx<'_> {
     pub fn insert_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
+        // In a whole batch on SQLite, the packing thread packs this dataset's values while the
+        // writer goes on; the row waits for them ([`crate::Pending`]).
+        if self.later.is_some() {
+            self.finish_packing()?;
+            // A map of text keys to JSON values always serializes.
+            let document = serde_json::to_string(&package.document).unwrap_or_default();
+            if let Ok(later) = crate::pack::pack_later(document, package.rendered.clone()) {
+                let row = PackageRow::with_values(package, Vec::new(), Vec::new());
+                if let Some(slot) = self.later.as_deref_mut() {
+                    let (resources, tag_ids, activities) = (Vec::new(), Vec::new(), Vec::new());
+                    *slot = Some(crate::Pending { row, later, resources, tag_ids, activities });
+                }
+                return self.append_change(&package.id);
+            }
+        }
         let row = PackageRow::new(package, self.is_sqlite());
         diesel::insert_into(packages::table).values(row.insert_values()).execute(self.conn())?;
         self.append_change(&package.id)
     }
 
+    /// Inserts the dataset [`Tx::insert_package`] left waiting for its packed values in this
+    /// batch, then its resources, tags and the activities recording its dict.
+    pub(crate) fn finish_packing(&mut self) -> StorageResult<()> {
+        let Some(crate::Pending { mut row, later, resources, tag_ids, activities }) =
+            self.later.as_deref_mut().and_then(Option::take)
+        else {
+            return Ok(());
+        };
+        (row.document, row.rendered) = later.finish();
+        diesel::insert_into(packages::table)
+            .values(row.insert_values())
+            .execute(self.conn_beside_pending())?;
+        self.insert_resources(&resources)?;
+        self.add_package_tags(&row.id, &tag_ids)?;
+        for (mut activity, actor) in activities {
+            activity.data = crate::pack::package_activity(&actor, &row.rendered);
+            let insert = diesel::insert_into(activities::table).values(activity.insert_values());
+            insert.execute(self.conn_beside_pending())?;
+        }
+        Ok(())
+    }
+
+    /// The dataset waiting for its packed values, if it is `id`.
+    pub(crate) fn pending(&mut self, id: &str) -> Option<&mut crate::Pending> {
+        self.later.as_deref_mut().and_then(Option::as_mut).filter(|pending| pending.row.id == id)
+    }
+
     pub fn update_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
+        self.finish_packing()?;
         let row = PackageRow::new(package, self.is_sqlite());
         let changed = diesel::update(packages::table.find(&package.id)).set(row).execute(self.conn())?;
         if changed == 0 {
@@ -191,10 +230,16 @@ impl Tx<'_> {
         &mut self,
         name: &str,
     ) -> StorageResult<Vec<(String, datahavn_domain::package::PackageState)>> {
-        let rows: Vec<(String, String)> = packages::table
+        // A dataset waiting for its packed values holds its name too (it is not written for this).
+        let mut rows: Vec<(String, String)> = packages::table
             .filter(packages::name.eq(name))
             .select((packages::id, packages::state))
-            .load(self.conn())?;
+            .load(self.conn_beside_pending())?;
+        if let Some(Some(pending)) = self.later.as_deref()
+            && pending.row.name == name
+        {
+            rows.push((pending.row.id.clone(), pending.row.state.clone()));
+        }
         rows.into_iter()
             .map(|(id, state)| {
                 let state = datahavn_domain::package::PackageState::parse(&state)
@@ -268,19 +313,25 @@ impl Tx<'_> {
         self.append_change(id)
     }
 
-    /// The resources of a dataset this transaction inserted. PostgreSQL: one statement for up
-    /// to [`ROWS_PER_INSERT`] of them, written as columns (not rows of a struct, which diesel
-    /// inserts one statement each in a savepoint of their own on SQLite). SQLite: one prepared
+    /// The resources of a dataset this transaction inserted. PostgreSQL: one statement for all
+    /// of them, each column's values bound as one array (`unnest`), prepared once per
+    /// connection. SQLite: one prepared
     /// statement run per row, kept by the connection — a statement inserting several rows would
     /// be prepared anew for each number of rows, and SQLite copies every page it changes into a
     /// statement journal so that it can undo it alone.
     pub fn insert_resources(&mut self, rows: &[ResourceRecord]) -> StorageResult<()> {
-        match self.conn() {
+        // Those of the dataset waiting for its packed values wait with it.
+        if let Some(first) = rows.first()
+            && rows.iter().all(|r| r.package_id == first.package_id)
+            && let Some(pending) = self.pending(&first.package_id)
+        {
+            pending.resources.extend_from_slice(rows);
+            return Ok(());
+        }
+        match self.conn_beside_pending() {
             crate::conn::AnyConnection::Postgresql(conn) => {
-                for rows in rows.chunks(ROWS_PER_INSERT) {
-                    let values: Vec<_> =
-                        rows.iter().map(|r| (resources::id.eq(&r.id), resource_columns(r))).collect();
-                    diesel::insert_into(resources::table).values(&values).execute(conn)?;
+                if !rows.is_empty() {
+                    unnest::ResourceRows::new(rows).execute(conn)?;
                 }
             }
             crate::conn::AnyConnection::Sqlite(conn) => {
@@ -392,7 +443,7 @@ impl Tx<'_> {
                 Some(v) => query.filter(tags::vocabulary_id.eq(v.to_owned())),
                 None => query.filter(tags::vocabulary_id.is_null()),
             };
-            query.first(tx.conn()).optional()
+            query.first(tx.conn_beside_pending()).optional()
         };
         if let Some(row) = find(self)? {
             return Ok(row.into());
@@ -403,7 +454,7 @@ impl Tx<'_> {
             vocabulary_id: vocabulary_id.map(str::to_owned),
         };
         let insert = diesel::insert_into(tags::table).values(&row).on_conflict_do_nothing();
-        let inserted = match self.conn() {
+        let inserted = match self.conn_beside_pending() {
             crate::conn::AnyConnection::Postgresql(conn) => insert.execute(conn)?,
             crate::conn::AnyConnection::Sqlite(conn) => insert.execute(conn)?,
         };
@@ -448,17 +499,28 @@ impl Tx<'_> {
             .collect()
     }
 
-    /// The free tags (no vocabulary) of these names that exist, in one query.
+    /// The free tags (no vocabulary) of these names that exist: on PostgreSQL in one query
+    /// (`name = ANY($1)`, prepared once); on SQLite one lookup per name, a statement prepared
+    /// once, where a list of names (`IN (?, ?, …)`) would be compiled anew for every call.
     fn free_tags_named<S: AsRef<str>>(&mut self, names: &[S]) -> StorageResult<Vec<TagRow>> {
         if names.is_empty() {
             return Ok(Vec::new());
         }
-        let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
-        Ok(tags::table
-            .filter(tags::vocabulary_id.is_null())
-            .filter(tags::name.eq_any(names))
-            .select(TagRow::as_select())
-            .load(self.conn())?)
+        let free = tags::table.filter(tags::vocabulary_id.is_null());
+        match self.conn_beside_pending() {
+            crate::conn::AnyConnection::Postgresql(conn) => {
+                let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+                Ok(free.filter(tags::name.eq_any(names)).select(TagRow::as_select()).load(conn)?)
+            }
+            crate::conn::AnyConnection::Sqlite(conn) => {
+                let mut found = Vec::with_capacity(names.len());
+                for name in names {
+                    let named = free.filter(tags::name.eq(name.as_ref())).select(TagRow::as_select());
+                    found.extend(named.first(conn).optional()?);
+                }
+                Ok(found)
+            }
+        }
     }
 
     /// Creates the free tags (no vocabulary) of these names that do not exist yet, in one
@@ -533,12 +595,15 @@ impl Tx<'_> {
     /// Tags of a dataset this transaction inserted (it has none yet), written as
     /// [`Tx::insert_resources`] writes resources.
     pub fn add_package_tags(&mut self, package_id: &str, tag_ids: &[String]) -> StorageResult<()> {
+        if let Some(pending) = self.pending(package_id) {
+            pending.tag_ids.extend_from_slice(tag_ids);
+            return Ok(());
+        }
         let row = |tag_id| (package_tags::package_id.eq(package_id), package_tags::tag_id.eq(tag_id));
-        match self.conn() {
+        match self.conn_beside_pending() {
             crate::conn::AnyConnection::Postgresql(conn) => {
-                for tag_ids in tag_ids.chunks(ROWS_PER_INSERT) {
-                    let rows: Vec<_> = tag_ids.iter().map(row).collect();
-                    diesel::insert_into(package_tags::table).values(&rows).execute(conn)?;
+                if !tag_ids.is_empty() {
+                    unnest::PackageTagRows { package_id, tag_ids }.execute(conn)?;
                 }
             }
             crate::conn::AnyConnection::Sqlite(conn) => {
@@ -773,4 +838,93 @@ impl Tx<'_> {
         diesel::delete(package_relationships::table.find(id)).execute(self.conn())?;
         Ok(())
     }
+}
+
+/// PostgreSQL's inserts of a dataset's rows of one table in one statement of a fixed form, each
+/// column's values bound as one array (`SELECT … FROM unnest(…)`): prepared once per connection,
+/// where a multi-row `VALUES` list is a new statement for every number of rows, parsed and
+/// planned each time.
+mod unnest {
+    use diesel::pg::Pg;
+    use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+    use diesel::sql_types::{Array, Integer, Text};
+    use diesel::{PgConnection, QueryResult, RunQueryDsl};
+
+    use datahavn_domain::catalog::ResourceRecord;
+
+    /// A dataset's tags: `(package_id, tag_id)` for each of `tag_ids`.
+    pub(super) struct PackageTagRows<'a> {
+        pub package_id: &'a str,
+        pub tag_ids: &'a [String],
+    }
+
+    impl QueryId for PackageTagRows<'_> {
+        type QueryId = PackageTagRows<'static>;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<Pg> for PackageTagRows<'_> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+            out.push_sql("INSERT INTO package_tags (package_id, tag_id) SELECT ");
+            out.push_bind_param::<Text, _>(self.package_id)?;
+            out.push_sql(", unnest(");
+            out.push_bind_param::<Array<Text>, _>(self.tag_ids)?;
+            out.push_sql(")");
+            Ok(())
+        }
+    }
+
+    impl RunQueryDsl<PgConnection> for PackageTagRows<'_> {}
+
+    /// Resources' index rows, column by column.
+    pub(super) struct ResourceRows<'a> {
+        text: [Vec<&'a str>; 8],
+        position: Vec<i32>,
+    }
+
+    /// The text columns, in the order of [`ResourceRows::text`].
+    const TEXT_COLUMNS: [&str; 8] =
+        ["id", "package_id", "state", "url", "format", "name", "description", "hash"];
+
+    impl<'a> ResourceRows<'a> {
+        pub(super) fn new(rows: &'a [ResourceRecord]) -> Self {
+            let mut text: [Vec<&'a str>; 8] = Default::default();
+            for column in &mut text {
+                column.reserve_exact(rows.len());
+            }
+            for r in rows {
+                let values =
+                    [&r.id, &r.package_id, &r.state, &r.url, &r.format, &r.name, &r.description, &r.hash];
+                for (column, value) in text.iter_mut().zip(values) {
+                    column.push(value);
+                }
+            }
+            Self { text, position: rows.iter().map(|r| r.position).collect() }
+        }
+    }
+
+    impl QueryId for ResourceRows<'_> {
+        type QueryId = ResourceRows<'static>;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<Pg> for ResourceRows<'_> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+            out.push_sql("INSERT INTO resources (");
+            for column in TEXT_COLUMNS {
+                out.push_identifier(column)?;
+                out.push_sql(", ");
+            }
+            out.push_sql("position) SELECT * FROM unnest(");
+            for column in &self.text {
+                out.push_bind_param::<Array<Text>, _>(column)?;
+                out.push_sql(", ");
+            }
+            out.push_bind_param::<Array<Integer>, _>(&self.position)?;
+            out.push_sql(")");
+            Ok(())
+        }
+    }
+
+    impl RunQueryDsl<PgConnection> for ResourceRows<'_> {}
 }
