@@ -1115,7 +1115,11 @@ fn postgresql_prepares_the_inserts_of_a_datasets_resources_and_tags_once() {
             assert_eq!(store.read(|tx| tx.resource_by_id(&row.id)).unwrap().as_ref(), Some(row));
         }
         for tag in &tags {
-            assert_eq!(store.read(|tx| tx.package_ids_with_tag(tag)).unwrap(), [id.clone()], "{id}: {tag}");
+            assert_eq!(
+                store.read(|tx| tx.package_ids_with_tag(tag)).unwrap(),
+                std::slice::from_ref(&id),
+                "{id}: {tag}"
+            );
         }
     }
 }
@@ -1216,6 +1220,16 @@ fn a_whole_batch_reads_and_keeps_what_it_wrote_while_the_values_are_packed_besid
         assert!(f.store.read(|tx| tx.resource_by_id(&format!("p-{n}-r-0"))).unwrap().is_none());
     }
     assert_eq!(f.store.read(|tx| tx.package_ids_with_tag(&tag.id)).unwrap().len(), 4);
+    // A waiting dataset that cannot be written (its id is taken) fails the batch, even when
+    // the read that wrote it first is not looked at.
+    let taken: Result<(), StorageError> = f.store.batch_whole(|| {
+        f.store.write(|tx| tx.insert_package(&PackageRecord { name: "d-7".into(), ..dataset(1) }))?;
+        let _ = f.store.read(|tx| tx.package_by_id_or_name("d-7"));
+        Ok(())
+    });
+    assert!(taken.is_err());
+    assert!(f.store.read(|tx| tx.package_by_id_or_name("d-7")).unwrap().is_none());
+    assert_eq!(f.store.read(|tx| tx.package_by_id_or_name("p-1")).unwrap().unwrap().name, "d-1");
 }
 
 #[test]

@@ -315,10 +315,9 @@ impl Tx<'_> {
 
     /// The resources of a dataset this transaction inserted. PostgreSQL: one statement for all
     /// of them, each column's values bound as one array (`unnest`), prepared once per
-    /// connection. SQLite: one prepared
-    /// statement run per row, kept by the connection — a statement inserting several rows would
-    /// be prepared anew for each number of rows, and SQLite copies every page it changes into a
-    /// statement journal so that it can undo it alone.
+    /// connection. SQLite: one prepared statement run per row, kept by the connection — a
+    /// statement inserting several rows would be prepared anew for each number of rows, and
+    /// SQLite copies every page it changes into a statement journal so that it can undo it alone.
     pub fn insert_resources(&mut self, rows: &[ResourceRecord]) -> StorageResult<()> {
         // Those of the dataset waiting for its packed values wait with it.
         if let Some(first) = rows.first()
