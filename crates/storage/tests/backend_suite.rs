@@ -1229,6 +1229,15 @@ fn a_whole_batch_reads_and_keeps_what_it_wrote_while_the_values_are_packed_besid
     });
     assert!(taken.is_err());
     assert!(f.store.read(|tx| tx.package_by_id_or_name("d-7")).unwrap().is_none());
+    // Resources of the waiting dataset and of another, in one call: both kept.
+    f.store
+        .batch_whole(|| {
+            f.store.write(|tx| tx.insert_package(&dataset(8)))?;
+            f.store.write(|tx| tx.insert_resources(&[resource(8, 5), resource(1, 9)]))
+        })
+        .unwrap();
+    assert_eq!(f.store.read(|tx| tx.resource_by_id("p-8-r-5")).unwrap(), Some(resource(8, 5)));
+    assert_eq!(f.store.read(|tx| tx.resource_by_id("p-1-r-9")).unwrap(), Some(resource(1, 9)));
     assert_eq!(f.store.read(|tx| tx.package_by_id_or_name("p-1")).unwrap().unwrap().name, "d-1");
 }
 

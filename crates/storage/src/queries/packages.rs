@@ -327,7 +327,8 @@ impl Tx<'_> {
             pending.resources.extend_from_slice(rows);
             return Ok(());
         }
-        match self.conn_beside_pending() {
+        // Rows of several datasets, one of them perhaps the waiting one: it is written first.
+        match self.conn() {
             crate::conn::AnyConnection::Postgresql(conn) => {
                 if !rows.is_empty() {
                     unnest::ResourceRows::new(rows).execute(conn)?;
