@@ -339,8 +339,8 @@ fn count_lines(path: &Path) -> io::Result<u64> {
 enum Abort {
     /// It cannot be committed.
     Write(datahavn_storage::StorageError),
-    /// Written alongside other batches, a line of it was refused by the database: write it again
-    /// alone.
+    /// A line of it was refused by the database (in a whole batch, perhaps only at its commit;
+    /// or written alongside other batches): write it again line by line.
     Again,
 }
 
@@ -465,7 +465,10 @@ fn write_batch(
         Ok(outcomes)
     };
     match attempt {
-        Attempt::Whole => services.store.batch_whole(work),
+        // A whole batch's new rows may reach the database only at its commit (on PostgreSQL
+        // they wait to be inserted together): a refusal there sends the batch back too, to be
+        // written line by line, where the line it was for fails alone.
+        Attempt::Whole => services.store.batch_whole(work).map_err(|_| Abort::Again),
         Attempt::Alongside | Attempt::Alone => services.store.batch(work),
     }
 }

@@ -248,8 +248,23 @@ fn a_load_killed_half_way_leaves_whole_datasets_and_a_second_run_finishes_it() {
 
 // (b) A server killed while it loads a file into the DataStore.
 
+/// A file the test's file server serves.
+#[derive(Clone)]
+struct Served {
+    name: &'static str,
+    body: Arc<Vec<u8>>,
+    /// Sends the first half of the body and then nothing more, the connection held open (as
+    /// a stalled server's): a load of it is still fetching whenever the test looks, however
+    /// fast the machine.
+    held: bool,
+}
+
+fn served(name: &'static str, body: Vec<u8>) -> Served {
+    Served { name, body: Arc::new(body), held: false }
+}
+
 /// Serves files on a port of its own: GET /<name> answers that file's bytes.
-fn file_server(files: Vec<(&'static str, Arc<Vec<u8>>)>) -> String {
+fn file_server(files: Vec<Served>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
@@ -261,14 +276,20 @@ fn file_server(files: Vec<(&'static str, Arc<Vec<u8>>)>) -> String {
                 let read = stream.read(&mut request).unwrap_or(0);
                 let text = String::from_utf8_lossy(&request[..read]).into_owned();
                 let path = text.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_owned();
-                match files.iter().find(|(name, _)| *name == path) {
-                    Some((_, body)) => {
+                match files.iter().find(|file| file.name == path) {
+                    Some(file) => {
                         let head = format!(
                             "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                            body.len()
+                            file.body.len()
                         );
                         let _ = stream.write_all(head.as_bytes());
-                        let _ = stream.write_all(body);
+                        if file.held {
+                            let _ = stream.write_all(&file.body[..file.body.len() / 2]);
+                            let _ = stream.flush();
+                            std::thread::sleep(Duration::from_secs(600));
+                        } else {
+                            let _ = stream.write_all(&file.body);
+                        }
                     }
                     None => {
                         let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
@@ -322,10 +343,10 @@ fn wait_for_load(server: &Server, resource: &str, token: &str) -> Value {
 #[test]
 fn a_server_killed_during_datastore_loads_keeps_old_tables_and_says_the_loads_were_interrupted() {
     let base = file_server(vec![
-        ("small.csv", Arc::new(b"n,city\n1,Oslo\n2,Rome\n3,Bergen\n".to_vec())),
-        ("medium.csv", Arc::new(csv(1000))),
-        ("big.csv", Arc::new(csv(BIG_ROWS))),
-        ("bigger.csv", Arc::new(csv(BIG_ROWS * 2))),
+        served("small.csv", b"n,city\n1,Oslo\n2,Rome\n3,Bergen\n".to_vec()),
+        served("medium.csv", csv(1000)),
+        served("big.csv", csv(BIG_ROWS)),
+        Served { held: true, ..served("stalled.csv", csv(BIG_ROWS)) },
     ]);
     let site = Site::with_admin();
     let token = site.admin_token();
@@ -335,7 +356,7 @@ fn a_server_killed_during_datastore_loads_keeps_old_tables_and_says_the_loads_we
         "package_create",
         &json!({"name": "counts", "owner_org": "tables", "resources": [
             {"name": "kept", "url": format!("{base}/small.csv"), "format": "CSV"},
-            {"name": "fresh", "url": format!("{base}/bigger.csv"), "format": "CSV"},
+            {"name": "fresh", "url": format!("{base}/stalled.csv"), "format": "CSV"},
         ]}),
         &token,
     );
@@ -346,8 +367,8 @@ fn a_server_killed_during_datastore_loads_keeps_old_tables_and_says_the_loads_we
     let old_rows = server.call("datastore_search", &json!({"resource_id": kept, "sort": "_id"}), &token);
     assert_eq!(old_rows["total"], 3);
 
-    // Both resources now load the big file; the server is killed while the first writes rows
-    // (the second meanwhile reads its file, writes too, or waits for SQLite's one writer).
+    // Both resources now load a big file; the server is killed while the first writes rows
+    // and the second still fetches its file (its server sends half and then stalls).
     server.call("resource_patch", &json!({"id": kept, "url": format!("{base}/big.csv")}), &token);
     server.call("xloader_submit", &json!({"resource_id": kept}), &token);
     server.call("xloader_submit", &json!({"resource_id": fresh}), &token);

@@ -368,3 +368,48 @@ fn batches_written_at_once_end_as_one_after_another() {
         assert_eq!(count, 73);
     }
 }
+
+#[test]
+fn a_row_the_database_refuses_only_at_a_batchs_commit_fails_its_line_alone() {
+    // A trigger refuses one line's resource, which every check before the database lets
+    // through: on PostgreSQL a batch's new rows reach the database together, at its commit.
+    let refused = "https://example.org/refused.csv";
+    let records: Vec<Value> = (0..30)
+        .map(|i| {
+            let url = if i == 14 { refused.to_owned() } else { format!("https://example.org/{i}.csv") };
+            json!({"name": format!("dataset-{i}"), "owner_org": "statcan", "resources": [{"url": url}]})
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("datasets.jsonl");
+    std::fs::write(&input, lines(&records)).unwrap();
+    for jobs in ["1", "2"] {
+        let server = TestServer::start();
+        server.org("statcan", &[]);
+        let url = server.services.store.url();
+        let trigger = match url {
+            DatabaseUrl::Sqlite(_) => format!(
+                "CREATE TRIGGER refuse BEFORE INSERT ON resources WHEN NEW.url = '{refused}' \
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+            ),
+            DatabaseUrl::Postgres(_) => format!(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF NEW.url = '{refused}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$; \
+                 CREATE TRIGGER refuse BEFORE INSERT ON resources FOR EACH ROW EXECUTE FUNCTION refuse();"
+            ),
+        };
+        datahavn_storage::testing::execute(url, &trigger);
+        let args = ["load", "--batch", "10", "--jobs", jobs, input.to_str().unwrap()];
+        let output = datahavn(&server, dir.path(), &args, "");
+        let report = stdout(&output);
+        assert_eq!(output.status.code(), Some(1), "{report}{}", String::from_utf8_lossy(&output.stderr));
+        assert!(report.starts_with("created 29, updated 0, unchanged 0, failed 1\n"), "{report}");
+        assert!(report.contains("(line 15)"), "{report}");
+        for i in (0..30).filter(|i| *i != 14) {
+            let name = format!("dataset-{i}");
+            assert_eq!(show(&server, &name)["resources"][0]["url"], format!("https://example.org/{i}.csv"));
+        }
+        let missing = server.get("/api/3/action/package_show?id=dataset-14", &[]);
+        assert_eq!(missing.status, 404, "{}", missing.text);
+    }
+}

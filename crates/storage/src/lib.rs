@@ -105,6 +105,9 @@ pub struct Tx<'a> {
     /// In a whole batch on SQLite: the dataset whose row waits for its packed values
     /// ([`Pending`]), kept by the batch from one write to the next.
     later: Option<&'a mut Option<Pending>>,
+    /// In a whole batch on PostgreSQL: the rows of the batch's new datasets, inserted together
+    /// ([`Queue`]).
+    queue: Option<&'a mut Queue>,
     /// Why writing that row failed, when a statement that needed it first wrote it: the unit of
     /// work then fails.
     unwritten: Option<StorageError>,
@@ -126,18 +129,58 @@ pub(crate) struct Pending {
     activities: Vec<(rows_catalog::ActivityRow, String)>,
 }
 
+/// The rows of the new datasets of a whole batch on PostgreSQL, inserted together a table at
+/// a time, each column bound as one array ([`Tx::insert_queued`]), before any statement that
+/// might read them runs ([`Tx::conn`]) and at the commit: a new dataset then costs the database
+/// its lookups of names, tags and organizations, where each of its rows' inserts was a round
+/// trip and a statement of its own. At most [`Queue::MOST`] datasets wait.
+#[derive(Default)]
+pub(crate) struct Queue {
+    packages: Vec<rows_catalog::PackageRow>,
+    /// The waiting datasets' ids.
+    ids: std::collections::HashSet<String>,
+    resources: Vec<datahavn_domain::catalog::ResourceRecord>,
+    /// `(package_id, tag_id)`, a column each.
+    tags: [Vec<String>; 2],
+    activities: Vec<rows_catalog::ActivityRow>,
+    /// Change-log entries: the dataset and when.
+    changes: Vec<(String, chrono::NaiveDateTime)>,
+}
+
+impl Queue {
+    const MOST: usize = 1000;
+
+    fn is_empty(&self) -> bool {
+        self.packages.is_empty() && self.changes.is_empty()
+    }
+
+    fn holds(&self, package_id: &str) -> bool {
+        self.ids.contains(package_id)
+    }
+}
+
 impl Tx<'_> {
-    /// The connection, once a [`Pending`] dataset of the batch is written.
+    /// The connection, once the datasets of the batch waiting for their packed values
+    /// ([`Pending`]) or in its [`Queue`] are written.
     fn conn(&mut self) -> &mut AnyConnection {
-        if self.later.as_ref().is_some_and(|slot| slot.is_some())
-            && let Err(error) = self.finish_packing()
-        {
+        if let Err(error) = self.write_waiting() {
             self.unwritten.get_or_insert(error);
         }
         self.conn
     }
 
-    /// The connection, a [`Pending`] dataset left waiting: for statements that read neither
+    /// Writes the batch's waiting datasets.
+    fn write_waiting(&mut self) -> StorageResult<()> {
+        if self.later.as_ref().is_some_and(|slot| slot.is_some()) {
+            self.finish_packing()?;
+        }
+        if self.queue.as_ref().is_some_and(|queue| !queue.is_empty()) {
+            self.insert_queued()?;
+        }
+        Ok(())
+    }
+
+    /// The connection, the batch's datasets left waiting: for statements that read neither
     /// datasets nor activities.
     fn conn_beside_pending(&mut self) -> &mut AnyConnection {
         self.conn
@@ -276,6 +319,7 @@ impl Store {
                 writing: false,
                 changed: Vec::new(),
                 later: Some(&mut batch.pending),
+                queue: matches!(self.url, DatabaseUrl::Postgres(_)).then_some(&mut batch.queue),
                 unwritten: None,
             };
             let result = work(&mut tx);
@@ -291,6 +335,7 @@ impl Store {
             writing: false,
             changed: Vec::new(),
             later: None,
+            queue: None,
             unwritten: None,
         });
         if result.is_err() {
@@ -365,6 +410,7 @@ impl Store {
                 whole,
                 failed: false,
                 pending: None,
+                queue: Queue::default(),
             });
         });
         // Whatever happens in `work`, the thread leaves the batch.
@@ -378,7 +424,8 @@ impl Store {
         let result = work();
         let open = BATCH.with(|slot| slot.borrow_mut().take());
         drop(leave);
-        let Some(OpenBatch { conn: Some(mut conn), changed, failed, mut pending, .. }) = open else {
+        let Some(OpenBatch { conn: Some(mut conn), changed, failed, mut pending, mut queue, .. }) = open
+        else {
             return Err(StorageError::Internal("the batch's connection was not given back".into()).into());
         };
         let result = match result {
@@ -386,16 +433,17 @@ impl Store {
                 "a write of the batch failed, so the batch was rolled back".into(),
             )
             .into()),
-            // The last dataset's packed values, before the commit.
-            Ok(value) if pending.is_some() => {
+            // The datasets still waiting, before the commit.
+            Ok(value) if pending.is_some() || !queue.is_empty() => {
                 let mut tx = Tx {
                     conn: &mut conn,
                     writing: true,
                     changed: Vec::new(),
                     later: Some(&mut pending),
+                    queue: Some(&mut queue),
                     unwritten: None,
                 };
-                tx.finish_packing().map(|()| value).map_err(E::from)
+                tx.write_waiting().map(|()| value).map_err(E::from)
             }
             result => result,
         };
@@ -439,10 +487,14 @@ impl Store {
         // itself), committed with it.
         if let Some(mut batch) = Batch::take(self) {
             let (result, changed) = if batch.whole {
+                // SQLite packs a new dataset's values beside its one writer; PostgreSQL's
+                // round trips are what a new dataset's rows save by waiting in a queue.
                 let sqlite = matches!(self.url, DatabaseUrl::Sqlite(_));
                 let later = sqlite.then_some(&mut batch.pending);
+                let queue = (!sqlite).then_some(&mut batch.queue);
+                let changed = Vec::new();
                 let mut tx =
-                    Tx { conn: &mut batch.conn, writing: true, changed: Vec::new(), later, unwritten: None };
+                    Tx { conn: &mut batch.conn, writing: true, changed, later, queue, unwritten: None };
                 let result = work(&mut tx);
                 let result = tx.outcome(result);
                 let changed = tx.changed;
@@ -488,7 +540,8 @@ where
     let mut outcome: Option<Result<T, E>> = None;
     let mut changed = Vec::new();
     let committed = conn.transaction::<(), diesel::result::Error, _>(|c| {
-        let mut tx = Tx { conn: c, writing: true, changed: Vec::new(), later: None, unwritten: None };
+        let mut tx =
+            Tx { conn: c, writing: true, changed: Vec::new(), later: None, queue: None, unwritten: None };
         let result = work(&mut tx);
         changed = tx.changed;
         let failed = result.is_err();
@@ -516,6 +569,8 @@ struct OpenBatch {
     failed: bool,
     /// The dataset whose packed values are still being made.
     pending: Option<Pending>,
+    /// The new datasets' rows waiting to be inserted together (PostgreSQL).
+    queue: Queue,
 }
 
 thread_local! {
@@ -529,6 +584,7 @@ struct Batch {
     whole: bool,
     failed: bool,
     pending: Option<Pending>,
+    queue: Queue,
 }
 
 impl Batch {
@@ -540,7 +596,8 @@ impl Batch {
             let open = slot.as_mut().filter(|open| open.store == store.identity())?;
             let conn = open.conn.take()?;
             let pending = open.pending.take();
-            Some(Self { conn, changed: Vec::new(), whole: open.whole, failed: false, pending })
+            let queue = std::mem::take(&mut open.queue);
+            Some(Self { conn, changed: Vec::new(), whole: open.whole, failed: false, pending, queue })
         })
     }
 
@@ -551,6 +608,7 @@ impl Batch {
                 open.changed.extend(self.changed);
                 open.failed |= self.failed;
                 open.pending = self.pending;
+                open.queue = self.queue;
             }
         });
     }

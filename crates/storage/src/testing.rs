@@ -2,7 +2,7 @@
 //! `TEST_DATABASE_URL` names a PostgreSQL server, a fresh database there that is dropped again.
 
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
 
 use crate::DatabaseUrl;
 
@@ -54,6 +54,20 @@ impl TestDb {
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
     }
+}
+
+/// Runs SQL on a database directly, as another client would (e.g. a trigger that makes the
+/// database refuse rows the application takes).
+pub fn execute(url: &DatabaseUrl, sql: &str) {
+    let done = match url {
+        DatabaseUrl::Sqlite(path) => SqliteConnection::establish(&path.to_string_lossy())
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
+        DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
+    };
+    done.unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 impl Default for TestDb {

@@ -99,6 +99,12 @@ impl Tx<'_> {
             return Ok(());
         }
         let row = ActivityRow::from(activity);
+        if let Some(queue) = self.queue.as_deref_mut()
+            && queue.holds(&activity.object_id)
+        {
+            queue.activities.push(row);
+            return Ok(());
+        }
         diesel::insert_into(activities::table).values(row.insert_values()).execute(self.conn())?;
         Ok(())
     }

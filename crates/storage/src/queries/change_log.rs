@@ -21,6 +21,12 @@ pub struct IndexedPackage {
 impl Tx<'_> {
     /// Notes that a dataset changed (called by every write to `packages`).
     pub(crate) fn append_change(&mut self, package_id: &str) -> StorageResult<()> {
+        // In a whole batch on PostgreSQL, with the batch's other waiting rows.
+        if let Some(queue) = self.queue.as_deref_mut() {
+            queue.changes.push((package_id.to_owned(), Timestamp::now().naive()));
+            self.changed.push(package_id.to_owned());
+            return Ok(());
+        }
         diesel::insert_into(change_log::table)
             .values((
                 change_log::package_id.eq(package_id),

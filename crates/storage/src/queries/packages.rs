@@ -39,6 +39,15 @@ fn resource_columns(r: &ResourceRecord) -> ResourceColumns<'_> {
 
 impl Tx<'_> {
     pub fn insert_package(&mut self, package: &PackageRecord) -> StorageResult<()> {
+        // In a whole batch on PostgreSQL, the row waits in the batch's queue with the others.
+        if self.queue.as_ref().is_some_and(|queue| queue.packages.len() >= crate::Queue::MOST) {
+            self.insert_queued()?;
+        }
+        if let Some(queue) = self.queue.as_deref_mut() {
+            queue.ids.insert(package.id.clone());
+            queue.packages.push(PackageRow::new(package, false));
+            return self.append_change(&package.id);
+        }
         // In a whole batch on SQLite, the packing thread packs this dataset's values while the
         // writer goes on; the row waits for them ([`crate::Pending`]).
         if self.later.is_some() {
@@ -77,6 +86,32 @@ impl Tx<'_> {
             activity.data = crate::pack::package_activity(&actor, &row.rendered);
             let insert = diesel::insert_into(activities::table).values(activity.insert_values());
             insert.execute(self.conn_beside_pending())?;
+        }
+        Ok(())
+    }
+
+    /// Inserts the rows waiting in the batch's [`crate::Queue`]: one statement per table, the
+    /// datasets before the rows that refer to them.
+    pub(crate) fn insert_queued(&mut self) -> StorageResult<()> {
+        let Some(queue) = self.queue.as_deref_mut() else { return Ok(()) };
+        let crate::Queue { packages, resources, tags, activities, changes, .. } = std::mem::take(queue);
+        let crate::conn::AnyConnection::Postgresql(conn) = self.conn_beside_pending() else {
+            return Err(StorageError::Internal("rows queued on SQLite".into()));
+        };
+        if !packages.is_empty() {
+            unnest::PackageRows::new(packages).execute(conn)?;
+        }
+        if !resources.is_empty() {
+            unnest::ResourceRows::new(&resources).execute(conn)?;
+        }
+        if !tags[0].is_empty() {
+            unnest::TagPairs { columns: &tags }.execute(conn)?;
+        }
+        if !activities.is_empty() {
+            unnest::ActivityRows::new(activities).execute(conn)?;
+        }
+        if !changes.is_empty() {
+            unnest::Changes::new(changes).execute(conn)?;
         }
         Ok(())
     }
@@ -240,6 +275,10 @@ impl Tx<'_> {
         {
             rows.push((pending.row.id.clone(), pending.row.state.clone()));
         }
+        if let Some(queue) = self.queue.as_deref() {
+            let queued = queue.packages.iter().filter(|row| row.name == name);
+            rows.extend(queued.map(|row| (row.id.clone(), row.state.clone())));
+        }
         rows.into_iter()
             .map(|(id, state)| {
                 let state = datahavn_domain::package::PackageState::parse(&state)
@@ -325,6 +364,12 @@ impl Tx<'_> {
             && let Some(pending) = self.pending(&first.package_id)
         {
             pending.resources.extend_from_slice(rows);
+            return Ok(());
+        }
+        if let Some(queue) = self.queue.as_deref_mut()
+            && rows.iter().all(|r| queue.holds(&r.package_id))
+        {
+            queue.resources.extend_from_slice(rows);
             return Ok(());
         }
         // Rows of several datasets, one of them perhaps the waiting one: it is written first.
@@ -599,6 +644,13 @@ impl Tx<'_> {
             pending.tag_ids.extend_from_slice(tag_ids);
             return Ok(());
         }
+        if let Some(queue) = self.queue.as_deref_mut()
+            && queue.holds(package_id)
+        {
+            queue.tags[0].extend(tag_ids.iter().map(|_| package_id.to_owned()));
+            queue.tags[1].extend_from_slice(tag_ids);
+            return Ok(());
+        }
         let row = |tag_id| (package_tags::package_id.eq(package_id), package_tags::tag_id.eq(tag_id));
         match self.conn_beside_pending() {
             crate::conn::AnyConnection::Postgresql(conn) => {
@@ -845,12 +897,15 @@ impl Tx<'_> {
 /// where a multi-row `VALUES` list is a new statement for every number of rows, parsed and
 /// planned each time.
 mod unnest {
+    use chrono::NaiveDateTime;
     use diesel::pg::Pg;
     use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-    use diesel::sql_types::{Array, Integer, Text};
+    use diesel::sql_types::{Array, Binary, Bool, Integer, Nullable, Text, Timestamp};
     use diesel::{PgConnection, QueryResult, RunQueryDsl};
 
     use datahavn_domain::catalog::ResourceRecord;
+
+    use crate::rows_catalog::{ActivityRow, PackageRow};
 
     /// A dataset's tags: `(package_id, tag_id)` for each of `tag_ids`.
     pub(super) struct PackageTagRows<'a> {
@@ -927,4 +982,205 @@ mod unnest {
     }
 
     impl RunQueryDsl<PgConnection> for ResourceRows<'_> {}
+
+    /// Tags of several datasets: `(package_id, tag_id)`, a column each.
+    pub(super) struct TagPairs<'a> {
+        pub columns: &'a [Vec<String>; 2],
+    }
+
+    impl QueryId for TagPairs<'_> {
+        type QueryId = TagPairs<'static>;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<Pg> for TagPairs<'_> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+            out.push_sql("INSERT INTO package_tags (package_id, tag_id) SELECT * FROM unnest(");
+            out.push_bind_param::<Array<Text>, _>(&self.columns[0])?;
+            out.push_sql(", ");
+            out.push_bind_param::<Array<Text>, _>(&self.columns[1])?;
+            out.push_sql(")");
+            Ok(())
+        }
+    }
+
+    impl RunQueryDsl<PgConnection> for TagPairs<'_> {}
+
+    /// Datasets' rows, column by column (the values moved, not copied).
+    pub(super) struct PackageRows {
+        /// id, name, title, type, state.
+        text: [Vec<String>; 5],
+        private: Vec<bool>,
+        /// owner_org, creator_user_id.
+        nullable: [Vec<Option<String>>; 2],
+        /// metadata_created, metadata_modified.
+        times: [Vec<NaiveDateTime>; 2],
+        /// document, rendered.
+        packed: [Vec<Vec<u8>>; 2],
+    }
+
+    impl PackageRows {
+        pub(super) fn new(rows: Vec<PackageRow>) -> Self {
+            let mut columns = Self {
+                text: Default::default(),
+                private: Vec::with_capacity(rows.len()),
+                nullable: Default::default(),
+                times: Default::default(),
+                packed: Default::default(),
+            };
+            for row in rows {
+                let text = [row.id, row.name, row.title, row.package_type, row.state];
+                for (column, value) in columns.text.iter_mut().zip(text) {
+                    column.push(value);
+                }
+                columns.private.push(row.private);
+                for (column, value) in columns.nullable.iter_mut().zip([row.owner_org, row.creator_user_id]) {
+                    column.push(value);
+                }
+                let times = [row.metadata_created, row.metadata_modified];
+                for (column, value) in columns.times.iter_mut().zip(times) {
+                    column.push(value);
+                }
+                for (column, value) in columns.packed.iter_mut().zip([row.document, row.rendered]) {
+                    column.push(value);
+                }
+            }
+            columns
+        }
+    }
+
+    impl QueryId for PackageRows {
+        type QueryId = PackageRows;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<Pg> for PackageRows {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+            out.push_sql(
+                "INSERT INTO packages (id, name, title, type, state, private, owner_org, \
+                 creator_user_id, metadata_created, metadata_modified, document, rendered) \
+                 SELECT * FROM unnest(",
+            );
+            for column in &self.text {
+                out.push_bind_param::<Array<Text>, _>(column)?;
+                out.push_sql(", ");
+            }
+            out.push_bind_param::<Array<Bool>, _>(&self.private)?;
+            for column in &self.nullable {
+                out.push_sql(", ");
+                out.push_bind_param::<Array<Nullable<Text>>, _>(column)?;
+            }
+            for column in &self.times {
+                out.push_sql(", ");
+                out.push_bind_param::<Array<Timestamp>, _>(column)?;
+            }
+            for column in &self.packed {
+                out.push_sql(", ");
+                out.push_bind_param::<Array<Binary>, _>(column)?;
+            }
+            out.push_sql(")");
+            Ok(())
+        }
+    }
+
+    impl RunQueryDsl<PgConnection> for PackageRows {}
+
+    /// Activities' rows, column by column (the values moved, not copied).
+    pub(super) struct ActivityRows {
+        /// id, user_id, object_id, group_ids, activity_type, permission_labels.
+        text: [Vec<String>; 6],
+        timestamp: Vec<NaiveDateTime>,
+        public: Vec<bool>,
+        data: Vec<Vec<u8>>,
+    }
+
+    impl ActivityRows {
+        pub(super) fn new(rows: Vec<ActivityRow>) -> Self {
+            let mut columns = Self {
+                text: Default::default(),
+                timestamp: Vec::with_capacity(rows.len()),
+                public: Vec::with_capacity(rows.len()),
+                data: Vec::with_capacity(rows.len()),
+            };
+            for row in rows {
+                let text = [
+                    row.id,
+                    row.user_id,
+                    row.object_id,
+                    row.group_ids,
+                    row.activity_type,
+                    row.permission_labels,
+                ];
+                for (column, value) in columns.text.iter_mut().zip(text) {
+                    column.push(value);
+                }
+                columns.timestamp.push(row.timestamp);
+                columns.public.push(row.public);
+                columns.data.push(row.data);
+            }
+            columns
+        }
+    }
+
+    impl QueryId for ActivityRows {
+        type QueryId = ActivityRows;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<Pg> for ActivityRows {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+            out.push_sql(
+                "INSERT INTO activities (id, user_id, object_id, group_ids, activity_type, \
+                 permission_labels, timestamp, public, data) SELECT * FROM unnest(",
+            );
+            for column in &self.text {
+                out.push_bind_param::<Array<Text>, _>(column)?;
+                out.push_sql(", ");
+            }
+            out.push_bind_param::<Array<Timestamp>, _>(&self.timestamp)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Array<Bool>, _>(&self.public)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Array<Binary>, _>(&self.data)?;
+            out.push_sql(")");
+            Ok(())
+        }
+    }
+
+    impl RunQueryDsl<PgConnection> for ActivityRows {}
+
+    /// Change-log entries: the dataset and when, in their order.
+    pub(super) struct Changes {
+        package_ids: Vec<String>,
+        changed_at: Vec<NaiveDateTime>,
+    }
+
+    impl Changes {
+        pub(super) fn new(changes: Vec<(String, NaiveDateTime)>) -> Self {
+            let (package_ids, changed_at) = changes.into_iter().unzip();
+            Self { package_ids, changed_at }
+        }
+    }
+
+    impl QueryId for Changes {
+        type QueryId = Changes;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<Pg> for Changes {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+            // The entries take their sequence numbers in the order they were made.
+            out.push_sql(
+                "INSERT INTO change_log (package_id, changed_at) SELECT package_id, changed_at \
+                 FROM unnest(",
+            );
+            out.push_bind_param::<Array<Text>, _>(&self.package_ids)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Array<Timestamp>, _>(&self.changed_at)?;
+            out.push_sql(") WITH ORDINALITY AS c (package_id, changed_at, n) ORDER BY n");
+            Ok(())
+        }
+    }
+
+    impl RunQueryDsl<PgConnection> for Changes {}
 }
