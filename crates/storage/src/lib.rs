@@ -108,6 +108,8 @@ pub struct Tx<'a> {
     /// In a whole batch on PostgreSQL: the rows of the batch's new datasets, inserted together
     /// ([`Queue`]).
     queue: Option<&'a mut Queue>,
+    /// In a whole batch: the organizations, groups and free tags it looked up ([`Known`]).
+    known: Option<&'a mut Known>,
     /// Why writing that row failed, when a statement that needed it first wrote it: the unit of
     /// work then fails.
     unwritten: Option<StorageError>,
@@ -157,6 +159,17 @@ impl Queue {
     fn holds(&self, package_id: &str) -> bool {
         self.ids.contains(package_id)
     }
+}
+
+/// What a whole batch looked up and takes again without asking the database: organizations
+/// and groups by id or name, and free tags by name, as they were when the batch first found
+/// them (on SQLite nothing else writes meanwhile; on PostgreSQL another writer's change is then
+/// seen as at that first look, and a tag deleted meanwhile fails the reference to it, and so
+/// the batch). A write of a group, or a deletion of tags, in the batch forgets them.
+#[derive(Default)]
+pub(crate) struct Known {
+    groups: std::collections::HashMap<String, datahavn_domain::group::Group>,
+    free_tags: std::collections::HashMap<String, datahavn_domain::catalog::TagRecord>,
 }
 
 impl Tx<'_> {
@@ -320,6 +333,7 @@ impl Store {
                 changed: Vec::new(),
                 later: Some(&mut batch.pending),
                 queue: matches!(self.url, DatabaseUrl::Postgres(_)).then_some(&mut batch.queue),
+                known: batch.whole.then_some(&mut batch.known),
                 unwritten: None,
             };
             let result = work(&mut tx);
@@ -336,6 +350,7 @@ impl Store {
             changed: Vec::new(),
             later: None,
             queue: None,
+            known: None,
             unwritten: None,
         });
         if result.is_err() {
@@ -411,6 +426,7 @@ impl Store {
                 failed: false,
                 pending: None,
                 queue: Queue::default(),
+                known: Known::default(),
             });
         });
         // Whatever happens in `work`, the thread leaves the batch.
@@ -441,6 +457,7 @@ impl Store {
                     changed: Vec::new(),
                     later: Some(&mut pending),
                     queue: Some(&mut queue),
+                    known: None,
                     unwritten: None,
                 };
                 tx.write_waiting().map(|()| value).map_err(E::from)
@@ -492,9 +509,10 @@ impl Store {
                 let sqlite = matches!(self.url, DatabaseUrl::Sqlite(_));
                 let later = sqlite.then_some(&mut batch.pending);
                 let queue = (!sqlite).then_some(&mut batch.queue);
+                let known = Some(&mut batch.known);
                 let changed = Vec::new();
-                let mut tx =
-                    Tx { conn: &mut batch.conn, writing: true, changed, later, queue, unwritten: None };
+                let conn = &mut batch.conn;
+                let mut tx = Tx { conn, writing: true, changed, later, queue, known, unwritten: None };
                 let result = work(&mut tx);
                 let result = tx.outcome(result);
                 let changed = tx.changed;
@@ -540,8 +558,8 @@ where
     let mut outcome: Option<Result<T, E>> = None;
     let mut changed = Vec::new();
     let committed = conn.transaction::<(), diesel::result::Error, _>(|c| {
-        let mut tx =
-            Tx { conn: c, writing: true, changed: Vec::new(), later: None, queue: None, unwritten: None };
+        let (later, queue, known) = (None, None, None);
+        let mut tx = Tx { conn: c, writing: true, changed: Vec::new(), later, queue, known, unwritten: None };
         let result = work(&mut tx);
         changed = tx.changed;
         let failed = result.is_err();
@@ -571,6 +589,7 @@ struct OpenBatch {
     pending: Option<Pending>,
     /// The new datasets' rows waiting to be inserted together (PostgreSQL).
     queue: Queue,
+    known: Known,
 }
 
 thread_local! {
@@ -585,6 +604,7 @@ struct Batch {
     failed: bool,
     pending: Option<Pending>,
     queue: Queue,
+    known: Known,
 }
 
 impl Batch {
@@ -596,8 +616,9 @@ impl Batch {
             let open = slot.as_mut().filter(|open| open.store == store.identity())?;
             let conn = open.conn.take()?;
             let pending = open.pending.take();
-            let queue = std::mem::take(&mut open.queue);
-            Some(Self { conn, changed: Vec::new(), whole: open.whole, failed: false, pending, queue })
+            let (queue, known) = (std::mem::take(&mut open.queue), std::mem::take(&mut open.known));
+            let (changed, whole, failed) = (Vec::new(), open.whole, false);
+            Some(Self { conn, changed, whole, failed, pending, queue, known })
         })
     }
 
@@ -609,6 +630,7 @@ impl Batch {
                 open.failed |= self.failed;
                 open.pending = self.pending;
                 open.queue = self.queue;
+                open.known = self.known;
             }
         });
     }

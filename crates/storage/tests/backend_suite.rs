@@ -1140,21 +1140,7 @@ fn postgresql_inserts_the_new_datasets_of_a_whole_batch_a_table_at_a_time() {
     store.migrate().expect("migrate");
     let tag = store.write(|tx| tx.ensure_tag("harbour", None)).unwrap();
     let owner = "o-1";
-    let organization = datahavn_domain::group::Group {
-        id: owner.into(),
-        name: "harbour".into(),
-        title: "Harbour".into(),
-        description: String::new(),
-        image_url: String::new(),
-        group_type: "organization".into(),
-        is_organization: true,
-        approval_status: "approved".into(),
-        state: datahavn_domain::group::GroupState::Active,
-        created: at(1_700_000_000),
-        extras: Vec::new(),
-        document: serde_json::Map::new(),
-    };
-    store.write(|tx| tx.insert_group(&organization)).unwrap();
+    store.write(|tx| tx.insert_group(&organization(owner, "harbour", "Harbour"))).unwrap();
     let dataset = |n: usize| {
         let dict = serde_json::json!({"id": format!("p-{n}"), "name": format!("d-{n}"), "notes": "Ferries. ".repeat(n % 50)});
         PackageRecord {
@@ -1260,6 +1246,68 @@ fn postgresql_inserts_the_new_datasets_of_a_whole_batch_a_table_at_a_time() {
     let changes = store.read(|tx| tx.changes_after(first_change, 10_000)).unwrap();
     let ids: Vec<String> = changes.into_iter().map(|(_, id)| id).collect();
     assert_eq!(ids, (0..count).map(|n| format!("p-{n}")).collect::<Vec<_>>());
+}
+
+fn organization(id: &str, name: &str, title: &str) -> datahavn_domain::group::Group {
+    datahavn_domain::group::Group {
+        id: id.into(),
+        name: name.into(),
+        title: title.into(),
+        description: String::new(),
+        image_url: String::new(),
+        group_type: "organization".into(),
+        is_organization: true,
+        approval_status: "approved".into(),
+        state: datahavn_domain::group::GroupState::Active,
+        created: at(1_700_000_000),
+        extras: Vec::new(),
+        document: serde_json::Map::new(),
+    }
+}
+
+#[test]
+fn a_whole_batch_takes_the_organizations_and_tags_it_found_again_until_it_changes_them() {
+    // A whole batch looks each organization and free tag up once; a write of a group or a
+    // deletion of tags in the batch makes it look again, so it never takes a stale one.
+    let f = migrated();
+    f.store.write(|tx| tx.insert_group(&organization("o-1", "harbour", "Harbour"))).unwrap();
+    f.store
+        .batch_whole(|| {
+            let first = f.store.write(|tx| tx.group_by_id_or_name("harbour"))?.expect("found");
+            assert_eq!(f.store.write(|tx| tx.group_by_id_or_name("harbour"))?.as_ref(), Some(&first));
+            f.store.write(|tx| {
+                tx.update_group(&datahavn_domain::group::Group { title: "Port".into(), ..first })
+            })?;
+            for reference in ["harbour", "o-1"] {
+                let found = f.store.write(|tx| tx.group_by_id_or_name(reference))?.expect("found");
+                assert_eq!(found.title, "Port", "{reference}, after its change in the batch");
+                let read = f.store.read(|tx| tx.group_by_id_or_name(reference))?.expect("found");
+                assert_eq!(read.title, "Port", "{reference}, read in the batch");
+            }
+            f.store.write(|tx| tx.insert_group(&organization("o-2", "quay", "Quay")))?;
+            assert_eq!(f.store.write(|tx| tx.group_by_id_or_name("quay"))?.map(|g| g.id), Some("o-2".into()));
+            f.store.write(|tx| tx.purge_group("o-2"))?;
+            assert_eq!(f.store.write(|tx| tx.group_by_id_or_name("quay"))?, None, "purged in the batch");
+
+            let wanted = [("ferry".to_owned(), None), ("quay".to_owned(), None)];
+            let tags = f.store.write(|tx| tx.ensure_tags(&wanted))?;
+            assert_eq!(f.store.write(|tx| tx.ensure_tags(&wanted))?, tags, "the same tags again");
+            f.store.write(|tx| tx.delete_tag(&tags[0].id))?;
+            let again = f.store.write(|tx| tx.ensure_tags(&wanted))?;
+            assert_ne!(again[0].id, tags[0].id, "a new tag for the deleted one");
+            assert_eq!(again[1], tags[1]);
+            let found = f.store.read(|tx| tx.tag_by_id_or_name("ferry", None))?.expect("made again");
+            assert_eq!(found.id, again[0].id);
+            f.store.write(|tx| tx.drop_unused_tags(&[again[1].id.clone()]))?;
+            let last = f.store.write(|tx| tx.ensure_tags(&wanted))?;
+            assert_ne!(last[1].id, tags[1].id, "a new tag for the dropped one");
+            Ok::<_, StorageError>(())
+        })
+        .unwrap();
+    // After the batch, what it made and changed is what is stored.
+    assert_eq!(f.store.read(|tx| tx.group_by_id_or_name("o-1")).unwrap().unwrap().title, "Port");
+    assert!(f.store.read(|tx| tx.group_by_id_or_name("quay")).unwrap().is_none());
+    assert!(f.store.read(|tx| tx.tag_by_id_or_name("quay", None)).unwrap().is_some());
 }
 
 #[test]

@@ -124,11 +124,13 @@ impl Tx<'_> {
     }
 
     pub fn insert_group(&mut self, group: &Group) -> StorageResult<()> {
+        self.forget_groups();
         diesel::insert_into(groups::table).values(GroupRow::from(group)).execute(self.conn())?;
         Ok(())
     }
 
     pub fn update_group(&mut self, group: &Group) -> StorageResult<()> {
+        self.forget_groups();
         let changed =
             diesel::update(groups::table.find(&group.id)).set(GroupRow::from(group)).execute(self.conn())?;
         if changed == 0 { Err(StorageError::NotFound) } else { Ok(()) }
@@ -136,12 +138,28 @@ impl Tx<'_> {
 
     /// An organization or group by id or name, whatever its state.
     pub fn group_by_id_or_name(&mut self, id_or_name: &str) -> StorageResult<Option<Group>> {
+        if let Some(known) = self.known.as_deref()
+            && let Some(group) = known.groups.get(id_or_name)
+        {
+            return Ok(Some(group.clone()));
+        }
         let row = groups::table
             .filter(groups::id.eq(id_or_name).or(groups::name.eq(id_or_name)))
             .select(GroupRow::as_select())
             .first(self.conn_beside_pending())
             .optional()?;
-        row.map(Group::try_from).transpose()
+        let group = row.map(Group::try_from).transpose()?;
+        if let (Some(known), Some(group)) = (self.known.as_deref_mut(), &group) {
+            known.groups.insert(id_or_name.to_owned(), group.clone());
+        }
+        Ok(group)
+    }
+
+    /// Forgets the groups a whole batch looked up ([`crate::Known`]), before a write of one.
+    fn forget_groups(&mut self) {
+        if let Some(known) = self.known.as_deref_mut() {
+            known.groups.clear();
+        }
     }
 
     pub fn groups_by_ids(&mut self, ids: &[String]) -> StorageResult<Vec<Group>> {
@@ -195,6 +213,7 @@ impl Tx<'_> {
 
     /// Removes an organization or group and its memberships for good.
     pub fn purge_group(&mut self, id: &str) -> StorageResult<()> {
+        self.forget_groups();
         diesel::delete(
             members::table
                 .filter(members::table_name.eq(MemberKind::Group.as_str()).and(members::table_id.eq(id))),

@@ -529,19 +529,39 @@ impl Tx<'_> {
     /// The ids of these tags (name, vocabulary id), in their order, each created if new
     /// ([`Tx::ensure_tag`]); the free ones that exist are found in one query.
     pub fn ensure_tags(&mut self, wanted: &[(String, Option<String>)]) -> StorageResult<Vec<TagRecord>> {
-        let free: Vec<&String> = wanted.iter().filter(|(_, v)| v.is_none()).map(|(name, _)| name).collect();
-        let found: std::collections::HashMap<String, TagRecord> = self
-            .free_tags_named(&free)?
-            .into_iter()
-            .map(|row| (row.name.clone(), TagRecord::from(row)))
-            .collect();
-        wanted
+        // Those a whole batch found before are not looked up again ([`crate::Known`]).
+        let mut found: std::collections::HashMap<String, TagRecord> = std::collections::HashMap::new();
+        let mut free: Vec<&String> = Vec::new();
+        for (name, _) in wanted.iter().filter(|(_, v)| v.is_none()) {
+            match self.known.as_deref().and_then(|known| known.free_tags.get(name)) {
+                Some(tag) => {
+                    found.insert(name.clone(), tag.clone());
+                }
+                None => free.push(name),
+            }
+        }
+        found.extend(
+            self.free_tags_named(&free)?.into_iter().map(|row| (row.name.clone(), TagRecord::from(row))),
+        );
+        let tags = wanted
             .iter()
             .map(|(name, vocabulary)| match (vocabulary, found.get(name)) {
                 (None, Some(tag)) => Ok(tag.clone()),
                 _ => self.ensure_tag(name, vocabulary.as_deref()),
             })
-            .collect()
+            .collect::<StorageResult<Vec<TagRecord>>>()?;
+        if let Some(known) = self.known.as_deref_mut() {
+            let free = tags.iter().filter(|tag| tag.vocabulary_id.is_none());
+            known.free_tags.extend(free.map(|tag| (tag.name.clone(), tag.clone())));
+        }
+        Ok(tags)
+    }
+
+    /// Forgets the free tags a whole batch looked up ([`crate::Known`]), before tags are deleted.
+    fn forget_tags(&mut self) {
+        if let Some(known) = self.known.as_deref_mut() {
+            known.free_tags.clear();
+        }
     }
 
     /// The free tags (no vocabulary) of these names that exist: on PostgreSQL in one query
@@ -613,6 +633,7 @@ impl Tx<'_> {
     /// locked first, so that no dataset can take it up between the check and the delete.
     /// Returns how many went.
     pub fn drop_unused_tags(&mut self, ids: &[String]) -> StorageResult<usize> {
+        self.forget_tags();
         let mut dropped = 0;
         for ids in ids.chunks(1000) {
             if let crate::conn::AnyConnection::Postgresql(conn) = self.conn() {
@@ -724,6 +745,7 @@ impl Tx<'_> {
     }
 
     pub fn delete_tag(&mut self, id: &str) -> StorageResult<()> {
+        self.forget_tags();
         diesel::delete(tags::table.find(id)).execute(self.conn())?;
         Ok(())
     }
