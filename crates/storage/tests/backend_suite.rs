@@ -1062,17 +1062,23 @@ fn postgresql_keeps_a_datasets_packed_values_and_its_activity_in_the_row() {
     assert_eq!(read.data, activity.data);
 }
 
+/// A migrated PostgreSQL store of one connection (what its writes prepared is what a read of
+/// `pg_prepared_statements` lists); `None` on SQLite.
+fn postgresql_on_one_connection() -> Option<(TestDb, Store)> {
+    let db = TestDb::new();
+    if !db.is_postgres() {
+        return None;
+    }
+    let store = Store::open(db.url(), 1).expect("open");
+    store.migrate().expect("migrate");
+    Some((db, store))
+}
+
 #[test]
 fn postgresql_prepares_the_inserts_of_a_datasets_resources_and_tags_once() {
     use datahavn_domain::catalog::ResourceRecord;
 
-    let db = TestDb::new();
-    if !db.is_postgres() {
-        return;
-    }
-    // One connection: what the writes prepared is what the read lists.
-    let store = Store::open(db.url(), 1).expect("open");
-    store.migrate().expect("migrate");
+    let Some((_db, store)) = postgresql_on_one_connection() else { return };
     let resource = |package: &str, i: i32| ResourceRecord {
         id: format!("{package}-r-{i}"),
         package_id: package.into(),
@@ -1131,13 +1137,7 @@ fn postgresql_inserts_the_new_datasets_of_a_whole_batch_a_table_at_a_time() {
     // its column, the change log in the order of the writes.
     use datahavn_domain::catalog::{PackageRecord, ResourceRecord};
 
-    let db = TestDb::new();
-    if !db.is_postgres() {
-        return;
-    }
-    // One connection: what the writes prepared is what the read lists.
-    let store = Store::open(db.url(), 1).expect("open");
-    store.migrate().expect("migrate");
+    let Some((_db, store)) = postgresql_on_one_connection() else { return };
     let tag = store.write(|tx| tx.ensure_tag("harbour", None)).unwrap();
     let owner = "o-1";
     store.write(|tx| tx.insert_group(&organization(owner, "harbour", "Harbour"))).unwrap();
