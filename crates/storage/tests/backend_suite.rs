@@ -1062,6 +1062,33 @@ fn postgresql_keeps_a_datasets_packed_values_and_its_activity_in_the_row() {
     assert_eq!(read.data, activity.data);
 }
 
+/// The `i`th resource of a dataset.
+fn resource_of(package_id: &str, i: i32) -> datahavn_domain::catalog::ResourceRecord {
+    datahavn_domain::catalog::ResourceRecord {
+        id: format!("{package_id}-r-{i}"),
+        package_id: package_id.into(),
+        position: i,
+        state: "active".into(),
+        url: format!("https://example.org/{package_id}/{i}.csv"),
+        format: "CSV".into(),
+        name: format!("part {i}"),
+        description: String::new(),
+        hash: format!("sha1:{i}"),
+    }
+}
+
+/// The activity `id` recording a dataset's new dict, as `package_create` makes it.
+fn activity_recording(
+    id: &str,
+    record: &datahavn_domain::catalog::PackageRecord,
+) -> datahavn_domain::catalog::Activity {
+    let dict: serde_json::Value = serde_json::from_str(&record.rendered).unwrap();
+    datahavn_domain::catalog::Activity {
+        object_id: record.id.clone(),
+        ..new_package_activity(id, serde_json::json!({"package": dict, "actor": "alice"}))
+    }
+}
+
 /// A migrated PostgreSQL store of one connection (what its writes prepared is what a read of
 /// `pg_prepared_statements` lists); `None` on SQLite.
 fn postgresql_on_one_connection() -> Option<(TestDb, Store)> {
@@ -1079,24 +1106,13 @@ fn postgresql_prepares_the_inserts_of_a_datasets_resources_and_tags_once() {
     use datahavn_domain::catalog::ResourceRecord;
 
     let Some((_db, store)) = postgresql_on_one_connection() else { return };
-    let resource = |package: &str, i: i32| ResourceRecord {
-        id: format!("{package}-r-{i}"),
-        package_id: package.into(),
-        position: i,
-        state: "active".into(),
-        url: format!("https://example.org/{i}.csv"),
-        format: "CSV".into(),
-        name: format!("part {i}"),
-        description: String::new(),
-        hash: format!("sha1:{i}"),
-    };
     // Datasets of 3, 1 and 7 resources and of 2, 1 and 5 tags: each number of rows.
     let sizes = [(3, 2), (1, 1), (7, 5)];
     let mut expected = Vec::new();
     for (n, (resources, tags)) in sizes.into_iter().enumerate() {
         let mut dataset = public_dataset(&format!("d-{n}"), "D");
         dataset.id = format!("p-{n}");
-        let rows: Vec<ResourceRecord> = (0..resources).map(|i| resource(&dataset.id, i)).collect();
+        let rows: Vec<ResourceRecord> = (0..resources).map(|i| resource_of(&dataset.id, i)).collect();
         let names: Vec<String> = (0..tags).map(|i| format!("t-{n}-{i}")).collect();
         let made = store
             .write(|tx| {
@@ -1158,27 +1174,9 @@ fn postgresql_inserts_the_new_datasets_of_a_whole_batch_a_table_at_a_time() {
         }
     };
     let resources = |n: usize| -> Vec<ResourceRecord> {
-        (0..n % 4)
-            .map(|i| ResourceRecord {
-                id: format!("p-{n}-r-{i}"),
-                package_id: format!("p-{n}"),
-                position: i32::try_from(i).unwrap(),
-                state: "active".into(),
-                url: format!("https://example.org/{n}/{i}.csv"),
-                format: "CSV".into(),
-                name: format!("part {i}"),
-                description: String::new(),
-                hash: String::new(),
-            })
-            .collect()
+        (0..i32::try_from(n % 4).unwrap()).map(|i| resource_of(&format!("p-{n}"), i)).collect()
     };
-    let activity = |n: usize, record: &PackageRecord| {
-        let dict: serde_json::Value = serde_json::from_str(&record.rendered).unwrap();
-        datahavn_domain::catalog::Activity {
-            object_id: record.id.clone(),
-            ..new_package_activity(&format!("a-{n}"), serde_json::json!({"package": dict, "actor": "alice"}))
-        }
-    };
+    let activity = |n: usize, record: &PackageRecord| activity_recording(&format!("a-{n}"), record);
     let first_change = store.read(|tx| tx.last_change_seq()).unwrap();
     let count = 1_003;
     store
@@ -1316,7 +1314,7 @@ fn a_whole_batch_reads_and_keeps_what_it_wrote_while_the_values_are_packed_besid
     // SQLite while its values are packed on another thread, on PostgreSQL in the batch's queue.
     // Every read must find them as written, a later write must win, and a batch that fails must
     // leave nothing.
-    use datahavn_domain::catalog::{PackageRecord, ResourceRecord};
+    use datahavn_domain::catalog::PackageRecord;
     use datahavn_domain::package::PackageState;
     use datahavn_storage::pack::ZSTD_CKAN_1;
 
@@ -1332,24 +1330,8 @@ fn a_whole_batch_reads_and_keeps_what_it_wrote_while_the_values_are_packed_besid
             ..public_dataset("d", "D")
         }
     };
-    let resource = |n: usize, i: i32| ResourceRecord {
-        id: format!("p-{n}-r-{i}"),
-        package_id: format!("p-{n}"),
-        position: i,
-        state: "active".into(),
-        url: format!("https://example.org/{n}/{i}.csv"),
-        format: "CSV".into(),
-        name: format!("month {i}"),
-        description: String::new(),
-        hash: String::new(),
-    };
-    let activity = |n: usize, record: &PackageRecord| {
-        let dict: serde_json::Value = serde_json::from_str(&record.rendered).unwrap();
-        datahavn_domain::catalog::Activity {
-            object_id: record.id.clone(),
-            ..new_package_activity(&format!("a-{n}"), serde_json::json!({"package": dict, "actor": "alice"}))
-        }
-    };
+    let resource = |n: usize, i: i32| resource_of(&format!("p-{n}"), i);
+    let activity = |n: usize, record: &PackageRecord| activity_recording(&format!("a-{n}"), record);
     let tag = f.store.write(|tx| tx.ensure_tag("cycling", None)).unwrap();
     let create = |tx: &mut datahavn_storage::Tx<'_>, n: usize| {
         let record = dataset(n);
