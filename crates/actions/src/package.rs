@@ -441,7 +441,7 @@ pub(crate) fn write_package(
         None => {
             let rendered = Value::Object(render_in_tx(tx, &record, site_url)?);
             record.rendered = rendered.to_string();
-            tx.store_rendered(&id, &record.rendered)?;
+            tx.store_rendered(&record)?;
             rendered
         }
     };
@@ -953,7 +953,7 @@ fn package_delete(ctx: &Context<'_>, request: PackageDeleteRequest) -> ActionRes
         crate::render::rerender_related(tx, &record.id, &ctx.site().site_url)?;
         let rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?);
         record.rendered = rendered.to_string();
-        tx.store_rendered(&record.id, &record.rendered)?;
+        tx.store_rendered(&record)?;
         activity::record_package(ctx, tx, "deleted package", &record, rendered)?;
         log::info!("dataset {} deleted by {:?}", record.name, ctx.actor.name());
         Ok::<_, ActionError>(())

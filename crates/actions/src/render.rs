@@ -246,9 +246,9 @@ pub fn rerender_related(tx: &mut Tx<'_>, id: &str, site_url: &str) -> ActionResu
 /// Re-renders datasets after something they embed changed (an organization, a group, a
 /// relationship); in the caller's transaction.
 pub fn rerender_packages(tx: &mut Tx<'_>, ids: &[String], site_url: &str) -> ActionResult<()> {
-    for record in tx.packages_by_ids(ids)? {
-        let rendered = render_in_tx(tx, &record, site_url)?;
-        tx.set_package_rendered(&record.id, &Value::Object(rendered).to_string())?;
+    for mut record in tx.packages_by_ids(ids)? {
+        record.rendered = Value::Object(render_in_tx(tx, &record, site_url)?).to_string();
+        tx.set_package_rendered(&record)?;
     }
     Ok(())
 }

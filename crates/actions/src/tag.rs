@@ -592,8 +592,8 @@ fn delete_tags(ctx: &Context<'_>, tx: &mut Tx<'_>, tag_ids: &[String]) -> Action
             });
         }
         tx.update_package(&record)?;
-        let rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?);
-        tx.set_package_rendered(&record.id, &rendered.to_string())?;
+        record.rendered = Value::Object(render_in_tx(tx, &record, &ctx.site().site_url)?).to_string();
+        tx.set_package_rendered(&record)?;
     }
     Ok(())
 }

@@ -8,7 +8,10 @@ use datahavn_domain::package::PackageState;
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::pack::{pack, pack_activity, pack_beside, pack_rendered, unpack, unpack_owned};
+use crate::pack::{
+    pack_activity, pack_beside, pack_document, pack_rendered, remember_rendered, unpack, unpack_document,
+    unpack_owned,
+};
 use crate::schema::{activities, groups, members, packages, resources, tags};
 use crate::{StorageError, StorageResult};
 
@@ -156,15 +159,20 @@ pub(crate) struct PackageRow {
 }
 
 impl PackageRow {
-    /// A dataset's row, its document and rendered dict packed. `beside`: the document on the
-    /// packing thread while this one packs the rendered dict ([`pack_beside`]) — for SQLite,
+    /// A dataset's row, its document and rendered dict packed. `beside`: the rendered dict on
+    /// the packing thread while this one packs the document ([`pack_beside`]) — for SQLite,
     /// whose one writer leaves the other core free; on PostgreSQL its backends take it.
     pub(crate) fn new(p: &PackageRecord, beside: bool) -> Self {
         // A map of text keys to JSON values always serializes.
         let document = serde_json::to_string(&p.document).unwrap_or_default();
-        let (document, rendered) = match beside {
-            true => pack_beside(document, || pack_rendered(&p.rendered)),
-            false => (pack(&document), pack_rendered(&p.rendered)),
+        let (rendered, document) = match beside {
+            true => {
+                let (rendered, document) =
+                    pack_beside(p.rendered.clone(), || pack_document(&document, &p.rendered));
+                remember_rendered(&p.rendered, &rendered);
+                (rendered, document)
+            }
+            false => (pack_rendered(&p.rendered), pack_document(&document, &p.rendered)),
         };
         Self::with_values(p, document, rendered)
     }
@@ -232,8 +240,8 @@ impl TryFrom<PackageRow> for PackageRecord {
     fn try_from(row: PackageRow) -> StorageResult<Self> {
         let state =
             PackageState::parse(&row.state).ok_or_else(|| corrupt("package", &row.id, "bad state"))?;
-        let document = json_object("package", &row.id, &unpack_owned(row.document)?)?;
         let rendered = unpack_owned(row.rendered)?;
+        let document = json_object("package", &row.id, &unpack_document(&row.document, &rendered)?)?;
         Ok(Self {
             id: row.id,
             name: row.name,

@@ -70,6 +70,26 @@ pub fn execute(url: &DatabaseUrl, sql: &str) {
     done.unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
+/// The column `value` of the first row a query gives, as bytes (a `BLOB` or `bytea`).
+pub fn query_bytes(url: &DatabaseUrl, sql: &str) -> Vec<u8> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Binary)]
+        value: Vec<u8>,
+    }
+    let rows: Result<Vec<Row>, String> = match url {
+        DatabaseUrl::Sqlite(path) => SqliteConnection::establish(&path.to_string_lossy())
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| diesel::sql_query(sql).load(&mut c).map_err(|e| e.to_string())),
+        DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| diesel::sql_query(sql).load(&mut c).map_err(|e| e.to_string())),
+    };
+    let rows = rows.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter().next().map(|row| row.value).unwrap_or_else(|| panic!("{sql}: no row"))
+}
+
 impl Default for TestDb {
     fn default() -> Self {
         Self::new()

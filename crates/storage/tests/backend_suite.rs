@@ -939,6 +939,82 @@ fn dataset_dicts_are_stored_packed_and_rows_written_as_text_still_read() {
 }
 
 #[test]
+fn a_datasets_document_is_stored_against_its_rendered_dict_and_written_again_with_it() {
+    use datahavn_domain::catalog::PackageRecord;
+    use datahavn_storage::pack::{DOCUMENT_BY_RENDERED, unpack, unpack_document};
+
+    let f = migrated();
+    let resources: Vec<serde_json::Value> = (0..12)
+        .map(|i| serde_json::json!({"id": format!("r{i}"), "format": "CSV", "url": format!("https://example.org/part-{i}.csv")}))
+        .collect();
+    let notes = "Counts, one file per month. ".repeat(8);
+    let document = serde_json::json!({"name": "against", "notes": notes, "resources": resources});
+    let rendered = |id: &str, title: &str| {
+        serde_json::json!({"id": id, "name": "against", "title": title, "notes": notes, "resources": resources})
+            .to_string()
+    };
+    let dataset = |id: &str| PackageRecord {
+        id: id.into(),
+        name: format!("against-{id}"),
+        document: document.as_object().cloned().unwrap_or_default(),
+        rendered: rendered(id, "Against"),
+        ..public_dataset("against", "Against")
+    };
+    let read_back = |id: &str| {
+        let read = f.store.read(|tx| tx.package_by_id_or_name(id)).unwrap().unwrap();
+        (read.document, read.rendered)
+    };
+    let column = |id: &str| {
+        datahavn_storage::testing::query_bytes(
+            f.db.url(),
+            &format!("SELECT document AS value FROM packages WHERE id = '{id}'"),
+        )
+    };
+    // Written alone, and in a whole batch (on SQLite packed on the packing thread, on
+    // PostgreSQL through the batch's queue).
+    f.store.write(|tx| tx.insert_package(&dataset("p-1"))).unwrap();
+    f.store.batch_whole(|| f.store.write(|tx| tx.insert_package(&dataset("p-2")))).unwrap();
+    for id in ["p-1", "p-2"] {
+        assert_eq!(read_back(id), (dataset(id).document, dataset(id).rendered));
+        let (_, _, packed) = f.store.read(|tx| tx.package_access_name_and_rendered(id)).unwrap().unwrap();
+        let stored = column(id);
+        assert_eq!(stored[0], DOCUMENT_BY_RENDERED);
+        assert!(stored.len() * 4 < document.to_string().len(), "{} bytes", stored.len());
+        assert_eq!(unpack_document(&stored, &unpack(&packed).unwrap()).unwrap(), document.to_string());
+    }
+    let checked = f.store.read(|tx| tx.packages_for_check("", 10)).unwrap();
+    let text = document.to_string();
+    assert_eq!(checked.iter().map(|c| c.document.as_str()).collect::<Vec<_>>(), [text.as_str(); 2]);
+
+    // A new rendered dict stores the document again, against it.
+    let renamed = PackageRecord { rendered: rendered("p-1", "Renamed"), ..dataset("p-1") };
+    f.store.write(|tx| tx.set_package_rendered(&renamed)).unwrap();
+    assert_eq!(read_back("p-1"), (renamed.document.clone(), renamed.rendered.clone()));
+    // An update is written without a rendered dict, then with its rendering.
+    let mut updated = PackageRecord { rendered: String::new(), ..dataset("p-2") };
+    updated.document.insert("title".into(), serde_json::json!("Updated"));
+    f.store
+        .write(|tx| {
+            tx.update_package(&updated)?;
+            updated.rendered = rendered("p-2", "Updated");
+            tx.store_rendered(&updated)
+        })
+        .unwrap();
+    assert_eq!(read_back("p-2"), (updated.document.clone(), updated.rendered.clone()));
+    assert_eq!(column("p-2")[0], DOCUMENT_BY_RENDERED);
+    // An older version could not read these documents: PostgreSQL will not go back past the
+    // migration that brought them in (SQLite has no way to look).
+    if f.db.is_postgres() {
+        let refused = f.store.revert_all_migrations().unwrap_err().to_string();
+        assert!(refused.contains("an older version cannot read them"), "{refused}");
+        let applied = f.store.schema_status().unwrap().applied;
+        assert!(applied.iter().any(|v| v == "20261218000001"), "{applied:?}");
+        f.store.migrate().unwrap();
+        assert_eq!(read_back("p-1"), (renamed.document.clone(), renamed.rendered.clone()));
+    }
+}
+
+#[test]
 fn the_datasets_holding_a_name_are_found_with_their_states() {
     use datahavn_domain::catalog::PackageRecord;
     use datahavn_domain::package::PackageState;

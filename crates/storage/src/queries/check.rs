@@ -20,7 +20,8 @@ pub struct PackageCheck {
 impl Tx<'_> {
     /// Datasets of every state after `after` in id order, `limit` at a time.
     pub fn packages_for_check(&mut self, after: &str, limit: i64) -> StorageResult<Vec<PackageCheck>> {
-        let rows: Vec<(String, String, String, chrono::NaiveDateTime, Vec<u8>)> = packages::table
+        type Row = (String, String, String, chrono::NaiveDateTime, Vec<u8>, Vec<u8>);
+        let rows: Vec<Row> = packages::table
             .filter(packages::id.gt(after))
             .order(packages::id.asc())
             .limit(limit)
@@ -30,16 +31,18 @@ impl Tx<'_> {
                 packages::state,
                 packages::metadata_modified,
                 packages::document,
+                packages::rendered,
             ))
             .load(self.conn())?;
         rows.into_iter()
-            .map(|(id, name, state, modified, document)| {
+            .map(|(id, name, state, modified, document, rendered)| {
+                let rendered = crate::pack::unpack_owned(rendered)?;
                 Ok(PackageCheck {
                     id,
                     name,
                     state,
                     metadata_modified: Timestamp::from_naive(modified),
-                    document: crate::pack::unpack_owned(document)?,
+                    document: crate::pack::unpack_document(&document, &rendered)?,
                 })
             })
             .collect()

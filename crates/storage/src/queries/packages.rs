@@ -131,17 +131,22 @@ impl Tx<'_> {
         self.append_change(&package.id)
     }
 
-    /// Stores a new rendering of a dataset.
-    pub fn set_package_rendered(&mut self, id: &str, rendered: &str) -> StorageResult<()> {
-        self.store_rendered(id, rendered)?;
-        self.append_change(id)
+    /// Stores a new rendering of a dataset, `package.rendered`.
+    pub fn set_package_rendered(&mut self, package: &PackageRecord) -> StorageResult<()> {
+        self.store_rendered(package)?;
+        self.append_change(&package.id)
     }
 
     /// Stores the rendering of a dataset this transaction inserted or updated (whose change is
-    /// in the change log already).
-    pub fn store_rendered(&mut self, id: &str, rendered: &str) -> StorageResult<()> {
-        diesel::update(packages::table.find(id))
-            .set(packages::rendered.eq(crate::pack::pack_rendered(rendered)))
+    /// in the change log already), `package.rendered`; its document, `package.document`, is
+    /// stored again with it, as it is packed against the rendered dict ([`crate::pack`]).
+    pub fn store_rendered(&mut self, package: &PackageRecord) -> StorageResult<()> {
+        // A map of text keys to JSON values always serializes.
+        let document = serde_json::to_string(&package.document).unwrap_or_default();
+        let document = crate::pack::pack_document(&document, &package.rendered);
+        let rendered = crate::pack::pack_rendered(&package.rendered);
+        diesel::update(packages::table.find(&package.id))
+            .set((packages::document.eq(document), packages::rendered.eq(rendered)))
             .execute(self.conn())?;
         Ok(())
     }

@@ -1,0 +1,5 @@
+-- A dataset's document may be stored with a tag of its own (crates/storage/src/pack.rs,
+-- DOCUMENT_BY_RENDERED): a zstd frame made against the dataset's rendered dict. Versions
+-- before this one cannot read it, so this migration is what makes them refuse the database.
+-- SQLite keeps the value in the column as it is declared; nothing to change.
+SELECT 1;
