@@ -110,10 +110,7 @@ pub fn pack_document(document: &str, rendered: &str) -> Vec<u8> {
         let mut frame = Vec::with_capacity(zstd_safe::compress_bound(document.len()));
         let dictionary = rendered.as_bytes();
         compressor.compress_using_dict(&mut frame, document.as_bytes(), dictionary, DOCUMENT_LEVEL).ok()?;
-        let mut out = Vec::with_capacity(1 + frame.len());
-        out.push(DOCUMENT_BY_RENDERED);
-        out.extend_from_slice(&frame);
-        Some(out)
+        Some(tagged(DOCUMENT_BY_RENDERED, &frame))
     });
     match packed {
         Some(out) if out.len() < document.len() => out,
@@ -224,15 +221,20 @@ pub fn pack(text: &str) -> Vec<u8> {
             empty => empty.insert(Compressor::with_prepared_dictionary(&ENCODER).ok()?),
         };
         let frame = compressor.compress(text.as_bytes()).ok()?;
-        let mut out = Vec::with_capacity(1 + frame.len());
-        out.push(ZSTD_CKAN_1);
-        out.extend_from_slice(&frame);
-        Some(out)
+        Some(tagged(ZSTD_CKAN_1, &frame))
     });
     match packed {
         Some(out) if out.len() < text.len() => out,
         _ => text.as_bytes().to_vec(),
     }
+}
+
+/// A stored value: its tag, then its frame.
+fn tagged(tag: u8, frame: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + frame.len());
+    out.push(tag);
+    out.extend_from_slice(frame);
+    out
 }
 
 /// Texts shorter than this are packed by their caller: handing them over would cost more than

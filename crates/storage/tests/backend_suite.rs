@@ -1005,13 +1005,21 @@ fn a_datasets_document_is_stored_against_its_rendered_dict_and_written_again_wit
     // An older version could not read these documents: PostgreSQL will not go back past the
     // migration that brought them in (SQLite has no way to look).
     if f.db.is_postgres() {
-        let refused = f.store.revert_all_migrations().unwrap_err().to_string();
-        assert!(refused.contains("an older version cannot read them"), "{refused}");
-        let applied = f.store.schema_status().unwrap().applied;
-        assert!(applied.iter().any(|v| v == "20261218000001"), "{applied:?}");
-        f.store.migrate().unwrap();
+        refuses_to_migrate_down_past(&f.store, "20261218000001");
         assert_eq!(read_back("p-1"), (renamed.document.clone(), renamed.rendered.clone()));
     }
+}
+
+/// Reverting every migration stops at `version`, which brought in values an older version
+/// cannot read: it and every one before it stay applied (later ones may have gone back); then
+/// the database migrates up again.
+fn refuses_to_migrate_down_past(store: &Store, version: &str) {
+    let refused = store.revert_all_migrations().unwrap_err().to_string();
+    assert!(refused.contains("an older version cannot read them"), "{refused}");
+    let applied = store.schema_status().unwrap().applied;
+    assert!(applied.iter().any(|v| v == version), "{applied:?}");
+    store.migrate().unwrap();
+    assert_eq!(store.schema_status().unwrap().pending, 0);
 }
 
 #[test]
@@ -1087,14 +1095,7 @@ fn a_dataset_activity_reads_back_whole_and_postgresql_will_not_migrate_down_past
         assert_eq!(read.data.to_string(), written.data.to_string(), "keys in their order");
     }
     if f.db.is_postgres() {
-        let refused = f.store.revert_all_migrations().unwrap_err().to_string();
-        assert!(refused.contains("an older version cannot read them"), "{refused}");
-        // Reverting stops at the migration that brought the payloads in: it and every one
-        // before it stay applied (later ones may have gone back, and apply again).
-        let applied = f.store.schema_status().unwrap().applied;
-        assert!(applied.iter().any(|v| v == "20261216000001"), "{applied:?}");
-        f.store.migrate().unwrap();
-        assert_eq!(f.store.schema_status().unwrap().pending, 0);
+        refuses_to_migrate_down_past(&f.store, "20261216000001");
         assert!(f.store.read(|tx| tx.activity_by_id("a-1")).unwrap().is_some());
     }
 }
