@@ -141,12 +141,9 @@ impl Tx<'_> {
     /// in the change log already), `package.rendered`; its document, `package.document`, is
     /// stored again with it, as it is packed against the rendered dict ([`crate::pack`]).
     pub fn store_rendered(&mut self, package: &PackageRecord) -> StorageResult<()> {
-        // A map of text keys to JSON values always serializes.
-        let document = serde_json::to_string(&package.document).unwrap_or_default();
-        let document = crate::pack::pack_document(&document, &package.rendered);
-        let rendered = crate::pack::pack_rendered(&package.rendered);
+        let row = PackageRow::new(package, false);
         diesel::update(packages::table.find(&package.id))
-            .set((packages::document.eq(document), packages::rendered.eq(rendered)))
+            .set((packages::document.eq(&row.document), packages::rendered.eq(&row.rendered)))
             .execute(self.conn())?;
         Ok(())
     }
