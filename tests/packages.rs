@@ -751,7 +751,7 @@ fn current_package_list_pages_newest_first_at_any_offset() {
 fn large_stored_results_are_sent_whole_with_their_length() {
     // Results over 64 KiB (a search of 40 datasets with 3 KB of notes each; the whole
     // `package_list`, read twice, the second time from the read cache) are sent as the stored
-    // bytes between the envelope's head and tail: the same body, its length declared.
+    // bytes between the envelope's head and tail, in pieces: the same body, its length declared.
     let server = TestServer::start();
     server.org("big-org", &[]);
     let notes = "Counts of cyclists and pedestrians per hour. ".repeat(70);

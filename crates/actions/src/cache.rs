@@ -317,6 +317,8 @@ pub struct ReadCache {
     titles: Mutex<HashMap<String, Held<Option<String>>>>,
     /// `package_list`'s whole answer as JSON text, with the epoch it was read at.
     names: Mutex<Option<(u64, Bytes)>>,
+    /// Held while that answer is read for the cache.
+    names_read: Mutex<()>,
     /// Datasets per organization and group as every caller of a kind counts them (see
     /// [`CountedAs`]), with the epoch they were counted at.
     counts: Mutex<HashMap<CountedAs, (u64, GroupCounts)>>,
@@ -356,6 +358,7 @@ impl ReadCache {
             tokens: Mutex::default(),
             titles: Mutex::default(),
             names: Mutex::default(),
+            names_read: Mutex::default(),
             counts: Mutex::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -390,6 +393,28 @@ impl ReadCache {
     pub fn dataset_names(&self) -> Option<Bytes> {
         let held = lock(&self.names);
         held.as_ref().filter(|(epoch, _)| *epoch == self.epoch()).map(|(_, text)| text.clone())
+    }
+
+    /// `package_list`'s whole answer: the one kept, or the one `read` gives, then kept. Callers
+    /// that find none while it is read wait for that reading rather than each make their own
+    /// (at a million datasets, each would hold a list of a million names at once); on a thread
+    /// that may not wait ([`datahavn_storage::without_waiting`]) finding none fails at once.
+    pub fn dataset_names_or<E: From<datahavn_storage::StorageError>>(
+        &self,
+        read: impl FnOnce() -> Result<Bytes, E>,
+    ) -> Result<Bytes, E> {
+        if let Some(text) = self.dataset_names() {
+            return Ok(text);
+        }
+        datahavn_storage::may_wait()?;
+        let _reading = lock(&self.names_read);
+        if let Some(text) = self.dataset_names() {
+            return Ok(text);
+        }
+        let epoch = self.epoch();
+        let text = read()?;
+        self.keep_dataset_names(epoch, text.clone());
+        Ok(text)
     }
 
     /// Keeps `package_list`'s whole answer, read at `epoch` ([`Self::epoch`]), unless a dataset
@@ -706,6 +731,36 @@ mod tests {
         cache.committed(&["other".to_owned()]);
         cache.keep_dataset_names(before, Bytes::from_static(b"[]"));
         assert!(cache.dataset_names().is_none());
+    }
+
+    #[test]
+    fn callers_that_find_no_dataset_names_wait_for_one_reading_of_them() {
+        let cache = ReadCache::new(1024);
+        let readings = std::sync::atomic::AtomicUsize::new(0);
+        let read = || {
+            readings.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(50));
+            Ok::<_, crate::ActionError>(Bytes::from_static(b"[\"a\"]"))
+        };
+        // A thread that may not wait does not read them.
+        assert!(datahavn_storage::without_waiting(|| cache.dataset_names_or(read)).is_none());
+        assert_eq!(readings.load(Ordering::SeqCst), 0);
+        let answers: Vec<Bytes> = std::thread::scope(|scope| {
+            let callers: Vec<_> = (0..8).map(|_| scope.spawn(|| cache.dataset_names_or(read))).collect();
+            callers.into_iter().map(|caller| caller.join().unwrap().unwrap()).collect()
+        });
+        assert_eq!(readings.load(Ordering::SeqCst), 1);
+        assert!(answers.iter().all(|answer| answer.as_ref() == b"[\"a\"]"));
+        // Once kept, that thread takes them.
+        let kept = datahavn_storage::without_waiting(|| cache.dataset_names_or(read));
+        assert_eq!(kept.map(|answer| answer.unwrap()), Some(Bytes::from_static(b"[\"a\"]")));
+        // A change makes the next caller read again; a failed reading keeps nothing.
+        cache.invalidate(&["any"]);
+        let down = cache.dataset_names_or(|| Err(crate::ActionError::Internal("down".into())));
+        assert!(matches!(down, Err(crate::ActionError::Internal(_))));
+        assert!(cache.dataset_names().is_none());
+        assert_eq!(cache.dataset_names_or(read).unwrap().as_ref(), b"[\"a\"]");
+        assert_eq!(readings.load(Ordering::SeqCst), 2);
     }
 
     #[test]

@@ -48,17 +48,14 @@ pub(crate) fn package_list_text(ctx: &Context<'_>, params: &Params) -> ActionRes
 fn names_text(ctx: &Context<'_>, request: &PackageListRequest) -> ActionResult<Bytes> {
     let limit = request.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
     let offset = i64::try_from(request.offset.unwrap_or(0)).unwrap_or(i64::MAX);
-    let cache = ctx.services.cache.as_deref().filter(|_| limit.is_none() && offset == 0);
-    if let Some(text) = cache.and_then(crate::cache::ReadCache::dataset_names) {
-        return Ok(text);
+    let read = || {
+        let names = ctx.store().read(|tx| tx.public_package_names(limit, offset))?;
+        Ok(Bytes::from(serde_json::to_vec(&names).map_err(|e| ActionError::Internal(e.to_string()))?))
+    };
+    match ctx.services.cache.as_deref().filter(|_| limit.is_none() && offset == 0) {
+        Some(cache) => cache.dataset_names_or(read),
+        None => read(),
     }
-    let epoch = cache.map(crate::cache::ReadCache::epoch);
-    let names = ctx.store().read(|tx| tx.public_package_names(limit, offset))?;
-    let text = Bytes::from(serde_json::to_vec(&names).map_err(|e| ActionError::Internal(e.to_string()))?);
-    if let (Some(cache), Some(epoch)) = (cache, epoch) {
-        cache.keep_dataset_names(epoch, text.clone());
-    }
-    Ok(text)
 }
 
 pub const CURRENT_PACKAGE_LIST_WITH_RESOURCES: Action = Action {
