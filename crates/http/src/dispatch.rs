@@ -52,7 +52,7 @@ fn text_success(help: &str, result: JsonText) -> HttpResponse {
 
 /// The most of a result handed to the connection at once. The connection copies what it is
 /// handed into its write buffer, and keeps that buffer's size: handed `package_list`'s whole
-/// list (40 MB at a million datasets), each connection would hold a copy of it. Smaller pieces
+/// list (43 MB at a million datasets), each connection would hold a copy of it. Smaller pieces
 /// would cost a write to the socket each.
 const PIECE: usize = 1024 * 1024;
 
