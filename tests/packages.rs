@@ -749,12 +749,13 @@ fn current_package_list_pages_newest_first_at_any_offset() {
 
 #[test]
 fn large_stored_results_are_sent_whole_with_their_length() {
-    // Results over 64 KiB (a search of 40 datasets with 3 KB of notes each; the whole
-    // `package_list`, read twice, the second time from the read cache) are sent as the stored
-    // bytes between the envelope's head and tail, in pieces: the same body, its length declared.
+    // Results over 64 KiB (a search of 40 datasets with 32 KB of notes each, over a MiB: sent
+    // in several pieces; the whole `package_list`, read twice, the second time from the read
+    // cache) are sent as the stored bytes between the envelope's head and tail, in pieces: the
+    // same body, its length declared.
     let server = TestServer::start();
     server.org("big-org", &[]);
-    let notes = "Counts of cyclists and pedestrians per hour. ".repeat(70);
+    let notes = "Counts of cyclists and pedestrians per hour. ".repeat(730);
     for i in 0..40 {
         server.as_site(
             "package_create",
@@ -776,9 +777,11 @@ fn large_stored_results_are_sent_whole_with_their_length() {
         assert!(body["help"].as_str().unwrap().ends_with(&format!("help_show?name={action}")), "{path}");
         let result = reply.result();
         if path.contains("package_search") {
-            assert!(reply.text.len() > 64 * 1024, "{path}: {} bytes", reply.text.len());
+            assert!(reply.text.len() > 1024 * 1024, "{path}: {} bytes", reply.text.len());
             assert_eq!(result["count"], 40);
             assert_eq!(result["results"][39]["name"], "large-39");
+            let results = result["results"].as_array().unwrap();
+            assert!(results.iter().all(|dataset| dataset["notes"] == notes.as_str()), "{path}");
         }
     }
     // JSONP wraps the same result.

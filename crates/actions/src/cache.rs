@@ -390,7 +390,7 @@ impl ReadCache {
     /// `package_list`'s whole answer (every active public dataset's name), if no dataset changed
     /// since it was read.
     /// The bytes are shared: every answer sends the same ones, none copies them.
-    pub fn dataset_names(&self) -> Option<Bytes> {
+    fn dataset_names(&self) -> Option<Bytes> {
         let held = lock(&self.names);
         held.as_ref().filter(|(epoch, _)| *epoch == self.epoch()).map(|(_, text)| text.clone())
     }
@@ -419,7 +419,7 @@ impl ReadCache {
 
     /// Keeps `package_list`'s whole answer, read at `epoch` ([`Self::epoch`]), unless a dataset
     /// changed since.
-    pub fn keep_dataset_names(&self, epoch: u64, text: Bytes) {
+    fn keep_dataset_names(&self, epoch: u64, text: Bytes) {
         let mut held = lock(&self.names);
         if self.epoch() == epoch {
             *held = Some((epoch, text));
