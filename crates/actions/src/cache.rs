@@ -39,25 +39,43 @@ use datahavn_storage::{ChangeCursor, StorageResult, Store};
 /// A page of search results takes a dataset's dict from here when it is the very text the index
 /// holds (the hashes agree): the search has already decided who may see the dataset.
 impl datahavn_search::HeldDicts for ReadCache {
-    fn append(&self, id: &str, hash: u64, out: &mut Vec<u8>) -> bool {
-        let entry = {
+    fn append_held(&self, keys: &[Option<(&str, u64)>], dicts: &mut datahavn_search::Dicts) -> usize {
+        let mut due = Vec::new();
+        let added = {
+            // One shared lock and one count of reads for the page. The entries are found first:
+            // no lookup waits for another's reads of memory, nor for a copy.
             let packages = read_lock(&self.packages);
-            let Some(entry) = packages.by_id.get(id).filter(|entry| entry.hash == hash) else { return false };
-            // A plain text is copied at once (a page's datasets are often the same for every
-            // caller: no count of references taken and given back on each), under a lock that
-            // readers on other threads share.
-            if let Some(text) = &entry.plain {
-                packages.note_read(entry);
-                out.extend_from_slice(text.as_bytes());
-                return true;
+            let found: Vec<&Arc<CachedPackage>> = keys
+                .iter()
+                .map_while(|&key| {
+                    let (id, hash) = key?;
+                    packages.by_id.get(id).filter(|entry| entry.hash == hash)
+                })
+                .collect();
+            let period = packages.count_reads(found.len());
+            dicts.reserve(found.iter().map(|entry| entry.len() + 1).sum());
+            let mut added = 0;
+            for entry in found {
+                // A plain text is copied under a lock that readers on other threads share (a
+                // page's datasets are often the same for every caller: no count of references
+                // taken and given back on each).
+                if entry.read_in(period) {
+                    due.push(Arc::clone(entry));
+                }
+                if !dicts.push_with(|out| entry.append_to(out).is_ok()) {
+                    break;
+                }
+                added += 1;
             }
-            if !packages.note_read(entry) {
-                return entry.append_to(out).is_ok();
-            }
-            Arc::clone(entry)
+            added
         };
-        let entry = write_lock(&self.packages).make_plain(entry, self.plain_room());
-        entry.append_to(out).is_ok()
+        if !due.is_empty() {
+            let mut packages = write_lock(&self.packages);
+            for entry in due {
+                packages.make_plain(entry, self.plain_room());
+            }
+        }
+        added
     }
 }
 
@@ -145,6 +163,16 @@ impl CachedPackage {
         // The text, the keys of both maps, and the entry's own bookkeeping (a plain copy is
         // counted apart, in [`Plain`]).
         self.rendered.size() + 2 * (self.access.id.len() + self.name.len()) + 160
+    }
+
+    /// A read of it in `period` (see [`Packages::count_reads`]): whether it is the read that
+    /// makes it read often, so that [`Packages::make_plain`] is due.
+    fn read_in(&self, period: u64) -> bool {
+        if self.is_plain() {
+            self.mark_read();
+            return false;
+        }
+        self.count_read(period)
     }
 
     /// Counts a read in `period`: whether it is the one that makes [`READS_TO_PLAIN`].
@@ -239,12 +267,12 @@ impl Packages {
     /// that [`Self::make_plain`] is due. Shared: readers on several threads count at once (two
     /// may both find it due; the second finds it replaced).
     fn note_read(&self, entry: &CachedPackage) -> bool {
-        let period = self.plain.reads.fetch_add(1, Ordering::Relaxed) / PERIOD;
-        if entry.is_plain() {
-            entry.mark_read();
-            return false;
-        }
-        entry.count_read(period)
+        entry.read_in(self.count_reads(1))
+    }
+
+    /// Counts `reads` reads of the cache's datasets: the period they fall in.
+    fn count_reads(&self, reads: usize) -> u64 {
+        self.plain.reads.fetch_add(reads as u64, Ordering::Relaxed) / PERIOD
     }
 
     /// `entry`, read often: a plain one in its place when it is still held, not plain yet and
@@ -792,6 +820,45 @@ mod tests {
         format!("{{\"id\": \"id-{i}\", \"notes\": \"{}\"}}", "word ".repeat(40 + i % 7))
     }
 
+    fn hash_of(i: usize) -> u64 {
+        datahavn_storage::pack::text_hash(text_of(i).as_bytes())
+    }
+
+    /// A page takes the held texts of its datasets in order, up to the first that is not held
+    /// as the index has it (another text, no entry, no key); its reads count towards plain
+    /// copies as single reads do.
+    #[test]
+    fn a_page_takes_held_texts_in_order_up_to_the_first_not_held() {
+        let cache = ReadCache::new(1 << 20);
+        for i in 0..4 {
+            cache.keep(cache.epoch(), entry(&format!("id-{i}"), &format!("name-{i}"), &text_of(i)));
+        }
+        let take = |keys: &[Option<(&str, u64)>]| {
+            let mut page = datahavn_search::Dicts::default();
+            let added = datahavn_search::HeldDicts::append_held(&cache, keys, &mut page);
+            (added, String::from_utf8(page.into_joined()).unwrap())
+        };
+        let all = [Some(("id-2", hash_of(2))), Some(("id-0", hash_of(0))), Some(("id-3", hash_of(3)))];
+        assert_eq!(take(&all), (3, [text_of(2), text_of(0), text_of(3)].join(",")));
+        for stop in
+            [None, Some(("id-1", hash_of(2))), Some(("id-9", hash_of(1))), Some(("name-1", hash_of(1)))]
+        {
+            let keys = [Some(("id-1", hash_of(1))), stop, Some(("id-3", hash_of(3)))];
+            assert_eq!(take(&keys), (1, text_of(1)), "{stop:?}");
+            assert_eq!(take(&keys[1..]), (0, String::new()), "{stop:?}");
+        }
+        assert_eq!(take(&[]), (0, String::new()));
+        // id-2 read once above; pages read it until it is plain, and it answers the same.
+        let plain = |id: &str| read_lock(&cache.packages).by_id[id].is_plain();
+        for _ in 1..READS_TO_PLAIN {
+            assert!(!plain("id-2"));
+            assert_eq!(take(&all[..1]), (1, text_of(2)));
+        }
+        assert!(plain("id-2"));
+        assert_eq!(take(&all), (3, [text_of(2), text_of(0), text_of(3)].join(",")));
+        assert_accounts_agree(&cache);
+    }
+
     #[test]
     fn a_dataset_read_often_is_kept_plain_and_answers_the_same_text() {
         let cache = ReadCache::new(1 << 20);
@@ -803,10 +870,10 @@ mod tests {
         }
         // By name, and for a page of search results, the same plain entry.
         assert!(cache.package("first").unwrap().is_plain());
-        let mut page = Vec::new();
+        let mut page = datahavn_search::Dicts::default();
         let hash = datahavn_storage::pack::text_hash(text_of(1).as_bytes());
-        assert!(datahavn_search::HeldDicts::append(&cache, "id-1", hash, &mut page));
-        assert_eq!(page, text_of(1).as_bytes());
+        assert_eq!(datahavn_search::HeldDicts::append_held(&cache, &[Some(("id-1", hash))], &mut page), 1);
+        assert_eq!(page.into_joined(), text_of(1).as_bytes());
         let stats = cache.stats();
         assert_eq!((stats.plain_entries, stats.plain_bytes), (1, text_of(1).len() as u64));
         // A change forgets it, plain copy and all.
@@ -942,10 +1009,14 @@ mod tests {
                         let i = if round % 2 == 0 { round % 5 } else { (round * 7 + reader * 13) % 300 };
                         if round % 3 == 0 {
                             let hash = datahavn_storage::pack::text_hash(text_of(i).as_bytes());
-                            let mut page = Vec::new();
-                            if datahavn_search::HeldDicts::append(cache, &format!("id-{i}"), hash, &mut page)
-                            {
-                                assert_eq!(page, text_of(i).as_bytes());
+                            let mut page = datahavn_search::Dicts::default();
+                            let id = format!("id-{i}");
+                            let keys = [Some((id.as_str(), hash)), Some(("id-5", hash_of(5)))];
+                            let added = datahavn_search::HeldDicts::append_held(cache, &keys, &mut page);
+                            let texts: Vec<&[u8]> = page.iter().collect();
+                            assert_eq!(texts.len(), added);
+                            for (text, i) in texts.into_iter().zip([i, 5]) {
+                                assert_eq!(text, text_of(i).as_bytes());
                             }
                         } else {
                             let key = if round % 3 == 1 { format!("id-{i}") } else { format!("name-{i}") };

@@ -204,11 +204,17 @@ impl Dicts {
         self.ends.push(self.text.len());
     }
 
-    /// Adds the dict `held` has for the document, if it has it.
-    fn push_held(&mut self, held: &dyn HeldDicts, id: &str, hash: u64) -> bool {
+    /// Makes room for `bytes` more of text at once (the page's text then grows by no copy).
+    pub fn reserve(&mut self, bytes: usize) {
+        self.text.reserve(bytes);
+    }
+
+    /// Adds the dict `write` appends to the text: the JSON text of one dict, UTF-8. When it
+    /// answers `false` nothing is added (what it wrote is cut off).
+    pub fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>) -> bool) -> bool {
         let start = self.text.len();
         self.comma();
-        if held.append(id, hash, &mut self.text) {
+        if write(&mut self.text) {
             self.ends.push(self.text.len());
             true
         } else {
@@ -254,10 +260,11 @@ impl HeldKeys {
 /// Dicts of datasets held elsewhere (the read cache), which a page of results takes instead
 /// of reading them from the index's store.
 pub trait HeldDicts {
-    /// Appends to `out` the JSON text of the dataset `id` if it is held and the text's
-    /// [`datahavn_storage::pack::text_hash`] is `hash` (the index's text, byte for byte); else
-    /// appends nothing and answers `false`.
-    fn append(&self, id: &str, hash: u64, out: &mut Vec<u8>) -> bool;
+    /// Adds to `dicts`, in turn, the JSON text of each dataset of `keys` (its id and the
+    /// [`datahavn_storage::pack::text_hash`] of the index's text) that is held with that very
+    /// text, up to the first that is not (or has no key): how many were added. A whole page is
+    /// asked at once, so that its lookups need not wait on one another.
+    fn append_held(&self, keys: &[Option<(&str, u64)>], dicts: &mut Dicts) -> usize;
 }
 
 /// The bytes of the text of `field` in a stored document as tantivy writes it (the number of
@@ -551,21 +558,31 @@ impl SearchIndex {
         let mut dicts = Dicts::with_capacity(page.len());
         let mut stores: Vec<Option<tantivy::store::StoreReader>> = Vec::new();
         stores.resize_with(searcher.segment_readers().len(), || None);
-        let mut keys: Vec<Option<Option<HeldKeys>>> = Vec::new();
-        keys.resize_with(searcher.segment_readers().len(), || None);
-        for &address in page {
-            if let Some(held) = held {
-                let slot = &mut keys[address.segment_ord as usize];
-                let segment_keys = match slot {
-                    Some(segment_keys) => segment_keys,
-                    None => slot.insert(self.held_keys(searcher.segment_reader(address.segment_ord))?),
-                };
-                if let Some((id, hash)) = segment_keys.as_ref().and_then(|keys| keys.of(address.doc_id))
-                    && dicts.push_held(held, id, hash)
-                {
-                    continue;
+        let mut segment_keys: Vec<Option<Option<HeldKeys>>> = Vec::new();
+        segment_keys.resize_with(searcher.segment_readers().len(), || None);
+        if held.is_some() {
+            for address in page {
+                let slot = &mut segment_keys[address.segment_ord as usize];
+                if slot.is_none() {
+                    *slot = Some(self.held_keys(searcher.segment_reader(address.segment_ord))?);
                 }
             }
+        }
+        // The page's keys, all taken before any dict: the held dicts are then added in runs.
+        let keys: Vec<Option<(&str, u64)>> = page
+            .iter()
+            .map(|address| segment_keys[address.segment_ord as usize].as_ref()?.as_ref()?.of(address.doc_id))
+            .collect();
+        let mut at = 0;
+        while at < page.len() {
+            if let Some(held) = held {
+                at += held.append_held(&keys[at..], &mut dicts);
+                if at == page.len() {
+                    break;
+                }
+            }
+            let address = page[at];
+            at += 1;
             let slot = &mut stores[address.segment_ord as usize];
             let store = match slot {
                 Some(store) => store,
@@ -1048,14 +1065,19 @@ mod tests {
     struct Held(std::collections::HashMap<String, (String, u64)>);
 
     impl HeldDicts for Held {
-        fn append(&self, id: &str, hash: u64, out: &mut Vec<u8>) -> bool {
-            match self.0.get(id) {
-                Some((text, held)) if *held == hash => {
-                    out.extend_from_slice(text.as_bytes());
-                    true
-                }
-                _ => false,
-            }
+        fn append_held(&self, keys: &[Option<(&str, u64)>], dicts: &mut Dicts) -> usize {
+            keys.iter()
+                .map_while(|&key| {
+                    let (id, hash) = key?;
+                    let (text, _) = self.0.get(id).filter(|(_, held)| *held == hash)?;
+                    dicts
+                        .push_with(|out| {
+                            out.extend_from_slice(text.as_bytes());
+                            true
+                        })
+                        .then_some(())
+                })
+                .count()
         }
     }
 
