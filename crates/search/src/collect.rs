@@ -507,21 +507,106 @@ impl KeyOrder {
 }
 
 /// A facet field of one segment, flattened for counting: each document's term ordinals, each
-/// once, in one slot of 16 bytes — how many, then up to [`IN_SLOT`] of them; a document with more
-/// has in its slot where they are in `more`. Counting a document is one read at a random place
-/// (most documents of a catalogue have few formats, tags or an organization), not two.
+/// once, in one slot — how many, then up to [`IN_SLOT`] of them; a document with more has in its
+/// slot where they are in `more`. Counting a document is one read at a random place (most
+/// documents of a catalogue have few formats, tags or an organization), not two. The slots are
+/// of 8 bytes while the field's values can be told apart in 16 bits (a catalogue's formats, tags
+/// and organizations), else of 16: the fewer bytes, the more of a large segment's slots stay in
+/// the processor's caches.
 pub(crate) struct FlatOrds {
-    slots: Vec<[u32; 4]>,
+    slots: Slots,
     more: Vec<u32>,
     /// The field's values, by ordinal.
     terms: SortTerms,
 }
 
+enum Slots {
+    Narrow(Vec<[u16; 4]>),
+    Wide(Vec<[u32; 4]>),
+}
+
 /// The values a slot holds in place.
 const IN_SLOT: usize = 3;
 
+/// A document's slot: how many values, then the values' ordinals or where they are in `more`.
+trait Slot: Copy {
+    /// The slot of values held in place.
+    fn held(ords: &[u32]) -> Option<Self>;
+    /// The slot of `count` values at `at` in `more`.
+    fn beside(count: usize, at: usize) -> Option<Self>;
+    /// Calls `each` with the ordinal of each value.
+    fn each(&self, more: &[u32], each: impl FnMut(u32));
+}
+
+impl Slot for [u32; 4] {
+    fn held(ords: &[u32]) -> Option<Self> {
+        let mut slot = [u32::try_from(ords.len()).ok()?, 0, 0, 0];
+        slot[1..=ords.len()].copy_from_slice(ords);
+        Some(slot)
+    }
+
+    fn beside(count: usize, at: usize) -> Option<Self> {
+        let end = at.checked_add(count)?;
+        Some([u32::try_from(count).ok()?, u32::try_from(at).ok()?, u32::try_from(end).ok()?, 0])
+    }
+
+    #[inline(always)]
+    fn each(&self, more: &[u32], each: impl FnMut(u32)) {
+        let held = self[0] as usize;
+        let values = if held <= IN_SLOT { &self[1..=held] } else { &more[self[1] as usize..self[2] as usize] };
+        values.iter().copied().for_each(each);
+    }
+}
+
+impl Slot for [u16; 4] {
+    fn held(ords: &[u32]) -> Option<Self> {
+        let mut slot = [u16::try_from(ords.len()).ok()?, 0, 0, 0];
+        for (place, &ord) in slot[1..].iter_mut().zip(ords) {
+            *place = u16::try_from(ord).ok()?;
+        }
+        Some(slot)
+    }
+
+    /// Where, in 48 bits.
+    fn beside(count: usize, at: usize) -> Option<Self> {
+        let at = u64::try_from(at).ok().filter(|at| at >> 48 == 0)?;
+        Some([u16::try_from(count).ok()?, (at >> 32) as u16, (at >> 16) as u16, at as u16])
+    }
+
+    #[inline(always)]
+    fn each(&self, more: &[u32], mut each: impl FnMut(u32)) {
+        let held = usize::from(self[0]);
+        if held <= IN_SLOT {
+            self[1..=held].iter().for_each(|&ord| each(u32::from(ord)));
+        } else {
+            let at = (u64::from(self[1]) << 32 | u64::from(self[2]) << 16 | u64::from(self[3])) as usize;
+            more[at..at + held].iter().copied().for_each(each);
+        }
+    }
+}
+
 impl FlatOrds {
     fn build(column: &StrColumn, max_doc: DocId) -> std::io::Result<Self> {
+        Self::build_as(column, max_doc, true)
+    }
+
+    /// With 8-byte slots if `narrow` allows and the values fit, else 16-byte ones.
+    fn build_as(column: &StrColumn, max_doc: DocId, narrow: bool) -> std::io::Result<Self> {
+        let terms = SortTerms::build(column)?;
+        let (slots, more) = match narrow.then(|| Self::slots(column, max_doc)).flatten() {
+            Some((slots, more)) => (Slots::Narrow(slots), more),
+            None => {
+                let (slots, more) = Self::slots(column, max_doc).ok_or_else(|| {
+                    std::io::Error::other("a facet field's values do not fit its slots")
+                })?;
+                (Slots::Wide(slots), more)
+            }
+        };
+        Ok(Self { slots, more, terms })
+    }
+
+    /// Each document's slot, and the values beside them; `None` if they do not fit `S`.
+    fn slots<S: Slot>(column: &StrColumn, max_doc: DocId) -> Option<(Vec<S>, Vec<u32>)> {
         let mut slots = Vec::with_capacity(max_doc as usize);
         let mut more: Vec<u32> = Vec::new();
         let mut ords: Vec<u32> = Vec::new();
@@ -531,31 +616,26 @@ impl FlatOrds {
             // A dataset counts once per value, however many of its resources share it.
             ords.sort_unstable();
             ords.dedup();
-            let held = u32::try_from(ords.len()).unwrap_or(u32::MAX);
-            let mut slot = [held, 0, 0, 0];
-            if ords.len() <= IN_SLOT {
-                slot[1..=ords.len()].copy_from_slice(&ords);
+            slots.push(if ords.len() <= IN_SLOT {
+                S::held(&ords)?
             } else {
-                slot[1] = u32::try_from(more.len()).unwrap_or(u32::MAX);
+                let slot = S::beside(ords.len(), more.len())?;
                 more.extend_from_slice(&ords);
-                slot[2] = u32::try_from(more.len()).unwrap_or(u32::MAX);
-            }
-            slots.push(slot);
+                slot
+            });
         }
-        Ok(Self { slots, more, terms: SortTerms::build(column)? })
+        Some((slots, more))
     }
 
     /// The ordinals of `doc`'s values.
     #[cfg(test)]
-    fn of(&self, doc: DocId) -> &[u32] {
-        self.values(&self.slots[doc as usize])
-    }
-
-    /// The ordinals of the values of a document's `slot`.
-    #[inline(always)]
-    fn values<'a>(&'a self, slot: &'a [u32; 4]) -> &'a [u32] {
-        let held = slot[0] as usize;
-        if held <= IN_SLOT { &slot[1..=held] } else { &self.more[slot[1] as usize..slot[2] as usize] }
+    fn of(&self, doc: DocId) -> Vec<u32> {
+        let mut ords = Vec::new();
+        match &self.slots {
+            Slots::Narrow(slots) => slots[doc as usize].each(&self.more, |ord| ords.push(ord)),
+            Slots::Wide(slots) => slots[doc as usize].each(&self.more, |ord| ords.push(ord)),
+        }
+        ords
     }
 }
 
@@ -731,7 +811,8 @@ struct FacetColumn {
 pub(crate) struct SegmentFacetCounts {
     columns: Vec<Option<FacetColumn>>,
     /// The slots of a block's documents, per column in turn.
-    slots: Vec<[u32; 4]>,
+    narrow: Vec<[u16; 4]>,
+    wide: Vec<[u32; 4]>,
 }
 
 /// One segment's counts of one field: its values (by ordinal, ascending) held by matches, and
@@ -755,7 +836,7 @@ impl Collector for FacetCounts<'_> {
                 FacetColumn { flat, counts: vec![0; terms] }
             }));
         }
-        Ok(SegmentFacetCounts { columns, slots: Vec::new() })
+        Ok(SegmentFacetCounts { columns, narrow: Vec::new(), wide: Vec::new() })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -808,16 +889,24 @@ impl FacetCounts<'_> {
 impl SegmentFacetCounts {
     fn count(&mut self, docs: &[DocId]) {
         for facet in self.columns.iter_mut().flatten() {
-            // The block's slots first, then their values: the reads at random places of the
-            // slots overlap instead of waiting on one another.
-            self.slots.clear();
-            self.slots.extend(docs.iter().map(|&doc| facet.flat.slots[doc as usize]));
-            for slot in &self.slots {
-                for &ord in facet.flat.values(slot) {
-                    facet.counts[ord as usize] += 1;
-                }
+            let more = &facet.flat.more;
+            match &facet.flat.slots {
+                Slots::Narrow(slots) => count_in(slots, more, docs, &mut self.narrow, &mut facet.counts),
+                Slots::Wide(slots) => count_in(slots, more, docs, &mut self.wide, &mut facet.counts),
             }
         }
+    }
+}
+
+/// Counts the values of `docs` into `counts`: the block's slots first (into `block`), then their
+/// values, so that the reads at random places of the slots overlap instead of waiting on one
+/// another.
+#[inline(always)]
+fn count_in<S: Slot>(slots: &[S], more: &[u32], docs: &[DocId], block: &mut Vec<S>, counts: &mut [u32]) {
+    block.clear();
+    block.extend(docs.iter().map(|&doc| slots[doc as usize]));
+    for slot in block.iter() {
+        slot.each(more, |ord| counts[ord as usize] += 1);
     }
 }
 
@@ -1222,18 +1311,47 @@ pub(crate) mod tests {
         let searcher = index.reader().unwrap().searcher();
         let reader = searcher.segment_reader(0);
         let column = reader.fast_fields().str("res_format").unwrap().unwrap();
-        let flat = FlatOrds::build(&column, reader.max_doc()).unwrap();
-        let mut beside = 0;
-        for (doc, formats) in (0u32..).zip(&held) {
-            let mut expected: Vec<&str> = formats.clone();
-            expected.sort_unstable();
-            expected.dedup();
-            let found: Vec<&str> =
-                flat.of(doc).iter().map(|&ord| flat.terms.get(u64::from(ord)).unwrap()).collect();
-            assert_eq!(found, expected, "document {doc}");
-            beside += usize::from(expected.len() > IN_SLOT);
+        for narrow in [true, false] {
+            let flat = FlatOrds::build_as(&column, reader.max_doc(), narrow).unwrap();
+            assert_eq!(matches!(flat.slots, Slots::Narrow(_)), narrow);
+            let mut beside = 0;
+            for (doc, formats) in (0u32..).zip(&held) {
+                let mut expected: Vec<&str> = formats.clone();
+                expected.sort_unstable();
+                expected.dedup();
+                let found: Vec<&str> =
+                    flat.of(doc).iter().map(|&ord| flat.terms.get(u64::from(ord)).unwrap()).collect();
+                assert_eq!(found, expected, "document {doc}");
+                beside += usize::from(expected.len() > IN_SLOT);
+            }
+            assert!(beside > 5 && beside < held.len() - 5, "{beside}");
         }
-        assert!(beside > 5 && beside < held.len() - 5, "{beside}");
+    }
+
+    /// A slot holds its values in place or says where they are beside it, both for 16-bit and
+    /// 32-bit ordinals; an ordinal or a place too large for a narrow slot makes none, so that
+    /// the field is flattened with wide ones.
+    #[test]
+    fn slots_give_back_their_values_and_narrow_ones_refuse_what_does_not_fit() {
+        fn values<S: Slot>(slot: S, more: &[u32]) -> Vec<u32> {
+            let mut ords = Vec::new();
+            slot.each(more, |ord| ords.push(ord));
+            ords
+        }
+        let more: Vec<u32> = (0..100).map(|i| i * 601).collect();
+        for ords in [&[][..], &[0], &[7, 65_535], &[1, 2, 3]] {
+            assert_eq!(values(<[u16; 4]>::held(ords).unwrap(), &more), ords);
+            assert_eq!(values(<[u32; 4]>::held(ords).unwrap(), &more), ords);
+        }
+        assert_eq!(values(<[u16; 4]>::beside(5, 90).unwrap(), &more), &more[90..95]);
+        assert_eq!(values(<[u32; 4]>::beside(5, 90).unwrap(), &more), &more[90..95]);
+        assert_eq!(values(<[u32; 4]>::held(&[65_536, 4_000_000]).unwrap(), &more), [65_536, 4_000_000]);
+        assert!(<[u16; 4]>::held(&[3, 65_536]).is_none());
+        assert!(<[u16; 4]>::beside(65_536, 0).is_none());
+        assert!(<[u16; 4]>::beside(4, 1 << 48).is_none());
+        let far = (1usize << 48) - 1;
+        let slot = <[u16; 4]>::beside(4, far).unwrap();
+        assert_eq!((slot[0], slot[1], slot[2], slot[3]), (4, 0xffff, 0xffff, 0xffff));
     }
 
     /// Facet counts added up over the segments are the live documents' own, most frequent first
