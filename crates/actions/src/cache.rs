@@ -52,6 +52,9 @@ impl datahavn_search::HeldDicts for ReadCache {
                     packages.by_id.get(id).filter(|entry| entry.hash == hash)
                 })
                 .collect();
+            if found.is_empty() {
+                return 0;
+            }
             let period = packages.count_reads(found.len());
             dicts.reserve(found.iter().map(|entry| entry.len() + 1).sum());
             let mut added = 0;

@@ -553,7 +553,8 @@ impl Slot for [u32; 4] {
     #[inline(always)]
     fn each(&self, more: &[u32], each: impl FnMut(u32)) {
         let held = self[0] as usize;
-        let values = if held <= IN_SLOT { &self[1..=held] } else { &more[self[1] as usize..self[2] as usize] };
+        let values =
+            if held <= IN_SLOT { &self[1..=held] } else { &more[self[1] as usize..self[2] as usize] };
         values.iter().copied().for_each(each);
     }
 }
@@ -596,9 +597,8 @@ impl FlatOrds {
         let (slots, more) = match narrow.then(|| Self::slots(column, max_doc)).flatten() {
             Some((slots, more)) => (Slots::Narrow(slots), more),
             None => {
-                let (slots, more) = Self::slots(column, max_doc).ok_or_else(|| {
-                    std::io::Error::other("a facet field's values do not fit its slots")
-                })?;
+                let (slots, more) = Self::slots(column, max_doc)
+                    .ok_or_else(|| std::io::Error::other("a facet field's values do not fit its slots"))?;
                 (Slots::Wide(slots), more)
             }
         };
