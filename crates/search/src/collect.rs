@@ -530,7 +530,7 @@ const IN_SLOT: usize = 3;
 
 /// A document's slot: how many values, then the values' ordinals or where they are in `more`.
 trait Slot: Copy {
-    /// The slot of values held in place.
+    /// The slot of values held in place (at most [`IN_SLOT`]).
     fn held(ords: &[u32]) -> Option<Self>;
     /// The slot of `count` values at `at` in `more`.
     fn beside(count: usize, at: usize) -> Option<Self>;
@@ -541,7 +541,7 @@ trait Slot: Copy {
 impl Slot for [u32; 4] {
     fn held(ords: &[u32]) -> Option<Self> {
         let mut slot = [u32::try_from(ords.len()).ok()?, 0, 0, 0];
-        slot[1..=ords.len()].copy_from_slice(ords);
+        slot.get_mut(1..=ords.len())?.copy_from_slice(ords);
         Some(slot)
     }
 
@@ -562,7 +562,7 @@ impl Slot for [u32; 4] {
 impl Slot for [u16; 4] {
     fn held(ords: &[u32]) -> Option<Self> {
         let mut slot = [u16::try_from(ords.len()).ok()?, 0, 0, 0];
-        for (place, &ord) in slot[1..].iter_mut().zip(ords) {
+        for (place, &ord) in slot.get_mut(1..=ords.len())?.iter_mut().zip(ords) {
             *place = u16::try_from(ord).ok()?;
         }
         Some(slot)
@@ -1347,6 +1347,7 @@ pub(crate) mod tests {
         assert_eq!(values(<[u32; 4]>::beside(5, 90).unwrap(), &more), &more[90..95]);
         assert_eq!(values(<[u32; 4]>::held(&[65_536, 4_000_000]).unwrap(), &more), [65_536, 4_000_000]);
         assert!(<[u16; 4]>::held(&[3, 65_536]).is_none());
+        assert!(<[u16; 4]>::held(&[1, 2, 3, 4]).is_none() && <[u32; 4]>::held(&[1, 2, 3, 4]).is_none());
         assert!(<[u16; 4]>::beside(65_536, 0).is_none());
         assert!(<[u16; 4]>::beside(4, 1 << 48).is_none());
         let far = (1usize << 48) - 1;
