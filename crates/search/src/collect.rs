@@ -13,6 +13,7 @@ use tantivy::columnar::{Column, ColumnType, MonotonicallyMappableToU64, StrColum
 use tantivy::index::SegmentId;
 use tantivy::query::Query;
 use tantivy::schema::{Field, OwnedValue};
+use tantivy::store::StoreReader;
 use tantivy::{DateTime, DocAddress, DocId, Order, Score, Searcher, SegmentReader};
 
 use crate::dates::SortedDates;
@@ -680,6 +681,8 @@ pub struct ColumnCache {
     /// The live documents of a segment, by how many of its documents were deleted then
     /// (deletions only add up, so the number tells the sets apart).
     alive: Mutex<HashMap<SegmentId, (u32, Arc<Bits>)>>,
+    /// Document stores as opened: opening one reads its index of blocks.
+    stores: Mutex<HashMap<SegmentId, Arc<StoreReader>>>,
     /// Columns as opened: opening one reads the segment's list of columns each time.
     date_columns: PerField<Column<u64>>,
     str_columns: PerField<StrColumn>,
@@ -763,6 +766,12 @@ impl ColumnCache {
         bits
     }
 
+    /// The document store of a segment (without a cache of blocks: pages read each dict once).
+    pub(crate) fn store(&self, reader: &SegmentReader) -> tantivy::Result<Arc<StoreReader>> {
+        let store = kept(&self.stores, reader.segment_id(), || Ok(Some(reader.get_store_reader(0)?)))?;
+        store.ok_or_else(|| tantivy::TantivyError::InternalError("no document store".into()))
+    }
+
     /// The date column `field` of a segment, its values as numbers in the dates' order.
     pub(crate) fn date_column(
         &self,
@@ -792,6 +801,7 @@ impl ColumnCache {
         locked(&self.orders).retain(|(segment, _), _| live.contains(segment));
         locked(&self.dates).retain(|(segment, _), _| live.contains(segment));
         locked(&self.alive).retain(|segment, _| live.contains(segment));
+        locked(&self.stores).retain(|segment, _| live.contains(segment));
         locked(&self.date_columns).retain(|(segment, _), _| live.contains(segment));
         locked(&self.str_columns).retain(|(segment, _), _| live.contains(segment));
     }

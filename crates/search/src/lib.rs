@@ -350,12 +350,7 @@ impl SearchIndex {
             // The newest-first list as the database has it now; the catch-up then puts again
             // every dataset changed since the index's position.
             let active = store.read(|tx| tx.active_package_times())?;
-            {
-                let mut listing = search.newest_mut();
-                for (id, private, modified) in active {
-                    listing.put_active(&id, private, modified);
-                }
-            }
+            search.newest_mut().put_all(active);
             let applied = search.catch_up(store)?;
             log::info!(
                 "search index: {} datasets kept in {}, from change {position}, {applied} changed since",
@@ -556,7 +551,7 @@ impl SearchIndex {
         held: Option<&dyn HeldDicts>,
     ) -> SearchResult<Dicts> {
         let mut dicts = Dicts::with_capacity(page.len());
-        let mut stores: Vec<Option<tantivy::store::StoreReader>> = Vec::new();
+        let mut stores: Vec<Option<Arc<tantivy::store::StoreReader>>> = Vec::new();
         stores.resize_with(searcher.segment_readers().len(), || None);
         let mut segment_keys: Vec<Option<Option<HeldKeys>>> = Vec::new();
         segment_keys.resize_with(searcher.segment_readers().len(), || None);
@@ -586,13 +581,7 @@ impl SearchIndex {
             let slot = &mut stores[address.segment_ord as usize];
             let store = match slot {
                 Some(store) => store,
-                // A page's documents are each read once: no block cache.
-                None => slot.insert(
-                    searcher
-                        .segment_reader(address.segment_ord)
-                        .get_store_reader(0)
-                        .map_err(|e| SearchError::Index(e.to_string()))?,
-                ),
+                None => slot.insert(self.columns.store(searcher.segment_reader(address.segment_ord))?),
             };
             let document = store.get_document_bytes(address.doc_id)?;
             match stored_text(document.as_slice(), self.fields.data) {
