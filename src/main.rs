@@ -18,7 +18,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc's settings (its `malloc_conf`; `_RJEM_MALLOC_CONF` in the environment overrides
 /// them): a thread that hands pages freed a second ago back to the system, whether or not the
-/// process is busy, and an arena per core (not four).
+/// process is busy, and an arena per core (jemalloc's own default is four per core).
 #[cfg(not(target_env = "msvc"))]
 #[allow(unsafe_code)]
 #[unsafe(export_name = "_rjem_malloc_conf")]

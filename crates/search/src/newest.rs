@@ -34,9 +34,13 @@ impl Chunk {
         self.modified.len()
     }
 
+    /// Where the id at `at` begins in `text`.
+    fn start(&self, at: usize) -> usize {
+        if at == 0 { 0 } else { self.ends[at - 1] as usize }
+    }
+
     fn id(&self, at: usize) -> &str {
-        let start = if at == 0 { 0 } else { self.ends[at - 1] as usize };
-        &self.text[start..self.ends[at] as usize]
+        &self.text[self.start(at)..self.ends[at] as usize]
     }
 
     /// Whether the entry at `at` comes before the key (`modified`, `id`).
@@ -69,7 +73,7 @@ impl Chunk {
         if self.text.len() + id.len() > self.text.capacity() {
             self.text.reserve_exact(id.len() + self.text.len() / 4);
         }
-        let start = if at == 0 { 0 } else { self.ends[at - 1] as usize };
+        let start = self.start(at);
         self.text.insert_str(start, id);
         let grown = id.len() as u32;
         self.ends[at..].iter_mut().for_each(|end| *end += grown);
@@ -80,7 +84,7 @@ impl Chunk {
     }
 
     fn remove(&mut self, at: usize) {
-        let start = if at == 0 { 0 } else { self.ends[at - 1] as usize };
+        let start = self.start(at);
         let end = self.ends[at] as usize;
         self.text.replace_range(start..end, "");
         let shrunk = (end - start) as u32;
