@@ -63,13 +63,15 @@ impl Chunk {
     }
 
     fn insert(&mut self, at: usize, modified: i64, id: &str, public: bool) {
-        if self.modified.len() == self.modified.capacity() {
-            // Grown by a quarter, not doubled: a million datasets' chunks stay close to full.
-            let more = (self.len() / 4).max(16);
-            self.modified.reserve_exact(more);
-            self.ends.reserve_exact(more);
-            self.public.reserve_exact(more);
+        // Grown by a quarter, not doubled: a million datasets' chunks stay close to full.
+        fn room<T>(values: &mut Vec<T>) {
+            if values.len() == values.capacity() {
+                values.reserve_exact((values.len() / 4).max(16));
+            }
         }
+        room(&mut self.modified);
+        room(&mut self.ends);
+        room(&mut self.public);
         if self.text.len() + id.len() > self.text.capacity() {
             self.text.reserve_exact(id.len() + self.text.len() / 4);
         }
@@ -338,7 +340,7 @@ mod tests {
             let (listed, held, text, text_held) = newest.chunks.iter().fold((0, 0, 0, 0), |sum, chunk| {
                 (
                     sum.0 + chunk.len(),
-                    sum.1 + chunk.modified.capacity(),
+                    sum.1 + chunk.modified.capacity().max(chunk.ends.capacity()).max(chunk.public.capacity()),
                     sum.2 + chunk.text.len(),
                     sum.3 + chunk.text.capacity(),
                 )
