@@ -784,6 +784,19 @@ fn large_stored_results_are_sent_whole_with_their_length() {
             assert!(results.iter().all(|dataset| dataset["notes"] == notes.as_str()), "{path}");
         }
     }
+    // Read often, the datasets are held unpacked and a page shares their texts with the
+    // connection: the same bytes as when they were read from the index.
+    let search = "/api/3/action/package_search?q=cyclists&rows=40&sort=name%20asc";
+    let first = server.get(search, &[]).text;
+    for i in 0..40 {
+        server.get(&format!("/api/3/action/package_show?id=large-{i:02}"), &[]).result();
+    }
+    for _ in 0..6 {
+        assert_eq!(server.get(search, &[]).text, first);
+    }
+    let metrics = server.get("/metrics", &[]).text;
+    let plain = metrics.lines().find_map(|line| line.strip_prefix("datahavn_cache_plain_entries "));
+    assert_eq!(plain, Some("40"), "{metrics}");
     // JSONP wraps the same result.
     let reply = server.get("/api/3/action/package_search?q=cyclists&rows=40&callback=cb", &[]);
     assert!(reply.text.starts_with("cb("), "{}", &reply.text[..40]);

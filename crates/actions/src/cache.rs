@@ -56,16 +56,17 @@ impl datahavn_search::HeldDicts for ReadCache {
                 return 0;
             }
             let period = packages.count_reads(found.len());
-            dicts.reserve(found.iter().map(|entry| entry.len() + 1).sum());
+            dicts.reserve(found.iter().filter(|entry| !entry.is_plain()).map(|entry| entry.len()).sum());
             let mut added = 0;
             for entry in found {
-                // A plain text is copied under a lock that readers on other threads share (a
-                // page's datasets are often the same for every caller: no count of references
-                // taken and given back on each).
                 if entry.read_in(period) {
                     due.push(Arc::clone(entry));
                 }
-                if !dicts.push_with(|out| entry.append_to(out).is_ok()) {
+                // A plain text is shared with the page (the answer's bytes go from here to the
+                // connection); a packed one is unpacked into the page.
+                if let Some(text) = &entry.plain {
+                    dicts.push_shared(text.clone());
+                } else if !dicts.push_with(|out| entry.rendered.append_to(out).is_ok()) {
                     break;
                 }
                 added += 1;
@@ -101,8 +102,8 @@ pub struct CachedPackage {
     pub rendered: Arc<CachedText>,
     /// [`CachedText::hash`] of it, read without reaching for the block.
     hash: u64,
-    /// The same text unpacked, while the dataset is read often.
-    plain: Option<Box<str>>,
+    /// The same text unpacked (UTF-8), while the dataset is read often.
+    plain: Option<Bytes>,
     /// Reads towards [`READS_TO_PLAIN`]: the period they fall in (the high 32 bits) and how many
     /// (the low 32).
     reads: AtomicU64,
@@ -115,7 +116,7 @@ impl CachedPackage {
         Self::with(access, name, Arc::new(rendered), None)
     }
 
-    fn with(access: PackageAccess, name: String, rendered: Arc<CachedText>, plain: Option<Box<str>>) -> Self {
+    fn with(access: PackageAccess, name: String, rendered: Arc<CachedText>, plain: Option<Bytes>) -> Self {
         let hash = rendered.hash();
         Self { access, name, rendered, hash, plain, reads: AtomicU64::new(0), recent: AtomicBool::new(true) }
     }
@@ -134,7 +135,7 @@ impl CachedPackage {
     pub fn append_to(&self, out: &mut Vec<u8>) -> StorageResult<()> {
         match &self.plain {
             Some(text) => {
-                out.extend_from_slice(text.as_bytes());
+                out.extend_from_slice(text);
                 Ok(())
             }
             None => self.rendered.append_to(out),
@@ -144,7 +145,7 @@ impl CachedPackage {
     /// Its JSON text.
     pub fn text(&self) -> StorageResult<String> {
         match &self.plain {
-            Some(text) => Ok(text.to_string()),
+            Some(text) => Ok(String::from_utf8_lossy(text).into_owned()),
             None => self.rendered.text(),
         }
     }
@@ -289,7 +290,7 @@ impl Packages {
             entry.access.clone(),
             entry.name.clone(),
             Arc::clone(&entry.rendered),
-            Some(text.into_boxed_str()),
+            Some(Bytes::from(text)),
         ));
         self.replace(&entry, &plain);
         self.plain.entries += 1;
@@ -876,6 +877,11 @@ mod tests {
         let mut page = datahavn_search::Dicts::default();
         let hash = datahavn_storage::pack::text_hash(text_of(1).as_bytes());
         assert_eq!(datahavn_search::HeldDicts::append_held(&cache, &[Some(("id-1", hash))], &mut page), 1);
+        // The page shares the plain text: its part is the very bytes the cache holds.
+        let held = read_lock(&cache.packages).by_id["id-1"].plain.clone().unwrap();
+        let parts = page.clone().into_parts();
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].as_ptr(), held.as_ptr());
         assert_eq!(page.into_joined(), text_of(1).as_bytes());
         let stats = cache.stats();
         assert_eq!((stats.plain_entries, stats.plain_bytes), (1, text_of(1).len() as u64));

@@ -367,6 +367,11 @@ impl JsonText {
         }
     }
 
+    /// Adds parts that follow one another.
+    pub fn extend(&mut self, parts: impl IntoIterator<Item = bytes::Bytes>) {
+        self.parts.extend(parts.into_iter().filter(|part| !part.is_empty()));
+    }
+
     /// The length of the whole text.
     pub fn len(&self) -> usize {
         self.parts.iter().map(bytes::Bytes::len).sum()

@@ -111,7 +111,7 @@ fn current_package_list_with_resources(
 pub(crate) fn current_package_list_text(ctx: &Context<'_>, params: &Params) -> ActionResult<crate::JsonText> {
     let page = newest_page(ctx, &CurrentPackageListRequest::parse(params)?)?;
     let mut out = crate::JsonText::from("[");
-    out.push(page.into_joined());
+    out.extend(page.into_parts());
     out.push("]");
     Ok(out)
 }

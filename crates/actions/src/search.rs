@@ -342,7 +342,7 @@ fn search_text(ctx: &Context<'_>, request: PackageSearchRequest) -> ActionResult
     head.push_str(",\"results\":[");
     let mut out = crate::JsonText::from(head);
     if fl.is_empty() {
-        out.push(found.results.into_joined());
+        out.extend(found.results.into_parts());
     } else {
         let mut picked_dicts = String::new();
         for (i, text) in found.results.iter().enumerate() {

@@ -50,11 +50,13 @@ fn text_success(help: &str, result: JsonText) -> HttpResponse {
     response.body(SizedStream::new(size, stream))
 }
 
-/// The most of a result handed to the connection at once. The connection copies what it is
-/// handed into its write buffer, and keeps that buffer's size: handed `package_list`'s whole
-/// list (43 MB at a million datasets), each connection would hold a copy of it. Smaller pieces
-/// would cost a write to the socket each.
-const PIECE: usize = 1024 * 1024;
+/// The most of a result handed to the connection at once, and the size its write buffer fills
+/// to before it writes to the socket. The connection copies what it is handed into its write
+/// buffer, and keeps that buffer's size: handed `package_list`'s whole list (43 MB at a million
+/// datasets), each connection would hold a copy of it. A page of search results comes in many
+/// parts (a dict each, shared with the read cache): gathered to this size, a half-megabyte
+/// page is written to the socket at once, not in writes of actix-web's 32 KiB.
+pub(crate) const PIECE: usize = 1024 * 1024;
 
 /// `part` in pieces of at most [`PIECE`] bytes, each a view of it (nothing copied).
 fn pieces(part: Bytes) -> impl Iterator<Item = Bytes> {

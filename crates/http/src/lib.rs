@@ -302,6 +302,7 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
         .client_request_timeout(timeouts.client_request)
         .client_disconnect_timeout(timeouts.client_disconnect)
         .keep_alive(keep_alive)
+        .h1_write_buffer_size(dispatch::PIECE)
         .listen(listener)?
         .run();
     Ok(server)

@@ -25,6 +25,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use bytes::Bytes;
 use datahavn_domain::query::Query as Ast;
 use datahavn_storage::{ChangeCursor, IndexedPackage, StorageError, Store};
 use serde_json::Value;
@@ -177,34 +178,38 @@ const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 /// Reports indexing progress: datasets done, datasets in all.
 pub type Progress<'a> = &'a dyn Fn(u64, u64);
 
-/// The stored dicts of a page of results, as JSON texts one after another in one text,
-/// separated by commas (as the items of a JSON list are written).
+/// The stored dicts of a page of results, each a dict's JSON text: those read here one after
+/// another in one text, and those shared with the place that holds them (the read cache's texts,
+/// which a page takes without copying them).
 #[derive(Debug, Clone, Default)]
 pub struct Dicts {
+    /// The texts written here, one after another.
     text: Vec<u8>,
-    /// Where each dict ends in `text`.
-    ends: Vec<usize>,
+    /// The dicts in order.
+    items: Vec<Item>,
+}
+
+/// Where a dict's text is.
+#[derive(Debug, Clone)]
+enum Item {
+    /// `text[start..end]` of its [`Dicts`].
+    Written(usize, usize),
+    Shared(Bytes),
 }
 
 impl Dicts {
     fn with_capacity(dicts: usize) -> Self {
         // A dataset's dict is a few kilobytes.
-        Self { text: Vec::with_capacity(dicts * 6 * 1024), ends: Vec::with_capacity(dicts) }
-    }
-
-    fn comma(&mut self) {
-        if !self.ends.is_empty() {
-            self.text.push(b',');
-        }
+        Self { text: Vec::with_capacity(dicts * 6 * 1024), items: Vec::with_capacity(dicts) }
     }
 
     fn push(&mut self, dict: &str) {
-        self.comma();
+        let start = self.text.len();
         self.text.extend_from_slice(dict.as_bytes());
-        self.ends.push(self.text.len());
+        self.items.push(Item::Written(start, self.text.len()));
     }
 
-    /// Makes room for `bytes` more of text at once (the page's text then grows by no copy).
+    /// Makes room for `bytes` more of written text at once (the text then grows by no copy).
     pub fn reserve(&mut self, bytes: usize) {
         self.text.reserve(bytes);
     }
@@ -213,9 +218,8 @@ impl Dicts {
     /// answers `false` nothing is added (what it wrote is cut off).
     pub fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>) -> bool) -> bool {
         let start = self.text.len();
-        self.comma();
         if write(&mut self.text) {
-            self.ends.push(self.text.len());
+            self.items.push(Item::Written(start, self.text.len()));
             true
         } else {
             self.text.truncate(start);
@@ -223,23 +227,55 @@ impl Dicts {
         }
     }
 
+    /// Adds a dict whose JSON text (UTF-8) is held elsewhere, sharing it.
+    pub fn push_shared(&mut self, dict: Bytes) {
+        self.items.push(Item::Shared(dict));
+    }
+
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.items.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.items.is_empty()
     }
 
-    /// The dicts' JSON texts separated by commas, taken.
+    /// The dicts' JSON texts separated by commas (the items of a JSON list), in parts that
+    /// follow one another: no text is copied.
+    pub fn into_parts(self) -> Vec<Bytes> {
+        let text = Bytes::from(self.text);
+        let comma = Bytes::from_static(b",");
+        let mut parts = Vec::with_capacity(2 * self.items.len());
+        for (i, item) in self.items.into_iter().enumerate() {
+            if i > 0 {
+                parts.push(comma.clone());
+            }
+            parts.push(match item {
+                Item::Written(start, end) => text.slice(start..end),
+                Item::Shared(dict) => dict,
+            });
+        }
+        parts
+    }
+
+    /// The dicts' JSON texts separated by commas, in one text.
     pub fn into_joined(self) -> Vec<u8> {
-        self.text
+        let mut joined = Vec::with_capacity(self.iter().map(|dict| dict.len() + 1).sum());
+        for (i, dict) in self.iter().enumerate() {
+            if i > 0 {
+                joined.push(b',');
+            }
+            joined.extend_from_slice(dict);
+        }
+        joined
     }
 
     /// Each dict's JSON text.
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        let starts = std::iter::once(0).chain(self.ends.iter().map(|end| end + 1));
-        starts.zip(&self.ends).map(|(start, &end)| &self.text[start..end])
+        self.items.iter().map(|item| match item {
+            Item::Written(start, end) => &self.text[*start..*end],
+            Item::Shared(dict) => &dict[..],
+        })
     }
 }
 
@@ -1048,6 +1084,35 @@ mod tests {
         }
         let expected: Vec<&str> = dicts.iter().map(|dict| dict.as_deref().unwrap_or("{}")).collect();
         assert_eq!(read.into_joined(), expected.join(",").as_bytes());
+    }
+
+    /// A page's parts are its dicts separated by commas, a shared dict the very bytes given.
+    #[test]
+    fn a_pages_parts_are_its_dicts_separated_by_commas() {
+        let shared = Bytes::from(b"{\"held\":1}".to_vec());
+        let mut dicts = Dicts::default();
+        dicts.push("{\"a\":\"Æ\"}");
+        dicts.push_shared(shared.clone());
+        let cut = |out: &mut Vec<u8>| {
+            out.extend_from_slice(b"{\"cut");
+            false
+        };
+        assert!(!dicts.push_with(cut));
+        assert!(dicts.push_with(|out| {
+            out.extend_from_slice(b"{\"b\":2}");
+            true
+        }));
+        dicts.push("{}");
+        assert_eq!(dicts.len(), 4);
+        let texts: Vec<&[u8]> = dicts.iter().collect();
+        assert_eq!(texts, ["{\"a\":\"Æ\"}".as_bytes(), b"{\"held\":1}", b"{\"b\":2}", b"{}"]);
+        let joined = "{\"a\":\"Æ\"},{\"held\":1},{\"b\":2},{}";
+        let parts = dicts.clone().into_parts();
+        assert_eq!(parts.concat(), joined.as_bytes());
+        assert!(parts.iter().any(|part| part.as_ptr() == shared.as_ptr()));
+        assert_eq!(dicts.into_joined(), joined.as_bytes());
+        assert!(Dicts::default().into_parts().is_empty());
+        assert!(Dicts::default().into_joined().is_empty());
     }
 
     /// Dicts held elsewhere, by id: (text, the hash they are said to have).
