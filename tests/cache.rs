@@ -39,6 +39,7 @@ fn answers(server: &TestServer, world: &World, keys: &[String]) -> Vec<(Persona,
             "/package_search?q=*:*&rows=50&sort=name%20asc&include_private=true&include_drafts=true",
             "/package_search?fq=organization:org&rows=50&sort=metadata_modified%20desc&facet.field=%5B%22tags%22%5D",
             "/organization_show?id=org&include_users=false",
+            "/organization_show?id=org&include_users=false&include_datasets=true",
             "/organization_list?all_fields=true",
             "/group_list?all_fields=true",
         ] {
@@ -312,4 +313,34 @@ fn three_nodes_see_each_others_writes_within_a_second() {
         delays[delays.len() / 2],
         delays[delays.len() - 1]
     );
+}
+
+#[test]
+fn an_anonymous_callers_group_dict_is_kept_for_no_one_else_and_goes_stale_with_any_write() {
+    let server = TestServer::start();
+    server.org("org", &[]);
+    server.org("empty-org", &[]);
+    let (_, token) = server.user_with_token("admin", true);
+    let create = |body: Value| server.action("package_create", body, Some(&token)).result();
+    create(json!({"name": "open", "owner_org": "org"}));
+    create(json!({"name": "closed", "owner_org": "org", "private": true}));
+    let show = |id: &str, token: Option<&str>| {
+        server.get(&format!("/api/3/action/organization_show?id={id}"), &headers(token))
+    };
+    let count = |token: Option<&str>| show("org", token).result()["package_count"].clone();
+    // The anonymous dict, kept, is not what a sysadmin (who sees the private dataset) gets.
+    assert_eq!(count(None), 1);
+    assert_eq!(count(None), 1);
+    assert_eq!(count(Some(&token)), 2);
+    assert_eq!(count(None), 1);
+    // Writes make it stale at once: a dataset counted, a new title, a group deleted.
+    create(json!({"name": "second", "owner_org": "org"}));
+    assert_eq!(count(None), 2);
+    server.action("organization_patch", json!({"id": "org", "title": "Renamed"}), Some(&token)).result();
+    assert_eq!(show("org", None).result()["title"], "Renamed");
+    assert_eq!(show("empty-org", None).status, 200);
+    server.action("organization_delete", json!({"id": "empty-org"}), Some(&token)).result();
+    assert_eq!(show("empty-org", None).status, 404);
+    assert_eq!(show("empty-org", Some(&token)).result()["state"], "deleted");
+    assert_eq!(show("empty-org", None).status, 404);
 }

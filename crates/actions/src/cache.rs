@@ -7,10 +7,11 @@
 //!   reach only those who may read them. An entry goes when its dataset changes: at once for this process's writes (the store tells the cache after
 //!   each commit, before the write answers), and for other processes' writes (another node, a
 //!   `datahavn load`) when [`follow_changes`] reads them from the change log, every `poll`.
-//! - **Memberships, tokens and group titles**: who a token stands for, what that user may do,
-//!   and the display names facets show, for [`SHORT_LIFE`]; any write this process commits
-//!   makes them stale at once (a revoked token, a removed member), other processes' writes
-//!   within [`SHORT_LIFE`].
+//! - **Memberships, tokens, group titles and group dicts**: who a token stands for, what that
+//!   user may do, the display names facets show, and the dicts `organization_show` and
+//!   `group_show` give anonymous callers, for [`SHORT_LIFE`]; any write this process commits
+//!   makes them stale at once (a revoked token, a removed member, a new dataset counted), other
+//!   processes' writes within [`SHORT_LIFE`].
 //!
 //! A dataset read from the database is kept only if nothing was invalidated while it was
 //! read, so a write that commits during a read never leaves the old bytes behind.
@@ -347,6 +348,8 @@ pub struct ReadCache {
     tokens: Mutex<HashMap<String, Held<Actor>>>,
     /// Organization and group names → their display names (none: no such group).
     titles: Mutex<HashMap<String, Held<Option<String>>>>,
+    /// The dicts `organization_show` and `group_show` gave anonymous callers, by what was asked.
+    group_dicts: Mutex<HashMap<String, Held<Arc<serde_json::Value>>>>,
     /// `package_list`'s whole answer as JSON text, with the epoch it was read at.
     names: Mutex<Option<(u64, Bytes)>>,
     /// Held while that answer is read for the cache.
@@ -389,6 +392,7 @@ impl ReadCache {
             memberships: Mutex::default(),
             tokens: Mutex::default(),
             titles: Mutex::default(),
+            group_dicts: Mutex::default(),
             names: Mutex::default(),
             names_read: Mutex::default(),
             counts: Mutex::default(),
@@ -612,6 +616,21 @@ impl ReadCache {
         for name in names {
             held.insert(name.clone(), Held { value: titles.get(name).cloned(), generation, at });
         }
+    }
+
+    /// The dict an organization or group showed an anonymous caller for `asked` (the action's
+    /// request), read less than [`SHORT_LIFE`] ago and before no write of this process.
+    pub fn group_dict(&self, asked: &str) -> Option<Arc<serde_json::Value>> {
+        self.fresh(lock(&self.group_dicts).get(asked))
+    }
+
+    /// Keeps the dict shown to an anonymous caller for `asked`, read at `generation`.
+    pub fn keep_group_dict(&self, generation: u64, asked: String, dict: Arc<serde_json::Value>) {
+        let mut held = lock(&self.group_dicts);
+        if held.len() > 10_000 {
+            held.clear();
+        }
+        held.insert(asked, Held { value: dict, generation, at: Instant::now() });
     }
 
     /// The write generation: take it before reading memberships or a token.

@@ -121,6 +121,22 @@ pub const GROUP_SHOW: Action = Action {
 };
 
 pub(super) fn show(ctx: &Context<'_>, kind: Kind, request: GroupShow) -> ActionResult {
+    // An anonymous caller's dict is kept a moment: every anonymous caller asking the same gets
+    // the same dict, and any write makes it stale (see `ReadCache::group_dict`).
+    let cache = ctx.services.cache.as_deref().filter(|_| !ctx.actor.is_authenticated());
+    let Some(cache) = cache else { return show_to(ctx, kind, request) };
+    let asked = format!("{kind:?} {request:?}");
+    if let Some(dict) = cache.group_dict(&asked) {
+        return Ok(Value::clone(&dict));
+    }
+    let generation = cache.generation();
+    let dict = show_to(ctx, kind, request)?;
+    cache.keep_group_dict(generation, asked, std::sync::Arc::new(dict.clone()));
+    Ok(dict)
+}
+
+/// The dict of the organization or group asked for, as the caller may see it.
+fn show_to(ctx: &Context<'_>, kind: Kind, request: GroupShow) -> ActionResult {
     // CKAN's `group_show` auth reads `include_users` as false when absent: only asking for the
     // users needs the details to be public, or a member's read permission.
     let asks_for_users = matches!(request.include_users, Flag::Given(true));
