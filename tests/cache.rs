@@ -343,4 +343,12 @@ fn an_anonymous_callers_group_dict_is_kept_for_no_one_else_and_goes_stale_with_a
     assert_eq!(show("empty-org", None).status, 404);
     assert_eq!(show("empty-org", Some(&token)).result()["state"], "deleted");
     assert_eq!(show("empty-org", None).status, 404);
+    // A group's dict likewise; an organization is not found by group_show, kept or not.
+    server.action("group_create", json!({"name": "grp", "title": "First"}), Some(&token)).result();
+    let group = |id: &str| server.get(&format!("/api/3/action/group_show?id={id}"), &[]);
+    assert_eq!(group("grp").result()["title"], "First");
+    assert_eq!(group("org").status, 404);
+    server.action("group_patch", json!({"id": "grp", "title": "Second"}), Some(&token)).result();
+    assert_eq!(group("grp").result()["title"], "Second");
+    assert_eq!(group("org").status, 404);
 }

@@ -146,7 +146,8 @@ impl CachedPackage {
     /// Its JSON text.
     pub fn text(&self) -> StorageResult<String> {
         match &self.plain {
-            Some(text) => Ok(String::from_utf8_lossy(text).into_owned()),
+            Some(text) => String::from_utf8(text.to_vec())
+                .map_err(|_| datahavn_storage::StorageError::Internal("a plain copy is not UTF-8".into())),
             None => self.rendered.text(),
         }
     }
