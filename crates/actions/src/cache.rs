@@ -860,7 +860,7 @@ mod tests {
         let take = |keys: &[Option<(&str, u64)>]| {
             let mut page = datahavn_search::Dicts::default();
             let added = datahavn_search::HeldDicts::append_held(&cache, keys, &mut page);
-            (added, String::from_utf8(page.into_joined()).unwrap())
+            (added, String::from_utf8(page.into_parts().concat()).unwrap())
         };
         let all = [Some(("id-2", hash_of(2))), Some(("id-0", hash_of(0))), Some(("id-3", hash_of(3)))];
         assert_eq!(take(&all), (3, [text_of(2), text_of(0), text_of(3)].join(",")));
@@ -902,7 +902,7 @@ mod tests {
         let parts = page.clone().into_parts();
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].as_ptr(), held.as_ptr());
-        assert_eq!(page.into_joined(), text_of(1).as_bytes());
+        assert_eq!(page.into_parts().concat(), text_of(1).as_bytes());
         let stats = cache.stats();
         assert_eq!((stats.plain_entries, stats.plain_bytes), (1, text_of(1).len() as u64));
         // A change forgets it, plain copy and all.

@@ -258,18 +258,6 @@ impl Dicts {
         parts
     }
 
-    /// The dicts' JSON texts separated by commas, in one text.
-    pub fn into_joined(self) -> Vec<u8> {
-        let mut joined = Vec::with_capacity(self.iter().map(|dict| dict.len() + 1).sum());
-        for (i, dict) in self.iter().enumerate() {
-            if i > 0 {
-                joined.push(b',');
-            }
-            joined.extend_from_slice(dict);
-        }
-        joined
-    }
-
     /// Each dict's JSON text.
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
         self.items.iter().map(|item| match item {
@@ -1083,7 +1071,7 @@ mod tests {
             assert_eq!(got, dict.as_deref().unwrap_or("{}").as_bytes(), "document {doc}");
         }
         let expected: Vec<&str> = dicts.iter().map(|dict| dict.as_deref().unwrap_or("{}")).collect();
-        assert_eq!(read.into_joined(), expected.join(",").as_bytes());
+        assert_eq!(read.into_parts().concat(), expected.join(",").as_bytes());
     }
 
     /// A page's parts are its dicts separated by commas, a shared dict the very bytes given.
@@ -1110,9 +1098,7 @@ mod tests {
         let parts = dicts.clone().into_parts();
         assert_eq!(parts.concat(), joined.as_bytes());
         assert!(parts.iter().any(|part| part.as_ptr() == shared.as_ptr()));
-        assert_eq!(dicts.into_joined(), joined.as_bytes());
         assert!(Dicts::default().into_parts().is_empty());
-        assert!(Dicts::default().into_joined().is_empty());
     }
 
     /// Dicts held elsewhere, by id: (text, the hash they are said to have).
@@ -1173,9 +1159,9 @@ mod tests {
             [marked(3).as_bytes(), dicts[2].as_bytes(), dicts[1].as_bytes(), marked(0).as_bytes()]
         );
         let joined = [marked(3), dicts[2].clone(), dicts[1].clone(), marked(0)].join(",");
-        assert_eq!(read.into_joined(), joined.as_bytes());
+        assert_eq!(read.into_parts().concat(), joined.as_bytes());
         // Without a held source every dict is the store's.
         let read = search.stored_dicts(&searcher, &page, None).unwrap();
-        assert_eq!(read.into_joined(), [3, 2, 1, 0].map(|i| dicts[i].as_str()).join(",").as_bytes());
+        assert_eq!(read.into_parts().concat(), [3, 2, 1, 0].map(|i| dicts[i].as_str()).join(",").as_bytes());
     }
 }
